@@ -1,0 +1,156 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+const (
+	// defaultPostRate keeps digest posts under Discord's global limit of
+	// 50 requests per second, with room for discordgo's own retries.
+	defaultPostRate = 45
+	postAttempts    = 5
+	firstBackoff    = 500 * time.Millisecond
+)
+
+// pacer spaces requests evenly at a fixed rate across every goroutine:
+// discordgo v0.29.0 keeps per-route buckets only, and on a global 429 every
+// waiting request retries at once, so the bot paces itself.
+type pacer struct {
+	mu       sync.Mutex
+	interval time.Duration
+	next     time.Time
+}
+
+func newPacer(perSecond int) *pacer {
+	if perSecond < 1 {
+		perSecond = 1
+	}
+	return &pacer{interval: time.Second / time.Duration(perSecond)}
+}
+
+// wait blocks until the caller's slot.
+func (p *pacer) wait(ctx context.Context) error {
+	p.mu.Lock()
+	now := time.Now()
+	slot := p.next
+	if slot.Before(now) {
+		slot = now
+	}
+	p.next = slot.Add(p.interval)
+	p.mu.Unlock()
+	if d := time.Until(slot); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// permanentError is a failure retrying will not fix: the channel is gone or
+// the bot may not post there. Retrying those counts toward Discord's ban
+// for invalid requests, so the subscription is paused instead.
+type permanentError struct{ reason string }
+
+func (e *permanentError) Error() string { return e.reason }
+
+// poster sends digests to channels.
+type poster struct {
+	session *discordgo.Session
+	pace    *pacer
+	log     *slog.Logger
+}
+
+// messageBody is a channel message with the nonce fields discordgo v0.29.0
+// lacks. enforce_nonce makes Discord return the earlier message instead of
+// posting again when the nonce was used in the channel recently.
+type messageBody struct {
+	Content         string                            `json:"content,omitempty"`
+	Embeds          []*discordgo.MessageEmbed         `json:"embeds"`
+	AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions"`
+	Nonce           string                            `json:"nonce"`
+	EnforceNonce    bool                              `json:"enforce_nonce"`
+}
+
+// post sends heading and cards to channel as one message, or several when
+// Discord's limits force it; part i after the first carries nonce-i.
+func (p *poster) post(ctx context.Context, channel, nonce, heading string, cards []Card) error {
+	if p.session == nil {
+		return errors.New("digest: not connected to Discord")
+	}
+	for i, embeds := range SplitEmbeds(Embeds(cards)) {
+		body := messageBody{Embeds: embeds, AllowedMentions: noMentions(), Nonce: nonce, EnforceNonce: true}
+		if i == 0 {
+			body.Content = truncate(heading, maxContent)
+		} else {
+			body.Nonce = nonce + "-" + strconv.Itoa(i)
+		}
+		if err := p.send(ctx, channel, body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// send posts one message, retrying 429s and server errors with backoff.
+func (p *poster) send(ctx context.Context, channel string, body messageBody) error {
+	endpoint := discordgo.EndpointChannelMessages(channel)
+	backoff := firstBackoff
+	var err error
+	for attempt := 1; attempt <= postAttempts; attempt++ {
+		if err = p.pace.wait(ctx); err != nil {
+			return err
+		}
+		_, err = p.session.RequestWithBucketID(http.MethodPost, endpoint, body, endpoint,
+			discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
+		if err == nil {
+			return nil
+		}
+		var rest *discordgo.RESTError
+		var limited *discordgo.RateLimitError
+		switch {
+		case errors.As(err, &limited):
+			// Wait as long as Discord asks, at least the backoff.
+			if limited.RetryAfter > backoff {
+				backoff = limited.RetryAfter
+			}
+		case errors.As(err, &rest) && rest.Response != nil:
+			switch code := rest.Response.StatusCode; {
+			case code == http.StatusForbidden || code == http.StatusNotFound:
+				return &permanentError{reason: fmt.Sprintf("%d %s", code, restMessage(rest))}
+			case code < 500:
+				return fmt.Errorf("post to channel %s: %w", channel, err)
+			}
+		}
+		// Otherwise a server error or a network error: worth retrying.
+		p.log.Warn("digest post failed; retrying", slog.String("channel", channel), slog.Int("attempt", attempt), slog.Duration("backoff", backoff), slog.Any("err", err))
+		t := time.NewTimer(backoff)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+		backoff *= 2
+	}
+	return fmt.Errorf("post to channel %s: %d attempts: %w", channel, postAttempts, err)
+}
+
+func restMessage(rest *discordgo.RESTError) string {
+	if rest.Message != nil && rest.Message.Message != "" {
+		return rest.Message.Message
+	}
+	return http.StatusText(rest.Response.StatusCode)
+}

@@ -1,0 +1,254 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// Discord's message limits, counted in characters (Unicode code points).
+// https://discord.com/developers/docs/resources/message#embed-object-embed-limits
+const (
+	maxContent          = 2000
+	maxEmbedTitle       = 256
+	maxEmbedDescription = 4096
+	maxFieldName        = 256
+	maxFieldValue       = 1024
+	maxFields           = 25
+	maxFooter           = 2048
+	maxEmbeds           = 10
+	maxEmbedTotal       = 6000
+	maxChoices          = 25
+	maxChoiceName       = 100
+	maxChoiceValue      = 100
+	// minDescription is how far the total-size rule may shrink one
+	// description before whole embeds are dropped instead.
+	minDescription = 200
+)
+
+// embedColor is newsbrief's accent on every embed.
+const embedColor = 0x2b6cb0
+
+// noMentions allows no mention of any kind. discordgo sends a nil Parse as
+// null, which Discord reads as "default", so Parse must be an empty slice.
+func noMentions() *discordgo.MessageAllowedMentions {
+	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
+}
+
+// truncate cuts s to at most max characters, on a word boundary where there
+// is one in the last fifth, ending with an ellipsis.
+func truncate(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	if max <= 1 {
+		return "…"[:0] + string([]rune(s)[:max])
+	}
+	r := []rune(s)[:max-1]
+	cut := len(r)
+	for i := len(r) - 1; i >= len(r)*4/5; i-- {
+		if unicode.IsSpace(r[i]) {
+			cut = i
+			break
+		}
+	}
+	return strings.TrimRightFunc(string(r[:cut]), unicode.IsSpace) + "…"
+}
+
+func runeLen(s string) int { return utf8.RuneCountInString(s) }
+
+// discordTime renders t as a Discord timestamp: each reader sees it in their
+// own time zone and language.
+func discordTime(t time.Time, style byte) string {
+	return fmt.Sprintf("<t:%d:%c>", t.Unix(), style)
+}
+
+// Embeds renders cards as Discord embeds within every per-embed limit. Use
+// SplitEmbeds for the per-message limits.
+func Embeds(cards []Card) []*discordgo.MessageEmbed {
+	out := make([]*discordgo.MessageEmbed, 0, len(cards))
+	for _, c := range cards {
+		e := &discordgo.MessageEmbed{
+			Type:        discordgo.EmbedTypeRich,
+			Title:       truncate(c.Title, maxEmbedTitle),
+			Description: truncate(c.Description, maxEmbedDescription),
+			Color:       embedColor,
+		}
+		fields := c.Fields
+		if !c.Time.IsZero() {
+			fields = append([]Field{{Name: "Published", Value: discordTime(c.Time, 'D') + " (" + discordTime(c.Time, 'R') + ")", Inline: true}}, fields...)
+		}
+		for i, f := range fields {
+			if i == maxFields {
+				break
+			}
+			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
+				Name: truncate(orDash(f.Name), maxFieldName), Value: truncate(orDash(f.Value), maxFieldValue), Inline: f.Inline,
+			})
+		}
+		if c.Footer != "" {
+			e.Footer = &discordgo.MessageEmbedFooter{Text: truncate(c.Footer, maxFooter)}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// orDash keeps empty names and values, which Discord rejects, out of fields.
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "-"
+	}
+	return s
+}
+
+func embedSize(e *discordgo.MessageEmbed) int {
+	n := runeLen(e.Title) + runeLen(e.Description)
+	for _, f := range e.Fields {
+		n += runeLen(f.Name) + runeLen(f.Value)
+	}
+	if e.Footer != nil {
+		n += runeLen(e.Footer.Text)
+	}
+	if e.Author != nil {
+		n += runeLen(e.Author.Name)
+	}
+	return n
+}
+
+// FitMessage makes one message's embeds obey the per-message limits: at most
+// ten, and 6,000 characters in all. Long descriptions are shortened first
+// (longest first, never below a useful length); then trailing embeds are
+// dropped. It returns how many embeds were dropped.
+func FitMessage(embeds []*discordgo.MessageEmbed) ([]*discordgo.MessageEmbed, int) {
+	dropped := 0
+	if len(embeds) > maxEmbeds {
+		dropped = len(embeds) - maxEmbeds
+		embeds = embeds[:maxEmbeds]
+	}
+	for {
+		total := 0
+		for _, e := range embeds {
+			total += embedSize(e)
+		}
+		if total <= maxEmbedTotal {
+			return embeds, dropped
+		}
+		longest := embeds[0]
+		for _, e := range embeds[1:] {
+			if runeLen(e.Description) > runeLen(longest.Description) {
+				longest = e
+			}
+		}
+		have := runeLen(longest.Description)
+		if have > minDescription {
+			longest.Description = truncate(longest.Description, max(minDescription, have-(total-maxEmbedTotal)))
+			continue
+		}
+		embeds = embeds[:len(embeds)-1]
+		dropped++
+		if len(embeds) == 0 {
+			return embeds, dropped
+		}
+	}
+}
+
+// SplitEmbeds groups embeds into as few messages as Discord's per-message
+// limits allow, keeping their order. An embed too large on its own is
+// shortened to fit.
+func SplitEmbeds(embeds []*discordgo.MessageEmbed) [][]*discordgo.MessageEmbed {
+	var out [][]*discordgo.MessageEmbed
+	var cur []*discordgo.MessageEmbed
+	size := 0
+	for _, e := range embeds {
+		if s := embedSize(e); s > maxEmbedTotal {
+			one, _ := FitMessage([]*discordgo.MessageEmbed{e})
+			if len(one) == 0 {
+				continue
+			}
+			e = one[0]
+		}
+		s := embedSize(e)
+		if len(cur) == maxEmbeds || size+s > maxEmbedTotal {
+			out = append(out, cur)
+			cur, size = nil, 0
+		}
+		cur = append(cur, e)
+		size += s
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// Choices renders autocomplete choices within Discord's limits.
+func Choices(choices []Choice) []*discordgo.ApplicationCommandOptionChoice {
+	out := make([]*discordgo.ApplicationCommandOptionChoice, 0, min(len(choices), maxChoices))
+	for i, c := range choices {
+		if i == maxChoices {
+			break
+		}
+		if runeLen(c.Value) > maxChoiceValue {
+			continue // a value Discord would refuse cannot be cut: it must round-trip
+		}
+		out = append(out, &discordgo.ApplicationCommandOptionChoice{Name: truncate(orDash(c.Name), maxChoiceName), Value: c.Value})
+	}
+	return out
+}
+
+// ResponseData renders a reply as an interaction response, mentions off.
+func ResponseData(rep Reply) *discordgo.InteractionResponseData {
+	embeds, dropped := FitMessage(Embeds(rep.Cards))
+	content := rep.Content
+	if dropped > 0 {
+		content = strings.TrimSpace(content + fmt.Sprintf("\n(%d more not shown: Discord's message limit)", dropped))
+	}
+	d := &discordgo.InteractionResponseData{
+		Content:         truncate(content, maxContent),
+		Embeds:          embeds,
+		AllowedMentions: noMentions(),
+	}
+	if rep.Ephemeral {
+		d.Flags = discordgo.MessageFlagsEphemeral
+	}
+	return d
+}
+
+// Text renders a reply for a terminal.
+func Text(rep Reply) string {
+	var b strings.Builder
+	if rep.Content != "" {
+		b.WriteString(rep.Content)
+		b.WriteString("\n")
+	}
+	for i, c := range rep.Cards {
+		if i > 0 || rep.Content != "" {
+			b.WriteString("\n")
+		}
+		b.WriteString("## " + c.Title + "\n")
+		if !c.Time.IsZero() {
+			b.WriteString("Published: " + c.Time.Format("Mon, 2 Jan 2006") + "\n")
+		}
+		if c.Description != "" {
+			b.WriteString(c.Description + "\n")
+		}
+		for _, f := range c.Fields {
+			b.WriteString(f.Name + ": " + f.Value + "\n")
+		}
+		if c.Footer != "" {
+			b.WriteString("-- " + c.Footer + "\n")
+		}
+	}
+	for _, ch := range rep.Choices {
+		b.WriteString("  " + ch.Name + "  [" + ch.Value + "]\n")
+	}
+	if rep.Ephemeral {
+		b.WriteString("(only you can see this)\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,387 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"newsbrief/bot"
+	"newsbrief/briefs"
+	"newsbrief/config"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+const usage = `newsbrief: news briefs for Discord
+
+Usage:
+  newsbrief [run]                     connect to Discord and serve (needs DISCORD_TOKEN)
+  newsbrief console                   type slash commands in the terminal, see the replies
+  newsbrief summarize [-n N | -words N] [-json] PATH...
+                                      summarize files, folders, or - (standard input)
+  newsbrief digest [-n N]             print the digest the bot would post now
+  newsbrief check                     validate the configuration and the articles folder
+
+Run "newsbrief COMMAND -h" for a command's options. Configuration comes from
+the environment and .env; see .env.example.
+`
+
+// env is what a subcommand gets: its arguments and streams.
+type env struct {
+	args           []string
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+// run dispatches a subcommand and returns the process exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd := "run"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	e := env{args: args, stdin: stdin, stdout: stdout, stderr: stderr}
+	switch cmd {
+	case "run":
+		return runBot(ctx, e)
+	case "console":
+		return runConsole(ctx, e)
+	case "summarize":
+		return runSummarize(e)
+	case "digest":
+		return runDigest(ctx, e)
+	case "check":
+		return runCheck(e)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "newsbrief: unknown command %q\n\n%s", cmd, usage)
+		return exitUsage
+	}
+}
+
+// newFlags makes a subcommand's flag set; parse reports usage problems.
+func newFlags(e env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: newsbrief %s %s\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags returns an exit code when the command should stop.
+func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, true
+		}
+		return exitUsage, true
+	}
+	return 0, false
+}
+
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// loadConfig loads the configuration or prints why it can't.
+func loadConfig(e env) (config.Config, bool) {
+	cfg, err := config.Load()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "newsbrief: %v\n", err)
+		return cfg, false
+	}
+	return cfg, true
+}
+
+func runSummarize(e env) int {
+	fs := newFlags(e, "summarize", "[-n N | -words N] [-json] PATH...")
+	n := fs.Int("n", 0, "summary length in sentences (default 3)")
+	words := fs.Int("words", 0, "summary length in words: the best sentences until N words")
+	asJSON := fs.Bool("json", false, `print one JSON object per article per line: {"file","id","title","date","summary","keywords"}`)
+	if code, stop := parseFlags(fs, e.args); stop {
+		return code
+	}
+	length := briefs.Standard
+	switch {
+	case *n < 0 || *words < 0:
+		fmt.Fprintln(e.stderr, "newsbrief summarize: -n and -words must be positive")
+		fs.Usage()
+		return exitUsage
+	case *n > 0 && *words > 0:
+		fmt.Fprintln(e.stderr, "newsbrief summarize: give -n or -words, not both")
+		fs.Usage()
+		return exitUsage
+	case *n > 0:
+		length = briefs.Length{Sentences: *n}
+	case *words > 0:
+		length = briefs.Length{Words: *words}
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(e.stderr, "newsbrief summarize: name at least one file or folder, or - for standard input")
+		fs.Usage()
+		return exitUsage
+	}
+
+	out := bufio.NewWriterSize(e.stdout, 64<<10)
+	defer out.Flush()
+	p := summaryPrinter{w: out, json: *asJSON, length: length}
+	failed := false
+	for _, path := range fs.Args() {
+		if err := p.path(e, path); err != nil {
+			fmt.Fprintf(e.stderr, "newsbrief summarize: %v\n", err)
+			failed = true
+		}
+	}
+	if failed {
+		return exitFail
+	}
+	return exitOK
+}
+
+// summaryPrinter prints summaries as text or JSON lines.
+type summaryPrinter struct {
+	w      *bufio.Writer
+	json   bool
+	length briefs.Length
+	enc    *json.Encoder
+	count  int
+}
+
+// path summarizes a file, every article file below a folder, or stdin.
+// Bad files are reported on stderr and skipped; the rest still print.
+func (p *summaryPrinter) path(e env, path string) error {
+	if path == "-" {
+		data, err := io.ReadAll(io.LimitReader(e.stdin, briefs.DefaultMaxFileSize+1))
+		if err != nil {
+			return fmt.Errorf("read standard input: %w", err)
+		}
+		return p.data("-", data)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !info.IsDir() {
+		return p.file(path, info)
+	}
+	return briefs.WalkArticleFiles(path, func(file string, d fs.DirEntry) {
+		info, err := d.Info()
+		if err == nil {
+			err = p.file(file, info)
+		}
+		if err != nil {
+			fmt.Fprintf(e.stderr, "newsbrief summarize: skipped %v\n", err)
+		}
+	})
+}
+
+func (p *summaryPrinter) file(path string, info fs.FileInfo) error {
+	if info.Size() > briefs.DefaultMaxFileSize {
+		return fmt.Errorf("%s: %w (%d bytes, limit %d)", path, briefs.ErrTooLarge, info.Size(), briefs.DefaultMaxFileSize)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return p.data(path, data)
+}
+
+type jsonSummary struct {
+	File     string   `json:"file"`
+	ID       string   `json:"id"`
+	Title    string   `json:"title"`
+	Date     string   `json:"date"`
+	Summary  []string `json:"summary"`
+	Keywords []string `json:"keywords"`
+}
+
+func (p *summaryPrinter) data(name string, data []byte) error {
+	if len(data) > briefs.DefaultMaxFileSize {
+		return fmt.Errorf("%s: %w (limit %d bytes)", name, briefs.ErrTooLarge, briefs.DefaultMaxFileSize)
+	}
+	a, err := briefs.Parse(filepath.Base(name), data)
+	if err != nil {
+		return err
+	}
+	a.Source = name
+	s := briefs.Summarize(a, p.length)
+	date := ""
+	if a.Dated {
+		date = a.Date.Format("2006-01-02")
+	}
+	if p.json {
+		if p.enc == nil {
+			p.enc = json.NewEncoder(p.w)
+			p.enc.SetEscapeHTML(false)
+		}
+		return p.enc.Encode(jsonSummary{File: name, ID: a.ID, Title: a.Title, Date: date, Summary: nonNil(s.Sentences), Keywords: nonNil(s.Keywords)})
+	}
+	if p.count > 0 {
+		p.w.WriteString("\n")
+	}
+	p.count++
+	if date == "" {
+		date = "undated"
+	}
+	fmt.Fprintf(p.w, "%s\n%s · %s · %d min read · %s\n\n", a.Title, date, name, int(a.ReadingTime().Minutes()), a.ID)
+	for _, sent := range s.Sentences {
+		fmt.Fprintf(p.w, "  %s\n", sent)
+	}
+	if len(s.Keywords) > 0 {
+		fmt.Fprintf(p.w, "\n  Keywords: %s\n", strings.Join(s.Keywords, ", "))
+	}
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// loadLibrary loads the configured articles folder, logging skipped files.
+func loadLibrary(cfg config.Config, log *slog.Logger) (*briefs.Library, error) {
+	return briefs.Load(cfg.BriefsDir, briefs.WithLogger(log))
+}
+
+func runCheck(e env) int {
+	fs := newFlags(e, "check", "")
+	if code, stop := parseFlags(fs, e.args); stop {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	cfg, ok := loadConfig(e)
+	if !ok {
+		return exitFail
+	}
+	fmt.Fprintf(e.stdout, "configuration: ok\n  %s\n", strings.Join(cfg.Lines(), "\n  "))
+	if cfg.Token == "" {
+		fmt.Fprintln(e.stdout, "note: DISCORD_TOKEN is not set: the offline commands work, the bot will not start")
+	}
+	lib, err := loadLibrary(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		fmt.Fprintf(e.stderr, "newsbrief check: %v\n", err)
+		return exitFail
+	}
+	fmt.Fprintf(e.stdout, "articles: %d loaded from %s\n", lib.Len(), cfg.BriefsDir)
+	skipped := lib.Skipped()
+	if len(skipped) > 0 {
+		fmt.Fprintf(e.stdout, "skipped: %d\n", len(skipped))
+		for _, s := range skipped {
+			fmt.Fprintf(e.stdout, "  %s: %v\n", s.Path, s.Err)
+		}
+	}
+	return exitOK
+}
+
+func runDigest(_ context.Context, e env) int {
+	fs := newFlags(e, "digest", "[-n N] [-topic WORDS]")
+	n := fs.Int("n", 5, "how many articles (1-10)")
+	topic := fs.String("topic", "", "only articles about this")
+	if code, stop := parseFlags(fs, e.args); stop {
+		return code
+	}
+	if fs.NArg() > 0 || *n < 1 || *n > 10 {
+		fmt.Fprintln(e.stderr, "newsbrief digest: -n must be between 1 and 10")
+		fs.Usage()
+		return exitUsage
+	}
+	cfg, ok := loadConfig(e)
+	if !ok {
+		return exitFail
+	}
+	lib, err := loadLibrary(cfg, newLogger(e.stderr, slog.LevelWarn))
+	if err != nil {
+		fmt.Fprintf(e.stderr, "newsbrief digest: %v\n", err)
+		return exitFail
+	}
+	articles, err := bot.ComposeDigest(lib, *n, *topic, nil)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "newsbrief digest: %v\n", err)
+		return exitFail
+	}
+	if len(articles) == 0 {
+		fmt.Fprintln(e.stdout, "Nothing to post: no articles match.")
+		return exitOK
+	}
+	fmt.Fprint(e.stdout, bot.Text(bot.Reply{Content: bot.DigestHeading(len(articles), *topic), Cards: bot.DigestCards(articles)}))
+	return exitOK
+}
+
+func runConsole(ctx context.Context, e env) int {
+	fs := newFlags(e, "console", "")
+	if code, stop := parseFlags(fs, e.args); stop {
+		return code
+	}
+	cfg, ok := loadConfig(e)
+	if !ok {
+		return exitFail
+	}
+	log := newLogger(e.stderr, cfg.LogLevel)
+	lib, err := loadLibrary(cfg, log)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "newsbrief console: %v\n", err)
+		return exitFail
+	}
+	b := bot.New(lib, bot.WithLogger(log))
+	fmt.Fprintf(e.stdout, "newsbrief console: %d articles. Type help for examples.\n", lib.Len())
+	if err := b.Console(ctx, e.stdin, e.stdout, true); err != nil {
+		fmt.Fprintf(e.stderr, "newsbrief console: %v\n", err)
+		return exitFail
+	}
+	return exitOK
+}
+
+func runBot(ctx context.Context, e env) int {
+	fs := newFlags(e, "run", "")
+	if code, stop := parseFlags(fs, e.args); stop {
+		return code
+	}
+	cfg, ok := loadConfig(e)
+	if !ok {
+		return exitFail
+	}
+	if err := cfg.RequireToken(); err != nil {
+		fmt.Fprintf(e.stderr, "newsbrief: %v\n", err)
+		return exitFail
+	}
+	log := newLogger(e.stderr, cfg.LogLevel)
+	lib, err := loadLibrary(cfg, log)
+	if err != nil {
+		log.Error("loading articles", slog.Any("err", err))
+		return exitFail
+	}
+	log.Info("articles loaded", slog.Int("count", lib.Len()), slog.Int("skipped", len(lib.Skipped())), slog.String("dir", cfg.BriefsDir))
+	go func() {
+		if err := lib.Watch(ctx); err != nil {
+			log.Warn("watching the articles folder failed: reload needs a restart", slog.Any("err", err))
+		}
+	}()
+	b := bot.New(lib, bot.WithLogger(log), bot.WithGuild(cfg.GuildID), bot.WithAPIURL(cfg.APIURL))
+	if err := b.Run(ctx, cfg.Token); err != nil {
+		log.Error("bot stopped", slog.Any("err", err))
+		return exitFail
+	}
+	return exitOK
+}

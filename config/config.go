@@ -1,0 +1,232 @@
+// Package config loads newsbrief's settings from the environment, after
+// reading a .env file when there is one. It is the only package that knows
+// about godotenv, and it imports nothing else of the project.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "time/tzdata" // IANA zones even on machines without a zoneinfo database
+
+	"github.com/joho/godotenv"
+)
+
+// Defaults for the optional variables.
+const (
+	DefaultAPIURL          = "https://discord.com/api/v9"
+	DefaultBriefsDir       = "articles"
+	DefaultDatabasePath    = "data/newsbrief.db"
+	DefaultMinInterval     = time.Hour
+	DefaultTimezone        = "UTC"
+	DefaultMissedRunGrace  = 24 * time.Hour
+	DefaultLogLevel        = slog.LevelInfo
+	defaultEnvFile         = ".env"
+	tokenVar               = "DISCORD_TOKEN"
+	minimumAllowedInterval = time.Second
+)
+
+// Config is everything newsbrief reads from its environment. The zero value
+// is not useful; build one with Load or Defaults.
+type Config struct {
+	// Token is the bot token. It is needed only to connect to Discord, and
+	// String and errors never show it.
+	Token string
+	// GuildID, when set, registers commands in that guild only (instant
+	// updates while testing) instead of globally.
+	GuildID string
+	// APIURL is the REST base URL; the gateway URL is read from {APIURL}/gateway.
+	APIURL string
+	// BriefsDir is the folder of article files.
+	BriefsDir string
+	// DatabasePath is the SQLite file holding digest subscriptions.
+	DatabasePath string
+	// MinInterval is the shortest gap allowed between two runs of a digest.
+	MinInterval time.Duration
+	// Timezone is the IANA zone used when a subscription names none.
+	Timezone string
+	// Location is Timezone, loaded.
+	Location *time.Location
+	// MissedRunGrace is how old a digest run missed while the bot was down
+	// may be and still be posted at start.
+	MissedRunGrace time.Duration
+	// LogLevel filters the logs.
+	LogLevel slog.Level
+}
+
+// Defaults returns the configuration used when no variable is set.
+func Defaults() Config {
+	return Config{
+		APIURL:         DefaultAPIURL,
+		BriefsDir:      DefaultBriefsDir,
+		DatabasePath:   DefaultDatabasePath,
+		MinInterval:    DefaultMinInterval,
+		Timezone:       DefaultTimezone,
+		Location:       time.UTC,
+		MissedRunGrace: DefaultMissedRunGrace,
+		LogLevel:       DefaultLogLevel,
+	}
+}
+
+// Load reads .env from the working directory when it exists (variables
+// already in the environment win over it), then builds and validates a
+// Config from the environment.
+func Load() (Config, error) {
+	if err := godotenv.Load(defaultEnvFile); err != nil && !errors.Is(err, os.ErrNotExist) {
+		// godotenv's parse errors quote the offending line, which may hold
+		// the token: say only which file is wrong.
+		return Config{}, fmt.Errorf("config: read %s: malformed file (want KEY=value lines)", defaultEnvFile)
+	}
+	return FromLookup(os.LookupEnv)
+}
+
+// FromLookup builds a Config from a variable lookup function such as
+// os.LookupEnv. Every problem found is reported, each naming its variable,
+// the bad value and what is expected.
+func FromLookup(lookup func(string) (string, bool)) (Config, error) {
+	c := Defaults()
+	get := func(name string) (string, bool) {
+		v, ok := lookup(name)
+		v = strings.TrimSpace(v)
+		return v, ok && v != ""
+	}
+	var errs []error
+	bad := func(name, value, want string) {
+		errs = append(errs, fmt.Errorf("%s=%q: %s", name, value, want))
+	}
+
+	if v, ok := get(tokenVar); ok {
+		c.Token = strings.TrimPrefix(v, "Bot ")
+		if strings.ContainsAny(c.Token, " \t") {
+			// Never echo the token, not even a bad one.
+			errs = append(errs, fmt.Errorf("%s: contains white space: want the bot token from the Developer Portal, without quotes", tokenVar))
+		}
+	}
+	if v, ok := get("DISCORD_GUILD_ID"); ok {
+		if !isSnowflake(v) {
+			bad("DISCORD_GUILD_ID", v, "want a numeric guild ID such as 123456789012345678 (Developer Mode, right-click the server, Copy Server ID)")
+		}
+		c.GuildID = v
+	}
+	if v, ok := get("DISCORD_API_URL"); ok {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("DISCORD_API_URL", v, "want an http(s) base URL such as "+DefaultAPIURL)
+		}
+		c.APIURL = strings.TrimRight(v, "/")
+	}
+	if v, ok := get("BRIEFS_DIR"); ok {
+		c.BriefsDir = v
+	}
+	if v, ok := get("DATABASE_PATH"); ok {
+		c.DatabasePath = v
+	}
+	if v, ok := get("DIGEST_MIN_INTERVAL"); ok {
+		d, err := time.ParseDuration(v)
+		switch {
+		case err != nil:
+			bad("DIGEST_MIN_INTERVAL", v, "want a Go duration such as 15m")
+		case d < minimumAllowedInterval:
+			bad("DIGEST_MIN_INTERVAL", v, "want at least 1s")
+		default:
+			c.MinInterval = d
+		}
+	}
+	if v, ok := get("DIGEST_MISSED_GRACE"); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			bad("DIGEST_MISSED_GRACE", v, "want a Go duration such as 24h (0 disables catch-up)")
+		} else {
+			c.MissedRunGrace = d
+		}
+	}
+	if v, ok := get("DEFAULT_TIMEZONE"); ok {
+		loc, err := LoadLocation(v)
+		if err != nil {
+			bad("DEFAULT_TIMEZONE", v, "want an IANA time zone name such as Europe/Berlin or UTC")
+		} else {
+			c.Timezone, c.Location = v, loc
+		}
+	}
+	if v, ok := get("LOG_LEVEL"); ok {
+		var l slog.Level
+		if err := l.UnmarshalText([]byte(v)); err != nil {
+			bad("LOG_LEVEL", v, "want one of debug, info, warn, error")
+		} else {
+			c.LogLevel = l
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return c, nil
+}
+
+// RequireToken reports a missing token, for the commands that connect.
+func (c Config) RequireToken() error {
+	if c.Token == "" {
+		return fmt.Errorf("config: %s is not set: create a bot in the Discord Developer Portal, copy its token into .env (see .env.example)", tokenVar)
+	}
+	return nil
+}
+
+// Lines describes the configuration one "NAME=value" per variable, with the
+// token masked, for `newsbrief check`.
+func (c Config) Lines() []string {
+	token := "(not set)"
+	if c.Token != "" {
+		token = "(set, hidden)"
+	}
+	guild := c.GuildID
+	if guild == "" {
+		guild = "(none: global commands)"
+	}
+	return []string{
+		tokenVar + "=" + token,
+		"DISCORD_GUILD_ID=" + guild,
+		"DISCORD_API_URL=" + c.APIURL,
+		"BRIEFS_DIR=" + c.BriefsDir,
+		"DATABASE_PATH=" + c.DatabasePath,
+		"DIGEST_MIN_INTERVAL=" + c.MinInterval.String(),
+		"DIGEST_MISSED_GRACE=" + c.MissedRunGrace.String(),
+		"DEFAULT_TIMEZONE=" + c.Timezone,
+		"LOG_LEVEL=" + strings.ToLower(c.LogLevel.String()),
+	}
+}
+
+// String is Lines on one line, for logs.
+func (c Config) String() string { return strings.Join(c.Lines(), " ") }
+
+// LogValue keeps the token out of structured logs too.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// LoadLocation is time.LoadLocation restricted to IANA names: it refuses
+// "Local" and path-like names, which time.LoadLocation would accept.
+func LoadLocation(name string) (*time.Location, error) {
+	if name == "" || name == "Local" || strings.Contains(name, "..") || filepath.IsAbs(name) || strings.ContainsAny(name, "\\ \x00") {
+		return nil, fmt.Errorf("unknown time zone %q", name)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("unknown time zone %q", name)
+	}
+	return loc, nil
+}
+
+func isSnowflake(s string) bool {
+	if len(s) < 5 || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,129 @@
+package config
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func lookupFrom(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := FromLookup(lookupFrom(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.APIURL != DefaultAPIURL || c.BriefsDir != DefaultBriefsDir || c.MinInterval != time.Hour ||
+		c.Timezone != "UTC" || c.Location != time.UTC || c.LogLevel != slog.LevelInfo || c.Token != "" {
+		t.Errorf("defaults = %+v", c)
+	}
+	if err := c.RequireToken(); err == nil || !strings.Contains(err.Error(), "DISCORD_TOKEN") {
+		t.Errorf("RequireToken() = %v, want an error naming DISCORD_TOKEN", err)
+	}
+}
+
+func TestValues(t *testing.T) {
+	c, err := FromLookup(lookupFrom(map[string]string{
+		"DISCORD_TOKEN":       "abc.def.ghi",
+		"DISCORD_GUILD_ID":    "123456789012345678",
+		"DISCORD_API_URL":     "http://127.0.0.1:9999/api/v9/",
+		"BRIEFS_DIR":          "news",
+		"DATABASE_PATH":       "x.db",
+		"DIGEST_MIN_INTERVAL": "15m",
+		"DIGEST_MISSED_GRACE": "2h",
+		"DEFAULT_TIMEZONE":    "Europe/Berlin",
+		"LOG_LEVEL":           "debug",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Token != "abc.def.ghi" || c.GuildID != "123456789012345678" || c.APIURL != "http://127.0.0.1:9999/api/v9" ||
+		c.BriefsDir != "news" || c.DatabasePath != "x.db" || c.MinInterval != 15*time.Minute ||
+		c.MissedRunGrace != 2*time.Hour || c.Location.String() != "Europe/Berlin" || c.LogLevel != slog.LevelDebug {
+		t.Errorf("config = %+v", c)
+	}
+	if strings.Contains(c.String(), "abc.def.ghi") {
+		t.Errorf("String() shows the token: %s", c)
+	}
+}
+
+func TestValidationNamesVariableValueAndWant(t *testing.T) {
+	cases := []struct{ name, value, want string }{
+		{"DIGEST_MIN_INTERVAL", "5 minutes", `DIGEST_MIN_INTERVAL="5 minutes": want a Go duration such as 15m`},
+		{"DIGEST_MIN_INTERVAL", "10ms", "want at least 1s"},
+		{"DEFAULT_TIMEZONE", "Mars/Olympus", `DEFAULT_TIMEZONE="Mars/Olympus": want an IANA time zone`},
+		{"DEFAULT_TIMEZONE", "Local", `DEFAULT_TIMEZONE="Local"`},
+		{"LOG_LEVEL", "loud", `LOG_LEVEL="loud": want one of debug, info, warn, error`},
+		{"DISCORD_GUILD_ID", "my-server", `DISCORD_GUILD_ID="my-server": want a numeric guild ID`},
+		{"DISCORD_API_URL", "discord.com", `DISCORD_API_URL="discord.com": want an http(s) base URL`},
+		{"DIGEST_MISSED_GRACE", "-1h", `DIGEST_MISSED_GRACE="-1h"`},
+	}
+	for _, tc := range cases {
+		_, err := FromLookup(lookupFrom(map[string]string{tc.name: tc.value}))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s=%q: err = %v, want it to contain %q", tc.name, tc.value, err, tc.want)
+		}
+	}
+}
+
+func TestAllErrorsReportedTogether(t *testing.T) {
+	_, err := FromLookup(lookupFrom(map[string]string{"LOG_LEVEL": "x", "DEFAULT_TIMEZONE": "y"}))
+	if err == nil || !strings.Contains(err.Error(), "LOG_LEVEL") || !strings.Contains(err.Error(), "DEFAULT_TIMEZONE") {
+		t.Errorf("err = %v, want both variables named", err)
+	}
+}
+
+func TestTokenNeverInErrors(t *testing.T) {
+	const secret = "secret token value"
+	_, err := FromLookup(lookupFrom(map[string]string{"DISCORD_TOKEN": secret}))
+	if err == nil {
+		t.Fatal("a token with spaces was accepted")
+	}
+	if strings.Contains(err.Error(), "secret") {
+		t.Errorf("error shows the token: %v", err)
+	}
+}
+
+func TestLoadReadsDotEnvButEnvironmentWins(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	env := "BRIEFS_DIR=from-dotenv\nDATABASE_PATH=dotenv.db\n"
+	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte(env), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DATABASE_PATH", "env.db")
+	// Make sure nothing leaks in from the test runner's environment.
+	t.Setenv("BRIEFS_DIR", "")
+	os.Unsetenv("BRIEFS_DIR")
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.BriefsDir != "from-dotenv" || c.DatabasePath != "env.db" {
+		t.Errorf("BriefsDir=%q DatabasePath=%q, want from-dotenv and env.db", c.BriefsDir, c.DatabasePath)
+	}
+}
+
+func TestLoadWithoutDotEnv(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if _, err := Load(); err != nil {
+		t.Fatalf("Load() without .env = %v", err)
+	}
+}
+
+func TestMalformedDotEnvHidesContent(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte("DISCORD_TOKEN='unterminated-secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load()
+	if err != nil && strings.Contains(err.Error(), "unterminated-secret") {
+		t.Errorf("error shows .env content: %v", err)
+	}
+}
