@@ -17,6 +17,7 @@ import (
 	"newsbrief/bot"
 	"newsbrief/briefs"
 	"newsbrief/config"
+	"newsbrief/store"
 )
 
 // Exit codes.
@@ -344,13 +345,24 @@ func runConsole(ctx context.Context, e env) int {
 		fmt.Fprintf(e.stderr, "newsbrief console: %v\n", err)
 		return exitFail
 	}
-	b := bot.New(lib, bot.WithLogger(log))
+	st, err := store.Open(ctx, cfg.DatabasePath)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "newsbrief console: %v\n", err)
+		return exitFail
+	}
+	defer st.Close()
+	b := bot.New(lib, bot.WithLogger(log), bot.WithDigests(newDigests(cfg, lib, st, log)))
 	fmt.Fprintf(e.stdout, "newsbrief console: %d articles. Type help for examples.\n", lib.Len())
 	if err := b.Console(ctx, e.stdin, e.stdout, true); err != nil {
 		fmt.Fprintf(e.stderr, "newsbrief console: %v\n", err)
 		return exitFail
 	}
 	return exitOK
+}
+
+func newDigests(cfg config.Config, lib *briefs.Library, st *store.Store, log *slog.Logger) *bot.Digests {
+	return bot.NewDigests(lib, st, bot.WithMinInterval(cfg.MinInterval), bot.WithTimezone(cfg.Location),
+		bot.WithMissedGrace(cfg.MissedRunGrace), bot.WithDigestLogger(log))
 }
 
 func runBot(ctx context.Context, e env) int {
@@ -378,7 +390,14 @@ func runBot(ctx context.Context, e env) int {
 			log.Warn("watching the articles folder failed: reload needs a restart", slog.Any("err", err))
 		}
 	}()
-	b := bot.New(lib, bot.WithLogger(log), bot.WithGuild(cfg.GuildID), bot.WithAPIURL(cfg.APIURL))
+	st, err := store.Open(ctx, cfg.DatabasePath)
+	if err != nil {
+		log.Error("opening the database", slog.Any("err", err))
+		return exitFail
+	}
+	defer st.Close()
+	b := bot.New(lib, bot.WithLogger(log), bot.WithGuild(cfg.GuildID), bot.WithAPIURL(cfg.APIURL),
+		bot.WithDigests(newDigests(cfg, lib, st, log)))
 	if err := b.Run(ctx, cfg.Token); err != nil {
 		log.Error("bot stopped", slog.Any("err", err))
 		return exitFail

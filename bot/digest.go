@@ -193,15 +193,20 @@ func (d *Digests) remove(id int64) {
 	}
 }
 
-// nextRun is the subscription's next scheduled time, or zero.
-func (d *Digests) nextRun(id int64) time.Time {
-	d.mu.Lock()
-	eid, ok := d.entries[id]
-	d.mu.Unlock()
-	if !ok {
+// nextRun is the subscription's next scheduled time after now, or zero.
+func (d *Digests) nextRun(sub store.Subscription, now time.Time) time.Time {
+	loc, err := d.location(sub.Timezone)
+	if err != nil {
 		return time.Time{}
 	}
-	return d.cron.Entry(eid).Next
+	sched, err := scheduleParser.Parse(sub.Schedule)
+	if err != nil {
+		return time.Time{}
+	}
+	if s, ok := sched.(*cron.SpecSchedule); ok {
+		s.Location = loc
+	}
+	return sched.Next(now)
 }
 
 // launch runs one subscription's digest in the background, unless one is

@@ -121,7 +121,7 @@ func (d *Digests) list(ctx context.Context, req Request) (Reply, error) {
 		next := "-"
 		if s.Paused != "" {
 			next = "paused: " + s.Paused + " (subscribe again to resume)"
-		} else if t := d.nextRun(s.ID); !t.IsZero() {
+		} else if t := d.nextRun(s, time.Now()); !t.IsZero() {
 			next = discordTime(t, 'F')
 		}
 		last := "never"

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -25,9 +26,6 @@ const (
 	maxChoices          = 25
 	maxChoiceName       = 100
 	maxChoiceValue      = 100
-	// minDescription is how far the total-size rule may shrink one
-	// description before whole embeds are dropped instead.
-	minDescription = 200
 )
 
 // embedColor is newsbrief's accent on every embed.
@@ -46,7 +44,7 @@ func truncate(s string, max int) string {
 		return s
 	}
 	if max <= 1 {
-		return "…"[:0] + string([]rune(s)[:max])
+		return string([]rune(s)[:max])
 	}
 	r := []rune(s)[:max-1]
 	cut := len(r)
@@ -121,39 +119,51 @@ func embedSize(e *discordgo.MessageEmbed) int {
 }
 
 // FitMessage makes one message's embeds obey the per-message limits: at most
-// ten, and 6,000 characters in all. Long descriptions are shortened first
-// (longest first, never below a useful length); then trailing embeds are
-// dropped. It returns how many embeds were dropped.
+// ten (the rest are dropped and counted), and 6,000 characters in all. The
+// characters are shared out fairly: small embeds keep everything, and the
+// large ones are shrunk to what is left (see shrinkEmbed).
 func FitMessage(embeds []*discordgo.MessageEmbed) ([]*discordgo.MessageEmbed, int) {
 	dropped := 0
 	if len(embeds) > maxEmbeds {
 		dropped = len(embeds) - maxEmbeds
 		embeds = embeds[:maxEmbeds]
 	}
-	for {
-		total := 0
-		for _, e := range embeds {
-			total += embedSize(e)
+	total := 0
+	for _, e := range embeds {
+		total += embedSize(e)
+	}
+	if total <= maxEmbedTotal {
+		return embeds, dropped
+	}
+	bySize := append([]*discordgo.MessageEmbed(nil), embeds...)
+	sort.SliceStable(bySize, func(i, j int) bool { return embedSize(bySize[i]) < embedSize(bySize[j]) })
+	left := maxEmbedTotal
+	for i, e := range bySize {
+		share := left / (len(bySize) - i)
+		if embedSize(e) > share {
+			shrinkEmbed(e, share)
 		}
-		if total <= maxEmbedTotal {
-			return embeds, dropped
-		}
-		longest := embeds[0]
-		for _, e := range embeds[1:] {
-			if runeLen(e.Description) > runeLen(longest.Description) {
-				longest = e
-			}
-		}
-		have := runeLen(longest.Description)
-		if have > minDescription {
-			longest.Description = truncate(longest.Description, max(minDescription, have-(total-maxEmbedTotal)))
-			continue
-		}
-		embeds = embeds[:len(embeds)-1]
-		dropped++
-		if len(embeds) == 0 {
-			return embeds, dropped
-		}
+		left -= embedSize(e)
+	}
+	return embeds, dropped
+}
+
+// shrinkEmbed cuts e to at most budget characters, giving up the least
+// useful parts first: the description's tail, then fields from the last,
+// then the footer, then the title.
+func shrinkEmbed(e *discordgo.MessageEmbed, budget int) {
+	over := func() int { return embedSize(e) - budget }
+	if n := over(); n > 0 && e.Description != "" {
+		e.Description = truncate(e.Description, max(0, runeLen(e.Description)-n))
+	}
+	for over() > 0 && len(e.Fields) > 0 {
+		e.Fields = e.Fields[:len(e.Fields)-1]
+	}
+	if n := over(); n > 0 && e.Footer != nil {
+		e.Footer.Text = truncate(e.Footer.Text, max(0, runeLen(e.Footer.Text)-n))
+	}
+	if n := over(); n > 0 {
+		e.Title = truncate(e.Title, max(1, runeLen(e.Title)-n))
 	}
 }
 
@@ -189,8 +199,8 @@ func SplitEmbeds(embeds []*discordgo.MessageEmbed) [][]*discordgo.MessageEmbed {
 // Choices renders autocomplete choices within Discord's limits.
 func Choices(choices []Choice) []*discordgo.ApplicationCommandOptionChoice {
 	out := make([]*discordgo.ApplicationCommandOptionChoice, 0, min(len(choices), maxChoices))
-	for i, c := range choices {
-		if i == maxChoices {
+	for _, c := range choices {
+		if len(out) == maxChoices {
 			break
 		}
 		if runeLen(c.Value) > maxChoiceValue {
@@ -204,12 +214,13 @@ func Choices(choices []Choice) []*discordgo.ApplicationCommandOptionChoice {
 // ResponseData renders a reply as an interaction response, mentions off.
 func ResponseData(rep Reply) *discordgo.InteractionResponseData {
 	embeds, dropped := FitMessage(Embeds(rep.Cards))
-	content := rep.Content
+	content := truncate(rep.Content, maxContent)
 	if dropped > 0 {
-		content = strings.TrimSpace(content + fmt.Sprintf("\n(%d more not shown: Discord's message limit)", dropped))
+		note := fmt.Sprintf("\n(%d more not shown: Discord's message limit)", dropped)
+		content = strings.TrimSpace(truncate(rep.Content, maxContent-runeLen(note)) + note)
 	}
 	d := &discordgo.InteractionResponseData{
-		Content:         truncate(content, maxContent),
+		Content:         content,
 		Embeds:          embeds,
 		AllowedMentions: noMentions(),
 	}

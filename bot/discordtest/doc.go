@@ -1,0 +1,50 @@
+// Package discordtest is an in-process fake of the parts of Discord that the
+// newsbrief bot uses, for end-to-end tests that run the real bot with the real
+// discordgo client (v0.29.0) against 127.0.0.1 only.
+//
+// A test starts a Server with New, points discordgo at it (an
+// http.RoundTripper that maps "https://discord.com/api/v9/X" to
+// Server.URL()+"/X"; the gateway URL comes from GET /gateway), opens the bot
+// and then drives it: Interact dispatches an INTERACTION_CREATE and returns
+// the bot's answer, Messages/WaitMessages expose what it posted, and
+// FailNext, DropConnections, ForbidChannel, DeleteChannel inject faults.
+//
+// # What is faked
+//
+// Gateway (JSON text frames, no compression): Hello with a configurable
+// heartbeat interval, Heartbeat/ACK, Identify (token check -> 4004,
+// privileged intents -> 4014 unless allowed), READY with unavailable guilds
+// then GUILD_CREATE per guild, per-session sequence numbers, Resume with
+// replay of missed dispatches then RESUMED, op 9 for unknown sessions, op 7
+// on request (RequestReconnect), abrupt drops (DropConnections).
+//
+// REST (/api/v9): bot token auth (401), Discord's global rate limit as a
+// sliding 1-second window (429 with X-RateLimit-Global), generous per-route
+// rate limit headers, users/@me, applications/@me, gateway and gateway/bot,
+// application commands (bulk overwrite keeps ids by name and type, create,
+// get, edit, delete, list) with Discord's definition checks, interaction
+// callbacks (3-second acknowledgement deadline -> 10062, double
+// acknowledgement -> 40060, callback type checked against interaction type),
+// @original get/edit/delete, followups, channel messages with enforce_nonce
+// de-duplication, message get/edit/delete, typing, channel lookups, Missing
+// Access (50001) and Unknown Channel (10003) channels, message limits
+// (2000 characters, 10 embeds, embed field limits, 6000 embed characters,
+// empty message 50006) and autocomplete limits (25 choices) as 400 errors.
+// Multipart bodies (file uploads) are accepted; their payload_json is used.
+// Every REST request is recorded (Requests), unknown routes answer 404 and
+// are listed by UnknownRequests; 401/403/429 answers are counted as invalid
+// requests like Discord does for its invalid-request ban.
+//
+// # What is not faked
+//
+// Interaction and webhook routes are exempt from the global limit (as on
+// Discord) but still require the bot token here, which Discord does not.
+// Per-route buckets are not enforced (only injected 429s happen), nor are
+// shared-scope limits, the 5-per-5s message limit per channel, gateway send
+// limits (120/60s), identify concurrency, or heartbeat timeouts (zombie
+// connections are never closed by the server). Interaction tokens never
+// expire (Discord: 15 minutes). Permissions, roles, members, threads,
+// reactions, DMs, voice, sharding, zlib/zstd transport compression, ETF
+// encoding and resume_gateway_url switching are not modelled; unknown
+// channels are treated as existing text channels of DefaultGuildID.
+package discordtest

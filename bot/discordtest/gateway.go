@@ -1,0 +1,488 @@
+package discordtest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+)
+
+// Gateway close codes used by the fake (see Discord's gateway docs).
+const (
+	CloseUnknownError         = 4000
+	CloseDecodeError          = 4002
+	CloseNotAuthenticated     = 4003
+	CloseAuthenticationFailed = 4004
+	CloseAlreadyAuthenticated = 4005
+	CloseInvalidAPIVersion    = 4012
+	CloseDisallowedIntents    = 4014
+)
+
+const writeTimeout = 5 * time.Second
+
+// maxReplay bounds the per-session event log kept for resume replays.
+const maxReplay = 1000
+
+// gwConn is one gateway websocket.
+type gwConn struct {
+	ws  *websocket.Conn
+	wmu sync.Mutex // serialises writes
+
+	// guarded by Server.mu
+	session *gwSession
+	authed  bool // READY or RESUMED was sent on this connection
+}
+
+func (c *gwConn) writeJSON(v any) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_ = c.ws.SetWriteDeadline(time.Now().Add(writeTimeout))
+	return c.ws.WriteJSON(v)
+}
+
+// closeWithCode sends a close frame and closes the connection.
+func (c *gwConn) closeWithCode(code int, text string) {
+	c.wmu.Lock()
+	_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(time.Second))
+	c.wmu.Unlock()
+	_ = c.ws.Close()
+}
+
+// gwSession is a gateway session (survives connection drops; resumable).
+type gwSession struct {
+	id string
+
+	mu   sync.Mutex // guards seq, log, conn writes in order
+	seq  int64
+	log  []gwPayload // dispatched events, for replay on resume
+	conn *gwConn     // live connection or nil
+}
+
+type gwPayload struct {
+	Op   int             `json:"op"`
+	D    json.RawMessage `json:"d"`
+	S    *int64          `json:"s"`
+	T    *string         `json:"t"`
+	seqN int64
+}
+
+func dispatchPayload(t string, seq int64, d json.RawMessage) gwPayload {
+	return gwPayload{Op: 0, D: d, S: &seq, T: &t, seqN: seq}
+}
+
+// dispatch assigns the next sequence number to an event, logs it for replay
+// and writes it to the session's live connection if there is one. A failed
+// write is not an error: the client gets the event when it resumes.
+func (sess *gwSession) dispatch(t string, d json.RawMessage) {
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	sess.seq++
+	p := dispatchPayload(t, sess.seq, d)
+	sess.log = append(sess.log, p)
+	if len(sess.log) > maxReplay {
+		sess.log = sess.log[len(sess.log)-maxReplay:]
+	}
+	if sess.conn != nil {
+		_ = sess.conn.writeJSON(p)
+	}
+}
+
+// WaitReady waits until a client has identified and received READY, or
+// resumed and received RESUMED after the last DropConnections, on a gateway
+// connection that is still open.
+func (s *Server) WaitReady(ctx context.Context) error {
+	return s.waitFor(ctx, func() bool { return s.readyConnLocked() != nil })
+}
+
+// readyConnLocked returns an authenticated live connection, preferring the
+// current session's. s.mu must be held.
+func (s *Server) readyConnLocked() *gwConn {
+	if s.current != nil {
+		for c := range s.conns {
+			if c.authed && c.session == s.current {
+				return c
+			}
+		}
+	}
+	for c := range s.conns {
+		if c.authed {
+			return c
+		}
+	}
+	return nil
+}
+
+// Identifies returns the "d" of every Identify (op 2) received, in order.
+func (s *Server) Identifies() []json.RawMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]json.RawMessage, len(s.identifies))
+	copy(out, s.identifies)
+	return out
+}
+
+// Resumes returns how many Resume (op 6) attempts succeeded with RESUMED.
+func (s *Server) Resumes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.resumes
+}
+
+// Heartbeats returns how many heartbeats (op 1) clients have sent.
+func (s *Server) Heartbeats() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.heartbeats
+}
+
+// WaitHeartbeats waits until clients have sent at least n heartbeats in total.
+func (s *Server) WaitHeartbeats(ctx context.Context, n int) error {
+	return s.waitFor(ctx, func() bool { return s.heartbeats >= n })
+}
+
+// GatewayConnections returns the number of open gateway websockets.
+func (s *Server) GatewayConnections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// DropConnections abruptly closes every gateway websocket without a close
+// frame, like a network failure. Sessions stay resumable.
+func (s *Server) DropConnections() {
+	s.mu.Lock()
+	conns := make([]*gwConn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+		s.detachLocked(c)
+	}
+	s.notifyLocked()
+	s.mu.Unlock()
+	for _, c := range conns {
+		_ = c.ws.NetConn().Close()
+	}
+}
+
+// RequestReconnect sends op 7 (Reconnect) on every connection; the client
+// should close and resume.
+func (s *Server) RequestReconnect() {
+	s.mu.Lock()
+	conns := make([]*gwConn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		_ = c.writeJSON(map[string]any{"op": 7, "d": nil})
+	}
+}
+
+// SetGuilds sets the guilds listed (as unavailable) in READY and sent as
+// GUILD_CREATE afterwards. The default is DefaultGuildID.
+func (s *Server) SetGuilds(ids ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.guilds = append([]string(nil), ids...)
+}
+
+// Dispatch sends an arbitrary dispatch event (op 0) with the given type and
+// data on the current session. It fails if no session is ready before ctx ends.
+func (s *Server) Dispatch(ctx context.Context, eventType string, data any) error {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	var sess *gwSession
+	if err := s.waitFor(ctx, func() bool {
+		if c := s.readyConnLocked(); c != nil {
+			sess = c.session
+			return true
+		}
+		return false
+	}); err != nil {
+		return err
+	}
+	sess.dispatch(eventType, raw)
+	return nil
+}
+
+// detachLocked removes c from the live set and from its session.
+func (s *Server) detachLocked(c *gwConn) {
+	delete(s.conns, c)
+	c.authed = false
+	if sess := c.session; sess != nil {
+		sess.mu.Lock()
+		if sess.conn == c {
+			sess.conn = nil
+		}
+		sess.mu.Unlock()
+	}
+}
+
+func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
+	ws, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // Upgrade already replied
+	}
+	ws.SetReadLimit(1 << 20)
+	c := &gwConn{ws: ws}
+
+	select {
+	case <-s.done:
+		_ = ws.Close()
+		return
+	default:
+	}
+	s.mu.Lock()
+	s.conns[c] = struct{}{}
+	s.notifyLocked()
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.detachLocked(c)
+		s.notifyLocked()
+		s.mu.Unlock()
+		_ = ws.Close()
+	}()
+
+	q := r.URL.Query()
+	if v := q.Get("v"); v != "" && v != "9" && v != "10" {
+		c.closeWithCode(CloseInvalidAPIVersion, "Invalid API version.")
+		return
+	}
+	if e := q.Get("encoding"); e != "" && e != "json" {
+		c.closeWithCode(CloseDecodeError, "Error while decoding payload.")
+		return
+	}
+
+	hello := map[string]any{"op": 10, "d": map[string]any{"heartbeat_interval": s.heartbeat.Milliseconds()}, "s": nil, "t": nil}
+	if err := c.writeJSON(hello); err != nil {
+		return
+	}
+
+	for {
+		mt, data, err := ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		if mt != websocket.TextMessage {
+			c.closeWithCode(CloseDecodeError, "Error while decoding payload.")
+			return
+		}
+		var p struct {
+			Op *int            `json:"op"`
+			D  json.RawMessage `json:"d"`
+		}
+		if err := json.Unmarshal(data, &p); err != nil || p.Op == nil {
+			c.closeWithCode(CloseDecodeError, "Error while decoding payload.")
+			return
+		}
+		switch *p.Op {
+		case 1: // Heartbeat
+			s.mu.Lock()
+			s.heartbeats++
+			s.notifyLocked()
+			s.mu.Unlock()
+			if err := c.writeJSON(map[string]any{"op": 11, "d": nil, "s": nil, "t": nil}); err != nil {
+				return
+			}
+		case 2: // Identify
+			if !s.handleIdentify(c, p.D) {
+				return
+			}
+		case 6: // Resume
+			if !s.handleResume(c, p.D) {
+				return
+			}
+		default:
+			// Presence updates (3), voice state (4), request guild members (8)...
+			// are accepted and ignored. Other ops need an authenticated session.
+			s.mu.Lock()
+			authed := c.authed
+			s.mu.Unlock()
+			if !authed {
+				c.closeWithCode(CloseNotAuthenticated, "Not authenticated.")
+				return
+			}
+		}
+	}
+}
+
+func validGatewayToken(tok string) bool {
+	return tok == Token || tok == "Bot "+Token
+}
+
+// handleIdentify processes op 2; it returns false when the connection was closed.
+func (s *Server) handleIdentify(c *gwConn, d json.RawMessage) bool {
+	var id struct {
+		Token   string            `json:"token"`
+		Intents *discordgo.Intent `json:"intents"`
+	}
+	raw := append(json.RawMessage(nil), d...)
+	s.mu.Lock()
+	s.identifies = append(s.identifies, raw)
+	already := c.session != nil
+	s.notifyLocked()
+	s.mu.Unlock()
+
+	if err := json.Unmarshal(d, &id); err != nil {
+		c.closeWithCode(CloseDecodeError, "Error while decoding payload.")
+		return false
+	}
+	if already {
+		c.closeWithCode(CloseAlreadyAuthenticated, "Already authenticated.")
+		return false
+	}
+	if !validGatewayToken(id.Token) {
+		c.closeWithCode(CloseAuthenticationFailed, "Authentication failed.")
+		return false
+	}
+	if id.Intents == nil {
+		c.closeWithCode(CloseDecodeError, "Error while decoding payload.")
+		return false
+	}
+	if *id.Intents&PrivilegedIntents != 0 && !s.privilegedOK {
+		c.closeWithCode(CloseDisallowedIntents, "Disallowed intent(s).")
+		return false
+	}
+
+	sess := &gwSession{id: randomHex(16)}
+	s.mu.Lock()
+	guilds := append([]string(nil), s.guilds...)
+	channels := s.guildChannelsLocked()
+	s.sessions[sess.id] = sess
+	c.session = sess
+	s.mu.Unlock()
+
+	unavailable := make([]map[string]any, 0, len(guilds))
+	for _, g := range guilds {
+		unavailable = append(unavailable, map[string]any{"id": g, "unavailable": true})
+	}
+	ready, _ := json.Marshal(map[string]any{
+		"v":                  9,
+		"user":               botUser(),
+		"session_id":         sess.id,
+		"session_type":       "normal",
+		"resume_gateway_url": s.GatewayURL(),
+		"application":        map[string]any{"id": AppID, "flags": 0},
+		"guilds":             unavailable,
+		"private_channels":   []any{},
+	})
+
+	sess.mu.Lock()
+	sess.seq++
+	p := dispatchPayload("READY", sess.seq, ready)
+	sess.log = append(sess.log, p)
+	err := c.writeJSON(p)
+	sess.conn = c
+	sess.mu.Unlock()
+	if err != nil {
+		return false
+	}
+
+	s.mu.Lock()
+	if _, live := s.conns[c]; live {
+		c.authed = true
+		s.current = sess
+	}
+	s.notifyLocked()
+	s.mu.Unlock()
+
+	if s.guildCreate {
+		for _, g := range guilds {
+			chs := channels[g]
+			if chs == nil {
+				chs = []map[string]any{}
+			}
+			gc, _ := json.Marshal(map[string]any{
+				"id": g, "name": "Guild " + g, "unavailable": false, "owner_id": DefaultUserID,
+				"member_count": 2, "large": false, "channels": chs, "threads": []any{},
+				"roles": []any{}, "members": []any{}, "voice_states": []any{}, "emojis": []any{},
+			})
+			sess.dispatch("GUILD_CREATE", gc)
+		}
+	}
+	return true
+}
+
+// handleResume processes op 6; it returns false when the connection was closed.
+func (s *Server) handleResume(c *gwConn, d json.RawMessage) bool {
+	var rs struct {
+		Token     string `json:"token"`
+		SessionID string `json:"session_id"`
+		Seq       int64  `json:"seq"`
+	}
+	if err := json.Unmarshal(d, &rs); err != nil {
+		c.closeWithCode(CloseDecodeError, "Error while decoding payload.")
+		return false
+	}
+	if !validGatewayToken(rs.Token) {
+		c.closeWithCode(CloseAuthenticationFailed, "Authentication failed.")
+		return false
+	}
+	s.mu.Lock()
+	sess := s.sessions[rs.SessionID]
+	if c.session != nil {
+		s.mu.Unlock()
+		c.closeWithCode(CloseAlreadyAuthenticated, "Already authenticated.")
+		return false
+	}
+	if sess != nil {
+		c.session = sess
+	}
+	s.mu.Unlock()
+
+	if sess == nil {
+		// Invalid session, not resumable: the client must identify again.
+		return c.writeJSON(map[string]any{"op": 9, "d": false, "s": nil, "t": nil}) == nil
+	}
+
+	sess.mu.Lock()
+	old := sess.conn
+	sess.conn = c
+	var err error
+	for _, p := range sess.log {
+		if p.seqN > rs.Seq {
+			if err = c.writeJSON(p); err != nil {
+				break
+			}
+		}
+	}
+	if err == nil {
+		sess.seq++
+		p := dispatchPayload("RESUMED", sess.seq, json.RawMessage(`{}`))
+		sess.log = append(sess.log, p)
+		err = c.writeJSON(p)
+	}
+	sess.mu.Unlock()
+	if old != nil && old != c {
+		// A session has one connection; the old one is superseded.
+		_ = old.ws.NetConn().Close()
+	}
+	if err != nil {
+		return false
+	}
+	s.mu.Lock()
+	if _, live := s.conns[c]; live {
+		c.authed = true
+		s.current = sess
+	}
+	s.resumes++
+	s.notifyLocked()
+	s.mu.Unlock()
+	return true
+}
+
+func botUser() map[string]any {
+	return map[string]any{
+		"id": BotUserID, "username": BotUsername, "discriminator": "0",
+		"global_name": nil, "avatar": nil, "bot": true, "verified": true, "flags": 0,
+	}
+}
+
+var errServerClosed = errors.New("discordtest: server closed")

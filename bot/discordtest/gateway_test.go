@@ -1,0 +1,252 @@
+package discordtest
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+)
+
+func TestIdentifyReadyAndGuildCreate(t *testing.T) {
+	t.Parallel()
+	srv := New(t, WithHeartbeatInterval(200*time.Millisecond))
+	srv.AddChannel(DefaultGuildID, "300000000000000009")
+	guildCreated := make(chan *discordgo.GuildCreate, 1)
+	dg := openSession(t, srv, func(_ *discordgo.Session, g *discordgo.GuildCreate) {
+		select {
+		case guildCreated <- g:
+		default:
+		}
+	})
+
+	ids := srv.Identifies()
+	if len(ids) != 1 {
+		t.Fatalf("identifies = %d, want 1", len(ids))
+	}
+	var id struct {
+		Token   string           `json:"token"`
+		Intents discordgo.Intent `json:"intents"`
+	}
+	if err := json.Unmarshal(ids[0], &id); err != nil {
+		t.Fatal(err)
+	}
+	if id.Token != "Bot "+Token || id.Intents != discordgo.IntentsAllWithoutPrivileged {
+		t.Fatalf("identify = %+v", id)
+	}
+	if dg.State.User == nil || dg.State.User.ID != BotUserID || !dg.State.User.Bot {
+		t.Fatalf("state user = %+v", dg.State.User)
+	}
+
+	select {
+	case g := <-guildCreated:
+		if g.ID != DefaultGuildID || g.Unavailable || len(g.Channels) != 1 {
+			t.Fatalf("GUILD_CREATE = %+v", g.Guild)
+		}
+	case <-testContext(t, 5*time.Second).Done():
+		t.Fatal("no GUILD_CREATE")
+	}
+
+	// Heartbeats are acknowledged: after many intervals the client is still
+	// on its first connection (discordgo reconnects after 5 missed ACKs).
+	if err := srv.WaitHeartbeats(testContext(t, 10*time.Second), 8); err != nil {
+		t.Fatal(err)
+	}
+	if srv.Resumes() != 0 || len(srv.Identifies()) != 1 || srv.GatewayConnections() != 1 {
+		t.Fatalf("reconnected: resumes=%d identifies=%d conns=%d", srv.Resumes(), len(srv.Identifies()), srv.GatewayConnections())
+	}
+}
+
+func TestDropConnectionsResumes(t *testing.T) {
+	t.Parallel()
+	srv := New(t)
+	var dg *discordgo.Session
+	dg = openSession(t, srv, func(s *discordgo.Session, i *discordgo.InteractionCreate) {
+		_ = s.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{
+			Type: discordgo.InteractionResponseChannelMessageWithSource,
+			Data: &discordgo.InteractionResponseData{Content: "pong"},
+		})
+	})
+	_ = dg
+
+	srv.DropConnections()
+	ctx := testContext(t, 10*time.Second)
+	if err := srv.WaitReady(ctx); err != nil {
+		t.Fatalf("no resume: %v", err)
+	}
+	if got := srv.Resumes(); got != 1 {
+		t.Fatalf("resumes = %d, want 1", got)
+	}
+	if got := len(srv.Identifies()); got != 1 {
+		t.Fatalf("identifies = %d, want 1 (client should resume, not re-identify)", got)
+	}
+	r, err := srv.Interact(ctx, Command("ping"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Data.Content != "pong" {
+		t.Fatalf("reply = %+v", r)
+	}
+}
+
+func TestInteractWaitsForResume(t *testing.T) {
+	t.Parallel()
+	srv := New(t)
+	openSession(t, srv, func(s *discordgo.Session, i *discordgo.InteractionCreate) {
+		_ = s.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{
+			Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+		})
+		_, _ = s.InteractionResponseEdit(i.Interaction, &discordgo.WebhookEdit{Content: ptr("late but there")})
+	})
+	// Interact called while no connection is live waits for the resume
+	// (discordgo pauses 1s before reconnecting) and dispatches then.
+	srv.DropConnections()
+	ctx := testContext(t, 10*time.Second)
+	r, err := srv.Interact(ctx, Command("ping"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Deferred || r.Data.Content != "late but there" {
+		t.Fatalf("reply = %+v", r)
+	}
+}
+
+func TestPrivilegedIntentsRejected(t *testing.T) {
+	t.Parallel()
+	srv := New(t)
+	dg := newSession(t, srv, "Bot "+Token)
+	dg.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentMessageContent
+	err := dg.Open()
+	if err == nil {
+		_ = dg.Close()
+		t.Fatal("Open succeeded with a privileged intent")
+	}
+	if !strings.Contains(err.Error(), "4014") {
+		t.Fatalf("err = %v, want close 4014", err)
+	}
+
+	ok := New(t, WithPrivilegedIntentsAllowed(true))
+	dg2 := newSession(t, ok, "Bot "+Token)
+	dg2.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentMessageContent
+	if err := dg2.Open(); err != nil {
+		t.Fatalf("Open with privileged intents allowed: %v", err)
+	}
+	_ = dg2.Close()
+}
+
+func TestWrongTokenGateway(t *testing.T) {
+	t.Parallel()
+	srv := New(t)
+	dg := newSession(t, srv, "Bot wrong-token")
+	err := dg.Open() // GET /gateway needs no auth; identify fails
+	if err == nil {
+		_ = dg.Close()
+		t.Fatal("Open succeeded with a wrong token")
+	}
+	if !strings.Contains(err.Error(), "4004") {
+		t.Fatalf("err = %v, want close 4004", err)
+	}
+	if _, err := dg.User("@me"); err == nil {
+		t.Fatal("REST with wrong token succeeded")
+	} else if re := restErr(t, err); re.Response.StatusCode != 401 {
+		t.Fatalf("status = %d", re.Response.StatusCode)
+	}
+	if srv.InvalidRequests() != 1 {
+		t.Fatalf("invalid requests = %d, want 1", srv.InvalidRequests())
+	}
+}
+
+// rawFrame is a gateway payload as read by the raw protocol test.
+type rawFrame struct {
+	Op int             `json:"op"`
+	D  json.RawMessage `json:"d"`
+	S  int64           `json:"s"`
+	T  string          `json:"t"`
+}
+
+func rawDial(t *testing.T, srv *Server) *websocket.Conn {
+	t.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial(srv.GatewayURL()+"/?v=9&encoding=json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ws.Close() })
+	_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if f := rawRead(t, ws); f.Op != 10 {
+		t.Fatalf("first frame op %d, want Hello", f.Op)
+	}
+	return ws
+}
+
+func rawRead(t *testing.T, ws *websocket.Conn) rawFrame {
+	t.Helper()
+	var f rawFrame
+	if err := ws.ReadJSON(&f); err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	return f
+}
+
+func TestResumeReplaysMissedEventsRaw(t *testing.T) {
+	t.Parallel()
+	srv := New(t, WithGuildCreate(false))
+	ctx := testContext(t, 10*time.Second)
+
+	ws := rawDial(t, srv)
+	if err := ws.WriteJSON(map[string]any{"op": 2, "d": map[string]any{"token": "Bot " + Token, "intents": 1, "properties": map[string]string{}}}); err != nil {
+		t.Fatal(err)
+	}
+	ready := rawRead(t, ws)
+	var rd struct {
+		SessionID string `json:"session_id"`
+	}
+	_ = json.Unmarshal(ready.D, &rd)
+	if ready.T != "READY" || ready.S != 1 || rd.SessionID == "" {
+		t.Fatalf("READY = %+v", ready)
+	}
+	if err := srv.Dispatch(ctx, "TYPING_START", map[string]string{"channel_id": "1"}); err != nil {
+		t.Fatal(err)
+	}
+	if f := rawRead(t, ws); f.T != "TYPING_START" || f.S != 2 {
+		t.Fatalf("event = %+v", f)
+	}
+	srv.DropConnections()
+	// Events dispatched while disconnected are replayed after a resume.
+	srv.mu.Lock()
+	sess := srv.sessions[rd.SessionID]
+	srv.mu.Unlock()
+	sess.dispatch("TYPING_START", json.RawMessage(`{"channel_id":"2"}`))
+
+	ws2 := rawDial(t, srv)
+	if err := ws2.WriteJSON(map[string]any{"op": 6, "d": map[string]any{"token": "Bot " + Token, "session_id": rd.SessionID, "seq": 2}}); err != nil {
+		t.Fatal(err)
+	}
+	if f := rawRead(t, ws2); f.T != "TYPING_START" || f.S != 3 || !strings.Contains(string(f.D), `"2"`) {
+		t.Fatalf("replayed = %+v", f)
+	}
+	f := rawRead(t, ws2)
+	if f.T != "RESUMED" {
+		t.Fatalf("want RESUMED, got %+v", f)
+	}
+	if srv.Resumes() != 1 {
+		t.Fatalf("resumes = %d", srv.Resumes())
+	}
+
+	// Unknown session: op 9, d false.
+	ws3 := rawDial(t, srv)
+	if err := ws3.WriteJSON(map[string]any{"op": 6, "d": map[string]any{"token": "Bot " + Token, "session_id": "nope", "seq": 5}}); err != nil {
+		t.Fatal(err)
+	}
+	if f := rawRead(t, ws3); f.Op != 9 || string(f.D) != "false" {
+		t.Fatalf("want op 9 false, got %+v", f)
+	}
+	// Heartbeat gets an ACK.
+	if err := ws3.WriteJSON(map[string]any{"op": 1, "d": nil}); err != nil {
+		t.Fatal(err)
+	}
+	if f := rawRead(t, ws3); f.Op != 11 {
+		t.Fatalf("want op 11, got %+v", f)
+	}
+}

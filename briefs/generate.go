@@ -1,0 +1,267 @@
+package briefs
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// genTopic is the vocabulary of one subject area of generated news.
+type genTopic struct {
+	name    string
+	nouns   []string // subjects of headlines and sentences
+	things  []string // objects: plans, bills, figures…
+	actors  []string // organisations
+	verbs   []string // headline verbs, present tense
+	phrases []string // closing phrases of body sentences
+}
+
+var genTopics = []genTopic{
+	{"politics", []string{"parliament", "senate", "coalition", "opposition", "ministers", "voters", "election", "referendum"},
+		[]string{"budget", "reform bill", "tax plan", "constitution", "ballot", "manifesto", "inquiry"},
+		[]string{"the Labour Party", "the Green Party", "the electoral commission", "the cabinet", "the supreme court"},
+		[]string{"rejects", "approves", "debates", "delays", "backs", "challenges"},
+		[]string{"ahead of the vote", "after weeks of negotiation", "despite protests outside", "in a late-night session"}},
+	{"economy", []string{"inflation", "central bank", "markets", "unemployment", "exports", "wages", "investors", "households"},
+		[]string{"interest rates", "growth forecast", "trade deficit", "bond yields", "currency", "recession fears"},
+		[]string{"the central bank", "the treasury", "the statistics office", "the IMF", "the finance ministry"},
+		[]string{"raises", "cuts", "revises", "weighs", "signals", "holds"},
+		[]string{"as prices keep rising", "amid slowing demand", "for the third quarter running", "according to new figures"}},
+	{"climate", []string{"wildfires", "floods", "drought", "heatwave", "glaciers", "emissions", "sea levels", "storms"},
+		[]string{"carbon target", "climate pledge", "adaptation fund", "emissions cap", "renewables plan", "flood defences"},
+		[]string{"the environment agency", "the weather service", "climate scientists", "the UN climate panel"},
+		[]string{"threatens", "reshapes", "worsens", "accelerates", "tests", "spurs"},
+		[]string{"as temperatures hit records", "after the wettest winter on record", "with thousands evacuated", "across the region"}},
+	{"technology", []string{"chipmakers", "startups", "smartphones", "satellites", "robots", "algorithms", "hackers", "regulators"},
+		[]string{"artificial intelligence", "data centre", "privacy rules", "software update", "quantum computer", "broadband network"},
+		[]string{"the competition authority", "a Silicon Valley giant", "the data protection office", "an open-source foundation"},
+		[]string{"unveils", "launches", "bans", "acquires", "tests", "opens"},
+		[]string{"amid privacy concerns", "in a bid to catch up with rivals", "after a major outage", "to mixed reviews"}},
+	{"health", []string{"hospitals", "nurses", "vaccines", "patients", "doctors", "clinics", "researchers", "pharmacies"},
+		[]string{"vaccine rollout", "waiting lists", "cancer treatment", "mental health service", "drug trial", "flu season"},
+		[]string{"the health ministry", "the World Health Organization", "the medical association", "a university hospital"},
+		[]string{"expands", "warns about", "reports", "approves", "funds", "reviews"},
+		[]string{"as winter pressures mount", "after a successful trial", "in rural areas", "for the first time in a decade"}},
+	{"sports", []string{"champions", "striker", "goalkeeper", "coach", "marathon", "cyclists", "fans", "olympians"},
+		[]string{"title race", "world cup", "transfer record", "final", "league season", "grand slam"},
+		[]string{"the football federation", "the Olympic committee", "the national team", "the league"},
+		[]string{"wins", "loses", "clinches", "dominates", "misses", "secures"},
+		[]string{"in front of a sold-out stadium", "after extra time", "with a late goal", "for the first time since 1998"}},
+	{"science", []string{"astronomers", "physicists", "biologists", "telescope", "fossils", "genome", "comet", "rover"},
+		[]string{"exoplanet", "dark matter", "gene therapy", "particle collider", "moon mission", "deep-sea survey"},
+		[]string{"the space agency", "the national academy", "an international team", "the observatory"},
+		[]string{"discovers", "maps", "detects", "sequences", "confirms", "launches"},
+		[]string{"in a study published this week", "surprising many experts", "using new instruments", "after years of observation"}},
+	{"culture", []string{"museum", "orchestra", "novelist", "filmmakers", "festival", "gallery", "theatre", "poets"},
+		[]string{"exhibition", "film premiere", "book prize", "opera season", "heritage site", "music award"},
+		[]string{"the arts council", "the national gallery", "the film academy", "a city theatre"},
+		[]string{"celebrates", "opens", "honours", "restores", "cancels", "announces"},
+		[]string{"to critical acclaim", "after a long restoration", "drawing record crowds", "in the old town"}},
+	{"business", []string{"retailers", "airlines", "carmakers", "banks", "shareholders", "factories", "shipping firms", "supermarkets"},
+		[]string{"quarterly profits", "merger", "job cuts", "supply chain", "share price", "takeover bid"},
+		[]string{"the stock exchange", "a multinational group", "the chamber of commerce", "the workers' union"},
+		[]string{"reports", "announces", "abandons", "completes", "expands", "restructures"},
+		[]string{"beating analyst expectations", "as costs climb", "in a surprise move", "after a difficult year"}},
+	{"education", []string{"teachers", "students", "universities", "schools", "graduates", "parents", "pupils", "lecturers"},
+		[]string{"tuition fees", "exam results", "curriculum", "scholarship scheme", "school meals", "teacher shortage"},
+		[]string{"the education ministry", "the teachers' union", "the university council", "the school board"},
+		[]string{"protests", "welcomes", "overhauls", "extends", "scraps", "publishes"},
+		[]string{"before the new term", "across the country", "despite budget pressures", "for disadvantaged pupils"}},
+	{"transport", []string{"commuters", "railways", "motorists", "cyclists", "ports", "airports", "bus drivers", "ferries"},
+		[]string{"rail strike", "fuel prices", "high-speed line", "road tolls", "electric buses", "bridge repairs"},
+		[]string{"the transport authority", "the rail operator", "the aviation regulator", "the city council"},
+		[]string{"disrupts", "delays", "reopens", "upgrades", "suspends", "funds"},
+		[]string{"during the morning rush", "over the holiday weekend", "after a signal failure", "along the coast"}},
+	{"energy", []string{"wind farms", "solar panels", "power plants", "utilities", "oil producers", "gas prices", "batteries", "grid operators"},
+		[]string{"energy bills", "nuclear plant", "offshore wind", "hydrogen project", "power grid", "pipeline"},
+		[]string{"the energy regulator", "the oil cartel", "a state utility", "the grid operator"},
+		[]string{"boosts", "halts", "connects", "caps", "builds", "doubles"},
+		[]string{"as demand peaks", "to cut emissions", "before the winter", "in the northern provinces"}},
+}
+
+var (
+	genSyllables = []string{"ka", "lo", "mer", "vin", "tar", "es", "dor", "ani", "bel", "cro", "fen", "gal", "hul", "is", "jun",
+		"ket", "lin", "mor", "nes", "ov", "pra", "quin", "ros", "sil", "tov", "ur", "val", "wes", "yar", "zel"}
+	genFirstNames = []string{"Anna", "Ben", "Clara", "David", "Elena", "Farid", "Grace", "Hugo", "Ines", "James", "Kofi",
+		"Lena", "Marco", "Nadia", "Omar", "Priya", "Quentin", "Rosa", "Samuel", "Tara", "Ulrich", "Vera", "Wei", "Yusuf", "Zoe"}
+	genAdjectives = []string{"new", "major", "controversial", "long-awaited", "ambitious", "surprise", "record", "sweeping",
+		"modest", "emergency", "historic", "fragile", "bold", "temporary", "regional", "national"}
+	genSentences = []string{
+		"{Actor} said on {Day} that the {thing} would be reviewed {phrase}.",
+		"The {adj} {thing} comes as {noun} in {Place} face growing pressure.",
+		"\"We have never seen anything like this,\" said {Person}, a spokesperson for {actor}.",
+		"Officials in {Place} estimate that about {num} people are affected by the {thing}.",
+		"Critics argue that the {thing} does little for {noun}, while supporters call it a {adj} step.",
+		"{Person} told reporters the decision was {adj} but necessary {phrase}.",
+		"The figures, released by {actor}, show a change of {pct} percent compared with last year.",
+		"In {Place}, {noun} gathered to follow the debate about the {thing}.",
+		"Analysts expect the {thing} to dominate discussions {phrase}.",
+		"{Actor} has not yet responded to requests for comment about the {adj} {thing}.",
+		"According to {Person}, the {noun} of {Place} were consulted only briefly.",
+		"The {thing} is expected to cost around {num} million, {actor} said.",
+		"Meanwhile, {noun} in neighbouring {Place} are watching closely.",
+		"It is the {ordinal} time this year that {actor} has intervened.",
+		"Local media in {Place} described the mood as tense but hopeful.",
+	}
+	genTitles = []string{
+		"{Place} {verb} {thing} {phrase}",
+		"{Noun} {verb} {adj} {thing}",
+		"{Actor} {verb} {thing} as {noun} wait",
+		"Why the {thing} matters for {noun} in {Place}",
+		"{Person} on the {adj} {thing}",
+		"{Place} {noun} brace for {adj} {thing}",
+		"What the {thing} means for {Place}",
+		"{Noun} in {Place} {verb} {thing}",
+	}
+	genDays     = []string{"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+	genOrdinals = []string{"second", "third", "fourth", "fifth"}
+)
+
+// GenerateArticles returns n deterministic fake news articles for tests and
+// benchmarks: varied titles, dates over three years, a dozen topics and 4-8
+// paragraphs each. The same n and seed always give the same articles. Each
+// Source is the relative file name WriteArticleFiles uses, and each ID is the
+// one Parse gives that file.
+func GenerateArticles(n int, seed int64) []Article {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x6e657773627269ef))
+	places := make([]string, 200)
+	for i := range places {
+		places[i] = genName(rng)
+	}
+	surnames := make([]string, 300)
+	for i := range surnames {
+		surnames[i] = genName(rng)
+	}
+	base := time.Date(2021, time.January, 1, 0, 0, 0, 0, time.UTC)
+	arts := make([]Article, 0, max(n, 0))
+	for i := range n {
+		t := &genTopics[rng.IntN(len(genTopics))]
+		fill := func(tmpl string) string {
+			return genFill(rng, tmpl, t, places, surnames)
+		}
+		title := fill(genTitles[rng.IntN(len(genTitles))])
+		paras := make([]string, 4+rng.IntN(5))
+		words := 0
+		for p := range paras {
+			sents := make([]string, 2+rng.IntN(4))
+			for s := range sents {
+				sents[s] = fill(genSentences[rng.IntN(len(genSentences))])
+			}
+			paras[p] = strings.Join(sents, " ")
+			words += countWords(paras[p])
+		}
+		name := fmt.Sprintf("%05d-%s.txt", i, Slug(title, 40))
+		arts = append(arts, Article{
+			ID:         makeID(name, title),
+			Title:      title,
+			Date:       base.AddDate(0, 0, rng.IntN(3*365)),
+			Dated:      true,
+			Paragraphs: paras,
+			Source:     name,
+			Words:      words,
+		})
+	}
+	return arts
+}
+
+func genName(rng *rand.Rand) string {
+	var b strings.Builder
+	for range 2 + rng.IntN(2) {
+		b.WriteString(genSyllables[rng.IntN(len(genSyllables))])
+	}
+	s := b.String()
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func genFill(rng *rand.Rand, tmpl string, t *genTopic, places, surnames []string) string {
+	pick := func(list []string) string { return list[rng.IntN(len(list))] }
+	upper := func(s string) string {
+		if strings.HasPrefix(s, "the ") || strings.HasPrefix(s, "a ") || strings.HasPrefix(s, "an ") {
+			return strings.ToUpper(s[:1]) + s[1:]
+		}
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(tmpl, '{')
+		if i < 0 {
+			b.WriteString(tmpl)
+			break
+		}
+		j := strings.IndexByte(tmpl[i:], '}') + i
+		b.WriteString(tmpl[:i])
+		var v string
+		switch key := tmpl[i+1 : j]; key {
+		case "Place", "place":
+			v = pick(places)
+		case "Person":
+			v = pick(genFirstNames) + " " + pick(surnames)
+		case "noun":
+			v = pick(t.nouns)
+		case "Noun":
+			v = pick(t.nouns)
+			v = strings.ToUpper(v[:1]) + v[1:]
+		case "thing":
+			v = pick(t.things)
+		case "actor":
+			v = pick(t.actors)
+		case "Actor":
+			v = upper(pick(t.actors))
+		case "verb":
+			v = pick(t.verbs)
+		case "phrase":
+			v = pick(t.phrases)
+		case "adj":
+			v = pick(genAdjectives)
+		case "Day":
+			v = pick(genDays)
+		case "ordinal":
+			v = pick(genOrdinals)
+		case "num":
+			v = fmt.Sprint(10 + rng.IntN(990))
+		case "pct":
+			v = fmt.Sprintf("%d.%d", rng.IntN(20), rng.IntN(10))
+		default:
+			v = key
+		}
+		b.WriteString(v)
+		tmpl = tmpl[j+1:]
+	}
+	return b.String()
+}
+
+// WriteArticleFiles writes the articles into dir in the article file format:
+// a date line ("Monday, January 2, 2006", only for dated articles), the title,
+// a blank line and the paragraphs separated by blank lines. An article whose
+// Source is a relative .txt or .md path is written there (folders created);
+// any other gets a name made of its position and title.
+func WriteArticleFiles(dir string, articles []Article) error {
+	for i, a := range articles {
+		name := filepath.FromSlash(a.Source)
+		if name == "" || !filepath.IsLocal(name) || !isArticleFile(name) {
+			name = fmt.Sprintf("%05d-%s.txt", i, Slug(a.Title, 40))
+		}
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		var b strings.Builder
+		if a.Dated && !a.Date.IsZero() {
+			b.WriteString(a.Date.Format("Monday, January 2, 2006"))
+			b.WriteByte('\n')
+		}
+		b.WriteString(a.Title)
+		for _, p := range a.Paragraphs {
+			b.WriteString("\n\n")
+			b.WriteString(p)
+		}
+		b.WriteByte('\n')
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}

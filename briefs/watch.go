@@ -1,0 +1,115 @@
+package briefs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// watchDebounce is how long the folder must stay quiet after a change before
+// Watch reloads: copying a batch of files gives one reload, not hundreds.
+const watchDebounce = 250 * time.Millisecond
+
+// Watch reloads the library whenever something changes in its folder or any
+// folder below it (new folders are watched as they appear). Bursts of
+// changes are debounced into one reload. It returns nil when ctx is done, and
+// an error only if watching cannot start.
+func (l *Library) Watch(ctx context.Context) error {
+	if l.dir == "" {
+		return errors.New("watch: library has no folder")
+	}
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("watch %s: %w", l.dir, err)
+	}
+	defer w.Close()
+	log := l.opts.logger
+	if err := w.Add(l.dir); err != nil {
+		return fmt.Errorf("watch %s: %w", l.dir, err)
+	}
+	watched := map[string]bool{l.dir: true}
+	watch := func(dirs []string) {
+		for _, d := range dirs {
+			if watched[d] {
+				continue
+			}
+			if err := w.Add(d); err != nil {
+				log.Warn("cannot watch folder", slog.String("dir", d), slog.String("reason", err.Error()))
+				continue
+			}
+			watched[d] = true
+		}
+	}
+	// The folders the last load walked; new ones are added as they appear.
+	watch(l.snap.Load().dirs)
+
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-w.Events:
+			if !ok {
+				return nil
+			}
+			if ev.Op == fsnotify.Chmod || isHidden(filepath.Base(ev.Name)) {
+				continue
+			}
+			if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+				// The kernel drops the watch of a removed folder; forget it
+				// so it is added again if the folder comes back.
+				delete(watched, ev.Name)
+			}
+			if ev.Has(fsnotify.Create) {
+				if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
+					// Watch the new folder (and any it already holds) at
+					// once; files written before that are picked up by the
+					// reload below.
+					watch(subdirs(ev.Name))
+				}
+			}
+			timer.Reset(watchDebounce)
+		case err, ok := <-w.Errors:
+			if !ok {
+				return nil
+			}
+			// Typically an event queue overflow: events were lost, so reload.
+			log.Warn("watch error", slog.String("dir", l.dir), slog.String("reason", err.Error()))
+			timer.Reset(watchDebounce)
+		case <-timer.C:
+			start := time.Now()
+			if err := l.Reload(); err != nil {
+				log.Error("library reload failed", slog.String("dir", l.dir), slog.String("reason", err.Error()))
+				continue
+			}
+			s := l.snap.Load()
+			watch(s.dirs)
+			log.Info("library reloaded", slog.String("dir", l.dir), slog.Int("articles", len(s.articles)),
+				slog.Int("skipped", len(s.skipped)), slog.Duration("took", time.Since(start)))
+		}
+	}
+}
+
+// subdirs lists root and the non-hidden folders below it.
+func subdirs(root string) []string {
+	var dirs []string
+	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return nil
+		}
+		if path != root && isHidden(d.Name()) {
+			return fs.SkipDir
+		}
+		dirs = append(dirs, path)
+		return nil
+	})
+	return dirs
+}
