@@ -22,14 +22,15 @@ import (
 // harness is the real bot, with real discordgo, connected to the fake
 // Discord server, over a real article folder and a real SQLite file.
 type harness struct {
-	t      *testing.T
-	srv    *discordtest.Server
-	lib    *briefs.Library
-	dir    string
-	dbPath string
-	st     *store.Store
-	cancel context.CancelFunc
-	done   chan error
+	t       *testing.T
+	srv     *discordtest.Server
+	lib     *briefs.Library
+	dir     string
+	dbPath  string
+	st      *store.Store
+	digests *bot.Digests
+	cancel  context.CancelFunc
+	done    chan error
 }
 
 type setup struct {
@@ -82,8 +83,8 @@ func start(t *testing.T, s setup) *harness {
 	}
 	h.st = st
 	dopts := append([]bot.DigestOption{bot.WithMinInterval(time.Second)}, s.digestOpts...)
-	opts := append([]bot.Option{bot.WithAPIURL(h.srv.URL()), bot.WithGuild(s.guild),
-		bot.WithDigests(bot.NewDigests(lib, st, dopts...))}, s.opts...)
+	h.digests = bot.NewDigests(lib, st, dopts...)
+	opts := append([]bot.Option{bot.WithAPIURL(h.srv.URL()), bot.WithGuild(s.guild), bot.WithDigests(h.digests)}, s.opts...)
 	b := bot.New(lib, opts...)
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
@@ -120,8 +121,11 @@ func (h *harness) stop() {
 	h.st.Close()
 }
 
-func (h *harness) interact(in *discordgo.Interaction) *discordtest.Reply {
+func (h *harness) interact(in *discordgo.Interaction, mods ...func(*discordgo.Interaction)) *discordtest.Reply {
 	h.t.Helper()
+	for _, m := range mods {
+		m(in)
+	}
 	rep, err := h.srv.Interact(ctxFor(h.t, 10*time.Second), in)
 	if err != nil {
 		h.t.Fatalf("interaction not answered: %v", err)

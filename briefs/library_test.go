@@ -12,8 +12,8 @@ import (
 	"time"
 )
 
-// writeFile writes content to dir/rel, creating folders.
-func writeFile(t testing.TB, dir, rel, content string) string {
+// libWriteFile writes content to dir/rel, creating folders.
+func libWriteFile(t testing.TB, dir, rel, content string) string {
 	t.Helper()
 	path := filepath.Join(dir, filepath.FromSlash(rel))
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -25,7 +25,7 @@ func writeFile(t testing.TB, dir, rel, content string) string {
 	return path
 }
 
-func article(date, title string, paras ...string) string {
+func libArticleText(date, title string, paras ...string) string {
 	s := title + "\n\n" + strings.Join(paras, "\n\n") + "\n"
 	if date != "" {
 		s = date + "\n" + s
@@ -35,18 +35,18 @@ func article(date, title string, paras ...string) string {
 
 func TestLoad(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, dir, "budget.txt", article("2023-11-03", "Council passes budget", "The council approved the budget."))
-	writeFile(t, dir, "sub/deeper/rail.MD", article("November 5, 2023", "Rail strike ends", "Trains run again."))
-	writeFile(t, dir, "sub/undated.txt", article("", "Undated story", "No date here."))
-	writeFile(t, dir, "notes.doc", article("2023-11-03", "Not an article", "Wrong extension."))
-	writeFile(t, dir, "README", article("2023-11-03", "No extension", "Ignored."))
-	writeFile(t, dir, ".hidden.txt", article("2023-11-03", "Hidden file", "Ignored."))
-	writeFile(t, dir, ".git/inside.txt", article("2023-11-03", "Hidden folder", "Ignored."))
-	writeFile(t, dir, "empty.txt", "")
-	writeFile(t, dir, "binary.txt", "Title\n\n\x00\x01\x02")
-	writeFile(t, dir, "notitle.txt", "2023-11-03\n\n")
-	writeFile(t, dir, "nobody.txt", "Only a title\n")
-	writeFile(t, dir, "big.txt", article("2023-11-03", "Big file", strings.Repeat("word ", 400)))
+	libWriteFile(t, dir, "budget.txt", libArticleText("2023-11-03", "Council passes budget", "The council approved the budget."))
+	libWriteFile(t, dir, "sub/deeper/rail.MD", libArticleText("November 5, 2023", "Rail strike ends", "Trains run again."))
+	libWriteFile(t, dir, "sub/undated.txt", libArticleText("", "Undated story", "No date here."))
+	libWriteFile(t, dir, "notes.doc", libArticleText("2023-11-03", "Not an article", "Wrong extension."))
+	libWriteFile(t, dir, "README", libArticleText("2023-11-03", "No extension", "Ignored."))
+	libWriteFile(t, dir, ".hidden.txt", libArticleText("2023-11-03", "Hidden file", "Ignored."))
+	libWriteFile(t, dir, ".git/inside.txt", libArticleText("2023-11-03", "Hidden folder", "Ignored."))
+	libWriteFile(t, dir, "empty.txt", "")
+	libWriteFile(t, dir, "binary.txt", "Title\n\n\x00\x01\x02")
+	libWriteFile(t, dir, "notitle.txt", "2023-11-03\n\n")
+	libWriteFile(t, dir, "nobody.txt", "Only a title\n")
+	libWriteFile(t, dir, "big.txt", libArticleText("2023-11-03", "Big file", strings.Repeat("word ", 400)))
 	mtime := time.Date(2022, 5, 6, 7, 8, 9, 0, time.UTC)
 	if err := os.Chtimes(filepath.Join(dir, "sub", "undated.txt"), mtime, mtime); err != nil {
 		t.Fatal(err)
@@ -77,7 +77,7 @@ func TestLoad(t *testing.T) {
 		t.Errorf("Source %q", rail.Source)
 	}
 	// IDs come from the path relative to the folder, with forward slashes.
-	if want, _ := Parse("sub/deeper/rail.MD", []byte(article("", "Rail strike ends", "x"))); rail.ID != want.ID {
+	if want, _ := Parse("sub/deeper/rail.MD", []byte(libArticleText("", "Rail strike ends", "x"))); rail.ID != want.ID {
 		t.Errorf("ID %q, want %q", rail.ID, want.ID)
 	}
 	if got, ok := l.Get(rail.ID); !ok || got.Title != rail.Title {
@@ -124,7 +124,7 @@ func TestLoadMissingDir(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), dir) {
 		t.Fatalf("err %v, want one naming %s", err, dir)
 	}
-	file := writeFile(t, t.TempDir(), "a.txt", article("", "T", "B"))
+	file := libWriteFile(t, t.TempDir(), "a.txt", libArticleText("", "T", "B"))
 	if _, err := Load(file); err == nil {
 		t.Fatal("Load of a file succeeded")
 	}
@@ -158,13 +158,12 @@ func TestFromArticlesGivesIDs(t *testing.T) {
 }
 
 func TestLatest(t *testing.T) {
-	day := func(d int) time.Time { return time.Date(2023, 11, d, 0, 0, 0, 0, time.UTC) }
 	l := FromArticles([]Article{
-		{ID: "a", Title: "Budget vote", Date: day(1), Paragraphs: []string{"The council budget."}},
-		{ID: "b", Title: "Rail strike", Date: day(3), Paragraphs: []string{"Trains stop."}},
-		{ID: "c", Title: "Budget cuts", Date: day(2), Paragraphs: []string{"Cuts to the budget."}},
-		{ID: "d", Title: "Another strike", Date: day(3), Paragraphs: []string{"Bus drivers strike over the budget."}},
-		{ID: "e", Title: "Weather", Date: day(4), Paragraphs: []string{"Sunny."}},
+		{ID: "a", Title: "Budget vote", Date: libDay(1), Paragraphs: []string{"The council budget."}},
+		{ID: "b", Title: "Rail strike", Date: libDay(3), Paragraphs: []string{"Trains stop."}},
+		{ID: "c", Title: "Budget cuts", Date: libDay(2), Paragraphs: []string{"Cuts to the budget."}},
+		{ID: "d", Title: "Another strike", Date: libDay(3), Paragraphs: []string{"Bus drivers strike over the budget."}},
+		{ID: "e", Title: "Weather", Date: libDay(4), Paragraphs: []string{"Sunny."}},
 	})
 	ids := func(as []Article) string {
 		var s []string
@@ -241,7 +240,7 @@ func TestConcurrentReload(t *testing.T) {
 	}
 	for i := range 10 {
 		if i%2 == 0 {
-			writeFile(t, dir, "extra.txt", article("2024-01-01", "Extra article", "Body."))
+			libWriteFile(t, dir, "extra.txt", libArticleText("2024-01-01", "Extra article", "Body."))
 		} else {
 			os.Remove(filepath.Join(dir, "extra.txt"))
 		}

@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 )
 
-func day(d int) time.Time { return time.Date(2023, 11, d, 0, 0, 0, 0, time.UTC) }
+func libDay(d int) time.Time { return time.Date(2023, 11, d, 0, 0, 0, 0, time.UTC) }
 
 func TestScanTerms(t *testing.T) {
 	var got []string
@@ -29,9 +29,9 @@ func TestScanTerms(t *testing.T) {
 func TestSearchRanking(t *testing.T) {
 	filler := strings.Repeat("Officials discussed many other matters at length during the meeting. ", 3)
 	l := FromArticles([]Article{
-		{ID: "once", Title: "Council meeting", Date: day(5), Paragraphs: []string{filler + "The flood was mentioned once."}},
-		{ID: "title", Title: "Flood defences fail", Date: day(1), Paragraphs: []string{"The flood hit the town. Flood water rose. The flood receded.", filler}},
-		{ID: "none", Title: "Weather", Date: day(6), Paragraphs: []string{"Sunny all week."}},
+		{ID: "once", Title: "Council meeting", Date: libDay(5), Paragraphs: []string{filler + "The flood was mentioned once."}},
+		{ID: "title", Title: "Flood defences fail", Date: libDay(1), Paragraphs: []string{"The flood hit the town. Flood water rose. The flood receded.", filler}},
+		{ID: "none", Title: "Weather", Date: libDay(6), Paragraphs: []string{"Sunny all week."}},
 	})
 	hits := l.Search("flood", 10)
 	if len(hits) != 2 || hits[0].Article.ID != "title" || hits[1].Article.ID != "once" {
@@ -62,9 +62,9 @@ func TestSearchRanking(t *testing.T) {
 func TestSearchLengthNormalization(t *testing.T) {
 	long := "The vaccine was discussed. " + strings.Repeat("Many unrelated words fill this long report about other matters. ", 30)
 	l := FromArticles([]Article{
-		{ID: "long", Title: "Health report", Date: day(2), Paragraphs: []string{long}},
-		{ID: "short", Title: "Health brief", Date: day(1), Paragraphs: []string{"The vaccine was discussed."}},
-		{ID: "tie1", Title: "Other news", Date: day(3), Paragraphs: []string{"Nothing here."}},
+		{ID: "long", Title: "Health report", Date: libDay(2), Paragraphs: []string{long}},
+		{ID: "short", Title: "Health brief", Date: libDay(1), Paragraphs: []string{"The vaccine was discussed."}},
+		{ID: "tie1", Title: "Other news", Date: libDay(3), Paragraphs: []string{"Nothing here."}},
 	})
 	hits := l.Search("vaccine", 10)
 	if len(hits) != 2 || hits[0].Article.ID != "short" {
@@ -75,9 +75,9 @@ func TestSearchLengthNormalization(t *testing.T) {
 func TestSearchTiesNewestFirst(t *testing.T) {
 	body := []string{"Storm warning for the coast."}
 	l := FromArticles([]Article{
-		{ID: "old", Title: "Storm", Date: day(1), Paragraphs: body},
-		{ID: "new", Title: "Storm", Date: day(9), Paragraphs: body},
-		{ID: "mid", Title: "Storm", Date: day(5), Paragraphs: body},
+		{ID: "old", Title: "Storm", Date: libDay(1), Paragraphs: body},
+		{ID: "new", Title: "Storm", Date: libDay(9), Paragraphs: body},
+		{ID: "mid", Title: "Storm", Date: libDay(5), Paragraphs: body},
 	})
 	if got := hitIDs(l.Search("storm coast", 10)); !slices.Equal(got, []string{"new", "mid", "old"}) {
 		t.Errorf("got %v", got)
@@ -164,12 +164,12 @@ func TestSnippetPrefersAllTerms(t *testing.T) {
 
 func TestComplete(t *testing.T) {
 	l := FromArticles([]Article{
-		{ID: "sub", Title: "Minister resigns over reelection", Date: day(9), Paragraphs: []string{"x"}},
-		{ID: "word-old", Title: "Snap Election called", Date: day(1), Paragraphs: []string{"x"}},
-		{ID: "prefix", Title: "Election results delayed", Date: day(2), Paragraphs: []string{"x"}},
-		{ID: "word-new", Title: "Early ELECTIONS loom", Date: day(5), Paragraphs: []string{"x"}},
-		{ID: "infix", Title: "Re-elections and preelection polls", Date: day(8), Paragraphs: []string{"x"}},
-		{ID: "none", Title: "Weather", Date: day(10), Paragraphs: []string{"x"}},
+		{ID: "sub", Title: "Minister resigns over reelection", Date: libDay(9), Paragraphs: []string{"x"}},
+		{ID: "word-old", Title: "Snap Election called", Date: libDay(1), Paragraphs: []string{"x"}},
+		{ID: "prefix", Title: "Election results delayed", Date: libDay(2), Paragraphs: []string{"x"}},
+		{ID: "word-new", Title: "Early ELECTIONS loom", Date: libDay(5), Paragraphs: []string{"x"}},
+		{ID: "infix", Title: "Re-elections and preelection polls", Date: libDay(8), Paragraphs: []string{"x"}},
+		{ID: "none", Title: "Weather", Date: libDay(10), Paragraphs: []string{"x"}},
 	})
 	ids := func(as []Article) []string {
 		var s []string

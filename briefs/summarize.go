@@ -3,6 +3,7 @@ package briefs
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -56,7 +57,6 @@ func Summarize(a Article, l Length) Summary {
 
 func summarizeWith(a Article, l Length, m *model) Summary {
 	var d doc
-	d.stem = m.stem
 	d.analyze(a)
 	var s Summary
 	if len(d.sents) > 0 {
@@ -64,6 +64,9 @@ func summarizeWith(a Article, l Length, m *model) Summary {
 		var pick []bool
 		if l.Words > 0 && l.Sentences <= 0 {
 			pick = d.fillWords(scores, l.Words, m)
+			if !slices.Contains(pick, true) {
+				pick = d.topSentences(scores, Length{Sentences: 1})
+			}
 		} else {
 			if l.Sentences <= 0 && l.Words <= 0 {
 				l = Standard
@@ -96,40 +99,39 @@ type model struct {
 	threshold float64
 	// overflow is the cost of each word past the word budget.
 	overflow float64
-	// stem folds plural -s into the singular for word statistics.
-	stem bool
 }
 
 // The sentence features.
 const (
 	fBias       = iota
-	fAvgTF      // mean article frequency of the sentence's content words, over the article's mean
-	fCentroid   // cosine of the sentence's words with the article's
+	fCentroid   // cosine of the sentence's content words with the article's
 	fTitle      // share of the title's content words in the sentence
 	fFirst      // the first sentence of the article
 	fPosition   // relative position, 0 first to 1 last
-	fParaFirst  // the first sentence of a later paragraph
 	fLogWords   // log of the number of words
 	fQuote      // the sentence holds a quotation
-	fLexRank    // LexRank centrality over the max
-	fRepeated   // share of content words seen elsewhere in the article
 	fDensity    // content words over all words
-	fShort      // fewer than 8 words
 	fTextRank   // TextRank score times the number of sentences (mean 1)
 	fTRRank     // TextRank rank, 1 for the best to 0 for the worst
 	fTRTop      // among the best 40% by TextRank
 	numFeatures // how many
 )
 
-var featureNames = [numFeatures]string{"bias", "avgtf", "centroid", "title", "first", "position", "parafirst", "logwords", "quote", "lexrank", "repeated", "density", "short", "textrank", "trrank", "trtop"}
+var featureNames = [numFeatures]string{"bias", "centroid", "title", "first", "position", "logwords", "quote", "density", "textrank", "trrank", "trtop"}
 
-// defaultModel was fitted on BBC news (see summarize_tune_test.go).
+// defaultModel was fitted on BBC news by logistic regression on which
+// sentences reference summaries hold, its threshold picked by ROUGE at 75
+// words (see summarize_tune_test.go). TextRank carries most of the weight;
+// title words, closeness to the article's centroid and an early position
+// refine it; quotations and a high share of content words (density, which
+// marks terse, list-like sentences) count against.
 var defaultModel = model{
 	w: [numFeatures]float64{
-		fBias: -1, fAvgTF: 1.5, fTitle: 1, fFirst: 1, fPosition: -0.5, fLogWords: 0.5,
+		fBias: -4.761, fCentroid: 1.410, fTitle: 0.576, fFirst: -0.063, fPosition: -0.204,
+		fLogWords: 0.005, fQuote: -0.398, fDensity: -1.722,
+		fTextRank: 2.820, fTRRank: 3.037, fTRTop: 1.110,
 	},
-	threshold: 0.25,
-	stem:      true,
+	threshold: 0.40,
 }
 
 // term is what the summarizer knows of one word of an article.
@@ -176,7 +178,6 @@ type doc struct {
 	table  []slot
 	buf    []byte
 	nTitle int // distinct content words in the title
-	stem   bool
 }
 
 // analyze splits the article into sentences and counts its words.
@@ -318,12 +319,8 @@ func isASCIIAlnum(c byte) bool {
 
 // intern returns the id of the lower-case word w, adding it if new.
 func (d *doc) intern(w []byte) int32 {
-	key := w
-	if d.stem && len(w) > 3 && w[len(w)-1] == 's' && w[len(w)-2] != 's' && w[len(w)-2] != 'u' && w[len(w)-2] != 'i' {
-		key = w[:len(w)-1]
-	}
-	h := uint64(14695981039346656037)
-	for _, c := range key {
+	h := uint64(14695981039346656037) // FNV-1a
+	for _, c := range w {
 		h ^= uint64(c)
 		h *= 1099511628211
 	}
@@ -385,8 +382,6 @@ func hasLetter(w []byte) bool {
 // features.
 func (d *doc) features(f []float64) {
 	n := len(d.sents)
-	// Mean frequency of content words, and the article-wide mean of that.
-	meanAvg := 0.0
 	var docNorm float64
 	for _, t := range d.terms {
 		if !t.stop {
@@ -399,33 +394,24 @@ func (d *doc) features(f []float64) {
 		row := f[i*numFeatures : (i+1)*numFeatures]
 		clear(row)
 		row[fBias] = 1
-		var sum, dot, norm float64
-		repeated, titleHits := 0, 0
+		var dot, norm float64
+		titleHits := 0
 		for _, u := range d.uniq[s.lo:s.hi] {
 			t := &d.terms[u.id]
-			sum += float64(u.n) * float64(t.tf)
 			dot += float64(u.n) * float64(t.tf)
 			norm += float64(u.n) * float64(u.n)
-			if t.tf > u.n {
-				repeated += int(u.n)
-			}
 			if t.title {
 				titleHits++
 			}
 		}
 		if s.content > 0 {
-			row[fAvgTF] = sum / float64(s.content)
-			row[fRepeated] = float64(repeated) / float64(s.content)
 			row[fCentroid] = dot / (math.Sqrt(norm) * docNorm)
 		}
-		meanAvg += row[fAvgTF]
 		if d.nTitle > 0 {
 			row[fTitle] = float64(titleHits) / float64(d.nTitle)
 		}
 		if i == 0 {
 			row[fFirst] = 1
-		} else if s.paraFirst {
-			row[fParaFirst] = 1
 		}
 		if n > 1 {
 			row[fPosition] = float64(i) / float64(n-1)
@@ -437,17 +423,7 @@ func (d *doc) features(f []float64) {
 		if s.tokens > 0 {
 			row[fDensity] = float64(s.content) / float64(s.tokens)
 		}
-		if s.words < 8 {
-			row[fShort] = 1
-		}
 	}
-	meanAvg /= float64(n)
-	if meanAvg > 0 {
-		for i := range n {
-			f[i*numFeatures+fAvgTF] /= meanAvg
-		}
-	}
-	d.lexRank(f)
 	d.textRank(f)
 }
 
@@ -549,94 +525,6 @@ func (d *doc) textRank(f []float64) {
 	}
 }
 
-// lexRank fills the LexRank feature: the stationary distribution of a
-// random walk over the sentences weighted by their TF-IDF cosine, over its
-// maximum.
-func (d *doc) lexRank(f []float64) {
-	n := len(d.sents)
-	if n == 1 {
-		f[fLexRank] = 1
-		return
-	}
-	// Sentence vectors: weights per uniq entry, and norms.
-	w := make([]float64, len(d.uniq))
-	norms := make([]float64, n)
-	for i := range d.sents {
-		s := &d.sents[i]
-		var nn float64
-		for k := s.lo; k < s.hi; k++ {
-			u := d.uniq[k]
-			idf := math.Log(float64(n) / float64(d.terms[u.id].sf))
-			w[k] = float64(u.n) * idf
-			nn += w[k] * w[k]
-		}
-		norms[i] = math.Sqrt(nn)
-	}
-	sim := make([]float64, n*n)
-	dense := make([]float64, len(d.terms))
-	for i := range d.sents {
-		si := &d.sents[i]
-		if norms[i] == 0 {
-			continue
-		}
-		for k := si.lo; k < si.hi; k++ {
-			dense[d.uniq[k].id] = w[k]
-		}
-		for j := i + 1; j < n; j++ {
-			sj := &d.sents[j]
-			if norms[j] == 0 {
-				continue
-			}
-			var dot float64
-			for k := sj.lo; k < sj.hi; k++ {
-				dot += dense[d.uniq[k].id] * w[k]
-			}
-			c := dot / (norms[i] * norms[j])
-			sim[i*n+j], sim[j*n+i] = c, c
-		}
-		for k := si.lo; k < si.hi; k++ {
-			dense[d.uniq[k].id] = 0
-		}
-	}
-	// Row-normalize (with self-similarity 1) and iterate.
-	for i := range n {
-		sim[i*n+i] = 1
-		var sum float64
-		for j := range n {
-			sum += sim[i*n+j]
-		}
-		for j := range n {
-			sim[i*n+j] /= sum
-		}
-	}
-	const damping = 0.85
-	p := make([]float64, n)
-	q := make([]float64, n)
-	for i := range p {
-		p[i] = 1 / float64(n)
-	}
-	for range 30 {
-		for j := range q {
-			q[j] = (1 - damping) / float64(n)
-		}
-		for i := range n {
-			pi := damping * p[i]
-			row := sim[i*n : (i+1)*n]
-			for j, v := range row {
-				q[j] += pi * v
-			}
-		}
-		p, q = q, p
-	}
-	max := 0.0
-	for _, v := range p {
-		max = math.Max(max, v)
-	}
-	for i, v := range p {
-		f[i*numFeatures+fLexRank] = v / max
-	}
-}
-
 // score returns each sentence's probability of belonging in a summary.
 func (d *doc) score(m *model) []float64 {
 	n := len(d.sents)
@@ -678,9 +566,20 @@ func (d *doc) topSentences(scores []float64, l Length) []bool {
 // budget words, carry the most expected value: each word kept is worth its
 // sentence's score less the model's threshold, each word past the budget
 // costs the model's overflow. Every picked sentence starts within the
-// budget.
+// budget. An article that fits the budget is returned whole.
 func (d *doc) fillWords(scores []float64, budget int, m *model) []bool {
 	n := len(d.sents)
+	total := 0
+	for _, s := range d.sents {
+		total += s.words
+	}
+	if total <= budget { // the whole article fits
+		pick := make([]bool, n)
+		for i := range pick {
+			pick[i] = true
+		}
+		return pick
+	}
 	B := budget
 	const none = math.MaxFloat64
 	best := make([]float64, B+1) // best[w]: best value with w words used (B: full)

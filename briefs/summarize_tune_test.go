@@ -33,7 +33,6 @@ func loadTune(t *testing.T) []tuneDoc {
 	out := make([]tuneDoc, len(docs))
 	for i, e := range docs {
 		var d doc
-		d.stem = defaultModel.stem
 		d.analyze(e.article)
 		td := tuneDoc{evalDoc: e, raw: strings.Join(e.ref, "")}
 		td.x = make([]float64, len(d.sents)*numFeatures)

@@ -17,6 +17,10 @@ import (
 // Watch reloads: copying a batch of files gives one reload, not hundreds.
 const watchDebounce = 250 * time.Millisecond
 
+// watchMaxDelay bounds the wait under a steady stream of changes (a long
+// copy): the library still reloads at least this often.
+const watchMaxDelay = 3 * time.Second
+
 // Watch reloads the library whenever something changes in its folder or any
 // folder below it (new folders are watched as they appear). Bursts of
 // changes are debounced into one reload. It returns nil when ctx is done, and
@@ -52,6 +56,14 @@ func (l *Library) Watch(ctx context.Context) error {
 
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	var pendingSince time.Time // first change not yet reloaded; zero if none
+	schedule := func() {
+		now := time.Now()
+		if pendingSince.IsZero() {
+			pendingSince = now
+		}
+		timer.Reset(max(0, min(watchDebounce, watchMaxDelay-now.Sub(pendingSince))))
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -76,15 +88,16 @@ func (l *Library) Watch(ctx context.Context) error {
 					watch(subdirs(ev.Name))
 				}
 			}
-			timer.Reset(watchDebounce)
+			schedule()
 		case err, ok := <-w.Errors:
 			if !ok {
 				return nil
 			}
 			// Typically an event queue overflow: events were lost, so reload.
 			log.Warn("watch error", slog.String("dir", l.dir), slog.String("reason", err.Error()))
-			timer.Reset(watchDebounce)
+			schedule()
 		case <-timer.C:
+			pendingSince = time.Time{}
 			start := time.Now()
 			if err := l.Reload(); err != nil {
 				log.Error("library reload failed", slog.String("dir", l.dir), slog.String("reason", err.Error()))

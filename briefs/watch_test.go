@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, what string, cond func() bool) {
+// libEventually polls cond until it holds or the deadline passes.
+func libEventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
@@ -20,7 +20,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func hasTitle(l *Library, title string) bool {
+func libHasTitle(l *Library, title string) bool {
 	for _, a := range l.All() {
 		if a.Title == title {
 			return true
@@ -31,7 +31,7 @@ func hasTitle(l *Library, title string) bool {
 
 func TestWatch(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, dir, "first.txt", article("2023-11-01", "First story", "Body one."))
+	libWriteFile(t, dir, "first.txt", libArticleText("2023-11-01", "First story", "Body one."))
 	l, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -55,31 +55,31 @@ func TestWatch(t *testing.T) {
 	// then until it shows up, in case the first write came before the watch.
 	second := filepath.Join(dir, "second.txt")
 	var written time.Time
-	eventually(t, "a new file is loaded", func() bool {
+	libEventually(t, "a new file is loaded", func() bool {
 		if time.Since(written) > 500*time.Millisecond {
-			writeFile(t, dir, "second.txt", article("2023-11-02", "Second story", "Body two."))
+			libWriteFile(t, dir, "second.txt", libArticleText("2023-11-02", "Second story", "Body two."))
 			written = time.Now()
 		}
-		return l.Len() == 2 && hasTitle(l, "Second story")
+		return l.Len() == 2 && libHasTitle(l, "Second story")
 	})
 	id := l.All()[0].ID
 	if _, ok := l.Get(id); !ok {
 		t.Fatalf("Get(%q) failed", id)
 	}
 
-	writeFile(t, dir, "second.txt", article("2023-11-02", "Second story, updated", "Body two."))
-	eventually(t, "a changed title is seen", func() bool { return hasTitle(l, "Second story, updated") })
+	libWriteFile(t, dir, "second.txt", libArticleText("2023-11-02", "Second story, updated", "Body two."))
+	libEventually(t, "a changed title is seen", func() bool { return libHasTitle(l, "Second story, updated") })
 
 	if err := os.Remove(second); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "a removed file is gone", func() bool { return l.Len() == 1 && !hasTitle(l, "Second story, updated") })
+	libEventually(t, "a removed file is gone", func() bool { return l.Len() == 1 && !libHasTitle(l, "Second story, updated") })
 
 	// A new folder is watched as soon as it appears, files in it included.
-	writeFile(t, dir, "2023/11/third.txt", article("2023-11-03", "Third story", "Body three."))
-	eventually(t, "a file in a new folder is loaded", func() bool { return hasTitle(l, "Third story") })
-	writeFile(t, dir, "2023/11/fourth.txt", article("2023-11-04", "Fourth story", "Body four."))
-	eventually(t, "a later file in the new folder is loaded", func() bool { return hasTitle(l, "Fourth story") })
+	libWriteFile(t, dir, "2023/11/third.txt", libArticleText("2023-11-03", "Third story", "Body three."))
+	libEventually(t, "a file in a new folder is loaded", func() bool { return libHasTitle(l, "Third story") })
+	libWriteFile(t, dir, "2023/11/fourth.txt", libArticleText("2023-11-04", "Fourth story", "Body four."))
+	libEventually(t, "a later file in the new folder is loaded", func() bool { return libHasTitle(l, "Fourth story") })
 	if l.Len() != 3 {
 		t.Errorf("Len %d, want 3", l.Len())
 	}
