@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -146,7 +145,9 @@ func runSummarize(e env) int {
 	failed := false
 	for _, path := range fs.Args() {
 		if err := p.path(e, path); err != nil {
-			fmt.Fprintf(e.stderr, "newsbrief summarize: %v\n", err)
+			if !errors.Is(err, errSkipped) {
+				fmt.Fprintf(e.stderr, "newsbrief summarize: %v\n", err)
+			}
 			failed = true
 		}
 	}
@@ -166,42 +167,60 @@ type summaryPrinter struct {
 }
 
 // path summarizes a file, every article file below a folder, or stdin.
-// Bad files are reported on stderr and skipped; the rest still print.
+// Bad files are reported on stderr and skipped; the rest still print. IDs
+// are the library's: seeded by the path relative to the folder named.
 func (p *summaryPrinter) path(e env, path string) error {
 	if path == "-" {
 		data, err := io.ReadAll(io.LimitReader(e.stdin, briefs.DefaultMaxFileSize+1))
 		if err != nil {
 			return fmt.Errorf("read standard input: %w", err)
 		}
-		return p.data("-", data)
+		if len(data) > briefs.DefaultMaxFileSize {
+			return fmt.Errorf("standard input: %w (limit %d bytes)", briefs.ErrTooLarge, briefs.DefaultMaxFileSize)
+		}
+		a, err := briefs.Parse("-", data)
+		if err != nil {
+			return err
+		}
+		return p.print("-", a)
 	}
 	info, err := os.Stat(path)
 	if err != nil {
 		return err
 	}
 	if !info.IsDir() {
-		return p.file(path, info)
+		f := briefs.ArticleFile{Dir: filepath.Dir(path), Rel: filepath.Base(path), Size: info.Size(), ModTime: info.ModTime()}
+		return p.file(f)
 	}
-	return briefs.WalkArticleFiles(path, func(file string, d fs.DirEntry) {
-		info, err := d.Info()
-		if err == nil {
-			err = p.file(file, info)
-		}
-		if err != nil {
-			fmt.Fprintf(e.stderr, "newsbrief summarize: skipped %v\n", err)
-		}
-	})
-}
-
-func (p *summaryPrinter) file(path string, info fs.FileInfo) error {
-	if info.Size() > briefs.DefaultMaxFileSize {
-		return fmt.Errorf("%s: %w (%d bytes, limit %d)", path, briefs.ErrTooLarge, info.Size(), briefs.DefaultMaxFileSize)
-	}
-	data, err := os.ReadFile(path)
+	files, skipped, err := briefs.ArticleFiles(path)
 	if err != nil {
 		return err
 	}
-	return p.data(path, data)
+	for _, s := range skipped {
+		fmt.Fprintf(e.stderr, "newsbrief summarize: skipped %s: %v\n", s.Path, s.Err)
+	}
+	failed := false
+	for _, f := range files {
+		if err := p.file(f); err != nil {
+			fmt.Fprintf(e.stderr, "newsbrief summarize: skipped %v\n", err)
+			failed = true
+		}
+	}
+	if failed || len(skipped) > 0 {
+		return errSkipped
+	}
+	return nil
+}
+
+// errSkipped reports that some files were skipped, each already reported.
+var errSkipped = errors.New("some files were skipped")
+
+func (p *summaryPrinter) file(f briefs.ArticleFile) error {
+	a, err := f.Read(briefs.DefaultMaxFileSize)
+	if err != nil {
+		return err
+	}
+	return p.print(f.Path(), a)
 }
 
 type jsonSummary struct {
@@ -213,15 +232,7 @@ type jsonSummary struct {
 	Keywords []string `json:"keywords"`
 }
 
-func (p *summaryPrinter) data(name string, data []byte) error {
-	if len(data) > briefs.DefaultMaxFileSize {
-		return fmt.Errorf("%s: %w (limit %d bytes)", name, briefs.ErrTooLarge, briefs.DefaultMaxFileSize)
-	}
-	a, err := briefs.Parse(filepath.Base(name), data)
-	if err != nil {
-		return err
-	}
-	a.Source = name
+func (p *summaryPrinter) print(name string, a briefs.Article) error {
 	s := briefs.Summarize(a, p.length)
 	date := ""
 	if a.Dated {

@@ -241,7 +241,7 @@ func genFill(rng *rand.Rand, tmpl string, t *genTopic, places, surnames []string
 func WriteArticleFiles(dir string, articles []Article) error {
 	for i, a := range articles {
 		name := filepath.FromSlash(a.Source)
-		if name == "" || !filepath.IsLocal(name) || !isArticleFile(name) {
+		if name == "" || !filepath.IsLocal(name) || !IsArticleFile(name) {
 			name = fmt.Sprintf("%05d-%s.txt", i, Slug(a.Title, 40))
 		}
 		path := filepath.Join(dir, name)

@@ -240,34 +240,43 @@ func compareArticles(a, b Article) int {
 	return strings.Compare(a.ID, b.ID)
 }
 
-// articleFile is a candidate file found by the walk.
-type articleFile struct {
-	rel     string // slash-separated, relative to the folder
-	size    int64
-	modTime time.Time
+// ArticleFile is an article file found below a library folder.
+type ArticleFile struct {
+	Dir     string // the library folder
+	Rel     string // slash-separated path relative to Dir; it seeds the ID
+	Size    int64
+	ModTime time.Time
 }
 
-// isArticleFile reports whether name has an article extension.
-func isArticleFile(name string) bool {
+// Path is the file's path.
+func (f ArticleFile) Path() string { return filepath.Join(f.Dir, filepath.FromSlash(f.Rel)) }
+
+// IsArticleFile reports whether name has an article extension.
+func IsArticleFile(name string) bool {
 	ext := strings.ToLower(filepath.Ext(name))
 	return ext == ".txt" || ext == ".md"
 }
 
 func isHidden(name string) bool { return strings.HasPrefix(name, ".") }
 
-// loadSnapshot walks dir, parses the article files in parallel and builds a
-// snapshot.
-func loadSnapshot(dir string, o options) (*snapshot, error) {
+// ArticleFiles lists the article files below dir in lexical order: .txt
+// and .md files, hidden files and folders left out, links to files followed
+// and links to folders not. What cannot be read is listed in the skips. It
+// fails only when dir itself cannot be read.
+func ArticleFiles(dir string) ([]ArticleFile, []Skip, error) {
+	files, skipped, _, err := walkFolder(dir)
+	return files, skipped, err
+}
+
+// walkFolder is ArticleFiles, also returning the folders walked (for Watch).
+func walkFolder(dir string) (files []ArticleFile, skipped []Skip, dirs []string, err error) {
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return nil, fmt.Errorf("load library %s: %w", dir, err)
+		return nil, nil, nil, fmt.Errorf("load library %s: %w", dir, err)
 	}
 	if !fi.IsDir() {
-		return nil, fmt.Errorf("load library %s: not a directory", dir)
+		return nil, nil, nil, fmt.Errorf("load library %s: not a directory", dir)
 	}
-	var files []articleFile
-	var skipped []Skip
-	var dirs []string
 	skip := func(path string, err error) {
 		skipped = append(skipped, Skip{Path: path, Err: err})
 	}
@@ -292,7 +301,7 @@ func loadSnapshot(dir string, o options) (*snapshot, error) {
 			dirs = append(dirs, path)
 			return nil
 		}
-		if !isArticleFile(d.Name()) {
+		if !IsArticleFile(d.Name()) {
 			return nil
 		}
 		var info fs.FileInfo
@@ -313,11 +322,24 @@ func loadSnapshot(dir string, o options) (*snapshot, error) {
 			skip(path, err)
 			return nil
 		}
-		files = append(files, articleFile{rel: filepath.ToSlash(rel), size: info.Size(), modTime: info.ModTime()})
+		files = append(files, ArticleFile{Dir: dir, Rel: filepath.ToSlash(rel), Size: info.Size(), ModTime: info.ModTime()})
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("load library %s: %w", dir, err)
+		return nil, nil, nil, fmt.Errorf("load library %s: %w", dir, err)
+	}
+	return files, skipped, dirs, nil
+}
+
+// loadSnapshot walks dir, parses the article files in parallel and builds a
+// snapshot.
+func loadSnapshot(dir string, o options) (*snapshot, error) {
+	files, skipped, dirs, err := walkFolder(dir)
+	if err != nil {
+		return nil, err
+	}
+	skip := func(path string, err error) {
+		skipped = append(skipped, Skip{Path: path, Err: err})
 	}
 
 	type result struct {
@@ -335,7 +357,7 @@ func loadSnapshot(dir string, o options) (*snapshot, error) {
 				if i >= len(files) {
 					return
 				}
-				a, err := loadFile(dir, files[i], o.maxFileSize)
+				a, err := files[i].Read(o.maxFileSize)
 				results[i] = result{a, err}
 			}
 		})
@@ -345,16 +367,16 @@ func loadSnapshot(dir string, o options) (*snapshot, error) {
 	arts := make([]Article, 0, len(files))
 	seen := make(map[string]string, len(files))
 	for i, r := range results {
-		path := filepath.Join(dir, filepath.FromSlash(files[i].rel))
+		path := files[i].Path()
 		if r.err != nil {
 			skip(path, r.err)
 			continue
 		}
 		if first, dup := seen[r.a.ID]; dup {
-			skip(path, fmt.Errorf("%s: %w %s (already used by %s)", files[i].rel, ErrDuplicateID, r.a.ID, first))
+			skip(path, fmt.Errorf("%s: %w %s (already used by %s)", files[i].Rel, ErrDuplicateID, r.a.ID, first))
 			continue
 		}
-		seen[r.a.ID] = files[i].rel
+		seen[r.a.ID] = files[i].Rel
 		arts = append(arts, r.a)
 	}
 	for _, sk := range skipped {
@@ -363,12 +385,14 @@ func loadSnapshot(dir string, o options) (*snapshot, error) {
 	return newSnapshot(arts, skipped, dirs), nil
 }
 
-// loadFile reads and parses one article file.
-func loadFile(dir string, f articleFile, max int64) (Article, error) {
-	if f.size > max {
-		return Article{}, fmt.Errorf("%s: %d bytes, over the %d-byte limit: %w", f.rel, f.size, max, ErrTooLarge)
+// Read reads and parses the file, refusing more than max bytes. The ID is
+// seeded by Rel, so it is the same wherever the folder lives; an undated
+// article gets the file's modification time.
+func (f ArticleFile) Read(max int64) (Article, error) {
+	if f.Size > max {
+		return Article{}, fmt.Errorf("%s: %d bytes, over the %d-byte limit: %w", f.Rel, f.Size, max, ErrTooLarge)
 	}
-	path := filepath.Join(dir, filepath.FromSlash(f.rel))
+	path := f.Path()
 	fh, err := os.Open(path)
 	if err != nil {
 		return Article{}, err
@@ -377,29 +401,29 @@ func loadFile(dir string, f articleFile, max int64) (Article, error) {
 	// One read usually gets the whole file (its size is known from the
 	// walk). After a short read, or if the file grew since, read on until
 	// EOF, but never more than max+1 bytes.
-	data := make([]byte, f.size+1)
+	data := make([]byte, f.Size+1)
 	n, err := fh.Read(data)
 	if err != nil && err != io.EOF {
-		return Article{}, fmt.Errorf("read %s: %w", f.rel, err)
+		return Article{}, fmt.Errorf("read %s: %w", f.Rel, err)
 	}
 	data = data[:n]
-	if int64(n) != f.size && err != io.EOF {
+	if int64(n) != f.Size && err != io.EOF {
 		buf := bytes.NewBuffer(data)
 		if _, err := buf.ReadFrom(io.LimitReader(fh, max+1-int64(n))); err != nil {
-			return Article{}, fmt.Errorf("read %s: %w", f.rel, err)
+			return Article{}, fmt.Errorf("read %s: %w", f.Rel, err)
 		}
 		data = buf.Bytes()
 	}
 	if int64(len(data)) > max {
-		return Article{}, fmt.Errorf("%s: more than %d bytes: %w", f.rel, max, ErrTooLarge)
+		return Article{}, fmt.Errorf("%s: more than %d bytes: %w", f.Rel, max, ErrTooLarge)
 	}
-	a, err := Parse(f.rel, data)
+	a, err := Parse(f.Rel, data)
 	if err != nil {
 		return Article{}, err
 	}
 	a.Source = path
 	if !a.Dated {
-		a.Date = f.modTime
+		a.Date = f.ModTime
 	}
 	return a, nil
 }

@@ -181,5 +181,31 @@ func appendTrimmed(dst []string, s string) []string {
 	if s == "" {
 		return dst
 	}
-	return append(dst, foldSpace(s))
+	if needsFoldFast(s) {
+		s = foldSpace(s)
+	}
+	return append(dst, s)
+}
+
+// needsFoldFast reports whether the trimmed s has white space other than
+// single spaces, looking at bytes while s is ASCII.
+func needsFoldFast(s string) bool {
+	prevSpace := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			return needsFold(s)
+		case c == ' ':
+			if prevSpace {
+				return true
+			}
+			prevSpace = true
+		case c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r':
+			return true
+		default:
+			prevSpace = false
+		}
+	}
+	return false
 }

@@ -198,8 +198,7 @@ func (d *doc) analyze(a Article) {
 		s.text = t
 		s.para = int(paras[i])
 		s.paraFirst = i == 0 || paras[i-1] != paras[i]
-		s.words = countWords(t)
-		s.quote = strings.ContainsAny(t, "\"“”")
+		s.words, s.quote = scanSentence(t)
 		total += s.words
 	}
 	size := 64
@@ -250,6 +249,31 @@ func (d *doc) analyze(a Article) {
 		})
 		s.hi = int32(len(d.uniq))
 	}
+}
+
+// scanSentence counts the white-space separated words of the folded
+// sentence t and reports whether it holds a double quote.
+func scanSentence(t string) (words int, quote bool) {
+	for i := 0; i < len(t); i++ {
+		switch c := t[i]; {
+		case c == ' ':
+			words++
+		case c == '"':
+			quote = true
+		case c >= utf8.RuneSelf:
+			// Sentences with other white space than ' ' are rare: count them
+			// the slow way.
+			r, size := utf8.DecodeRuneInString(t[i:])
+			if r == '“' || r == '”' {
+				quote = true
+			}
+			if unicode.IsSpace(r) {
+				return countWords(t), quote || strings.ContainsAny(t[i:], "\"“”")
+			}
+			i += size - 1
+		}
+	}
+	return words + 1, quote
 }
 
 // forEachToken calls f with the id of each word of s, its text and whether

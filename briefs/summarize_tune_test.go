@@ -11,6 +11,7 @@ package briefs
 // other) beside the figures of defaultModel.
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -237,4 +238,31 @@ func TestTuneTextRankAgreement(t *testing.T) {
 		n++
 	}
 	t.Logf("TextRank top 40%% = reference in %d of %d articles; mean precision %.3f", exact, n, prec/float64(n))
+}
+
+// TestTuneWriteJSONL writes the summaries at 75 words as JSON lines to the
+// file named by BRIEFS_JSONL, for rouge_eval.py to cross-check:
+//
+//	BRIEFS_JSONL=/tmp/out.jsonl go test ./briefs -run TestTuneWriteJSONL
+//	python3 ../shared/eval/rouge_eval.py ../shared/eval/bbc-dev /tmp/out.jsonl 75
+func TestTuneWriteJSONL(t *testing.T) {
+	out := os.Getenv("BRIEFS_JSONL")
+	if out == "" {
+		t.Skip("set BRIEFS_JSONL to a file to write")
+	}
+	var b strings.Builder
+	for _, d := range loadEval(t, bbcDevDir) {
+		line, err := json.Marshal(map[string]any{
+			"file":    "articles/" + d.name,
+			"summary": Summarize(d.article, Length{Words: 75}).Sentences,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -355,8 +355,6 @@ func (s *Server) handleIdentify(c *gwConn, d json.RawMessage) bool {
 	s.mu.Lock()
 	guilds := append([]string(nil), s.guilds...)
 	channels := s.guildChannelsLocked()
-	s.sessions[sess.id] = sess
-	c.session = sess
 	s.mu.Unlock()
 
 	unavailable := make([]map[string]any, 0, len(guilds))
@@ -373,25 +371,20 @@ func (s *Server) handleIdentify(c *gwConn, d json.RawMessage) bool {
 		"guilds":             unavailable,
 		"private_channels":   []any{},
 	})
-
-	sess.mu.Lock()
-	sess.seq++
-	p := dispatchPayload("READY", sess.seq, ready)
-	sess.log = append(sess.log, p)
-	err := c.writeJSON(p)
-	sess.conn = c
-	sess.mu.Unlock()
-	if err != nil {
-		return false
-	}
+	// READY is logged before the session is published, so it is sequence 1
+	// and precedes anything dispatched once the session is visible.
+	sess.seq = 1
+	sess.log = []gwPayload{dispatchPayload("READY", 1, ready)}
 
 	s.mu.Lock()
-	if _, live := s.conns[c]; live {
-		c.authed = true
-		s.current = sess
-	}
-	s.notifyLocked()
+	s.sessions[sess.id] = sess
+	c.session = sess
+	s.markReadyLocked(c, sess)
 	s.mu.Unlock()
+
+	if !sess.attach(c, 0, false) {
+		return false
+	}
 
 	if s.guildCreate {
 		for _, g := range guilds {
@@ -434,6 +427,8 @@ func (s *Server) handleResume(c *gwConn, d json.RawMessage) bool {
 	}
 	if sess != nil {
 		c.session = sess
+		s.resumes++
+		s.markReadyLocked(c, sess)
 	}
 	s.mu.Unlock()
 
@@ -441,40 +436,47 @@ func (s *Server) handleResume(c *gwConn, d json.RawMessage) bool {
 		// Invalid session, not resumable: the client must identify again.
 		return c.writeJSON(map[string]any{"op": 9, "d": false, "s": nil, "t": nil}) == nil
 	}
+	return sess.attach(c, rs.Seq, true)
+}
 
-	sess.mu.Lock()
-	old := sess.conn
-	sess.conn = c
-	var err error
-	for _, p := range sess.log {
-		if p.seqN > rs.Seq {
-			if err = c.writeJSON(p); err != nil {
-				break
-			}
-		}
-	}
-	if err == nil {
-		sess.seq++
-		p := dispatchPayload("RESUMED", sess.seq, json.RawMessage(`{}`))
-		sess.log = append(sess.log, p)
-		err = c.writeJSON(p)
-	}
-	sess.mu.Unlock()
-	if old != nil && old != c {
-		// A session has one connection; the old one is superseded.
-		_ = old.ws.NetConn().Close()
-	}
-	if err != nil {
-		return false
-	}
-	s.mu.Lock()
+// markReadyLocked marks c as ready (for WaitReady and Interact) if it is still
+// open. Events dispatched from now on are ordered after READY/RESUMED by
+// gwSession.attach. s.mu must be held.
+func (s *Server) markReadyLocked(c *gwConn, sess *gwSession) {
 	if _, live := s.conns[c]; live {
 		c.authed = true
 		s.current = sess
 	}
-	s.resumes++
 	s.notifyLocked()
-	s.mu.Unlock()
+}
+
+// attach makes c the session's connection: it writes the logged events after
+// sequence fromSeq (READY for a new session, missed events for a resume),
+// then RESUMED when resuming. It returns false when a write failed.
+func (sess *gwSession) attach(c *gwConn, fromSeq int64, resumed bool) bool {
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	if old := sess.conn; old != nil && old != c {
+		// A session has one connection; the old one is superseded.
+		_ = old.ws.NetConn().Close()
+	}
+	sess.conn = nil
+	for _, p := range sess.log {
+		if p.seqN > fromSeq {
+			if c.writeJSON(p) != nil {
+				return false
+			}
+		}
+	}
+	if resumed {
+		sess.seq++
+		p := dispatchPayload("RESUMED", sess.seq, json.RawMessage(`{}`))
+		sess.log = append(sess.log, p)
+		if c.writeJSON(p) != nil {
+			return false
+		}
+	}
+	sess.conn = c
 	return true
 }
 

@@ -2,6 +2,7 @@ package discordtest
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -167,52 +168,89 @@ func TestMessageLimits(t *testing.T) {
 func TestGlobalRateLimit(t *testing.T) {
 	t.Parallel()
 	srv := New(t) // 50/s
-	client := &http.Client{Timeout: 5 * time.Second}
-	var (
-		wg      sync.WaitGroup
-		mu      sync.Mutex
-		limited int
-		bodies  []string
-	)
-	for range 60 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			req, _ := http.NewRequest("GET", srv.URL()+"/users/@me", nil)
-			req.Header.Set("Authorization", "Bot "+Token)
-			resp, err := client.Do(req)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			defer resp.Body.Close()
-			if resp.StatusCode == http.StatusTooManyRequests {
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 100}}
+	do := func(auth string) (*http.Response, error) {
+		req, _ := http.NewRequest("GET", srv.URL()+"/gateway", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		return client.Do(req)
+	}
+	// burst fires 60 requests at once over pre-opened connections and returns
+	// how many were globally rate limited.
+	burst := func() int {
+		var wg sync.WaitGroup
+		// Warm up 60 keep-alive connections with unauthenticated requests,
+		// which do not count towards the global limit.
+		for range 60 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if resp, err := do(""); err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}()
+		}
+		wg.Wait()
+		var (
+			mu        sync.Mutex
+			limited   int
+			malformed []string
+		)
+		start := make(chan struct{})
+		for range 60 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				resp, err := do("Bot " + Token)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer resp.Body.Close()
+				if resp.StatusCode != http.StatusTooManyRequests {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					return
+				}
 				var b struct {
 					Global     bool    `json:"global"`
 					RetryAfter float64 `json:"retry_after"`
 				}
 				_ = json.NewDecoder(resp.Body).Decode(&b)
 				mu.Lock()
+				defer mu.Unlock()
 				limited++
 				if !b.Global || b.RetryAfter <= 0 || resp.Header.Get("X-RateLimit-Global") != "true" || resp.Header.Get("Retry-After") == "" {
-					bodies = append(bodies, resp.Status)
+					malformed = append(malformed, resp.Status)
 				}
-				mu.Unlock()
-			}
-		}()
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if len(malformed) > 0 {
+			t.Fatalf("malformed 429s: %v", malformed)
+		}
+		return limited
 	}
-	wg.Wait()
-	if limited < 10 || len(bodies) > 0 {
-		t.Fatalf("limited = %d, malformed = %v", limited, bodies)
+	// A loaded machine may spread a burst over more than a second: retry.
+	limited := 0
+	for try := 0; try < 5 && limited == 0; try++ {
+		limited = burst()
 	}
-	if srv.PeakRate() > 50 || srv.PeakRate() < 45 {
-		t.Fatalf("peak rate = %d", srv.PeakRate())
+	if limited == 0 {
+		t.Fatalf("no 429 in 5 bursts of 60 (peak attempts %d/s)", srv.PeakAttemptRate())
 	}
-	if srv.PeakAttemptRate() != 60 || srv.Count429() != limited || srv.InvalidRequests() != limited {
-		t.Fatalf("attempts = %d, 429 = %d, invalid = %d", srv.PeakAttemptRate(), srv.Count429(), srv.InvalidRequests())
+	if srv.PeakRate() > 50 {
+		t.Fatalf("peak rate = %d > 50", srv.PeakRate())
+	}
+	if srv.PeakAttemptRate() <= 50 || srv.Count429() < limited || srv.InvalidRequests() != srv.Count429() {
+		t.Fatalf("attempts = %d, 429 = %d (burst %d), invalid = %d", srv.PeakAttemptRate(), srv.Count429(), limited, srv.InvalidRequests())
 	}
 
 	// Requests with a bad token get 401 and do not count towards the window.
+	before := srv.Count429()
 	req, _ := http.NewRequest("GET", srv.URL()+"/users/@me", nil)
 	req.Header.Set("Authorization", "Bot nope")
 	resp, err := client.Do(req)
@@ -220,8 +258,8 @@ func TestGlobalRateLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized || srv.PeakAttemptRate() != 60 {
-		t.Fatalf("bad token: %d, attempts %d", resp.StatusCode, srv.PeakAttemptRate())
+	if resp.StatusCode != http.StatusUnauthorized || srv.Count429() != before || srv.InvalidRequests() != before+1 {
+		t.Fatalf("bad token: %d, 429s %d, invalid %d", resp.StatusCode, srv.Count429(), srv.InvalidRequests())
 	}
 }
 

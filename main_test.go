@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"newsbrief/briefs"
+)
+
+// runCLI runs newsbrief with args in dir and returns the exit code, stdout
+// and stderr.
+func runCLI(t *testing.T, dir, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	if dir != "" {
+		t.Chdir(dir)
+	}
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+const seedLike = "Friday, November 3, 2023\n\nHarbour Bridge Reopens After Repairs\n" +
+	"The harbour bridge reopened on Friday after six months of repairs costing $12.5m. Traffic was light in the morning.\n" +
+	"Engineers from the U.S. firm said the deck would last another 40 years. Mr. J. R. Hill, the mayor, thanked residents.\n" +
+	"Cyclists get a new lane. The old lane was too narrow, officials said.\n"
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// isolate runs the test in an empty folder with no newsbrief variables set.
+func isolate(t *testing.T) string {
+	dir := t.TempDir()
+	for _, v := range []string{"DISCORD_TOKEN", "DISCORD_GUILD_ID", "DISCORD_API_URL", "BRIEFS_DIR", "DATABASE_PATH",
+		"DIGEST_MIN_INTERVAL", "DIGEST_MISSED_GRACE", "DEFAULT_TIMEZONE", "LOG_LEVEL"} {
+		t.Setenv(v, "")
+		os.Unsetenv(v)
+	}
+	t.Chdir(dir)
+	return dir
+}
+
+func TestSummarizeTextAndJSON(t *testing.T) {
+	dir := isolate(t)
+	writeFile(t, filepath.Join(dir, "news", "bridge.txt"), seedLike)
+	writeFile(t, filepath.Join(dir, "news", "sub", "undated.md"), "Undated Story Title\n\nOne sentence here. Another one there.\n")
+	writeFile(t, filepath.Join(dir, "news", "empty.txt"), "")
+
+	code, out, _ := runCLI(t, "", "", "summarize", "-n", "1", "news/bridge.txt")
+	if code != 0 || !strings.Contains(out, "Harbour Bridge Reopens After Repairs\n2023-11-03") || strings.Count(out, "\n  ") < 1 {
+		t.Errorf("text output (exit %d):\n%s", code, out)
+	}
+
+	code, out, errOut := runCLI(t, "", "", "summarize", "-json", "-words", "20", "news")
+	if code != 1 {
+		t.Errorf("exit %d with a bad file in the folder, want 1", code)
+	}
+	if !strings.Contains(errOut, "empty.txt") || !strings.Contains(errOut, "empty file") {
+		t.Errorf("stderr does not name the skipped file and why: %q", errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d JSON lines, want 2:\n%s", len(lines), out)
+	}
+	var got []map[string]any
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("bad JSON %q: %v", l, err)
+		}
+		got = append(got, m)
+	}
+	if got[0]["file"] != filepath.Join("news", "bridge.txt") || got[0]["date"] != "2023-11-03" || got[0]["title"] != "Harbour Bridge Reopens After Repairs" {
+		t.Errorf("first object: %v", got[0])
+	}
+	if got[1]["date"] != "" || got[1]["file"] != filepath.Join("news", "sub", "undated.md") {
+		t.Errorf("undated object: %v", got[1])
+	}
+	for _, m := range got {
+		for _, k := range []string{"file", "id", "title", "date", "summary", "keywords"} {
+			if _, ok := m[k]; !ok {
+				t.Errorf("object lacks %q: %v", k, m)
+			}
+		}
+		if s, _ := m["summary"].([]any); len(s) == 0 {
+			t.Errorf("empty summary: %v", m)
+		}
+	}
+	// The IDs are the library's.
+	lib, err := briefs.Load("news")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := lib.Get(got[0]["id"].(string)); !ok {
+		t.Errorf("summarize's ID %v is not the library's", got[0]["id"])
+	}
+
+	code, out, _ = runCLI(t, "", seedLike, "summarize", "-json", "-")
+	if code != 0 || !strings.Contains(out, `"file":"-"`) {
+		t.Errorf("stdin (exit %d): %s", code, out)
+	}
+}
+
+func TestUsageAndExitCodes(t *testing.T) {
+	isolate(t)
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"nonsense"}, 2, `unknown command "nonsense"`},
+		{[]string{"summarize"}, 2, "at least one file"},
+		{[]string{"summarize", "-bogus", "x"}, 2, "flag provided but not defined"},
+		{[]string{"summarize", "-n", "2", "-words", "10", "x"}, 2, "not both"},
+		{[]string{"summarize", "-h"}, 0, "Usage: newsbrief summarize"},
+		{[]string{"digest", "-h"}, 0, "Usage: newsbrief digest"},
+		{[]string{"digest", "-n", "0"}, 2, "between 1 and 10"},
+		{[]string{"check", "-h"}, 0, "Usage: newsbrief check"},
+		{[]string{"check", "extra"}, 2, "Usage: newsbrief check"},
+		{[]string{"console", "-x"}, 2, "flag provided but not defined"},
+		{[]string{"summarize", "no/such/file.txt"}, 1, "no such file"},
+		{[]string{"-h"}, 0, "Usage:"},
+	}
+	for _, tc := range cases {
+		code, out, errOut := runCLI(t, "", "", tc.args...)
+		if code != tc.code || !strings.Contains(out+errOut, tc.want) {
+			t.Errorf("%v: exit %d, want %d; output lacks %q:\n%s%s", tc.args, code, tc.code, tc.want, out, errOut)
+		}
+	}
+}
+
+func TestRunWithoutTokenSaysSo(t *testing.T) {
+	isolate(t)
+	code, _, errOut := runCLI(t, "", "")
+	if code != 1 || !strings.Contains(errOut, "DISCORD_TOKEN is not set") {
+		t.Errorf("run without token: exit %d, %q", code, errOut)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	dir := isolate(t)
+	writeFile(t, filepath.Join(dir, "articles", "ok.txt"), seedLike)
+	writeFile(t, filepath.Join(dir, "articles", "bin.txt"), "\x00\x01\x02binary")
+	writeFile(t, filepath.Join(dir, "articles", "notitle.txt"), "Friday, November 3, 2023\n\n\n")
+	t.Setenv("DISCORD_TOKEN", "super-secret-token")
+	code, out, _ := runCLI(t, "", "", "check")
+	if code != 0 || !strings.Contains(out, "articles: 1 loaded") || !strings.Contains(out, "skipped: 2") ||
+		!strings.Contains(out, "bin.txt") || !strings.Contains(out, "binary") || !strings.Contains(out, "no title") {
+		t.Errorf("check (exit %d):\n%s", code, out)
+	}
+	if strings.Contains(out, "super-secret-token") {
+		t.Error("check printed the token")
+	}
+	t.Setenv("DIGEST_MIN_INTERVAL", "5 minutes")
+	code, _, errOut := runCLI(t, "", "", "check")
+	if code != 1 || !strings.Contains(errOut, `DIGEST_MIN_INTERVAL="5 minutes": want a Go duration such as 15m`) {
+		t.Errorf("bad config: exit %d, %q", code, errOut)
+	}
+}
+
+func TestDigestCommand(t *testing.T) {
+	dir := isolate(t)
+	arts := briefs.GenerateArticles(8, 3)
+	if err := briefs.WriteArticleFiles(filepath.Join(dir, "articles"), arts); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCLI(t, "", "", "digest", "-n", "3")
+	if code != 0 || !strings.Contains(out, "News digest: 3 new articles") || strings.Count(out, "## ") != 3 {
+		t.Errorf("digest (exit %d):\n%s", code, out)
+	}
+	lib, _ := briefs.Load(filepath.Join(dir, "articles"))
+	if newest := lib.Latest(1, "")[0]; !strings.Contains(out, "## "+newest.Title) {
+		t.Errorf("digest lacks the newest article %q", newest.Title)
+	}
+}
+
+func TestConsoleCommand(t *testing.T) {
+	dir := isolate(t)
+	if err := briefs.WriteArticleFiles(filepath.Join(dir, "articles"), briefs.GenerateArticles(4, 3)); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "", "/brief latest count:1\n/digest list\n", "console")
+	if code != 0 || strings.Count(out, "## ") != 1 || !strings.Contains(out, "no digest subscriptions") {
+		t.Errorf("console (exit %d):\n%s\n%s", code, out, errOut)
+	}
+}
+
+// BenchmarkSummarizeFolder is `newsbrief summarize -json -words 75 DIR` over
+// 1,500 generated articles, per article. Run with -cpu 1 for the one-core
+// figure.
+func BenchmarkSummarizeFolder(b *testing.B) {
+	dir := b.TempDir()
+	if err := briefs.WriteArticleFiles(dir, briefs.GenerateArticles(1500, 5)); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		if code := run(context.Background(), []string{"summarize", "-json", "-words", "75", dir}, nil, io.Discard, io.Discard); code != 0 {
+			b.Fatalf("exit %d", code)
+		}
+	}
+	b.ReportMetric(float64(1500*b.N)/time.Since(start).Seconds(), "articles/s")
+}
