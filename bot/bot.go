@@ -33,12 +33,13 @@ type Bot struct {
 	log    *slog.Logger
 	router *Router
 
-	guildID    string
-	apiURL     string
-	deferAfter time.Duration
-	httpClient *http.Client
-	extra      []func(*Router)
-	digests    *Digests
+	guildID     string
+	apiURL      string
+	deferAfter  time.Duration
+	requestRate int
+	httpClient  *http.Client
+	extra       []func(*Router)
+	digests     *Digests
 
 	closing  atomic.Bool
 	inflight sync.WaitGroup
@@ -61,6 +62,10 @@ func WithAPIURL(u string) Option { return func(b *Bot) { b.apiURL = u } }
 // WithDeferAfter sets how long a handler may take before the bot defers.
 func WithDeferAfter(d time.Duration) Option { return func(b *Bot) { b.deferAfter = d } }
 
+// WithRequestRate sets how many REST requests per second the bot allows
+// itself (interaction responses excepted); default DefaultRequestRate.
+func WithRequestRate(perSecond int) Option { return func(b *Bot) { b.requestRate = perSecond } }
+
 // WithHTTPClient sets the client whose transport the base-URL rewrite wraps.
 func WithHTTPClient(c *http.Client) Option { return func(b *Bot) { b.httpClient = c } }
 
@@ -75,7 +80,7 @@ func WithDigests(d *Digests) Option { return func(b *Bot) { b.digests = d } }
 
 // New builds a bot serving lib.
 func New(lib *briefs.Library, opts ...Option) *Bot {
-	b := &Bot{lib: lib, apiURL: DefaultAPIURL, deferAfter: defaultDeferAfter}
+	b := &Bot{lib: lib, apiURL: DefaultAPIURL, deferAfter: defaultDeferAfter, requestRate: DefaultRequestRate}
 	for _, o := range opts {
 		o(b)
 	}
@@ -143,7 +148,8 @@ func (b *Bot) Run(ctx context.Context, token string) error {
 		return fmt.Errorf("bot: open gateway: %w", err)
 	}
 	if b.digests != nil {
-		if err := b.digests.Start(ctx, s); err != nil {
+		// Loading subscriptions must finish even if a shutdown starts now.
+		if err := b.digests.Start(context.WithoutCancel(ctx), s); err != nil {
 			_ = s.Close()
 			return err
 		}
@@ -162,6 +168,11 @@ func (b *Bot) Run(ctx context.Context, token string) error {
 	if b.digests != nil {
 		b.digests.Stop()
 	}
+	// Without this, a heartbeat failing during Close starts discordgo's
+	// reconnect loop, which would outlive the shutdown.
+	s.Lock()
+	s.ShouldReconnectOnError = false
+	s.Unlock()
 	if err := s.Close(); err != nil {
 		b.log.Warn("closing gateway", slog.Any("err", err))
 	}
@@ -185,7 +196,7 @@ func (b *Bot) session(token string) (*discordgo.Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Client = &http.Client{Transport: rt, Timeout: 20 * time.Second}
+	s.Client = &http.Client{Transport: newGlobalLimitTransport(b.requestRate, rt), Timeout: 20 * time.Second}
 	s.Identify.Intents = discordgo.IntentsGuilds
 	s.LogLevel = discordgo.LogError
 	return s, nil

@@ -79,18 +79,12 @@ func WithMissedGrace(d time.Duration) DigestOption { return func(g *Digests) { g
 // WithDigestLogger sets the logger.
 func WithDigestLogger(l *slog.Logger) DigestOption { return func(g *Digests) { g.log = l } }
 
-// WithPostRate sets the most channel posts per second (default 45, under
-// Discord's global 50, leaving room for discordgo's own retries).
-func WithPostRate(perSecond int) DigestOption {
-	return func(g *Digests) { g.poster.pace = newPacer(perSecond) }
-}
-
 // NewDigests builds the digest service over lib and st.
 func NewDigests(lib *briefs.Library, st Store, opts ...DigestOption) *Digests {
 	d := &Digests{
 		lib: lib, store: st,
 		minInterval: DefaultMinInterval, loc: time.UTC, grace: DefaultMissedGrace,
-		poster:  &poster{pace: newPacer(defaultPostRate)},
+		poster:  &poster{},
 		entries: map[int64]cron.EntryID{}, running: map[int64]bool{},
 	}
 	for _, o := range opts {

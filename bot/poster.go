@@ -7,57 +7,15 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
 )
 
 const (
-	// defaultPostRate keeps digest posts under Discord's global limit of
-	// 50 requests per second, with room for discordgo's own retries.
-	defaultPostRate = 45
-	postAttempts    = 5
-	firstBackoff    = 500 * time.Millisecond
+	postAttempts = 5
+	firstBackoff = 500 * time.Millisecond
 )
-
-// pacer spaces requests evenly at a fixed rate across every goroutine:
-// discordgo v0.29.0 keeps per-route buckets only, and on a global 429 every
-// waiting request retries at once, so the bot paces itself.
-type pacer struct {
-	mu       sync.Mutex
-	interval time.Duration
-	next     time.Time
-}
-
-func newPacer(perSecond int) *pacer {
-	if perSecond < 1 {
-		perSecond = 1
-	}
-	return &pacer{interval: time.Second / time.Duration(perSecond)}
-}
-
-// wait blocks until the caller's slot.
-func (p *pacer) wait(ctx context.Context) error {
-	p.mu.Lock()
-	now := time.Now()
-	slot := p.next
-	if slot.Before(now) {
-		slot = now
-	}
-	p.next = slot.Add(p.interval)
-	p.mu.Unlock()
-	if d := time.Until(slot); d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return nil
-}
 
 // permanentError is a failure retrying will not fix: the channel is gone or
 // the bot may not post there. Retrying those counts toward Discord's ban
@@ -69,7 +27,6 @@ func (e *permanentError) Error() string { return e.reason }
 // poster sends digests to channels.
 type poster struct {
 	session *discordgo.Session
-	pace    *pacer
 	log     *slog.Logger
 }
 
@@ -110,9 +67,6 @@ func (p *poster) send(ctx context.Context, channel string, body messageBody) err
 	backoff := firstBackoff
 	var err error
 	for attempt := 1; attempt <= postAttempts; attempt++ {
-		if err = p.pace.wait(ctx); err != nil {
-			return err
-		}
 		_, err = p.session.RequestWithBucketID(http.MethodPost, endpoint, body, endpoint,
 			discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
 		if err == nil {

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 )
@@ -48,4 +50,78 @@ func (t *baseURLTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	r.URL = &u
 	r.Host = u.Host
 	return t.next.RoundTrip(r)
+}
+
+// DefaultRequestRate is how many REST requests per second the bot allows
+// itself, under Discord's global limit of 50: the margin absorbs requests
+// that leave in one second and arrive in the next.
+const DefaultRequestRate = 46
+
+// globalLimitTransport keeps every REST request of the bot (discordgo's own
+// retries included) under a global rate by spacing them evenly: discordgo
+// v0.29.0 keeps per-route buckets only, and on a global 429 every waiting
+// request sleeps and retries at once. Requests leave in arrival order, each
+// at least interval after the previous one actually left, so a goroutine
+// that wakes late cannot bunch up with the next. Interaction responses are
+// exempt, as Discord exempts them, so a burst of digests never delays a
+// user's reply.
+type globalLimitTransport struct {
+	rt       http.RoundTripper
+	interval time.Duration
+
+	mu   sync.Mutex
+	tail chan time.Time // receives the send time of the last request in line
+}
+
+func newGlobalLimitTransport(perSecond int, next http.RoundTripper) *globalLimitTransport {
+	first := make(chan time.Time, 1)
+	first <- time.Time{}
+	return &globalLimitTransport{rt: next, interval: time.Second / time.Duration(max(perSecond, 1)), tail: first}
+}
+
+func (t *globalLimitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !exemptFromGlobalLimit(req.URL.Path) {
+		if err := t.wait(req); err != nil {
+			return nil, err
+		}
+	}
+	return t.rt.RoundTrip(req)
+}
+
+// wait queues behind the previous request and returns once this one may
+// leave; the next in line learns when it did.
+func (t *globalLimitTransport) wait(req *http.Request) error {
+	mine := make(chan time.Time, 1)
+	t.mu.Lock()
+	prev := t.tail
+	t.tail = mine
+	t.mu.Unlock()
+
+	ctx := req.Context()
+	var last time.Time
+	select {
+	case last = <-prev:
+	case <-ctx.Done():
+		// Keep the line moving for those behind.
+		go func() { mine <- <-prev }()
+		return fmt.Errorf("bot: %s %s: waiting for the global rate limit: %w", req.Method, req.URL.Path, ctx.Err())
+	}
+	if delay := time.Until(last.Add(t.interval)); delay > 0 {
+		timer := time.NewTimer(delay)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			mine <- last
+			return fmt.Errorf("bot: %s %s: waiting for the global rate limit: %w", req.Method, req.URL.Path, ctx.Err())
+		}
+	}
+	mine <- time.Now()
+	return nil
+}
+
+// exemptFromGlobalLimit reports the interaction routes, which Discord does
+// not count toward the global limit.
+func exemptFromGlobalLimit(path string) bool {
+	return strings.Contains(path, "/interactions/") || strings.Contains(path, "/webhooks/")
 }

@@ -153,7 +153,14 @@ func (s *Server) GatewayConnections() int {
 }
 
 // DropConnections abruptly closes every gateway websocket without a close
-// frame, like a network failure. Sessions stay resumable.
+// frame, like a network failure. Sessions stay resumable and events
+// dispatched meanwhile are replayed on resume.
+//
+// discordgo v0.29.0 pauses 1s before reconnecting. If its heartbeat
+// goroutine also notices the dead socket during that pause, two reconnects
+// run concurrently inside discordgo (a data race reported by -race, and
+// sometimes an extra resume); tests using DropConnections should use a long
+// WithHeartbeatInterval (e.g. time.Minute) to avoid it.
 func (s *Server) DropConnections() {
 	s.mu.Lock()
 	conns := make([]*gwConn, 0, len(s.conns))
