@@ -150,6 +150,18 @@ func TestRunWithoutTokenSaysSo(t *testing.T) {
 	}
 }
 
+func TestCorruptDatabaseIsAClearError(t *testing.T) {
+	dir := isolate(t)
+	writeFile(t, filepath.Join(dir, "articles", "ok.txt"), seedLike)
+	writeFile(t, filepath.Join(dir, "broken.db"), strings.Repeat("this is not a database\n", 300))
+	t.Setenv("DISCORD_TOKEN", "x")
+	t.Setenv("DATABASE_PATH", "broken.db")
+	code, _, errOut := runCLI(t, "", "", "run")
+	if code != 1 || !strings.Contains(errOut, "broken.db") || !strings.Contains(errOut, "not a database") {
+		t.Errorf("corrupt database: exit %d, %q", code, errOut)
+	}
+}
+
 func TestCheck(t *testing.T) {
 	dir := isolate(t)
 	writeFile(t, filepath.Join(dir, "articles", "ok.txt"), seedLike)

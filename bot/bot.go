@@ -106,7 +106,7 @@ func (b *Bot) Serve(ctx context.Context, req Request) (Reply, error) {
 }
 
 // ErrTokenRejected means Discord refused the token.
-var ErrTokenRejected = errors.New("Discord rejected DISCORD_TOKEN (401 Unauthorized): copy the token again from the Developer Portal (Bot, Reset Token)")
+var ErrTokenRejected = errors.New("bot: Discord rejected DISCORD_TOKEN (401 Unauthorized): copy the token again from the Developer Portal (Bot, Reset Token)")
 
 // Run connects to Discord with token and serves until ctx is done, then
 // shuts down gracefully: it stops taking interactions, waits for the ones in

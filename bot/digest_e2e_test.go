@@ -113,8 +113,7 @@ func TestDigestPostsOnScheduleExactlyOnce(t *testing.T) {
 	}
 
 	// The next runs post the next-newest articles, never the same one twice.
-	msgs, err = h.srv.WaitMessages(ctx, digestChannel, 2)
-	if err != nil {
+	if _, err := h.srv.WaitMessages(ctx, digestChannel, 2); err != nil {
 		t.Fatal(err)
 	}
 	// A new article file shows up in a following digest.

@@ -1,13 +1,16 @@
 package bot_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +34,25 @@ type harness struct {
 	digests *bot.Digests
 	cancel  context.CancelFunc
 	done    chan error
+	logs    *syncBuffer
+}
+
+// syncBuffer collects the bot's logs from many goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 type setup struct {
@@ -83,8 +105,10 @@ func start(t *testing.T, s setup) *harness {
 	}
 	h.st = st
 	dopts := append([]bot.DigestOption{bot.WithMinInterval(time.Second)}, s.digestOpts...)
-	h.digests = bot.NewDigests(lib, st, dopts...)
-	opts := append([]bot.Option{bot.WithAPIURL(h.srv.URL()), bot.WithGuild(s.guild), bot.WithDigests(h.digests)}, s.opts...)
+	h.logs = &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h.digests = bot.NewDigests(lib, st, append(dopts, bot.WithDigestLogger(log))...)
+	opts := append([]bot.Option{bot.WithAPIURL(h.srv.URL()), bot.WithGuild(s.guild), bot.WithDigests(h.digests), bot.WithLogger(log)}, s.opts...)
 	b := bot.New(lib, opts...)
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
@@ -119,6 +143,20 @@ func (h *harness) stop() {
 		h.t.Error("Run did not return after shutdown")
 	}
 	h.st.Close()
+	h.checkLogs()
+}
+
+// checkLogs asserts what every run's logs must show, and never show.
+func (h *harness) checkLogs() {
+	logs := h.logs.String()
+	if strings.Contains(logs, discordtest.Token) {
+		h.t.Error("the token appears in the logs")
+	}
+	for _, want := range []string{"msg=connecting", "msg=ready", "guilds=1", "msg=\"commands registered\"", "msg=\"shut down\""} {
+		if !strings.Contains(logs, want) {
+			h.t.Errorf("logs lack %s:\n%s", want, logs)
+		}
+	}
 }
 
 func (h *harness) interact(in *discordgo.Interaction, mods ...func(*discordgo.Interaction)) *discordtest.Reply {
@@ -172,10 +210,10 @@ func TestCommandsRegisteredGuildAndGlobal(t *testing.T) {
 	if d.DefaultMemberPermissions == nil || *d.DefaultMemberPermissions != discordgo.PermissionManageChannels {
 		t.Errorf("digest default_member_permissions = %v", d.DefaultMemberPermissions)
 	}
-	if d.DMPermission == nil || *d.DMPermission {
-		t.Error("digest is allowed in DMs")
+	if d.Contexts == nil || len(*d.Contexts) != 1 || (*d.Contexts)[0] != discordgo.InteractionContextGuild {
+		t.Error("digest is not limited to servers")
 	}
-	var ids []json.RawMessage = h.srv.Identifies()
+	ids := h.srv.Identifies()
 	var identify struct {
 		Intents int `json:"intents"`
 	}
@@ -492,6 +530,7 @@ func TestShutdownFinishesInFlightInteractions(t *testing.T) {
 		t.Fatal("Run did not return")
 	}
 	h.st.Close()
+	h.checkLogs()
 	if n := h.srv.GatewayConnections(); n != 0 {
 		t.Errorf("%d gateway connections still open after shutdown", n)
 	}

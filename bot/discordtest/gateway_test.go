@@ -68,8 +68,7 @@ const dropTestHeartbeat = time.Minute
 func TestDropConnectionsResumes(t *testing.T) {
 	t.Parallel()
 	srv := New(t, WithHeartbeatInterval(dropTestHeartbeat))
-	var dg *discordgo.Session
-	dg = openSession(t, srv, func(s *discordgo.Session, i *discordgo.InteractionCreate) {
+	dg := openSession(t, srv, func(s *discordgo.Session, i *discordgo.InteractionCreate) {
 		_ = s.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{
 			Type: discordgo.InteractionResponseChannelMessageWithSource,
 			Data: &discordgo.InteractionResponseData{Content: "pong"},

@@ -234,12 +234,6 @@ func (s *Server) newIDLocked() string {
 	return strconv.FormatUint(id, 10)
 }
 
-func (s *Server) newID() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.newIDLocked()
-}
-
 func randomHex(n int) string {
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
