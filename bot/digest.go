@@ -76,6 +76,10 @@ func WithTimezone(loc *time.Location) DigestOption { return func(g *Digests) { g
 // WithMissedGrace sets how old a missed run may be and still post at start.
 func WithMissedGrace(d time.Duration) DigestOption { return func(g *Digests) { g.grace = d } }
 
+// WithPostBackoff sets the wait before a failed post's first retry
+// (doubled after each of the five attempts); default half a second.
+func WithPostBackoff(d time.Duration) DigestOption { return func(g *Digests) { g.poster.backoff = d } }
+
 // WithDigestLogger sets the logger.
 func WithDigestLogger(l *slog.Logger) DigestOption { return func(g *Digests) { g.log = l } }
 
@@ -84,7 +88,7 @@ func NewDigests(lib *briefs.Library, st Store, opts ...DigestOption) *Digests {
 	d := &Digests{
 		lib: lib, store: st,
 		minInterval: DefaultMinInterval, loc: time.UTC, grace: DefaultMissedGrace,
-		poster:  &poster{},
+		poster:  &poster{backoff: firstBackoff},
 		entries: map[int64]cron.EntryID{}, running: map[int64]bool{},
 	}
 	for _, o := range opts {
@@ -230,7 +234,8 @@ func (d *Digests) launch(id int64, scheduledFor time.Time) {
 }
 
 // RunOnce posts one digest for subscription id now: first any of its
-// digests left pending, then the newest articles it has not had.
+// digests left pending (a post that failed after its retries), then the
+// newest articles it has not had.
 func (d *Digests) RunOnce(ctx context.Context, id int64, scheduledFor time.Time) {
 	log := d.log.With(slog.Int64("subscription", id))
 	sub, err := d.store.SubscriptionByID(ctx, id)
@@ -244,6 +249,18 @@ func (d *Digests) RunOnce(ctx context.Context, id int64, scheduledFor time.Time)
 	}
 	if sub.Paused != "" {
 		return
+	}
+	// A digest left pending by a post that kept failing goes out first,
+	// with its own nonce, before anything newer.
+	pending, err := d.store.PendingDigests(ctx)
+	if err != nil {
+		log.Error("digest: load pending digests", slog.Any("err", err))
+		return
+	}
+	for _, p := range pending {
+		if p.SubscriptionID == id {
+			d.finishPending(ctx, p)
+		}
 	}
 	articles, err := ComposeDigest(d.lib, sub.Count, sub.Topic, func(ids []string) (map[string]bool, error) {
 		return d.store.PostedIDs(ctx, sub.ID, ids)

@@ -469,3 +469,35 @@ func TestDigestMissedRunPostsOnceAtStart(t *testing.T) {
 		t.Errorf("a run missed long ago was posted (grace is 24h)")
 	}
 }
+
+// TestDigestFailedPostGoesOutNextRun: a post that fails past its retries
+// stays recorded and pending; the next run sends it before anything newer.
+func TestDigestFailedPostGoesOutNextRun(t *testing.T) {
+	h := start(t, setup{})
+	subscribe(h, digestChannel, "@every 1h", discordtest.Opt("count", 2))
+	ctx := ctxFor(t, 60*time.Second)
+	sub, err := h.st.Subscription(ctx, discordtest.DefaultGuildID, digestChannel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.srv.FailNext("POST", "/channels/"+digestChannel+"/messages", 500, 5)
+	h.digests.RunOnce(ctx, sub.ID, time.Now())
+	if n := len(h.srv.Messages(digestChannel)); n != 0 {
+		t.Fatalf("%d messages despite five 500s", n)
+	}
+	s, _ := h.st.Subscription(ctx, discordtest.DefaultGuildID, digestChannel)
+	if !strings.HasPrefix(s.LastOutcome, "failed") || s.Paused != "" {
+		t.Errorf("after repeated 500s: outcome %q paused %q", s.LastOutcome, s.Paused)
+	}
+	h.digests.RunOnce(ctx, sub.ID, time.Now())
+	msgs := h.srv.Messages(digestChannel)
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages on the next run, want 2 (the pending digest, then the next)", len(msgs))
+	}
+	ids := postedIDs(t, msgs)
+	want := h.lib.Latest(4, "")
+	if len(ids) != 4 || ids[0] != want[0].ID || ids[2] != want[2].ID {
+		t.Errorf("posted %v, want the 2 newest then the next 2", ids)
+	}
+	noDuplicates(t, ids)
+}

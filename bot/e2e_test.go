@@ -104,7 +104,7 @@ func start(t *testing.T, s setup) *harness {
 		t.Fatal(err)
 	}
 	h.st = st
-	dopts := append([]bot.DigestOption{bot.WithMinInterval(time.Second)}, s.digestOpts...)
+	dopts := append([]bot.DigestOption{bot.WithMinInterval(time.Second), bot.WithPostBackoff(10 * time.Millisecond)}, s.digestOpts...)
 	h.logs = &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h.digests = bot.NewDigests(lib, st, append(dopts, bot.WithDigestLogger(log))...)

@@ -28,6 +28,7 @@ func (e *permanentError) Error() string { return e.reason }
 type poster struct {
 	session *discordgo.Session
 	log     *slog.Logger
+	backoff time.Duration // before the first retry; doubled after each
 }
 
 // messageBody is a channel message with the nonce fields discordgo v0.29.0
@@ -64,7 +65,7 @@ func (p *poster) post(ctx context.Context, channel, nonce, heading string, cards
 // send posts one message, retrying 429s and server errors with backoff.
 func (p *poster) send(ctx context.Context, channel string, body messageBody) error {
 	endpoint := discordgo.EndpointChannelMessages(channel)
-	backoff := firstBackoff
+	backoff := p.backoff
 	var err error
 	for attempt := 1; attempt <= postAttempts; attempt++ {
 		_, err = p.session.RequestWithBucketID(http.MethodPost, endpoint, body, endpoint,
