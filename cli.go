@@ -164,6 +164,7 @@ type summaryPrinter struct {
 	length briefs.Length
 	enc    *json.Encoder
 	count  int
+	sum    briefs.Summarizer // reused from one article to the next
 }
 
 // path summarizes a file, every article file below a folder, or stdin.
@@ -220,7 +221,7 @@ func (p *summaryPrinter) file(f briefs.ArticleFile) error {
 	if err != nil {
 		return err
 	}
-	return p.print(f.Path(), a)
+	return p.print(a.Source, a) // Read sets Source to f.Path()
 }
 
 type jsonSummary struct {
@@ -233,7 +234,7 @@ type jsonSummary struct {
 }
 
 func (p *summaryPrinter) print(name string, a briefs.Article) error {
-	s := briefs.Summarize(a, p.length)
+	s := p.sum.Summarize(a, p.length)
 	date := ""
 	if a.Dated {
 		date = a.Date.Format("2006-01-02")

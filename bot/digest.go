@@ -62,6 +62,7 @@ type Digests struct {
 	wg      sync.WaitGroup
 	ctx     context.Context
 	cancel  context.CancelFunc
+	started chan struct{} // closed when Start has finished
 }
 
 // DigestOption configures Digests.
@@ -99,6 +100,7 @@ func NewDigests(lib *briefs.Library, st Store, opts ...DigestOption) *Digests {
 	}
 	d.poster.log = d.log
 	d.ctx, d.cancel = context.WithCancel(context.Background())
+	d.started = make(chan struct{})
 	d.cron = cron.New(cron.WithLocation(time.UTC))
 	return d
 }
@@ -145,6 +147,7 @@ func (d *Digests) Start(ctx context.Context, s *discordgo.Session) error {
 		}
 	}
 	d.cron.Start()
+	close(d.started)
 	d.log.Info("digest scheduler started", slog.Int("subscriptions", len(subs)), slog.Int("pending", len(pending)))
 	return nil
 }

@@ -123,6 +123,7 @@ func start(t *testing.T, s setup) *harness {
 		if _, err := h.srv.WaitCommands(wctx, s.guild); err != nil {
 			t.Fatalf("commands never registered: %v", err)
 		}
+		bot.WaitStarted(h.digests)
 	}
 	return h
 }

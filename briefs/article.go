@@ -5,9 +5,11 @@ package briefs
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -93,32 +95,41 @@ func Parse(name string, data []byte) (Article, error) {
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	text = strings.ReplaceAll(text, "\r", "\n")
 
-	lines := strings.Split(text, "\n")
-	i := skipBlank(lines, 0)
+	lines := lineReader{rest: text}
+	line, ok := lines.nextNonBlank()
 	var a Article
 	a.Source = name
-	if i < len(lines) {
-		if d, ok := parseDate(lines[i]); ok {
+	if ok {
+		if d, isDate := parseDate(line); isDate {
 			a.Date, a.Dated = d, true
-			i = skipBlank(lines, i+1)
+			line, ok = lines.nextNonBlank()
 		}
 	}
-	if i >= len(lines) {
+	if !ok {
 		return Article{}, fmt.Errorf("parse %s: %w", name, ErrNoTitle)
 	}
-	a.Title = foldSpace(lines[i])
+	a.Title = foldSpace(line)
 	if a.Title == "" || !hasLetterOrDigit(a.Title) {
 		return Article{}, fmt.Errorf("parse %s: %w", name, ErrNoTitle)
 	}
-	for _, line := range lines[i+1:] {
+	// Paragraphs gather on the stack, then move to one exactly sized slice.
+	var parasBuf [64]string
+	paras := parasBuf[:0]
+	for {
+		line, ok := lines.next()
+		if !ok {
+			break
+		}
 		if p := foldSpace(line); p != "" && hasLetterOrDigit(p) {
-			a.Paragraphs = append(a.Paragraphs, p)
-			a.Words += countWords(p)
+			paras = append(paras, p)
+			// p is folded: its words are separated by single spaces.
+			a.Words += strings.Count(p, " ") + 1
 		}
 	}
-	if len(a.Paragraphs) == 0 {
+	if len(paras) == 0 {
 		return Article{}, fmt.Errorf("parse %s: %q has %w", name, a.Title, ErrNoBody)
 	}
+	a.Paragraphs = slices.Clone(paras)
 	a.ID = makeID(name, a.Title)
 	return a, nil
 }
@@ -126,7 +137,7 @@ func Parse(name string, data []byte) (Article, error) {
 // parseDate reports whether line is a date line in one of dateLayouts.
 func parseDate(line string) (time.Time, bool) {
 	line = foldSpace(line)
-	if len(line) < 8 || len(line) > 40 {
+	if len(line) < 8 || len(line) > 40 || !hasYear(line) {
 		return time.Time{}, false
 	}
 	for _, layout := range dateLayouts {
@@ -137,11 +148,51 @@ func parseDate(line string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-func skipBlank(lines []string, i int) int {
-	for i < len(lines) && strings.TrimSpace(lines[i]) == "" {
-		i++
+// hasYear reports whether s has four ASCII digits in a row, as every one of
+// dateLayouts needs for its year: lines without them (most titles) need not
+// be tried against each layout.
+func hasYear(s string) bool {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		if '0' <= s[i] && s[i] <= '9' {
+			if run++; run == 4 {
+				return true
+			}
+		} else {
+			run = 0
+		}
 	}
-	return i
+	return false
+}
+
+// lineReader yields the lines of a text, as strings.Split(text, "\n")
+// would, without building the slice.
+type lineReader struct {
+	rest string
+	done bool
+}
+
+// next returns the next line; ok is false after the last.
+func (r *lineReader) next() (line string, ok bool) {
+	if r.done {
+		return "", false
+	}
+	if i := strings.IndexByte(r.rest, '\n'); i >= 0 {
+		line, r.rest = r.rest[:i], r.rest[i+1:]
+		return line, true
+	}
+	r.done = true
+	return r.rest, true
+}
+
+// nextNonBlank returns the next line that is not only white space.
+func (r *lineReader) nextNonBlank() (line string, ok bool) {
+	for {
+		line, ok = r.next()
+		if !ok || strings.TrimSpace(line) != "" {
+			return line, ok
+		}
+	}
 }
 
 // looksBinary reports NUL bytes or a high share of control characters in the
@@ -154,13 +205,23 @@ func looksBinary(data []byte) bool {
 	if bytes.IndexByte(head, 0) >= 0 {
 		return true
 	}
+	n := len(head)
 	control := 0
-	for _, b := range head {
-		if b < 0x20 && b != '\n' && b != '\r' && b != '\t' && b != '\f' {
+	for len(head) > 0 {
+		// Skip eight bytes at a time while none is below 0x20.
+		if len(head) >= 8 {
+			x := binary.LittleEndian.Uint64(head)
+			if (x-0x2020202020202020)&^x&0x8080808080808080 == 0 {
+				head = head[8:]
+				continue
+			}
+		}
+		if b := head[0]; b < 0x20 && b != '\n' && b != '\r' && b != '\t' && b != '\f' {
 			control++
 		}
+		head = head[1:]
 	}
-	return control*20 > len(head)
+	return control*20 > n
 }
 
 // cp1252 maps the bytes 0x80-0x9F of Windows-1252 that differ from Latin-1.
@@ -198,23 +259,72 @@ func foldSpace(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
+// needsFold reports whether s has leading or trailing white space, runs of
+// it, or white space other than ' '.
 func needsFold(s string) bool {
 	prevSpace := true
-	for _, r := range s {
-		sp := unicode.IsSpace(r)
-		if sp && (prevSpace || r != ' ') {
-			return true
+	for i := 0; i < len(s); {
+		// Eight bytes at a time while they are ASCII with no control
+		// characters: only pairs of spaces can then need folding.
+		if i+8 <= len(s) {
+			x := load64(s[i : i+8])
+			if ((x-0x2020202020202020)|x)&0x8080808080808080 == 0 {
+				y := x ^ 0x2020202020202020 // spaces are 0
+				sp := ^(((y & 0x7f7f7f7f7f7f7f7f) + 0x7f7f7f7f7f7f7f7f) | y) & 0x8080808080808080
+				if sp&(sp<<8) != 0 || prevSpace && sp&0x80 != 0 {
+					return true
+				}
+				prevSpace = sp>>63 != 0
+				i += 8
+				continue
+			}
 		}
-		prevSpace = sp
+		switch c := s[i]; {
+		case c == ' ':
+			if prevSpace {
+				return true
+			}
+			prevSpace = true
+			i++
+		case c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r':
+			return true
+		case c < utf8.RuneSelf:
+			prevSpace = false
+			i++
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if unicode.IsSpace(r) {
+				return true
+			}
+			prevSpace = false
+			i += size
+		}
 	}
 	return prevSpace && s != ""
 }
 
+// load64 returns the eight bytes of s, little-endian.
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
 func hasLetterOrDigit(s string) bool {
-	for _, r := range s {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if isASCIIAlnum(c) {
+				return true
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			return true
 		}
+		i += size
 	}
 	return false
 }

@@ -1,7 +1,7 @@
 package briefs
 
 import (
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -50,18 +50,33 @@ func Keywords(a Article, n int) []string {
 	if n <= 0 {
 		return nil
 	}
-	var d doc
-	d.analyze(a)
-	return d.keywords(n)
+	z := summarizers.Get().(*Summarizer)
+	defer summarizers.Put(z)
+	z.d.analyze(a)
+	return z.d.keywords(n)
+}
+
+// keywordCand is a candidate keyword: a term and its score.
+type keywordCand struct {
+	id    int32
+	score float64
+}
+
+// before orders keyword candidates: higher scores first, then the earlier
+// in the text.
+func (c keywordCand) before(o keywordCand) bool {
+	if c.score != o.score {
+		return c.score > o.score
+	}
+	return c.id < o.id
 }
 
 // keywords picks the n best keywords of an analyzed article.
 func (d *doc) keywords(n int) []string {
-	type cand struct {
-		id    int32
-		score float64
-	}
-	cands := make([]cand, 0, 32)
+	// The candidates come in id order. For a few keywords, keep the best n
+	// sorted as they come; else sort them all.
+	const fewKeywords = 16
+	cands := slices.Grow(d.cands[:0], max(0, min(n, fewKeywords)+1))
 	for id := range d.terms {
 		t := &d.terms[id]
 		if t.stop || t.tf == 0 || !t.keyword {
@@ -77,14 +92,36 @@ func (d *doc) keywords(n int) []string {
 		if score < 2 && len(d.terms) > 20 {
 			continue // words seen once are poor keywords, unless the text is tiny
 		}
-		cands = append(cands, cand{int32(id), score})
-	}
-	sort.SliceStable(cands, func(i, j int) bool {
-		if cands[i].score != cands[j].score {
-			return cands[i].score > cands[j].score
+		c := keywordCand{int32(id), score}
+		if n > fewKeywords {
+			cands = append(cands, c)
+			continue
 		}
-		return cands[i].id < cands[j].id // earlier in the text first
-	})
+		k := len(cands)
+		for k > 0 && c.before(cands[k-1]) {
+			k--
+		}
+		if k >= n {
+			continue
+		}
+		if len(cands) < n {
+			cands = append(cands, keywordCand{})
+		}
+		copy(cands[k+1:], cands[k:])
+		cands[k] = c
+	}
+	d.cands = cands
+	if n > fewKeywords {
+		slices.SortFunc(cands, func(a, b keywordCand) int {
+			if a.before(b) {
+				return -1
+			}
+			if b.before(a) {
+				return 1
+			}
+			return 0
+		})
+	}
 	if len(cands) > n {
 		cands = cands[:n]
 	}

@@ -1,10 +1,8 @@
 package briefs
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -304,17 +302,19 @@ func walkFolder(dir string) (files []ArticleFile, skipped []Skip, dirs []string,
 		if !IsArticleFile(d.Name()) {
 			return nil
 		}
+		// The directory entry tells regular files apart without a stat:
+		// their size and modification time are left for Read to find on
+		// the open file. Links are followed to files, not to folders.
 		var info fs.FileInfo
 		if d.Type()&fs.ModeSymlink != 0 {
-			info, err = os.Stat(path) // follow links to files, not to folders
-		} else {
-			info, err = d.Info()
-		}
-		if err != nil {
-			skip(path, err)
-			return nil
-		}
-		if !info.Mode().IsRegular() {
+			if info, err = os.Stat(path); err != nil {
+				skip(path, err)
+				return nil
+			}
+			if !info.Mode().IsRegular() {
+				return nil
+			}
+		} else if !d.Type().IsRegular() {
 			return nil
 		}
 		rel, err := filepath.Rel(dir, path)
@@ -322,7 +322,11 @@ func walkFolder(dir string) (files []ArticleFile, skipped []Skip, dirs []string,
 			skip(path, err)
 			return nil
 		}
-		files = append(files, ArticleFile{Dir: dir, Rel: filepath.ToSlash(rel), Size: info.Size(), ModTime: info.ModTime()})
+		f := ArticleFile{Dir: dir, Rel: filepath.ToSlash(rel)}
+		if info != nil {
+			f.Size, f.ModTime = info.Size(), info.ModTime()
+		}
+		files = append(files, f)
 		return nil
 	})
 	if err != nil {
@@ -387,43 +391,11 @@ func loadSnapshot(dir string, o options) (*snapshot, error) {
 
 // Read reads and parses the file, refusing more than max bytes. The ID is
 // seeded by Rel, so it is the same wherever the folder lives; an undated
-// article gets the file's modification time.
+// article gets the file's modification time. Size and ModTime, when the
+// walk left them unset (ModTime zero), come from the open file.
 func (f ArticleFile) Read(max int64) (Article, error) {
 	if f.Size > max {
 		return Article{}, fmt.Errorf("%s: %d bytes, over the %d-byte limit: %w", f.Rel, f.Size, max, ErrTooLarge)
 	}
-	path := f.Path()
-	fh, err := os.Open(path)
-	if err != nil {
-		return Article{}, err
-	}
-	defer fh.Close()
-	// One read usually gets the whole file (its size is known from the
-	// walk). After a short read, or if the file grew since, read on until
-	// EOF, but never more than max+1 bytes.
-	data := make([]byte, f.Size+1)
-	n, err := fh.Read(data)
-	if err != nil && err != io.EOF {
-		return Article{}, fmt.Errorf("read %s: %w", f.Rel, err)
-	}
-	data = data[:n]
-	if int64(n) != f.Size && err != io.EOF {
-		buf := bytes.NewBuffer(data)
-		if _, err := buf.ReadFrom(io.LimitReader(fh, max+1-int64(n))); err != nil {
-			return Article{}, fmt.Errorf("read %s: %w", f.Rel, err)
-		}
-		data = buf.Bytes()
-	}
-	if int64(len(data)) > max {
-		return Article{}, fmt.Errorf("%s: more than %d bytes: %w", f.Rel, max, ErrTooLarge)
-	}
-	a, err := Parse(f.Rel, data)
-	if err != nil {
-		return Article{}, err
-	}
-	a.Source = path
-	if !a.Dated {
-		a.Date = f.ModTime
-	}
-	return a, nil
+	return readArticleFile(f, max)
 }

@@ -42,8 +42,11 @@ func SplitSentences(paragraph string) []string {
 func appendSentences(dst []string, p string) []string {
 	start := 0
 	for i := 0; i < len(p); {
+		if i = nextMayEnd(p, i); i == len(p) {
+			break
+		}
 		c := p[i]
-		if c != '.' && c != '!' && c != '?' && !(c == 0xE2 && strings.HasPrefix(p[i:], "…")) {
+		if c == 0xE2 && !strings.HasPrefix(p[i:], "…") {
 			i++
 			continue
 		}
@@ -90,6 +93,21 @@ func appendSentences(dst []string, p string) []string {
 	return appendTrimmed(dst, p[start:])
 }
 
+// nextMayEnd returns the index of the first byte of p at or after i that
+// may start terminal punctuation ('.', '!', '?' or '…'), or len(p).
+func nextMayEnd(p string, i int) int {
+	end := len(p)
+	if k := strings.IndexByte(p[i:], '.'); k >= 0 {
+		end = i + k
+	}
+	for _, c := range [...]byte{'!', '?', "…"[0]} {
+		if k := strings.IndexByte(p[i:end], c); k >= 0 {
+			end = i + k
+		}
+	}
+	return end
+}
+
 func isClosing(r rune) bool {
 	switch r {
 	case '"', '\'', ')', ']', '}', '”', '’', '»':
@@ -117,7 +135,7 @@ func startsSentence(s string) bool {
 // sentence, given the text after the white space that follows it.
 func endsSentence(before, after string) bool {
 	w := before
-	if sp := strings.LastIndexFunc(w, unicode.IsSpace); sp >= 0 {
+	if sp := lastSpace(w); sp >= 0 {
 		_, size := utf8.DecodeRuneInString(w[sp:])
 		w = w[sp+size:]
 	}
@@ -149,6 +167,20 @@ func endsSentence(before, after string) bool {
 		return !unicode.IsDigit(r)
 	}
 	return !abbreviations[string(lw)]
+}
+
+// lastSpace is strings.LastIndexFunc(s, unicode.IsSpace), looking at bytes
+// while they are ASCII.
+func lastSpace(s string) int {
+	for i := len(s) - 1; i >= 0; i-- {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			return strings.LastIndexFunc(s[:i+1], unicode.IsSpace)
+		case c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r':
+			return i
+		}
+	}
+	return -1
 }
 
 // dottedAbbreviation reports whether w (without its final period) is made
@@ -188,24 +220,8 @@ func appendTrimmed(dst []string, s string) []string {
 }
 
 // needsFoldFast reports whether the trimmed s has white space other than
-// single spaces, looking at bytes while s is ASCII.
+// single spaces. (For a trimmed string this is needsFold, which looks at
+// eight bytes at a time while they are ASCII.)
 func needsFoldFast(s string) bool {
-	prevSpace := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= utf8.RuneSelf:
-			return needsFold(s)
-		case c == ' ':
-			if prevSpace {
-				return true
-			}
-			prevSpace = true
-		case c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r':
-			return true
-		default:
-			prevSpace = false
-		}
-	}
-	return false
+	return needsFold(s)
 }

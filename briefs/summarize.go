@@ -1,11 +1,12 @@
 package briefs
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -52,11 +53,36 @@ const summaryKeywords = 5
 // Summarize picks the article's most telling sentences within the budget l
 // and returns them in article order, with the article's keywords.
 func Summarize(a Article, l Length) Summary {
-	return summarizeWith(a, l, &defaultModel)
+	z := summarizers.Get().(*Summarizer)
+	defer summarizers.Put(z)
+	return z.Summarize(a, l)
+}
+
+// summarizers hold the working memory of Summarize from call to call.
+var summarizers = sync.Pool{New: func() any { return new(Summarizer) }}
+
+// A Summarizer summarizes articles as the function Summarize does, keeping
+// its working memory from one article to the next, so that a batch of
+// articles costs almost no allocations. (Summarize takes Summarizers from a
+// pool.) The zero value is ready to use. A Summarizer must not be used by
+// several goroutines at once.
+type Summarizer struct {
+	d doc
+}
+
+// Summarize is like the function Summarize. The summary shares no memory
+// with the Summarizer.
+func (z *Summarizer) Summarize(a Article, l Length) Summary {
+	return z.d.summarize(a, l, &defaultModel)
 }
 
 func summarizeWith(a Article, l Length, m *model) Summary {
 	var d doc
+	return d.summarize(a, l, m)
+}
+
+// summarize analyzes a and summarizes it, reusing d's memory.
+func (d *doc) summarize(a Article, l Length, m *model) Summary {
 	d.analyze(a)
 	var s Summary
 	if len(d.sents) > 0 {
@@ -170,7 +196,8 @@ type slot struct {
 	id   int32
 }
 
-// doc is an article analyzed for summarizing.
+// doc is an article analyzed for summarizing. A doc can analyze one article
+// after another: its memory is reused.
 type doc struct {
 	sents  []sentence
 	terms  []term
@@ -178,12 +205,42 @@ type doc struct {
 	table  []slot
 	buf    []byte
 	nTitle int // distinct content words in the title
+
+	// Working memory, kept from one article to the next.
+	texts         []string
+	paras         []int32
+	feats, scores []float64
+	norms, out    []float64
+	later, sentOf []int32
+	last, touched []int32
+	dots          []int64
+	sim           []float64
+	rows, cols    []int32
+	vals          []float64
+	p, q, w       []float64
+	best, next    []float64
+	take          []bool
+	from          []int32
+	pick          []bool
+	order         []int32
+	cands         []keywordCand
+}
+
+// resize returns s with length n, reusing its memory when it can. The
+// elements are not cleared.
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
 }
 
 // analyze splits the article into sentences and counts its words.
 func (d *doc) analyze(a Article) {
-	texts := make([]string, 0, 32)
-	paras := make([]int32, 0, 32)
+	if d.texts == nil {
+		d.texts, d.paras = make([]string, 0, 32), make([]int32, 0, 32)
+	}
+	texts, paras := d.texts[:0], d.paras[:0]
 	for pi, p := range a.Paragraphs {
 		n := len(texts)
 		texts = appendSentences(texts, p)
@@ -191,27 +248,38 @@ func (d *doc) analyze(a Article) {
 			paras = append(paras, int32(pi))
 		}
 	}
-	d.sents = make([]sentence, len(texts))
+	d.texts, d.paras = texts, paras
+	d.sents = resize(d.sents, len(texts))
 	total := 0
 	for i, t := range texts {
-		s := &d.sents[i]
-		s.text = t
-		s.para = int(paras[i])
-		s.paraFirst = i == 0 || paras[i-1] != paras[i]
-		s.words, s.quote = scanSentence(t)
-		total += s.words
+		words, quote := scanSentence(t)
+		d.sents[i] = sentence{
+			text:      t,
+			words:     words,
+			para:      int(paras[i]),
+			paraFirst: i == 0 || paras[i-1] != paras[i],
+			quote:     quote,
+		}
+		total += words
 	}
 	size := 64
 	for size < 2*(total+len(a.Title)/4+8) {
 		size *= 2
 	}
-	d.table = make([]slot, size)
-	d.terms = make([]term, 0, size/4)
-	d.uniq = make([]termCount, 0, total)
-	d.buf = make([]byte, 0, 32)
+	d.table = resize(d.table, size)
+	clear(d.table)
+	d.terms = slices.Grow(d.terms[:0], size/4)
+	d.uniq = slices.Grow(d.uniq[:0], total)
+	d.buf = slices.Grow(d.buf[:0], 32)
+	d.nTitle = 0
 
 	// The title's words are known but not counted.
-	forEachToken(a.Title, d, func(id int32, _ string, _ bool) {
+	for k := 0; ; {
+		id, _, _, next, ok := d.token(a.Title, k)
+		if !ok {
+			break
+		}
+		k = next
 		t := &d.terms[id]
 		if !t.title {
 			t.title = true
@@ -219,11 +287,16 @@ func (d *doc) analyze(a Article) {
 				d.nTitle++
 			}
 		}
-	})
+	}
 	for i := range d.sents {
 		s := &d.sents[i]
 		s.lo = int32(len(d.uniq))
-		forEachToken(s.text, d, func(id int32, surface string, lower bool) {
+		for k := 0; ; {
+			id, surface, lower, next, ok := d.token(s.text, k)
+			if !ok {
+				break
+			}
+			k = next
 			s.tokens++
 			t := &d.terms[id]
 			if t.tf == 0 {
@@ -235,7 +308,7 @@ func (d *doc) analyze(a Article) {
 				t.lead = true
 			}
 			if t.stop {
-				return
+				continue
 			}
 			s.content++
 			if t.lastSent != int32(i+1) {
@@ -246,128 +319,190 @@ func (d *doc) analyze(a Article) {
 			} else {
 				d.uniq[t.slot].n++
 			}
-		})
+		}
 		s.hi = int32(len(d.uniq))
 	}
 }
 
-// scanSentence counts the white-space separated words of the folded
-// sentence t and reports whether it holds a double quote.
+// scanSentence counts the white-space separated words of the sentence t and
+// reports whether it holds a double quote. t is as appendSentences makes
+// sentences: trimmed, its white space folded to single spaces, so it has
+// one word more than spaces.
 func scanSentence(t string) (words int, quote bool) {
-	for i := 0; i < len(t); i++ {
-		switch c := t[i]; {
-		case c == ' ':
-			words++
-		case c == '"':
-			quote = true
-		case c >= utf8.RuneSelf:
-			// Sentences with other white space than ' ' are rare: count them
-			// the slow way.
-			r, size := utf8.DecodeRuneInString(t[i:])
-			if r == '“' || r == '”' {
-				quote = true
-			}
-			if unicode.IsSpace(r) {
-				return countWords(t), quote || strings.ContainsAny(t[i:], "\"“”")
-			}
-			i += size - 1
-		}
-	}
-	return words + 1, quote
+	words = strings.Count(t, " ") + 1
+	quote = strings.IndexByte(t, '"') >= 0 || strings.Contains(t, "“") || strings.Contains(t, "”")
+	return words, quote
 }
 
-// forEachToken calls f with the id of each word of s, its text and whether
-// it has no capitals. Words are the white-space separated fields of s,
-// lower-cased, with the punctuation and symbols around them trimmed (inner
-// ones stay: "9.3bn", "little-known", "it's").
-func forEachToken(s string, d *doc, f func(id int32, surface string, lower bool)) {
-	for i := 0; i < len(s); {
-		// Skip white space, punctuation and symbols.
+// token finds the first word of s at or after byte i and returns its id,
+// its text, whether it has no capitals, and where the next word may start;
+// ok is false when s has no more words. Words are the white-space separated
+// fields of s, lower-cased, with the punctuation and symbols around them
+// trimmed (inner ones stay: "9.3bn", "little-known", "it's").
+func (d *doc) token(s string, i int) (id int32, surface string, lower bool, next int, ok bool) {
+	// Skip white space, punctuation and symbols.
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if !isASCIIAlnum(c) {
-				i++
-				continue
-			}
-		} else if r, size := utf8.DecodeRuneInString(s[i:]); !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-			i += size
-			continue
-		}
-		// A word starts at i and runs to the next white space; its end is
-		// after its last letter or digit.
-		start, end, bufEnd := i, i, 0
-		buf := d.buf[:0]
-		lower := true
-		for i < len(s) {
-			c := s[i]
-			if c < utf8.RuneSelf {
-				if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' {
-					break
-				}
-				if 'A' <= c && c <= 'Z' {
-					c += 'a' - 'A'
-					lower = false
-				}
-				buf = append(buf, c)
-				i++
-				if isASCIIAlnum(c) {
-					end, bufEnd = i, len(buf)
-				}
-				continue
-			}
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if unicode.IsSpace(r) {
+			if isASCIIAlnum(c) {
 				break
 			}
-			switch lr := unicode.ToLower(r); {
-			case r == '’':
-				r = '\''
-			case lr != r:
-				r = lr
-				lower = false
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			break
+		}
+		i += size
+	}
+	if i >= len(s) {
+		return 0, "", false, i, false
+	}
+	// A word starts at i and runs to the next white space; its end is
+	// after its last letter or digit. While it is ASCII, hash its
+	// lower-case form as it goes, to its last letter or digit.
+	start, end := i, i
+	h := uint64(fnvOffset)
+	hEnd := h
+	lower = true
+	for i < len(s) {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return d.tokenSlow(s, start)
+		}
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' {
+			break
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+			lower = false
+		}
+		h = (h ^ uint64(c)) * fnvPrime
+		i++
+		if isASCIIAlnum(c) {
+			end, hEnd = i, h
+		}
+	}
+	id, free := d.find(hEnd)
+	if id < 0 {
+		// A new word: its lower-case form decides what kind it is.
+		buf := d.buf[:0]
+		for _, c := range []byte(s[start:end]) {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
 			}
-			buf = utf8.AppendRune(buf, r)
-			i += size
-			if unicode.IsLetter(r) || unicode.IsDigit(r) {
-				end, bufEnd = i, len(buf)
-			}
+			buf = append(buf, c)
 		}
 		d.buf = buf
-		f(d.intern(buf[:bufEnd]), s[start:end], lower)
+		id = d.add(hEnd, free, buf)
 	}
+	return id, s[start:end], lower, i, true
+}
+
+// tokenSlow is token for a word with bytes past ASCII, starting at i.
+func (d *doc) tokenSlow(s string, i int) (id int32, surface string, lower bool, next int, ok bool) {
+	start, end, bufEnd := i, i, 0
+	buf := d.buf[:0]
+	lower = true
+	for i < len(s) {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' {
+				break
+			}
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+				lower = false
+			}
+			buf = append(buf, c)
+			i++
+			if isASCIIAlnum(c) {
+				end, bufEnd = i, len(buf)
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) {
+			break
+		}
+		switch lr := unicode.ToLower(r); {
+		case r == '’':
+			r = '\''
+		case lr != r:
+			r = lr
+			lower = false
+		}
+		buf = utf8.AppendRune(buf, r)
+		i += size
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			end, bufEnd = i, len(buf)
+		}
+	}
+	d.buf = buf
+	return d.intern(buf[:bufEnd]), s[start:end], lower, i, true
 }
 
 func isASCIIAlnum(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
+// The parameters of the FNV-1a hash.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// wordHash is the FNV-1a hash of a word.
+func wordHash[W []byte | string](w W) uint64 {
+	h := uint64(fnvOffset)
+	for i := 0; i < len(w); i++ {
+		h ^= uint64(w[i])
+		h *= fnvPrime
+	}
+	return h
+}
+
 // intern returns the id of the lower-case word w, adding it if new.
 func (d *doc) intern(w []byte) int32 {
-	h := uint64(14695981039346656037) // FNV-1a
-	for _, c := range w {
-		h ^= uint64(c)
-		h *= 1099511628211
+	h := wordHash(w)
+	id, free := d.find(h)
+	if id < 0 {
+		id = d.add(h, free, w)
 	}
+	return id
+}
+
+// find returns the id of the word of hash h, or -1 and the free slot of
+// the table where it goes.
+func (d *doc) find(h uint64) (id int32, free int) {
 	mask := uint64(len(d.table) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		e := &d.table[i]
-		if e.hash == h && e.id > 0 {
-			return e.id - 1
-		}
 		if e.id == 0 {
-			if len(d.terms)*2 >= len(d.table) {
-				d.grow()
-				return d.intern(w)
-			}
-			id := int32(len(d.terms))
-			e.hash, e.id = h, id+1
-			d.terms = append(d.terms, term{
-				stop:    stopwords[string(w)],
-				keyword: len(w) >= 3 && hasLetter(w) && !weakKeywords[string(w)],
-			})
-			return id
+			return -1, int(i)
+		}
+		if e.hash == h {
+			return e.id - 1, 0
 		}
 	}
+}
+
+// add adds the lower-case word w of hash h, which find did not find,
+// returning its id; free is the slot find returned.
+func (d *doc) add(h uint64, free int, w []byte) int32 {
+	if len(d.terms)*2 >= len(d.table) {
+		d.grow()
+		_, free = d.find(h)
+	}
+	id := int32(len(d.terms))
+	d.table[free] = slot{hash: h, id: id + 1}
+	lex := lexiconFlags(h, w)
+	d.terms = append(d.terms, term{
+		stop:    lex&lexStop != 0,
+		keyword: len(w) >= 3 && hasLetter(w) && lex&lexWeak == 0,
+	})
+	return id
 }
 
 // grow doubles the hash table.
@@ -384,6 +519,67 @@ func (d *doc) grow() {
 			i = (i + 1) & mask
 		}
 		d.table[i] = e
+	}
+}
+
+// The flags of a word in the lexicon.
+const (
+	lexStop = 1 << iota // one of stopwords
+	lexWeak             // one of weakKeywords
+)
+
+// lexicon is stopwords and weakKeywords as one open-addressing hash table
+// keyed by wordHash, which intern has already computed for each new word:
+// the hashes apart, so that a probe reads little memory.
+var lexicon = func() (t struct {
+	hashes []uint64 // 0 for a free slot
+	words  []string
+	flags  []uint8
+	maxLen int // the longest word
+}) {
+	size := 1
+	for size < 2*(len(stopwords)+len(weakKeywords)) {
+		size *= 2
+	}
+	t.hashes, t.words, t.flags = make([]uint64, size), make([]string, size), make([]uint8, size)
+	add := func(words map[string]bool, flag uint8) {
+		for w, ok := range words {
+			if !ok {
+				continue
+			}
+			h := wordHash(w)
+			if h == 0 {
+				panic("briefs: lexicon word hashes to 0")
+			}
+			i := h & uint64(size-1)
+			for t.hashes[i] != 0 && t.words[i] != w {
+				i = (i + 1) & uint64(size-1)
+			}
+			t.hashes[i], t.words[i] = h, w
+			t.flags[i] |= flag
+			t.maxLen = max(t.maxLen, len(w))
+		}
+	}
+	add(stopwords, lexStop)
+	add(weakKeywords, lexWeak)
+	return t
+}()
+
+// lexiconFlags returns the lexicon's flags for the word w of hash h.
+func lexiconFlags(h uint64, w []byte) uint8 {
+	if len(w) > lexicon.maxLen {
+		return 0
+	}
+	mask := uint64(len(lexicon.hashes) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		switch lexicon.hashes[i] {
+		case 0:
+			return 0
+		case h:
+			if lexicon.words[i] == string(w) {
+				return lexicon.flags[i]
+			}
+		}
 	}
 }
 
@@ -455,7 +651,8 @@ func (d *doc) features(f []float64) {
 // by the cosine of their content word counts.
 func (d *doc) textRank(f []float64) {
 	n := len(d.sents)
-	norms := make([]float64, n)
+	norms := resize(d.norms, n)
+	d.norms = norms
 	for i := range d.sents {
 		s := &d.sents[i]
 		var nn float64
@@ -464,38 +661,87 @@ func (d *doc) textRank(f []float64) {
 		}
 		norms[i] = math.Sqrt(nn)
 	}
-	sim := make([]float64, n*n)
-	out := make([]float64, n) // row sums
-	dense := make([]float64, len(d.terms))
+
+	// The dot products of the sentences' word counts, through the later
+	// occurrences of each word: later[k] is the next entry of d.uniq with
+	// the same word as entry k, -1 if none, and sentOf[k] the sentence of
+	// entry k. The counts are small integers, so their products add up
+	// exactly in any order.
+	uniq := d.uniq
+	later, sentOf := resize(d.later, len(uniq)), resize(d.sentOf, len(uniq))
+	d.later, d.sentOf = later, sentOf
+	last := resize(d.last, len(d.terms))
+	d.last = last
+	for i := range last {
+		last[i] = -1
+	}
+	for i := n - 1; i >= 0; i-- {
+		s := &d.sents[i]
+		for k := s.hi - 1; k >= s.lo; k-- {
+			id := uniq[k].id
+			later[k], last[id] = last[id], k
+			sentOf[k] = int32(i)
+		}
+	}
+	sim := resize(d.sim, n*n)
+	clear(sim)
+	d.sim = sim
+	dots := resize(d.dots, n)
+	clear(dots)
+	d.dots = dots
+	touched := d.touched[:0]
 	for i := range d.sents {
 		si := &d.sents[i]
 		if norms[i] == 0 {
 			continue
 		}
-		for _, u := range d.uniq[si.lo:si.hi] {
-			dense[u.id] = float64(u.n)
-		}
-		for j := i + 1; j < n; j++ {
-			sj := &d.sents[j]
-			var dot float64
-			for _, u := range d.uniq[sj.lo:sj.hi] {
-				dot += dense[u.id] * float64(u.n)
+		for k := si.lo; k < si.hi; k++ {
+			ni := int64(uniq[k].n)
+			for e := later[k]; e >= 0; e = later[e] {
+				j := sentOf[e]
+				if dots[j] == 0 {
+					touched = append(touched, j)
+				}
+				dots[j] += ni * int64(uniq[e].n)
 			}
-			if dot == 0 {
-				continue
-			}
-			c := dot / (norms[i] * norms[j])
-			sim[i*n+j], sim[j*n+i] = c, c
-			out[i] += c
-			out[j] += c
 		}
-		for _, u := range d.uniq[si.lo:si.hi] {
-			dense[u.id] = 0
+		for _, j := range touched {
+			c := float64(dots[j]) / (norms[i] * norms[j])
+			sim[i*n+int(j)], sim[int(j)*n+i] = c, c
+			dots[j] = 0
 		}
+		touched = touched[:0]
 	}
+	d.touched = touched
+
+	// The links of each sentence and their sums: the nonzero entries of
+	// sim, row by row (rows[k] and cols[k] the row and column of vals[k]),
+	// gathered without branching on each entry.
+	out := resize(d.out, n)
+	d.out = out
+	nnz := 0
+	for _, v := range sim {
+		nnz += b2i(v != 0)
+	}
+	rows, cols, vals := resize(d.rows, nnz+1), resize(d.cols, nnz+1), resize(d.vals, nnz+1)
+	d.rows, d.cols, d.vals = rows, cols, vals
+	k := 0
+	for i := range n {
+		sum := 0.0
+		for j, v := range sim[i*n : (i+1)*n] {
+			rows[k], cols[k], vals[k] = int32(i), int32(j), v
+			k += b2i(v != 0)
+			sum += v // adding the zeros changes nothing
+		}
+		out[i] = sum
+	}
+	rows, cols, vals = rows[:nnz], cols[:nnz], vals[:nnz]
+
+	// Power iteration, over the nonzero entries only: each q[j] gets the
+	// same sums in the same order as over all of sim.
 	const damping = 0.85
-	p := make([]float64, n)
-	q := make([]float64, n)
+	p, q, w := resize(d.p, n), resize(d.q, n), resize(d.w, n)
+	d.p, d.q, d.w = p, q, w
 	for i := range p {
 		p[i] = 1 / float64(n)
 	}
@@ -511,13 +757,12 @@ func (d *doc) textRank(f []float64) {
 			q[j] = base
 		}
 		for i := range n {
-			if out[i] == 0 {
-				continue
+			if out[i] != 0 {
+				w[i] = damping * p[i] / out[i]
 			}
-			pi := damping * p[i] / out[i]
-			for j, v := range sim[i*n : (i+1)*n] {
-				q[j] += pi * v
-			}
+		}
+		for k, v := range vals {
+			q[cols[k]] += w[rows[k]] * v
 		}
 		diff := 0.0
 		for j := range q {
@@ -530,11 +775,13 @@ func (d *doc) textRank(f []float64) {
 	}
 	top := (2*n + 4) / 5 // ceil(0.4 n)
 	for i := range n {
+		// The sentences ranked above i: better, or as good and earlier.
 		rank := 0
-		for j := range n {
-			if p[j] > p[i] || p[j] == p[i] && j < i {
-				rank++
-			}
+		for j := range i {
+			rank += b2i(p[j] >= p[i])
+		}
+		for j := i + 1; j < n; j++ {
+			rank += b2i(p[j] > p[i])
 		}
 		row := f[i*numFeatures : (i+1)*numFeatures]
 		row[fTextRank] = p[i] * float64(n)
@@ -549,12 +796,21 @@ func (d *doc) textRank(f []float64) {
 	}
 }
 
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // score returns each sentence's probability of belonging in a summary.
 func (d *doc) score(m *model) []float64 {
 	n := len(d.sents)
-	f := make([]float64, n*numFeatures)
+	f := resize(d.feats, n*numFeatures)
+	d.feats = f
 	d.features(f)
-	out := make([]float64, n)
+	out := resize(d.scores, n)
+	d.scores = out
 	for i := range n {
 		z := 0.0
 		for k, w := range m.w {
@@ -568,12 +824,15 @@ func (d *doc) score(m *model) []float64 {
 // topSentences picks the best-scoring sentences within l, ties going to the
 // earlier sentence.
 func (d *doc) topSentences(scores []float64, l Length) []bool {
-	order := make([]int, len(scores))
+	order := resize(d.order, len(scores))
+	d.order = order
 	for i := range order {
-		order[i] = i
+		order[i] = int32(i)
 	}
-	sort.SliceStable(order, func(a, b int) bool { return scores[order[a]] > scores[order[b]] })
-	pick := make([]bool, len(scores))
+	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(scores[b], scores[a]) })
+	pick := resize(d.pick, len(scores))
+	clear(pick)
+	d.pick = pick
 	count, words := 0, 0
 	for _, i := range order {
 		if l.Sentences > 0 && count >= l.Sentences || l.Words > 0 && words >= l.Words {
@@ -597,40 +856,66 @@ func (d *doc) fillWords(scores []float64, budget int, m *model) []bool {
 	for _, s := range d.sents {
 		total += s.words
 	}
+	pick := resize(d.pick, n)
+	d.pick = pick
 	if total <= budget { // the whole article fits
-		pick := make([]bool, n)
 		for i := range pick {
 			pick[i] = true
 		}
 		return pick
 	}
+	clear(pick)
 	B := budget
 	const none = math.MaxFloat64
-	best := make([]float64, B+1) // best[w]: best value with w words used (B: full)
-	next := make([]float64, B+1)
-	take := make([]bool, n*(B+1)) // take[i*(B+1)+w]: sentence i taken to reach w
-	from := make([]int32, n*(B+1))
+	// best[w]: best value with w words used (B: full)
+	best, next := resize(d.best, B+1), resize(d.next, B+1)
+	d.best, d.next = best, next
+	// take[i*(B+1)+w]: sentence i taken to reach w, from w' = from[...]
+	take := resize(d.take, n*(B+1))
+	clear(take)
+	d.take = take
+	from := resize(d.from, n*(B+1))
+	d.from = from
 	for w := range best {
 		best[w] = -none
 	}
 	best[0] = 0
 	for i, s := range d.sents {
 		copy(next, best)
+		if s.words == 0 {
+			// Taking the sentence changes nothing.
+			best, next = next, best
+			continue
+		}
 		v := scores[i] - m.threshold
-		for w := 0; w < B; w++ {
+		takeI, fromI := take[i*(B+1):(i+1)*(B+1)], from[i*(B+1):(i+1)*(B+1)]
+		// Below split the sentence fits whole: kept is s.words and nothing
+		// overflows (the value is computed as in the general case below,
+		// operation for operation).
+		split := max(0, B-s.words)
+		kept, over := float64(s.words), float64(0)
+		for w, b := range best[:split] {
+			if b == -none {
+				continue
+			}
+			nw := w + s.words
+			if val := b + v*kept - m.overflow*over; val > next[nw] {
+				next[nw] = val
+				takeI[nw] = true
+				fromI[nw] = int32(w)
+			}
+		}
+		// From split on the sentence fills the budget.
+		for w := split; w < B; w++ {
 			if best[w] == -none {
 				continue
 			}
-			kept := min(s.words, B-w)
-			nw := min(B, w+s.words)
-			val := best[w] + v*float64(kept) - m.overflow*float64(w+s.words-nw)
-			if s.words == 0 {
-				continue
-			}
-			if val > next[nw] {
-				next[nw] = val
-				take[i*(B+1)+nw] = true
-				from[i*(B+1)+nw] = int32(w)
+			kept := B - w
+			val := best[w] + v*float64(kept) - m.overflow*float64(w+s.words-B)
+			if val > next[B] {
+				next[B] = val
+				takeI[B] = true
+				fromI[B] = int32(w)
 			}
 		}
 		best, next = next, best
@@ -642,7 +927,6 @@ func (d *doc) fillWords(scores []float64, budget int, m *model) []bool {
 			bw = w
 		}
 	}
-	pick := make([]bool, n)
 	for i := n - 1; i >= 0; i-- {
 		if take[i*(B+1)+bw] {
 			pick[i] = true
