@@ -55,28 +55,38 @@ func (t *baseURLTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 // DefaultRequestRate is how many REST requests per second the bot allows
 // itself, under Discord's global limit of 50: the margin absorbs requests
 // that leave in one second and arrive in the next.
-const DefaultRequestRate = 46
+const DefaultRequestRate = 45
 
 // globalLimitTransport keeps every REST request of the bot (discordgo's own
-// retries included) under a global rate by spacing them evenly: discordgo
-// v0.29.0 keeps per-route buckets only, and on a global 429 every waiting
-// request sleeps and retries at once. Requests leave in arrival order, each
-// at least interval after the previous one actually left, so a goroutine
-// that wakes late cannot bunch up with the next. Interaction responses are
+// retries included) under a global limit: at most len(sent) requests leave in
+// any second, and never two within 90% of the average gap of each other, so
+// they flow evenly instead of in a burst at the start of each second (a burst
+// arrives bunched: some requests are delayed on the way, and others are not).
+// discordgo v0.29.0 keeps per-route buckets only, and on a global 429 every
+// waiting request sleeps and retries at once, so the bot paces itself.
+// Requests leave in arrival order; each waits for the one before it, and the
+// limits apply to the times requests actually left, so a goroutine that wakes
+// late never lets the next one bunch up with it. Interaction responses are
 // exempt, as Discord exempts them, so a burst of digests never delays a
 // user's reply.
 type globalLimitTransport struct {
-	rt       http.RoundTripper
-	interval time.Duration
+	rt     http.RoundTripper
+	minGap time.Duration
 
 	mu   sync.Mutex
-	tail chan time.Time // receives the send time of the last request in line
+	tail chan struct{} // closed when the last request in line has left
+
+	// Only the request at the head of the line touches these.
+	sent []time.Time // when the last len(sent) requests left, a ring
+	i    int
 }
 
 func newGlobalLimitTransport(perSecond int, next http.RoundTripper) *globalLimitTransport {
-	first := make(chan time.Time, 1)
-	first <- time.Time{}
-	return &globalLimitTransport{rt: next, interval: time.Second / time.Duration(max(perSecond, 1)), tail: first}
+	perSecond = max(perSecond, 1)
+	first := make(chan struct{})
+	close(first)
+	return &globalLimitTransport{rt: next, minGap: time.Second * 9 / time.Duration(10*perSecond),
+		tail: first, sent: make([]time.Time, perSecond)}
 }
 
 func (t *globalLimitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -89,34 +99,39 @@ func (t *globalLimitTransport) RoundTrip(req *http.Request) (*http.Response, err
 }
 
 // wait queues behind the previous request and returns once this one may
-// leave; the next in line learns when it did.
+// leave.
 func (t *globalLimitTransport) wait(req *http.Request) error {
-	mine := make(chan time.Time, 1)
+	mine := make(chan struct{})
 	t.mu.Lock()
 	prev := t.tail
 	t.tail = mine
 	t.mu.Unlock()
 
 	ctx := req.Context()
-	var last time.Time
 	select {
-	case last = <-prev:
+	case <-prev:
 	case <-ctx.Done():
 		// Keep the line moving for those behind.
-		go func() { mine <- <-prev }()
+		go func() { <-prev; close(mine) }()
 		return fmt.Errorf("bot: %s %s: waiting for the global rate limit: %w", req.Method, req.URL.Path, ctx.Err())
 	}
-	if delay := time.Until(last.Add(t.interval)); delay > 0 {
+	defer close(mine)
+	last := t.sent[(t.i+len(t.sent)-1)%len(t.sent)]
+	at := last.Add(t.minGap)
+	if oldest := t.sent[t.i]; !oldest.IsZero() && oldest.Add(time.Second).After(at) {
+		at = oldest.Add(time.Second)
+	}
+	if delay := time.Until(at); delay > 0 {
 		timer := time.NewTimer(delay)
 		select {
 		case <-timer.C:
 		case <-ctx.Done():
 			timer.Stop()
-			mine <- last
 			return fmt.Errorf("bot: %s %s: waiting for the global rate limit: %w", req.Method, req.URL.Path, ctx.Err())
 		}
 	}
-	mine <- time.Now()
+	t.sent[t.i] = time.Now()
+	t.i = (t.i + 1) % len(t.sent)
 	return nil
 }
 

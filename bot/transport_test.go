@@ -41,7 +41,7 @@ func TestBaseURLTransportRewrites(t *testing.T) {
 }
 
 func TestGlobalLimitSpacesRequests(t *testing.T) {
-	const rate = 200 // 5ms apart
+	const rate = 20
 	rec := &recordingTransport{}
 	rt := newGlobalLimitTransport(rate, rec)
 	var wg sync.WaitGroup
@@ -65,8 +65,14 @@ func TestGlobalLimitSpacesRequests(t *testing.T) {
 		t.Fatalf("%d requests sent, want 40", len(rec.times))
 	}
 	for i := 1; i < len(rec.times); i++ {
-		if gap := rec.times[i].Sub(rec.times[i-1]); gap < time.Second/rate-time.Millisecond {
-			t.Errorf("requests %d and %d left %s apart, want at least %s", i-1, i, gap, time.Second/rate)
+		if gap := rec.times[i].Sub(rec.times[i-1]); gap < time.Second*9/(10*rate) {
+			t.Errorf("requests %d and %d left %s apart, want at least %s", i-1, i, gap, time.Second*9/(10*rate))
+		}
+	}
+	// And never more than rate in any second.
+	for i := rate; i < len(rec.times); i++ {
+		if span := rec.times[i].Sub(rec.times[i-rate]); span < time.Second {
+			t.Errorf("requests %d to %d left within %s", i-rate, i, span)
 		}
 	}
 	// Interaction responses are not held back by the line.

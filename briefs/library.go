@@ -240,8 +240,10 @@ func compareArticles(a, b Article) int {
 
 // ArticleFile is an article file found below a library folder.
 type ArticleFile struct {
-	Dir     string // the library folder
-	Rel     string // slash-separated path relative to Dir; it seeds the ID
+	Dir string // the library folder
+	Rel string // slash-separated path relative to Dir; it seeds the ID
+	// Size and ModTime may be zero: ArticleFiles leaves them so to save a
+	// stat per file, and Read takes them from the open file when they are.
 	Size    int64
 	ModTime time.Time
 }
