@@ -101,13 +101,16 @@ func (t *globalLimitTransport) RoundTrip(req *http.Request) (*http.Response, err
 // wait queues behind the previous request and returns once this one may
 // leave.
 func (t *globalLimitTransport) wait(req *http.Request) error {
+	ctx := req.Context()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("bot: %s %s: %w", req.Method, req.URL.Path, err)
+	}
 	mine := make(chan struct{})
 	t.mu.Lock()
 	prev := t.tail
 	t.tail = mine
 	t.mu.Unlock()
 
-	ctx := req.Context()
 	select {
 	case <-prev:
 	case <-ctx.Done():
