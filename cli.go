@@ -352,14 +352,9 @@ func runConsole(ctx context.Context, e env) int {
 		return exitFail
 	}
 	log := newLogger(e.stderr, cfg.LogLevel)
-	lib, err := loadLibrary(cfg, log)
+	lib, st, err := openData(ctx, cfg, log)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "newsbrief console: %v\n", err)
-		return exitFail
-	}
-	st, err := store.Open(ctx, cfg.DatabasePath)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "newsbrief console: %v\n", err)
+		log.Error("newsbrief console", slog.Any("err", err))
 		return exitFail
 	}
 	defer st.Close()
@@ -372,11 +367,28 @@ func runConsole(ctx context.Context, e env) int {
 	return exitOK
 }
 
+// openData loads the articles folder and opens the database: what the bot
+// and the console stand on.
+func openData(ctx context.Context, cfg config.Config, log *slog.Logger) (*briefs.Library, *store.Store, error) {
+	lib, err := loadLibrary(cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	log.Info("articles loaded", slog.Int("count", lib.Len()), slog.Int("skipped", len(lib.Skipped())), slog.String("dir", cfg.BriefsDir))
+	st, err := store.Open(ctx, cfg.DatabasePath)
+	if err != nil {
+		return nil, nil, err
+	}
+	return lib, st, nil
+}
+
 func newDigests(cfg config.Config, lib *briefs.Library, st *store.Store, log *slog.Logger) *bot.Digests {
 	return bot.NewDigests(lib, st, bot.WithMinInterval(cfg.MinInterval), bot.WithTimezone(cfg.Location),
 		bot.WithMissedGrace(cfg.MissedRunGrace), bot.WithDigestLogger(log))
 }
 
+// runBot wires config, library, store and bot, and serves until ctx ends
+// (SIGINT or SIGTERM).
 func runBot(ctx context.Context, e env) int {
 	fs := newFlags(e, "run", "")
 	if code, stop := parseFlags(fs, e.args); stop {
@@ -391,23 +403,17 @@ func runBot(ctx context.Context, e env) int {
 		return exitFail
 	}
 	log := newLogger(e.stderr, cfg.LogLevel)
-	lib, err := loadLibrary(cfg, log)
+	lib, st, err := openData(ctx, cfg, log)
 	if err != nil {
-		log.Error("loading articles", slog.Any("err", err))
+		log.Error("newsbrief", slog.Any("err", err))
 		return exitFail
 	}
-	log.Info("articles loaded", slog.Int("count", lib.Len()), slog.Int("skipped", len(lib.Skipped())), slog.String("dir", cfg.BriefsDir))
+	defer st.Close()
 	go func() {
 		if err := lib.Watch(ctx); err != nil {
 			log.Warn("watching the articles folder failed: reload needs a restart", slog.Any("err", err))
 		}
 	}()
-	st, err := store.Open(ctx, cfg.DatabasePath)
-	if err != nil {
-		log.Error("opening the database", slog.Any("err", err))
-		return exitFail
-	}
-	defer st.Close()
 	b := bot.New(lib, bot.WithLogger(log), bot.WithGuild(cfg.GuildID), bot.WithAPIURL(cfg.APIURL),
 		bot.WithDigests(newDigests(cfg, lib, st, log)))
 	if err := b.Run(ctx, cfg.Token); err != nil {

@@ -41,11 +41,11 @@ func TestBaseURLTransportRewrites(t *testing.T) {
 }
 
 func TestGlobalLimitSpacesRequests(t *testing.T) {
-	const rate = 20
+	const rate = 40
 	rec := &recordingTransport{}
 	rt := newGlobalLimitTransport(rate, rec)
 	var wg sync.WaitGroup
-	for i := 0; i < 40; i++ {
+	for i := 0; i < 60; i++ {
 		wg.Go(func() {
 			req, _ := http.NewRequest("POST", "http://x/api/v9/channels/1/messages", nil)
 			if _, err := rt.RoundTrip(req); err != nil {
@@ -61,8 +61,8 @@ func TestGlobalLimitSpacesRequests(t *testing.T) {
 		t.Error("a cancelled request went through")
 	}
 	wg.Wait()
-	if len(rec.times) != 40 {
-		t.Fatalf("%d requests sent, want 40", len(rec.times))
+	if len(rec.times) != 60 {
+		t.Fatalf("%d requests sent, want 60", len(rec.times))
 	}
 	for i := 1; i < len(rec.times); i++ {
 		if gap := rec.times[i].Sub(rec.times[i-1]); gap < time.Second*9/(10*rate) {
