@@ -403,6 +403,7 @@ func runBot(ctx context.Context, e env) int {
 		return exitFail
 	}
 	log := newLogger(e.stderr, cfg.LogLevel)
+	bot.RouteDiscordgoLogs(log)
 	lib, st, err := openData(ctx, cfg, log)
 	if err != nil {
 		log.Error("newsbrief", slog.Any("err", err))

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"encoding/json"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -174,5 +175,14 @@ func TestTextRendersReply(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("Text() lacks %q:\n%s", want, got)
 		}
+	}
+}
+
+func TestRouteDiscordgoLogs(t *testing.T) {
+	var buf strings.Builder
+	logf := discordgoLogger(slog.New(slog.NewTextHandler(&buf, nil)))
+	logf(discordgo.LogError, 0, "error reconnecting to gateway, %s", "refused")
+	if got := buf.String(); !strings.Contains(got, "level=ERROR") || !strings.Contains(got, `msg="error reconnecting to gateway, refused"`) || !strings.Contains(got, "source=discordgo") {
+		t.Errorf("log line %q", got)
 	}
 }
