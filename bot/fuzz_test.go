@@ -32,7 +32,7 @@ func FuzzServe(f *testing.F) {
 				req := Request{
 					Path: p, Autocomplete: auto, Focused: name, GuildID: "1", ChannelID: "2", UserID: "3",
 					Permissions: ^int64(0),
-					Options: map[string]any{name: value, intName: n, "channel": value, "schedule": value},
+					Options:     map[string]any{name: value, intName: n, "channel": value, "schedule": value},
 				}
 				_, err := b.Serve(context.Background(), req)
 				if err != nil && strings.Contains(err.Error(), "panic") {
