@@ -113,7 +113,8 @@ func (d *Digests) list(ctx context.Context, req Request) (Reply, error) {
 	}
 	rep := Reply{Content: fmt.Sprintf("%d digest %s in this server:", len(subs), plural(len(subs), "subscription", "subscriptions")), Ephemeral: true}
 	for _, s := range subs {
-		card := Card{Title: "#" + s.ChannelID, Description: fmt.Sprintf("<#%s>: %s", s.ChannelID, describeSchedule(s.Schedule))}
+		// Embed titles cannot show a channel mention; the description can.
+		card := Card{Description: fmt.Sprintf("<#%s>: a digest %s", s.ChannelID, describeSchedule(s.Schedule))}
 		topic := s.Topic
 		if topic == "" {
 			topic = "(all)"

@@ -241,7 +241,9 @@ func Text(rep Reply) string {
 		if i > 0 || rep.Content != "" {
 			b.WriteString("\n")
 		}
-		b.WriteString("## " + c.Title + "\n")
+		if c.Title != "" {
+			b.WriteString("## " + c.Title + "\n")
+		}
 		if !c.Time.IsZero() {
 			b.WriteString("Published: " + c.Time.Format("Mon, 2 Jan 2006") + "\n")
 		}
