@@ -129,14 +129,9 @@ func (b *Bot) Run(ctx context.Context, token string) error {
 		return fmt.Errorf("bot: reach Discord at %s: %w", b.apiURL, err)
 	}
 
-	ready := make(chan struct{}, 1)
 	s.AddHandler(func(s *discordgo.Session, r *discordgo.Ready) {
 		b.log.Info("ready", slog.String("user", r.User.Username), slog.Int("guilds", len(r.Guilds)))
 		b.registerCommands(s, r.Application.ID)
-		select {
-		case ready <- struct{}{}:
-		default:
-		}
 	})
 	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Connect) { b.log.Info("gateway connected") })
 	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) { b.log.Warn("gateway disconnected") })
