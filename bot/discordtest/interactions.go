@@ -481,18 +481,7 @@ func (s *Server) getWebhookMessage(c *restCtx) {
 	if st == nil {
 		return
 	}
-	s.mu.Lock()
-	m := s.webhookMessageLocked(st, c.param("message"))
-	var body map[string]any
-	if m != nil {
-		body = messageJSON(m)
-	}
-	s.mu.Unlock()
-	if m == nil {
-		c.apiError(http.StatusNotFound, 10008, "Unknown Message")
-		return
-	}
-	c.reply(http.StatusOK, body)
+	s.replyStored(c, func() *storedMessage { return s.webhookMessageLocked(st, c.param("message")) })
 }
 
 func (s *Server) editWebhookMessage(c *restCtx) {
@@ -538,16 +527,5 @@ func (s *Server) deleteWebhookMessage(c *restCtx) {
 	if st == nil {
 		return
 	}
-	s.mu.Lock()
-	m := s.webhookMessageLocked(st, c.param("message"))
-	if m != nil {
-		m.deleted = true
-		s.notifyLocked()
-	}
-	s.mu.Unlock()
-	if m == nil {
-		c.apiError(http.StatusNotFound, 10008, "Unknown Message")
-		return
-	}
-	c.noContent()
+	s.deleteStored(c, func() *storedMessage { return s.webhookMessageLocked(st, c.param("message")) })
 }

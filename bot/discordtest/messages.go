@@ -253,8 +253,14 @@ func (s *Server) getMessage(c *restCtx) {
 	if _, ok := s.checkChannel(c, chID); !ok {
 		return
 	}
+	s.replyStored(c, func() *storedMessage { return s.findMessageLocked(chID, c.param("message")) })
+}
+
+// replyStored answers with the message findLocked returns (called with s.mu
+// held), or Discord's Unknown Message.
+func (s *Server) replyStored(c *restCtx, findLocked func() *storedMessage) {
 	s.mu.Lock()
-	m := s.findMessageLocked(chID, c.param("message"))
+	m := findLocked()
 	var body map[string]any
 	if m != nil {
 		body = messageJSON(m)
@@ -265,6 +271,23 @@ func (s *Server) getMessage(c *restCtx) {
 		return
 	}
 	c.reply(http.StatusOK, body)
+}
+
+// deleteStored marks deleted the message findLocked returns (called with
+// s.mu held), or answers Unknown Message.
+func (s *Server) deleteStored(c *restCtx, findLocked func() *storedMessage) {
+	s.mu.Lock()
+	m := findLocked()
+	if m != nil {
+		m.deleted = true
+		s.notifyLocked()
+	}
+	s.mu.Unlock()
+	if m == nil {
+		c.apiError(http.StatusNotFound, 10008, "Unknown Message")
+		return
+	}
+	c.noContent()
 }
 
 func (s *Server) editMessage(c *restCtx) {
@@ -333,18 +356,7 @@ func (s *Server) deleteMessage(c *restCtx) {
 	if _, ok := s.checkChannel(c, chID); !ok {
 		return
 	}
-	s.mu.Lock()
-	m := s.findMessageLocked(chID, c.param("message"))
-	if m != nil {
-		m.deleted = true
-		s.notifyLocked()
-	}
-	s.mu.Unlock()
-	if m == nil {
-		c.apiError(http.StatusNotFound, 10008, "Unknown Message")
-		return
-	}
-	c.noContent()
+	s.deleteStored(c, func() *storedMessage { return s.findMessageLocked(chID, c.param("message")) })
 }
 
 // messageJSON renders a stored message as Discord would return it. s.mu must be held.
