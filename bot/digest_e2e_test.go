@@ -501,3 +501,38 @@ func TestDigestFailedPostGoesOutNextRun(t *testing.T) {
 	}
 	noDuplicates(t, ids)
 }
+
+// TestDigestSplitsOnlyWhenLimitsForce: ten articles whose summaries are long
+// sentences exceed Discord's 6,000 characters per message, so the digest goes
+// out as two messages (the second with its own derived nonce); a small digest
+// stays one message.
+func TestDigestSplitsOnlyWhenLimitsForce(t *testing.T) {
+	arts := briefs.GenerateArticles(10, 8)
+	for i := range arts {
+		long := strings.Repeat(fmt.Sprintf("word%d ", i), 130) // one 900-character sentence
+		arts[i].Paragraphs = []string{"Lead " + long + "ends here."}
+	}
+	h := start(t, setup{articles: arts})
+	subscribe(h, digestChannel, "@every 1h", discordtest.Opt("count", 10))
+	ctx := ctxFor(t, 20*time.Second)
+	sub, err := h.st.Subscription(ctx, discordtest.DefaultGuildID, digestChannel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.digests.RunOnce(ctx, sub.ID, time.Now())
+	msgs := h.srv.Messages(digestChannel)
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages, want 2", len(msgs))
+	}
+	if msgs[1].Nonce != msgs[0].Nonce+"-1" {
+		t.Errorf("nonces %q and %q", msgs[0].Nonce, msgs[1].Nonce)
+	}
+	ids := postedIDs(t, msgs)
+	if len(ids) != 10 {
+		t.Errorf("%d articles across the messages, want 10", len(ids))
+	}
+	noDuplicates(t, ids)
+	for _, m := range msgs {
+		mustNoMentions(t, m.Raw)
+	}
+}
