@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -41,8 +40,21 @@ type Bot struct {
 	extra       []func(*Router)
 	digests     *Digests
 
-	closing  atomic.Bool
+	// mu guards closing and orders inflight.Add before the shutdown's Wait.
+	mu       sync.Mutex
+	closing  bool
 	inflight sync.WaitGroup
+}
+
+// begin counts an interaction in flight, unless the bot is shutting down.
+func (b *Bot) begin() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closing {
+		return false
+	}
+	b.inflight.Add(1)
+	return true
 }
 
 // Option configures a Bot.
@@ -152,7 +164,9 @@ func (b *Bot) Run(ctx context.Context, token string) error {
 	<-ctx.Done()
 
 	b.log.Info("shutting down: finishing interactions in flight")
-	b.closing.Store(true)
+	b.mu.Lock()
+	b.closing = true
+	b.mu.Unlock()
 	done := make(chan struct{})
 	go func() { b.inflight.Wait(); close(done) }()
 	select {

@@ -155,7 +155,11 @@ func (d *Digests) Start(ctx context.Context, s *discordgo.Session) error {
 // Stop stops the clock and waits for digests being posted.
 func (d *Digests) Stop() {
 	<-d.cron.Stop().Done()
+	// Cancelling under mu orders every launch's wg.Add before the Wait:
+	// a launch either ran before this or sees the context cancelled.
+	d.mu.Lock()
 	d.cancel()
+	d.mu.Unlock()
 	d.wg.Wait()
 }
 

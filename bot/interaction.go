@@ -25,13 +25,12 @@ func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreat
 	if in.Type != discordgo.InteractionApplicationCommand && in.Type != discordgo.InteractionApplicationCommandAutocomplete {
 		return
 	}
-	if b.closing.Load() {
+	if !b.begin() {
 		if in.Type == discordgo.InteractionApplicationCommand {
 			b.respond(s, in, Reply{Content: "newsbrief is restarting; try again in a moment.", Ephemeral: true})
 		}
 		return
 	}
-	b.inflight.Add(1)
 	defer b.inflight.Done()
 
 	req := requestFrom(in)
