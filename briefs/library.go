@@ -85,7 +85,8 @@ type snapshot struct {
 	articles []Article // newest first
 	byID     map[string]int
 	skipped  []Skip
-	dirs     []string // the folders walked, for Watch
+	dirs     []string  // the folders walked, for Watch
+	walked   time.Time // when the walk began: later changes are not in it
 	index    *searchIndex
 	complete *completer
 }
@@ -340,6 +341,7 @@ func walkFolder(dir string) (files []ArticleFile, skipped []Skip, dirs []string,
 // loadSnapshot walks dir, parses the article files in parallel and builds a
 // snapshot.
 func loadSnapshot(dir string, o options) (*snapshot, error) {
+	walked := time.Now()
 	files, skipped, dirs, err := walkFolder(dir)
 	if err != nil {
 		return nil, err
@@ -388,7 +390,9 @@ func loadSnapshot(dir string, o options) (*snapshot, error) {
 	for _, sk := range skipped {
 		o.logger.Warn("skipped file", slog.String("file", sk.Path), slog.String("reason", sk.Err.Error()))
 	}
-	return newSnapshot(arts, skipped, dirs), nil
+	snap := newSnapshot(arts, skipped, dirs)
+	snap.walked = walked
+	return snap, nil
 }
 
 // Read reads and parses the file, refusing more than max bytes. The ID is

@@ -52,7 +52,8 @@ func (l *Library) Watch(ctx context.Context) error {
 		}
 	}
 	// The folders the last load walked; new ones are added as they appear.
-	watch(l.snap.Load().dirs)
+	snap := l.snap.Load()
+	watch(snap.dirs)
 
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -63,6 +64,10 @@ func (l *Library) Watch(ctx context.Context) error {
 			pendingSince = now
 		}
 		timer.Reset(max(0, min(watchDebounce, watchMaxDelay-now.Sub(pendingSince))))
+	}
+	// What changed between the load and the watch has sent no event: look.
+	if changedSince(l.dir, snap.walked) {
+		schedule()
 	}
 	for {
 		select {
@@ -109,6 +114,32 @@ func (l *Library) Watch(ctx context.Context) error {
 				slog.Int("skipped", len(s.skipped)), slog.Duration("took", time.Since(start)))
 		}
 	}
+}
+
+// changedSince reports whether a file or folder below root (hidden ones
+// aside) was modified at or after t, less a second for coarse file-system
+// clocks: at worst one reload too many. Adding or removing a file changes
+// its folder's time.
+func changedSince(root string, t time.Time) bool {
+	t = t.Add(-time.Second)
+	changed := false
+	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if path != root && isHidden(d.Name()) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if info, err := d.Info(); err == nil && !info.ModTime().Before(t) {
+			changed = true
+			return fs.SkipAll
+		}
+		return nil
+	})
+	return changed
 }
 
 // subdirs lists root and the non-hidden folders below it.

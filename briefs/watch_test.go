@@ -90,3 +90,19 @@ func TestWatchInMemory(t *testing.T) {
 		t.Error("Watch of an in-memory library succeeded")
 	}
 }
+
+// TestWatchSeesChangesBeforeItStarted: a file added after Load but before
+// Watch sends no event; Watch still picks it up.
+func TestWatchSeesChangesBeforeItStarted(t *testing.T) {
+	dir := t.TempDir()
+	libWriteFile(t, dir, "first.txt", libArticleText("2023-11-01", "First story", "Body one."))
+	l, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	libWriteFile(t, dir, "early.txt", libArticleText("2023-11-03", "Early story", "Written before the watch."))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go l.Watch(ctx)
+	libEventually(t, "the early file is loaded", func() bool { return l.Len() == 2 })
+}
