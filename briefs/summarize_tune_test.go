@@ -243,8 +243,8 @@ func TestTuneTextRankAgreement(t *testing.T) {
 // TestTuneWriteJSONL writes the summaries at 75 words as JSON lines to the
 // file named by BRIEFS_JSONL, for rouge_eval.py to cross-check:
 //
-//	BRIEFS_JSONL=/tmp/out.jsonl go test ./briefs -run TestTuneWriteJSONL
-//	python3 ../shared/eval/rouge_eval.py ../shared/eval/bbc-dev /tmp/out.jsonl 75
+//	BRIEFS_JSONL=$PWD/out.jsonl go test ./briefs -run TestTuneWriteJSONL
+//	python3 ../shared/eval/rouge_eval.py ../shared/eval/bbc-dev out.jsonl 75
 func TestTuneWriteJSONL(t *testing.T) {
 	out := os.Getenv("BRIEFS_JSONL")
 	if out == "" {
