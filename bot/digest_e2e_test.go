@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -178,6 +179,18 @@ func TestDigestNothingNewAndList(t *testing.T) {
 	}
 }
 
+// runNow runs the digest channel's subscription at once, as its schedule
+// would in an hour, and returns the subscription.
+func runNow(h *harness, ctx context.Context) store.Subscription {
+	h.t.Helper()
+	sub, err := h.st.Subscription(ctx, discordtest.DefaultGuildID, digestChannel)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.digests.RunOnce(ctx, sub.ID, time.Now())
+	return sub
+}
+
 // fieldsText renders an embed's fields as "name: value" lines.
 func fieldsText(e *discordgo.MessageEmbed) string {
 	var b strings.Builder
@@ -345,14 +358,9 @@ func TestDigestRateLimitedPostIsRetried(t *testing.T) {
 	h := start(t, setup{})
 	h.srv.FailNext("POST", "/channels/"+digestChannel+"/messages", 429, 1)
 	h.srv.FailNext("POST", "/channels/"+digestChannel+"/messages", 500, 1)
-	subscribe(h, digestChannel, "@every 1h") // fires once, at start? no: in an hour
+	subscribe(h, digestChannel, "@every 1h")
 	ctx := ctxFor(t, 20*time.Second)
-	sub, err := h.st.Subscription(ctx, discordtest.DefaultGuildID, digestChannel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Run it now rather than in an hour.
-	h.digests.RunOnce(ctx, sub.ID, time.Now())
+	runNow(h, ctx)
 	msgs := h.srv.Messages(digestChannel)
 	if len(msgs) != 1 {
 		t.Fatalf("%d messages after a 429 and a 500, want 1", len(msgs))
@@ -476,12 +484,8 @@ func TestDigestFailedPostGoesOutNextRun(t *testing.T) {
 	h := start(t, setup{})
 	subscribe(h, digestChannel, "@every 1h", discordtest.Opt("count", 2))
 	ctx := ctxFor(t, 60*time.Second)
-	sub, err := h.st.Subscription(ctx, discordtest.DefaultGuildID, digestChannel)
-	if err != nil {
-		t.Fatal(err)
-	}
 	h.srv.FailNext("POST", "/channels/"+digestChannel+"/messages", 500, 5)
-	h.digests.RunOnce(ctx, sub.ID, time.Now())
+	sub := runNow(h, ctx)
 	if n := len(h.srv.Messages(digestChannel)); n != 0 {
 		t.Fatalf("%d messages despite five 500s", n)
 	}
@@ -515,11 +519,7 @@ func TestDigestSplitsOnlyWhenLimitsForce(t *testing.T) {
 	h := start(t, setup{articles: arts})
 	subscribe(h, digestChannel, "@every 1h", discordtest.Opt("count", 10))
 	ctx := ctxFor(t, 20*time.Second)
-	sub, err := h.st.Subscription(ctx, discordtest.DefaultGuildID, digestChannel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.digests.RunOnce(ctx, sub.ID, time.Now())
+	runNow(h, ctx)
 	msgs := h.srv.Messages(digestChannel)
 	if len(msgs) != 2 {
 		t.Fatalf("%d messages, want 2", len(msgs))
