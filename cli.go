@@ -17,6 +17,7 @@ import (
 	"newsbrief/briefs"
 	"newsbrief/config"
 	"newsbrief/store"
+	"newsbrief/summarize"
 )
 
 // Exit codes.
@@ -118,7 +119,7 @@ func runSummarize(e env) int {
 	if code, stop := parseFlags(fs, e.args); stop {
 		return code
 	}
-	length := briefs.Standard
+	length := summarize.Standard
 	switch {
 	case *n < 0 || *words < 0:
 		fmt.Fprintln(e.stderr, "newsbrief summarize: -n and -words must be positive")
@@ -129,9 +130,9 @@ func runSummarize(e env) int {
 		fs.Usage()
 		return exitUsage
 	case *n > 0:
-		length = briefs.Length{Sentences: *n}
+		length = summarize.Length{Sentences: *n}
 	case *words > 0:
-		length = briefs.Length{Words: *words}
+		length = summarize.Length{Words: *words}
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintln(e.stderr, "newsbrief summarize: name at least one file or folder, or - for standard input")
@@ -161,10 +162,10 @@ func runSummarize(e env) int {
 type summaryPrinter struct {
 	w      *bufio.Writer
 	json   bool
-	length briefs.Length
+	length summarize.Length
 	enc    *json.Encoder
 	count  int
-	sum    briefs.Summarizer // reused from one article to the next
+	sum    summarize.Summarizer // reused from one article to the next
 }
 
 // path summarizes a file, every article file below a folder, or stdin.
@@ -234,7 +235,7 @@ type jsonSummary struct {
 }
 
 func (p *summaryPrinter) print(name string, a briefs.Article) error {
-	s := p.sum.Summarize(a, p.length)
+	s := p.sum.Summarize(a.Text(), p.length)
 	date := ""
 	if a.Dated {
 		date = a.Date.Format("2006-01-02")

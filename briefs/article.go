@@ -4,6 +4,8 @@
 package briefs
 
 import (
+	"newsbrief/summarize"
+
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -108,7 +110,7 @@ func Parse(name string, data []byte) (Article, error) {
 	if !ok {
 		return Article{}, fmt.Errorf("parse %s: %w", name, ErrNoTitle)
 	}
-	a.Title = foldSpace(line)
+	a.Title = summarize.FoldSpace(line)
 	if a.Title == "" || !hasLetterOrDigit(a.Title) {
 		return Article{}, fmt.Errorf("parse %s: %w", name, ErrNoTitle)
 	}
@@ -120,7 +122,7 @@ func Parse(name string, data []byte) (Article, error) {
 		if !ok {
 			break
 		}
-		if p := foldSpace(line); p != "" && hasLetterOrDigit(p) {
+		if p := summarize.FoldSpace(line); p != "" && hasLetterOrDigit(p) {
 			paras = append(paras, p)
 			// p is folded: its words are separated by single spaces.
 			a.Words += strings.Count(p, " ") + 1
@@ -136,7 +138,7 @@ func Parse(name string, data []byte) (Article, error) {
 
 // parseDate reports whether line is a date line in one of dateLayouts.
 func parseDate(line string) (time.Time, bool) {
-	line = foldSpace(line)
+	line = summarize.FoldSpace(line)
 	if len(line) < 8 || len(line) > 40 || !hasYear(line) {
 		return time.Time{}, false
 	}
@@ -251,65 +253,6 @@ func decode(data []byte) string {
 	return b.String()
 }
 
-// foldSpace trims s and folds every run of white space to one space.
-func foldSpace(s string) string {
-	if !needsFold(s) {
-		return s
-	}
-	return strings.Join(strings.Fields(s), " ")
-}
-
-// needsFold reports whether s has leading or trailing white space, runs of
-// it, or white space other than ' '.
-func needsFold(s string) bool {
-	prevSpace := true
-	for i := 0; i < len(s); {
-		// Eight bytes at a time while they are ASCII with no control
-		// characters: only pairs of spaces can then need folding.
-		if i+8 <= len(s) {
-			x := load64(s[i : i+8])
-			if ((x-0x2020202020202020)|x)&0x8080808080808080 == 0 {
-				y := x ^ 0x2020202020202020 // spaces are 0
-				sp := ^(((y & 0x7f7f7f7f7f7f7f7f) + 0x7f7f7f7f7f7f7f7f) | y) & 0x8080808080808080
-				if sp&(sp<<8) != 0 || prevSpace && sp&0x80 != 0 {
-					return true
-				}
-				prevSpace = sp>>63 != 0
-				i += 8
-				continue
-			}
-		}
-		switch c := s[i]; {
-		case c == ' ':
-			if prevSpace {
-				return true
-			}
-			prevSpace = true
-			i++
-		case c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r':
-			return true
-		case c < utf8.RuneSelf:
-			prevSpace = false
-			i++
-		default:
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if unicode.IsSpace(r) {
-				return true
-			}
-			prevSpace = false
-			i += size
-		}
-	}
-	return prevSpace && s != ""
-}
-
-// load64 returns the eight bytes of s, little-endian.
-func load64(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-}
-
 func hasLetterOrDigit(s string) bool {
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -386,4 +329,8 @@ func Slug(s string, max int) string {
 		out = "article"
 	}
 	return out
+}
+
+func isASCIIAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }

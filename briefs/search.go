@@ -1,6 +1,8 @@
 package briefs
 
 import (
+	"newsbrief/summarize"
+
 	"math"
 	"math/bits"
 	"runtime"
@@ -695,7 +697,7 @@ func buildCompleter(arts []Article) *completer {
 }
 
 // lowerTitle lowercases s and folds white space.
-func lowerTitle(s string) string { return foldSpace(strings.ToLower(s)) }
+func lowerTitle(s string) string { return summarize.FoldSpace(strings.ToLower(s)) }
 
 // titleWords splits a lowercased title into runs of letters and digits.
 func titleWords(t string) []string {

@@ -1,4 +1,4 @@
-package briefs
+package summarize
 
 import (
 	"os"
@@ -47,10 +47,7 @@ func BenchmarkSummarizeBBCDev(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			a, err := Parse(e.Name(), data)
-			if err != nil {
-				b.Fatal(err)
-			}
+			a := parseText(data)
 			Summarize(a, Length{Words: 75})
 		}
 	}

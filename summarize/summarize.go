@@ -1,4 +1,4 @@
-package briefs
+package summarize
 
 import (
 	"cmp"
@@ -52,7 +52,7 @@ const summaryKeywords = 5
 
 // Summarize picks the article's most telling sentences within the budget l
 // and returns them in article order, with the article's keywords.
-func Summarize(a Article, l Length) Summary {
+func Summarize(a Text, l Length) Summary {
 	z := summarizers.Get().(*Summarizer)
 	defer summarizers.Put(z)
 	return z.Summarize(a, l)
@@ -72,17 +72,17 @@ type Summarizer struct {
 
 // Summarize is like the function Summarize. The summary shares no memory
 // with the Summarizer.
-func (z *Summarizer) Summarize(a Article, l Length) Summary {
+func (z *Summarizer) Summarize(a Text, l Length) Summary {
 	return z.d.summarize(a, l, &defaultModel)
 }
 
-func summarizeWith(a Article, l Length, m *model) Summary {
+func summarizeWith(a Text, l Length, m *model) Summary {
 	var d doc
 	return d.summarize(a, l, m)
 }
 
 // summarize analyzes a and summarizes it, reusing d's memory.
-func (d *doc) summarize(a Article, l Length, m *model) Summary {
+func (d *doc) summarize(a Text, l Length, m *model) Summary {
 	d.analyze(a)
 	var s Summary
 	if len(d.sents) > 0 {
@@ -236,7 +236,7 @@ func resize[T any](s []T, n int) []T {
 }
 
 // analyze splits the article into sentences and counts its words.
-func (d *doc) analyze(a Article) {
+func (d *doc) analyze(a Text) {
 	if d.texts == nil {
 		d.texts, d.paras = make([]string, 0, 32), make([]int32, 0, 32)
 	}
@@ -937,4 +937,12 @@ func (d *doc) fillWords(scores []float64, budget int, m *model) []bool {
 		panic("briefs: inconsistent budget walk")
 	}
 	return pick
+}
+
+// Text is what the summarizer reads: an article's title and the paragraphs
+// of its body, each paragraph's white space folded. It knows nothing of
+// where the text came from.
+type Text struct {
+	Title      string
+	Paragraphs []string
 }

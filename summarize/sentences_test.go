@@ -1,4 +1,4 @@
-package briefs
+package summarize
 
 import (
 	"strings"
@@ -93,7 +93,7 @@ func FuzzSplitSentences(f *testing.F) {
 			if strings.TrimSpace(sent) == "" {
 				t.Fatalf("sentence %d of %q is empty: %q", i, s, got)
 			}
-			if sent != strings.TrimSpace(sent) || sent != foldSpace(sent) {
+			if sent != strings.TrimSpace(sent) || sent != FoldSpace(sent) {
 				t.Fatalf("sentence %d of %q is not trimmed and folded: %q", i, s, sent)
 			}
 		}

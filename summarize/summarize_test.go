@@ -1,4 +1,4 @@
-package briefs
+package summarize
 
 import (
 	"fmt"
@@ -8,11 +8,8 @@ import (
 )
 
 // sampleArticle is a typical news article of about 400 words.
-func sampleArticle() Article {
-	a, err := Parse("sample.txt", []byte(sampleText))
-	if err != nil {
-		panic(err)
-	}
+func sampleArticle() Text {
+	a := parseText([]byte(sampleText))
 	return a
 }
 
@@ -28,7 +25,7 @@ Analysts said the dispute could drag on for years. Rosneft, which is merging wit
 `
 
 // articleOrder reports whether sents appear in the article in order.
-func articleOrder(a Article, sents []string) bool {
+func articleOrder(a Text, sents []string) bool {
 	var all []string
 	for _, p := range a.Paragraphs {
 		all = append(all, SplitSentences(p)...)
@@ -103,10 +100,7 @@ func TestSummarizeWordBudget(t *testing.T) {
 }
 
 func TestSummarizeShortArticle(t *testing.T) {
-	a, err := Parse("short.txt", []byte("Title\n\nOnly one sentence here. And a second one."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := parseText([]byte("Title\n\nOnly one sentence here. And a second one."))
 	want := []string{"Only one sentence here.", "And a second one."}
 	for _, l := range []Length{Standard, Long, {Words: 500}} {
 		if got := Summarize(a, l).Sentences; !slices.Equal(got, want) {
@@ -117,7 +111,7 @@ func TestSummarizeShortArticle(t *testing.T) {
 		t.Errorf("Short = %q", got)
 	}
 	// An article with no body text at all gives an empty summary.
-	if got := Summarize(Article{Title: "T"}, Standard); len(got.Sentences) != 0 {
+	if got := Summarize(Text{Title: "T"}, Standard); len(got.Sentences) != 0 {
 		t.Errorf("empty article: %+v", got)
 	}
 }
@@ -181,7 +175,7 @@ func TestSummarizeOddInput(t *testing.T) {
 		"...", "A", "ÉCOLE ÉTÉ. ÇA VA? ’Tis so’s. İstanbul.", "$$$ %%% 1.2.3. 4",
 		strings.Repeat("word ", 500), strings.Repeat("Same sentence again. ", 50),
 	} {
-		a := Article{Title: "Odd", Paragraphs: []string{body}}
+		a := Text{Title: "Odd", Paragraphs: []string{body}}
 		for _, l := range []Length{Short, Long, {Words: 75}, {Words: 1}} {
 			s := Summarize(a, l)
 			if len(s.Sentences) == 0 {
@@ -197,8 +191,8 @@ func TestSummarizeOddInput(t *testing.T) {
 }
 
 func ExampleSummarize() {
-	a, _ := Parse("example.txt", []byte("Rain stops play\n\nRain stopped play at Lord's on Monday. "+
-		"The match will resume on Tuesday if the rain stops. Fans were given refunds."))
+	a := Text{Title: "Rain stops play", Paragraphs: []string{"Rain stopped play at Lord's on Monday. " +
+		"The match will resume on Tuesday if the rain stops. Fans were given refunds."}}
 	s := Summarize(a, Short)
 	fmt.Println(s.Sentences)
 	// Output: [Rain stopped play at Lord's on Monday.]

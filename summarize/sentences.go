@@ -1,4 +1,4 @@
-package briefs
+package summarize
 
 import (
 	"strings"
@@ -214,7 +214,7 @@ func appendTrimmed(dst []string, s string) []string {
 		return dst
 	}
 	if needsFoldFast(s) {
-		s = foldSpace(s)
+		s = FoldSpace(s)
 	}
 	return append(dst, s)
 }
@@ -224,4 +224,63 @@ func appendTrimmed(dst []string, s string) []string {
 // eight bytes at a time while they are ASCII.)
 func needsFoldFast(s string) bool {
 	return needsFold(s)
+}
+
+// FoldSpace trims s and folds every run of white space to one space.
+func FoldSpace(s string) string {
+	if !needsFold(s) {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// needsFold reports whether s has leading or trailing white space, runs of
+// it, or white space other than ' '.
+func needsFold(s string) bool {
+	prevSpace := true
+	for i := 0; i < len(s); {
+		// Eight bytes at a time while they are ASCII with no control
+		// characters: only pairs of spaces can then need folding.
+		if i+8 <= len(s) {
+			x := load64(s[i : i+8])
+			if ((x-0x2020202020202020)|x)&0x8080808080808080 == 0 {
+				y := x ^ 0x2020202020202020 // spaces are 0
+				sp := ^(((y & 0x7f7f7f7f7f7f7f7f) + 0x7f7f7f7f7f7f7f7f) | y) & 0x8080808080808080
+				if sp&(sp<<8) != 0 || prevSpace && sp&0x80 != 0 {
+					return true
+				}
+				prevSpace = sp>>63 != 0
+				i += 8
+				continue
+			}
+		}
+		switch c := s[i]; {
+		case c == ' ':
+			if prevSpace {
+				return true
+			}
+			prevSpace = true
+			i++
+		case c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r':
+			return true
+		case c < utf8.RuneSelf:
+			prevSpace = false
+			i++
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if unicode.IsSpace(r) {
+				return true
+			}
+			prevSpace = false
+			i += size
+		}
+	}
+	return prevSpace && s != ""
+}
+
+// load64 returns the eight bytes of s, little-endian.
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }

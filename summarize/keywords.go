@@ -1,4 +1,4 @@
-package briefs
+package summarize
 
 import (
 	"slices"
@@ -46,7 +46,7 @@ var weakKeywords = func() map[string]bool {
 // Keywords returns up to n words that say what the article is about: the
 // content words it repeats most, words of the title first among equals.
 // Proper nouns keep their capitals; other words come in lower case.
-func Keywords(a Article, n int) []string {
+func Keywords(a Text, n int) []string {
 	if n <= 0 {
 		return nil
 	}

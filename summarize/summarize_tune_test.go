@@ -1,4 +1,4 @@
-package briefs
+package summarize
 
 // Fitting and cross-validating the summarizer's model on the BBC
 // development split. Run with
