@@ -43,6 +43,21 @@ var weakKeywords = func() map[string]bool {
 	return m
 }()
 
+// attributionWords are the verbs that attribute what a sentence says:
+// news tells what happened through who said it.
+var attributionWords = map[string]bool{
+	"said": true, "says": true, "told": true, "according": true, "announced": true,
+	"reported": true, "confirmed": true, "stated": true, "added": true, "explained": true,
+	"warned": true, "claimed": true, "insisted": true, "denied": true, "admitted": true,
+}
+
+// dayWords name a day or a recent time: news says when it happened.
+var dayWords = map[string]bool{
+	"monday": true, "tuesday": true, "wednesday": true, "thursday": true, "friday": true,
+	"saturday": true, "sunday": true, "yesterday": true, "today": true, "tonight": true,
+	"overnight": true, "weekend": true,
+}
+
 // Keywords returns up to n words that say what the article is about: the
 // content words it repeats most, words of the title first among equals.
 // Proper nouns keep their capitals; other words come in lower case.

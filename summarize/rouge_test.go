@@ -195,6 +195,15 @@ func rougeScore(hypSents, refSents []string) rougeScores {
 // together without spaces, where '.', '!' or '?' (optionally followed by
 // '"') meets a capital letter or '"'.
 func referenceSentences(text string) []string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		out = append(out, referenceLineSentences(line)...)
+	}
+	return out
+}
+
+// referenceLineSentences splits one line of a reference.
+func referenceLineSentences(text string) []string {
 	text = strings.TrimSpace(text)
 	isCap := func(i int) bool { return i < len(text) && 'A' <= text[i] && text[i] <= 'Z' }
 	// lookahead reports whether `"?[A-Z]` matches at i.

@@ -1,7 +1,6 @@
 package summarize
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -91,33 +90,52 @@ func (d *doc) summarize(a Text, l Length, m *model) Summary {
 		if l.Words > 0 && l.Sentences <= 0 {
 			pick = d.fillWords(scores, l.Words, m)
 			if !slices.Contains(pick, true) {
-				pick = d.topSentences(scores, Length{Sentences: 1})
+				pick = d.topSentences(scores, Length{Sentences: 1}, m)
 			}
 		} else {
 			if l.Sentences <= 0 && l.Words <= 0 {
 				l = Standard
 			}
-			pick = d.topSentences(scores, l)
+			pick = d.topSentences(scores, l, m)
 		}
-		n := 0
-		for _, p := range pick {
-			if p {
-				n++
-			}
-		}
-		s.Sentences = make([]string, 0, n)
-		for i, p := range pick {
-			if p {
-				s.Sentences = append(s.Sentences, d.sents[i].text)
-			}
-		}
+		s.Sentences = d.ordered(pick, scores)
 	}
 	s.Keywords = d.keywords(summaryKeywords)
 	return s
 }
 
+// ordered returns the picked sentences as a brief shows them: in article
+// order, except that a brief must not open with a sentence that needs the
+// ones before it; then the best-scoring standalone sentence picked comes
+// first, and the others follow in article order.
+func (d *doc) ordered(pick []bool, scores []float64) []string {
+	n, lead := 0, -1
+	for i, p := range pick {
+		if !p {
+			continue
+		}
+		n++
+		if d.sents[i].standalone && (lead < 0 || scores[i] > scores[lead]) {
+			lead = i
+		}
+	}
+	out := make([]string, 0, n)
+	first := slices.Index(pick, true)
+	if lead >= 0 && first >= 0 && !d.sents[first].standalone {
+		out = append(out, d.sents[lead].text)
+	} else {
+		lead = -1
+	}
+	for i, p := range pick {
+		if p && i != lead {
+			out = append(out, d.sents[i].text)
+		}
+	}
+	return out
+}
+
 // model holds the weights of the sentence features (see doc.features) and
-// how the word budget is filled.
+// how sentences are picked.
 type model struct {
 	w [numFeatures]float64
 	// threshold is subtracted from each sentence's probability before it is
@@ -125,40 +143,59 @@ type model struct {
 	threshold float64
 	// overflow is the cost of each word past the word budget.
 	overflow float64
+	// redundancy is how much a sentence's probability drops for each unit
+	// of its greatest similarity (cosine) to a sentence picked before it.
+	redundancy float64
+	// wordCost is how much a sentence's probability drops for each of its
+	// words when sentences are counted, not words: a brief of a few
+	// sentences reads better, and says as much, in shorter ones.
+	wordCost float64
+	// leadBonus is added to a sentence's probability, times 1/(1+its
+	// position), when sentences are counted: a brief of a few sentences
+	// says first what happened, and news tells that at the top.
+	leadBonus float64
 }
 
-// The sentence features.
+// The sentence features. Positions count candidate sentences only (not
+// captions or credits).
 const (
-	fBias       = iota
-	fCentroid   // cosine of the sentence's content words with the article's
-	fTitle      // share of the title's content words in the sentence
-	fFirst      // the first sentence of the article
-	fPosition   // relative position, 0 first to 1 last
-	fLogWords   // log of the number of words
-	fQuote      // the sentence holds a quotation
-	fDensity    // content words over all words
-	fTextRank   // TextRank score times the number of sentences (mean 1)
-	fTRRank     // TextRank rank, 1 for the best to 0 for the worst
-	fTRTop      // among the best 40% by TextRank
-	numFeatures // how many
+	fBias          = iota
+	fLede          // the first candidate sentence: where news says what happened
+	fSecond        // the second candidate sentence
+	fPosition      // relative position, 0 first to 1 last
+	fInvPos        // 1 / (1 + position): the weight of the first few sentences
+	fParaFirst     // opens its paragraph
+	fParaPos       // relative position of its paragraph
+	fCentroid      // cosine of the sentence's content words with the article's
+	fTitle         // share of the title's content words in the sentence
+	fTextRank      // TextRank score times the number of sentences (mean 1)
+	fTRRank        // TextRank rank, 1 for the best to 0 for the worst
+	fTRTop         // among the best 40% by TextRank
+	fLogWords      // log of the number of words
+	fShort         // fewer than 10 words
+	fLong          // more than 40 words
+	fQuote         // holds a quotation
+	fQuoteStart    // opens with a quotation
+	fAttrib        // attribution: said, says, told, according to
+	fNumber        // holds a number
+	fNames         // share of its words that are capitalized past the first
+	fDensity       // content words over all words
+	fDependent     // opens with a pronoun, a connective or a quotation
+	fQuestion      // ends with a question mark
+	fFresh         // share of its content words the article has not used before
+	fDay           // names a day or a recent time: Monday, yesterday, last week
+	fLedeSim       // cosine with the first candidate sentence
+	fEarlyCentroid // centroid times 1/(1+position): central and early
+	fEarlyTitle    // title times 1/(1+position)
+	fEarlyWords    // log of words times 1/(1+position)
+	fEarlyTR       // TextRank rank times 1/(1+position)
+	numFeatures    // how many
 )
 
-var featureNames = [numFeatures]string{"bias", "centroid", "title", "first", "position", "logwords", "quote", "density", "textrank", "trrank", "trtop"}
-
-// defaultModel was fitted on BBC news by logistic regression on which
-// sentences reference summaries hold, its threshold picked by ROUGE at 75
-// words (see summarize_tune_test.go). TextRank carries most of the weight;
-// title words, closeness to the article's centroid and an early position
-// refine it; quotations and a high share of content words (density, which
-// marks terse, list-like sentences) count against.
-var defaultModel = model{
-	w: [numFeatures]float64{
-		fBias: -4.761, fCentroid: 1.410, fTitle: 0.576, fFirst: -0.063, fPosition: -0.204,
-		fLogWords: 0.005, fQuote: -0.398, fDensity: -1.722,
-		fTextRank: 2.820, fTRRank: 3.037, fTRTop: 1.110,
-	},
-	threshold: 0.40,
-}
+var featureNames = [numFeatures]string{"bias", "lede", "second", "position", "invpos", "parafirst",
+	"parapos", "centroid", "title", "textrank", "trrank", "trtop", "logwords", "short", "long",
+	"quote", "quotestart", "attrib", "number", "names", "density", "dependent", "question",
+	"fresh", "day", "ledesim", "earlycentroid", "earlytitle", "earlywords", "earlytr"}
 
 // term is what the summarizer knows of one word of an article.
 type term struct {
@@ -168,6 +205,8 @@ type term struct {
 	slot      int32 // its entry in doc.uniq for sentence lastSent-1
 	stop      bool  // a stopword
 	title     bool  // in the title
+	attrib    bool  // a verb of attribution: said, told…
+	day       bool  // a day or a recent time: monday, yesterday
 	lead      bool  // in the first sentence
 	keyword   bool  // may be a keyword: three bytes or more, a letter, no apostrophe, not weak
 	lowerSeen bool  // seen in lower case
@@ -179,16 +218,24 @@ type termCount struct {
 	id, n int32
 }
 
-// sentence is one candidate sentence.
+// sentence is one sentence of the article.
 type sentence struct {
-	text      string
-	words     int // white-space separated words, as budgets count them
-	para      int
-	paraFirst bool
-	quote     bool
-	tokens    int32 // all word tokens
-	content   int32 // content word tokens
-	lo, hi    int32 // its content words in doc.uniq
+	text       string // as a brief shows it: without a dateline or credit
+	words      int    // white-space separated words, as budgets count them
+	para       int
+	paraFirst  bool
+	quote      bool
+	cand       bool  // may be picked: not a caption, credit or link
+	standalone bool  // may open a brief: does not need the sentences before it
+	pos        int32 // position among the candidates
+	tokens     int32 // all word tokens
+	content    int32 // content word tokens
+	capsWords  int32 // words past the first with a capital
+	fresh      int32 // content words not in earlier sentences
+	day        bool  // names a day or a recent time
+	numbers    int32 // words with a digit
+	attrib     bool  // holds an attribution verb
+	lo, hi     int32 // its content words in doc.uniq
 }
 
 type slot struct {
@@ -205,6 +252,7 @@ type doc struct {
 	table  []slot
 	buf    []byte
 	nTitle int // distinct content words in the title
+	nCand  int // candidate sentences
 
 	// Working memory, kept from one article to the next.
 	texts         []string
@@ -250,18 +298,27 @@ func (d *doc) analyze(a Text) {
 	}
 	d.texts, d.paras = texts, paras
 	d.sents = resize(d.sents, len(texts))
-	total := 0
+	total, pos := 0, int32(0)
 	for i, t := range texts {
+		t = StripDateline(t)
 		words, quote := scanSentence(t)
+		cand := !Boilerplate(t)
 		d.sents[i] = sentence{
-			text:      t,
-			words:     words,
-			para:      int(paras[i]),
-			paraFirst: i == 0 || paras[i-1] != paras[i],
-			quote:     quote,
+			text:       t,
+			words:      words,
+			para:       int(paras[i]),
+			paraFirst:  i == 0 || paras[i-1] != paras[i],
+			quote:      quote,
+			cand:       cand,
+			standalone: cand && !Dependent(t),
+			pos:        pos,
+		}
+		if cand {
+			pos++
 		}
 		total += words
 	}
+	d.nCand = int(pos)
 	size := 64
 	for size < 2*(total+len(a.Title)/4+8) {
 		size *= 2
@@ -297,8 +354,16 @@ func (d *doc) analyze(a Text) {
 				break
 			}
 			k = next
+			if s.tokens > 0 && !lower {
+				s.capsWords++
+			}
+			if c := surface[0]; '0' <= c && c <= '9' {
+				s.numbers++
+			}
 			s.tokens++
 			t := &d.terms[id]
+			s.attrib = s.attrib || t.attrib
+			s.day = s.day || t.day
 			if t.tf == 0 {
 				t.surface = surface
 			}
@@ -312,6 +377,9 @@ func (d *doc) analyze(a Text) {
 			}
 			s.content++
 			if t.lastSent != int32(i+1) {
+				if t.lastSent == 0 {
+					s.fresh++
+				}
 				t.lastSent = int32(i + 1)
 				t.sf++
 				t.slot = int32(len(d.uniq))
@@ -501,6 +569,8 @@ func (d *doc) add(h uint64, free int, w []byte) int32 {
 	d.terms = append(d.terms, term{
 		stop:    lex&lexStop != 0,
 		keyword: len(w) >= 3 && hasLetter(w) && lex&lexWeak == 0,
+		attrib:  lex&lexAttrib != 0,
+		day:     lex&lexDay != 0,
 	})
 	return id
 }
@@ -524,8 +594,10 @@ func (d *doc) grow() {
 
 // The flags of a word in the lexicon.
 const (
-	lexStop = 1 << iota // one of stopwords
-	lexWeak             // one of weakKeywords
+	lexStop   = 1 << iota // one of stopwords
+	lexWeak               // one of weakKeywords
+	lexAttrib             // one of attributionWords
+	lexDay                // one of dayWords
 )
 
 // lexicon is stopwords and weakKeywords as one open-addressing hash table
@@ -538,7 +610,7 @@ var lexicon = func() (t struct {
 	maxLen int // the longest word
 }) {
 	size := 1
-	for size < 2*(len(stopwords)+len(weakKeywords)) {
+	for size < 2*(len(stopwords)+len(weakKeywords)+len(attributionWords)+len(dayWords)) {
 		size *= 2
 	}
 	t.hashes, t.words, t.flags = make([]uint64, size), make([]string, size), make([]uint8, size)
@@ -562,6 +634,8 @@ var lexicon = func() (t struct {
 	}
 	add(stopwords, lexStop)
 	add(weakKeywords, lexWeak)
+	add(attributionWords, lexAttrib)
+	add(dayWords, lexDay)
 	return t
 }()
 
@@ -609,6 +683,10 @@ func (d *doc) features(f []float64) {
 		}
 	}
 	docNorm = math.Sqrt(docNorm)
+	lastPara := 0
+	if n > 0 {
+		lastPara = d.sents[n-1].para
+	}
 	for i := range d.sents {
 		s := &d.sents[i]
 		row := f[i*numFeatures : (i+1)*numFeatures]
@@ -630,21 +708,77 @@ func (d *doc) features(f []float64) {
 		if d.nTitle > 0 {
 			row[fTitle] = float64(titleHits) / float64(d.nTitle)
 		}
-		if i == 0 {
-			row[fFirst] = 1
+		row[fLede] = b2f(s.cand && s.pos == 0)
+		row[fSecond] = b2f(s.cand && s.pos == 1)
+		if d.nCand > 1 {
+			row[fPosition] = min(1, float64(s.pos)/float64(d.nCand-1))
 		}
-		if n > 1 {
-			row[fPosition] = float64(i) / float64(n-1)
+		row[fInvPos] = 1 / (1 + float64(s.pos))
+		row[fParaFirst] = b2f(s.paraFirst)
+		if lastPara > 0 {
+			row[fParaPos] = float64(s.para) / float64(lastPara)
 		}
 		row[fLogWords] = math.Log1p(float64(s.words))
-		if s.quote {
-			row[fQuote] = 1
+		row[fShort] = b2f(s.words < 10)
+		row[fLong] = b2f(s.words > 40)
+		row[fQuote] = b2f(s.quote)
+		row[fQuoteStart] = b2f(opensQuote(s.text))
+		row[fAttrib] = b2f(s.attrib)
+		row[fNumber] = b2f(s.numbers > 0)
+		if s.tokens > 1 {
+			row[fNames] = float64(s.capsWords) / float64(s.tokens-1)
 		}
 		if s.tokens > 0 {
 			row[fDensity] = float64(s.content) / float64(s.tokens)
 		}
+		row[fDependent] = b2f(!s.standalone)
+		row[fQuestion] = b2f(strings.HasSuffix(s.text, "?") || strings.HasSuffix(s.text, "?\""))
+		if s.content > 0 {
+			row[fFresh] = float64(s.fresh) / float64(s.hi-s.lo)
+		}
+		row[fDay] = b2f(s.day)
 	}
 	d.textRank(f)
+	lede := -1
+	for i := range d.sents {
+		if d.sents[i].cand {
+			lede = i
+			break
+		}
+	}
+	for i := range d.sents {
+		row := f[i*numFeatures : (i+1)*numFeatures]
+		row[fEarlyCentroid] = row[fInvPos] * row[fCentroid]
+		row[fEarlyTitle] = row[fInvPos] * row[fTitle]
+		row[fEarlyWords] = row[fInvPos] * row[fLogWords]
+		row[fEarlyTR] = row[fInvPos] * row[fTRRank]
+	}
+	if lede >= 0 {
+		for i := range d.sents {
+			if i == lede {
+				f[i*numFeatures+fLedeSim] = 1
+			} else {
+				f[i*numFeatures+fLedeSim] = d.sim[lede*n+i]
+			}
+		}
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// opensQuote reports whether s opens with a quotation mark.
+func opensQuote(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	switch r {
+	case '"', '“', '”', '\'', '‘', '«', '„':
+		return true
+	}
+	return false
 }
 
 // textRank fills the TextRank features: PageRank over the sentences, linked
@@ -803,7 +937,8 @@ func b2i(b bool) int {
 	return 0
 }
 
-// score returns each sentence's probability of belonging in a summary.
+// score returns each sentence's probability of belonging in a summary;
+// sentences that are not candidates (captions, credits) get -1.
 func (d *doc) score(m *model) []float64 {
 	n := len(d.sents)
 	f := resize(d.feats, n*numFeatures)
@@ -812,6 +947,10 @@ func (d *doc) score(m *model) []float64 {
 	out := resize(d.scores, n)
 	d.scores = out
 	for i := range n {
+		if !d.sents[i].cand {
+			out[i] = -1
+			continue
+		}
 		z := 0.0
 		for k, w := range m.w {
 			z += w * f[i*numFeatures+k]
@@ -821,28 +960,68 @@ func (d *doc) score(m *model) []float64 {
 	return out
 }
 
-// topSentences picks the best-scoring sentences within l, ties going to the
-// earlier sentence.
-func (d *doc) topSentences(scores []float64, l Length) []bool {
-	order := resize(d.order, len(scores))
-	d.order = order
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(scores[b], scores[a]) })
-	pick := resize(d.pick, len(scores))
+// topSentences picks the best sentences within l: first the best standalone
+// candidate (the brief's opening), then, one by one, the candidate whose
+// score less its redundancy with those picked is best, ties going to the
+// earlier sentence. When no candidate stands alone, the best one opens;
+// when no sentence is a candidate, the first ones are taken.
+func (d *doc) topSentences(scores []float64, l Length, m *model) []bool {
+	n := len(scores)
+	pick := resize(d.pick, n)
 	clear(pick)
 	d.pick = pick
+	// maxSim[i]: the greatest similarity of i to a picked sentence.
+	maxSim := resize(d.w, n)
+	clear(maxSim)
+	d.w = maxSim
 	count, words := 0, 0
-	for _, i := range order {
-		if l.Sentences > 0 && count >= l.Sentences || l.Words > 0 && words >= l.Words {
+	anyStandalone := d.anyStandalone()
+	for {
+		if l.Sentences > 0 && count >= l.Sentences || l.Words > 0 && words >= l.Words || count >= n {
 			break
 		}
-		pick[i] = true
+		best := -1
+		bestV := math.Inf(-1)
+		for i := range n {
+			if pick[i] || !d.sents[i].cand || count == 0 && anyStandalone && !d.sents[i].standalone {
+				continue
+			}
+			v := scores[i] + m.leadBonus/(1+float64(d.sents[i].pos))
+			if count > 0 {
+				v -= m.redundancy*maxSim[i] + m.wordCost*float64(d.sents[i].words)
+			}
+			if v > bestV {
+				best, bestV = i, v
+			}
+		}
+		if best < 0 {
+			if count > 0 {
+				break
+			}
+			// No candidates at all: the first sentences.
+			for i := range min(n, max(1, l.Sentences)) {
+				pick[i] = true
+			}
+			return pick
+		}
+		pick[best] = true
 		count++
-		words += d.sents[i].words
+		words += d.sents[best].words
+		for j := range n {
+			maxSim[j] = max(maxSim[j], d.sim[best*n+j])
+		}
 	}
 	return pick
+}
+
+// anyStandalone reports whether some candidate may open a brief.
+func (d *doc) anyStandalone() bool {
+	for i := range d.sents {
+		if d.sents[i].standalone {
+			return true
+		}
+	}
+	return false
 }
 
 // fillWords picks the sentences that, read in article order and cut at
@@ -860,10 +1039,12 @@ func (d *doc) fillWords(scores []float64, budget int, m *model) []bool {
 	d.pick = pick
 	if total <= budget { // the whole article fits
 		for i := range pick {
-			pick[i] = true
+			pick[i] = d.sents[i].cand
 		}
 		return pick
 	}
+	// The first sentence taken must stand alone, when one can.
+	needStandalone := d.anyStandalone()
 	clear(pick)
 	B := budget
 	const none = math.MaxFloat64
@@ -882,7 +1063,7 @@ func (d *doc) fillWords(scores []float64, budget int, m *model) []bool {
 	best[0] = 0
 	for i, s := range d.sents {
 		copy(next, best)
-		if s.words == 0 {
+		if s.words == 0 || !s.cand {
 			// Taking the sentence changes nothing.
 			best, next = next, best
 			continue
@@ -894,8 +1075,9 @@ func (d *doc) fillWords(scores []float64, budget int, m *model) []bool {
 		// operation for operation).
 		split := max(0, B-s.words)
 		kept, over := float64(s.words), float64(0)
+		opens := s.standalone || !needStandalone
 		for w, b := range best[:split] {
-			if b == -none {
+			if b == -none || w == 0 && !opens {
 				continue
 			}
 			nw := w + s.words
@@ -907,7 +1089,7 @@ func (d *doc) fillWords(scores []float64, budget int, m *model) []bool {
 		}
 		// From split on the sentence fills the budget.
 		for w := split; w < B; w++ {
-			if best[w] == -none {
+			if best[w] == -none || w == 0 && !opens {
 				continue
 			}
 			kept := B - w
