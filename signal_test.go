@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"newsbrief/bot/discordtest"
+	"newsbrief/discord/discordtest"
 	"newsbrief/briefs"
 )
 

@@ -17,7 +17,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"newsbrief/bot"
-	"newsbrief/bot/discordtest"
+	"newsbrief/discord/discordtest"
 	"newsbrief/briefs"
 	"newsbrief/store"
 )

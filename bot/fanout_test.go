@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"newsbrief/bot"
-	"newsbrief/bot/discordtest"
+	"newsbrief/discord/discordtest"
 	"newsbrief/briefs"
 	"newsbrief/store"
 )
