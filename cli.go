@@ -16,7 +16,7 @@ import (
 	"newsbrief/bot"
 	"newsbrief/briefs"
 	"newsbrief/config"
-	"newsbrief/store"
+	"newsbrief/store/sqlite"
 )
 
 // Exit codes.
@@ -369,20 +369,20 @@ func runConsole(ctx context.Context, e env) int {
 
 // openData loads the articles folder and opens the database: what the bot
 // and the console stand on.
-func openData(ctx context.Context, cfg config.Config, log *slog.Logger) (*briefs.Library, *store.Store, error) {
+func openData(ctx context.Context, cfg config.Config, log *slog.Logger) (*briefs.Library, *sqlite.Store, error) {
 	lib, err := loadLibrary(cfg, log)
 	if err != nil {
 		return nil, nil, err
 	}
 	log.Info("articles loaded", slog.Int("count", lib.Len()), slog.Int("skipped", len(lib.Skipped())), slog.String("dir", cfg.BriefsDir))
-	st, err := store.Open(ctx, cfg.DatabasePath)
+	st, err := sqlite.Open(ctx, cfg.DatabasePath)
 	if err != nil {
 		return nil, nil, err
 	}
 	return lib, st, nil
 }
 
-func newDigests(cfg config.Config, lib *briefs.Library, st *store.Store, log *slog.Logger) *bot.Digests {
+func newDigests(cfg config.Config, lib *briefs.Library, st *sqlite.Store, log *slog.Logger) *bot.Digests {
 	return bot.NewDigests(lib, st, bot.WithMinInterval(cfg.MinInterval), bot.WithTimezone(cfg.Location),
 		bot.WithMissedGrace(cfg.MissedRunGrace), bot.WithDigestLogger(log))
 }

@@ -17,26 +17,8 @@ import (
 
 	"newsbrief/briefs"
 	"newsbrief/config"
-	"newsbrief/store"
+	"newsbrief/digest"
 )
-
-// Store is what digests need from storage. *store.Store implements it with
-// SQLite; the posted records it keeps are what make "at most once" hold
-// across crashes, so it is never replaced by memory.
-type Store interface {
-	PutSubscription(ctx context.Context, sub store.Subscription) (store.Subscription, error)
-	DeleteSubscription(ctx context.Context, guildID, channelID string) (bool, error)
-	Subscription(ctx context.Context, guildID, channelID string) (store.Subscription, error)
-	SubscriptionByID(ctx context.Context, id int64) (store.Subscription, error)
-	Subscriptions(ctx context.Context, guildID string) ([]store.Subscription, error)
-	PostedIDs(ctx context.Context, subID int64, articleIDs []string) (map[string]bool, error)
-	BeginDigest(ctx context.Context, subID int64, nonce string, articleIDs []string, scheduledFor time.Time) (store.Digest, error)
-	MarkSent(ctx context.Context, digestID int64, at time.Time) error
-	CancelDigest(ctx context.Context, digestID int64) error
-	PendingDigests(ctx context.Context) ([]store.Digest, error)
-	RecordRun(ctx context.Context, subID int64, scheduledFor time.Time, outcome string) error
-	Pause(ctx context.Context, subID int64, reason string) error
-}
 
 // Digest defaults.
 const (
@@ -47,7 +29,7 @@ const (
 // Digests owns /digest and the scheduler that posts subscriptions' digests.
 type Digests struct {
 	lib   *briefs.Library
-	store Store
+	store digest.Store
 	log   *slog.Logger
 
 	minInterval time.Duration
@@ -85,7 +67,7 @@ func WithPostBackoff(d time.Duration) DigestOption { return func(g *Digests) { g
 func WithDigestLogger(l *slog.Logger) DigestOption { return func(g *Digests) { g.log = l } }
 
 // NewDigests builds the digest service over lib and st.
-func NewDigests(lib *briefs.Library, st Store, opts ...DigestOption) *Digests {
+func NewDigests(lib *briefs.Library, st digest.Store, opts ...DigestOption) *Digests {
 	d := &Digests{
 		lib: lib, store: st,
 		minInterval: DefaultMinInterval, loc: time.UTC, grace: DefaultMissedGrace,
@@ -164,7 +146,7 @@ func (d *Digests) Stop() {
 }
 
 // schedule parses a subscription's schedule in its zone.
-func (d *Digests) schedule(sub store.Subscription, now time.Time) (cron.Schedule, error) {
+func (d *Digests) schedule(sub digest.Subscription, now time.Time) (cron.Schedule, error) {
 	loc, err := d.location(sub.Timezone)
 	if err != nil {
 		return nil, err
@@ -199,7 +181,7 @@ func (d *Digests) remove(id int64) {
 }
 
 // nextRun is the subscription's next scheduled time after now, or zero.
-func (d *Digests) nextRun(sub store.Subscription, now time.Time) time.Time {
+func (d *Digests) nextRun(sub digest.Subscription, now time.Time) time.Time {
 	loc, err := d.location(sub.Timezone)
 	if err != nil {
 		return time.Time{}
@@ -246,7 +228,7 @@ func (d *Digests) launch(id int64, scheduledFor time.Time) {
 func (d *Digests) RunOnce(ctx context.Context, id int64, scheduledFor time.Time) {
 	log := d.log.With(slog.Int64("subscription", id))
 	sub, err := d.store.SubscriptionByID(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, digest.ErrNotFound) {
 		d.remove(id)
 		return
 	}
@@ -294,7 +276,7 @@ func (d *Digests) RunOnce(ctx context.Context, id int64, scheduledFor time.Time)
 
 // finishPending re-posts a digest recorded but not confirmed sent, with
 // its original nonce, so Discord drops it if the first post did land.
-func (d *Digests) finishPending(ctx context.Context, dg store.Digest) {
+func (d *Digests) finishPending(ctx context.Context, dg digest.Digest) {
 	sub, err := d.store.SubscriptionByID(ctx, dg.SubscriptionID)
 	if err != nil {
 		d.log.Error("digest: pending digest without subscription", slog.Int64("digest", dg.ID), slog.Any("err", err))
@@ -320,7 +302,7 @@ func (d *Digests) finishPending(ctx context.Context, dg store.Digest) {
 // post sends a recorded digest and records the outcome: sent, paused (the
 // channel is gone or forbidden: the articles are released for later), or
 // left pending for the next run after repeated transient failures.
-func (d *Digests) post(ctx context.Context, sub store.Subscription, dg store.Digest, articles []briefs.Article, scheduledFor time.Time) {
+func (d *Digests) post(ctx context.Context, sub digest.Subscription, dg digest.Digest, articles []briefs.Article, scheduledFor time.Time) {
 	log := d.log.With(slog.Int64("subscription", sub.ID), slog.String("channel", sub.ChannelID), slog.Int64("digest", dg.ID))
 	heading := DigestHeading(len(articles), sub.Topic)
 	err := d.poster.post(ctx, sub.ChannelID, dg.Nonce, heading, DigestCards(articles))

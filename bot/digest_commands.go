@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"newsbrief/store"
+	"newsbrief/digest"
 )
 
 func (d *Digests) register(r *Router) {
@@ -53,7 +53,7 @@ func (d *Digests) subscribe(ctx context.Context, req Request) (Reply, error) {
 		return Reply{}, err
 	}
 	topic := strings.TrimSpace(req.String("topic"))
-	sub, err := d.store.PutSubscription(ctx, store.Subscription{
+	sub, err := d.store.PutSubscription(ctx, digest.Subscription{
 		GuildID: req.GuildID, ChannelID: channel, Schedule: spec, Timezone: zone,
 		Count: count, Topic: topic, CreatedBy: req.UserID, CreatedAt: now,
 	})
@@ -87,7 +87,7 @@ func (d *Digests) unsubscribe(ctx context.Context, req Request) (Reply, error) {
 	}
 	channel := strings.TrimSpace(req.String("channel"))
 	sub, err := d.store.Subscription(ctx, req.GuildID, channel)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, digest.ErrNotFound) {
 		return Reply{}, Userf("<#%s> has no digest subscription. /digest list shows this server's.", channel)
 	}
 	if err != nil {
@@ -155,7 +155,7 @@ func (d *Digests) preview(ctx context.Context, req Request) (Reply, error) {
 	case err == nil:
 		count, topic, note = sub.Count, sub.Topic, "Preview of this channel's next digest (nothing was posted):"
 		posted = func(ids []string) (map[string]bool, error) { return d.store.PostedIDs(ctx, sub.ID, ids) }
-	case !errors.Is(err, store.ErrNotFound):
+	case !errors.Is(err, digest.ErrNotFound):
 		return Reply{}, err
 	}
 	articles, err := ComposeDigest(d.lib, count, topic, posted)

@@ -16,9 +16,10 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"newsbrief/bot"
-	"newsbrief/discord/discordtest"
 	"newsbrief/briefs"
-	"newsbrief/store"
+	"newsbrief/digest"
+	"newsbrief/discord/discordtest"
+	"newsbrief/store/sqlite"
 )
 
 const digestChannel = "300000000000000077"
@@ -181,7 +182,7 @@ func TestDigestNothingNewAndList(t *testing.T) {
 
 // runNow runs the digest channel's subscription at once, as its schedule
 // would in an hour, and returns the subscription.
-func runNow(h *harness, ctx context.Context) store.Subscription {
+func runNow(h *harness, ctx context.Context) digest.Subscription {
 	h.t.Helper()
 	sub, err := h.st.Subscription(ctx, discordtest.DefaultGuildID, digestChannel)
 	if err != nil {
@@ -263,11 +264,11 @@ func TestDigestCrashBetweenPostAndMark(t *testing.T) {
 	}
 	db := filepath.Join(t.TempDir(), "nb.db")
 	ctx := ctxFor(t, 30*time.Second)
-	st, err := store.Open(ctx, db)
+	st, err := sqlite.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, err := st.PutSubscription(ctx, store.Subscription{GuildID: discordtest.DefaultGuildID, ChannelID: digestChannel,
+	sub, err := st.PutSubscription(ctx, digest.Subscription{GuildID: discordtest.DefaultGuildID, ChannelID: digestChannel,
 		Schedule: "@every 1h", Timezone: "UTC", Count: 2, CreatedBy: "1", CreatedAt: time.Now()})
 	if err != nil {
 		t.Fatal(err)
@@ -319,7 +320,7 @@ func TestDigestForbiddenChannelPauses(t *testing.T) {
 	h.srv.ForbidChannel(digestChannel)
 	subscribe(h, digestChannel, "@every 1s")
 	ctx := ctxFor(t, 20*time.Second)
-	var sub store.Subscription
+	var sub digest.Subscription
 	waitFor(t, 10*time.Second, "the subscription to pause", func() bool {
 		s, err := h.st.Subscription(ctx, discordtest.DefaultGuildID, digestChannel)
 		sub = s
@@ -437,12 +438,12 @@ func TestDigestMissedRunPostsOnceAtStart(t *testing.T) {
 	srv := discordtest.New(t)
 	db := filepath.Join(t.TempDir(), "nb.db")
 	ctx := ctxFor(t, 20*time.Second)
-	st, err := store.Open(ctx, db)
+	st, err := sqlite.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	sub, err := st.PutSubscription(ctx, store.Subscription{GuildID: discordtest.DefaultGuildID, ChannelID: digestChannel,
+	sub, err := st.PutSubscription(ctx, digest.Subscription{GuildID: discordtest.DefaultGuildID, ChannelID: digestChannel,
 		Schedule: "0 * * * *", Timezone: "UTC", Count: 2, CreatedBy: "1", CreatedAt: now.Add(-48 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
@@ -453,7 +454,7 @@ func TestDigestMissedRunPostsOnceAtStart(t *testing.T) {
 	}
 	// A yearly digest whose latest missed run (1 January) is beyond the
 	// 24h grace period: not posted at start.
-	other, _ := st.PutSubscription(ctx, store.Subscription{GuildID: discordtest.DefaultGuildID, ChannelID: "300000000000000088",
+	other, _ := st.PutSubscription(ctx, digest.Subscription{GuildID: discordtest.DefaultGuildID, ChannelID: "300000000000000088",
 		Schedule: "0 0 1 1 *", Timezone: "UTC", Count: 2, CreatedBy: "1", CreatedAt: now.Add(-3 * 365 * 24 * time.Hour)})
 	_ = st.RecordRun(ctx, other.ID, now.Add(-2*365*24*time.Hour), "posted 2")
 	st.Close()

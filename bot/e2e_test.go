@@ -17,9 +17,9 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"newsbrief/bot"
-	"newsbrief/discord/discordtest"
 	"newsbrief/briefs"
-	"newsbrief/store"
+	"newsbrief/discord/discordtest"
+	"newsbrief/store/sqlite"
 )
 
 // harness is the real bot, with real discordgo, connected to the fake
@@ -30,7 +30,7 @@ type harness struct {
 	lib     *briefs.Library
 	dir     string
 	dbPath  string
-	st      *store.Store
+	st      *sqlite.Store
 	digests *bot.Digests
 	cancel  context.CancelFunc
 	done    chan error
@@ -99,7 +99,7 @@ func start(t *testing.T, s setup) *harness {
 		t.Fatal(err)
 	}
 	h.lib = lib
-	st, err := store.Open(context.Background(), h.dbPath)
+	st, err := sqlite.Open(context.Background(), h.dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,9 +8,10 @@ import (
 	"time"
 
 	"newsbrief/bot"
-	"newsbrief/discord/discordtest"
 	"newsbrief/briefs"
-	"newsbrief/store"
+	"newsbrief/digest"
+	"newsbrief/discord/discordtest"
+	"newsbrief/store/sqlite"
 )
 
 // fanout subscribes n channels spread over guilds of at most 500 channels
@@ -28,7 +29,7 @@ func fanout(tb testing.TB, n int) (*discordtest.Server, time.Duration) {
 		tb.Fatal(err)
 	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(tb.TempDir(), "nb.db"))
+	st, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "nb.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -38,7 +39,7 @@ func fanout(tb testing.TB, n int) (*discordtest.Server, time.Duration) {
 		guild := fmt.Sprintf("2000000000000%05d", i/500)
 		channel := fmt.Sprintf("3000000000000%05d", i)
 		srv.AddChannel(guild, channel)
-		sub, err := st.PutSubscription(ctx, store.Subscription{GuildID: guild, ChannelID: channel,
+		sub, err := st.PutSubscription(ctx, digest.Subscription{GuildID: guild, ChannelID: channel,
 			Schedule: "0 9 * * *", Timezone: "UTC", Count: 5, CreatedBy: "1", CreatedAt: time.Now()})
 		if err != nil {
 			tb.Fatal(err)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"newsbrief/store"
+	"newsbrief/store/sqlite"
 )
 
 // FuzzServe sends arbitrary option values to every command: no input may
@@ -18,7 +18,7 @@ func FuzzServe(f *testing.F) {
 	f.Add("brief search", "query", "\x00\xff", int64(0), "query")
 	f.Add("digest subscribe", "schedule", "TZ=", int64(11), "count")
 	f.Add("digest subscribe", "timezone", "../../etc/passwd", int64(5), "timezone")
-	st, err := store.Open(context.Background(), filepath.Join(f.TempDir(), "fuzz.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(f.TempDir(), "fuzz.db"))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -1,6 +1,6 @@
-// Package store is newsbrief's durable state: the digest subscriptions channel
-// admins create, and the record of which articles were posted to which
-// subscription.
+// Package sqlite is newsbrief's durable state in a SQLite file: the digest
+// subscriptions channel admins create, and the record of which articles were
+// posted to which subscription. It implements digest.Store.
 //
 // # Why SQLite
 //
@@ -29,8 +29,8 @@
 //     one posted row per article, in one transaction, before anything is
 //     sent. posted has primary key (subscription_id, article_id), so the
 //     database itself refuses a second record of the same article for the
-//     same subscription (ErrAlreadyPosted), whatever races or bugs exist in
-//     the scheduler: at most once is a constraint, not a convention.
+//     same subscription (digest.ErrAlreadyPosted), whatever races or bugs
+//     exist in the scheduler: at most once is a constraint, not a convention.
 //  2. The bot sends the message with that nonce (enforce_nonce), then calls
 //     MarkSent.
 //  3. After a crash between 1 and 3, PendingDigests returns the digest, and
@@ -44,7 +44,7 @@
 // The schema is created and upgraded by the numbered SQL files in
 // migrations/, applied in order, each in its own transaction, and tracked
 // with PRAGMA user_version.
-package store
+package sqlite
 
 import (
 	"context"
@@ -58,27 +58,16 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"newsbrief/digest"
 )
 
-// Errors callers can test for with errors.Is. Every error the store returns
-// wraps the cause with what failed and the input it failed on.
-var (
-	// ErrNotFound: the subscription or digest does not exist.
-	ErrNotFound = errors.New("not found")
-	// ErrAlreadyPosted: BeginDigest was given an article that is already
-	// recorded (sent or pending) for the subscription.
-	ErrAlreadyPosted = errors.New("article already posted to this subscription")
-	// ErrDigestSent: CancelDigest was asked to cancel a digest that was
-	// already marked sent.
-	ErrDigestSent = errors.New("digest already sent")
-	// ErrSchemaTooNew: the database was written by a newer build whose schema
-	// this one does not know.
-	ErrSchemaTooNew = errors.New("database schema is newer than this program supports")
-)
-
-// MaxNonceLen is Discord's limit on a message nonce (25 characters); the
-// store counts bytes, which is stricter for non-ASCII nonces.
-const MaxNonceLen = 25
+// ErrSchemaTooNew means the database was written by a newer build whose
+// schema this one does not know. It is the one error of this package callers
+// test for with errors.Is; the others are the digest package's ErrNotFound,
+// ErrAlreadyPosted and ErrDigestSent. Every error the store returns wraps the
+// cause with what failed and the input it failed on.
+var ErrSchemaTooNew = errors.New("database schema is newer than this program supports")
 
 // busyTimeoutMS is how long a connection waits for a lock held by another
 // connection (another process, or the read pool during a checkpoint) before
@@ -92,43 +81,8 @@ const readConns = 4
 // stored times sort as text. time.RFC3339Nano parses it.
 const timeFormat = "2006-01-02T15:04:05.000000000Z"
 
-// Subscription is one channel's digest subscription.
-type Subscription struct {
-	ID        int64
-	GuildID   string
-	ChannelID string
-	// Schedule is as the user gave it (cron expression or descriptor).
-	Schedule string
-	// Timezone is an IANA name.
-	Timezone  string
-	Count     int
-	Topic     string
-	CreatedBy string // user id
-	CreatedAt time.Time
-	// Paused is the reason the subscription is paused, "" when active, e.g.
-	// "403 Missing Access".
-	Paused string
-	// LastRunAt is the scheduled time of the last run, zero if never run.
-	LastRunAt time.Time
-	// LastOutcome is "posted 3", "nothing new", "failed: ...", "" if never run.
-	LastOutcome string
-}
-
-// Digest is one message's worth of articles recorded for a subscription.
-type Digest struct {
-	ID             int64
-	SubscriptionID int64
-	// ChannelID is the subscription's channel when the digest was begun.
-	ChannelID string
-	// Nonce is the Discord message nonce, at most MaxNonceLen bytes.
-	Nonce string
-	// ArticleIDs are in posting order.
-	ArticleIDs   []string
-	ScheduledFor time.Time
-	CreatedAt    time.Time
-	// SentAt is zero while the digest is pending.
-	SentAt time.Time
-}
+// The service depends on the interface; this keeps the two in step.
+var _ digest.Store = (*Store)(nil)
 
 // Store is the SQLite store. It is safe for concurrent use.
 type Store struct {
@@ -273,21 +227,21 @@ const subscriptionCols = `id, guild_id, channel_id, schedule, timezone, count, t
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanSubscription(sc scanner) (Subscription, error) {
-	var sub Subscription
+func scanSubscription(sc scanner) (digest.Subscription, error) {
+	var sub digest.Subscription
 	var createdAt string
 	var lastRun sql.NullString
 	err := sc.Scan(&sub.ID, &sub.GuildID, &sub.ChannelID, &sub.Schedule, &sub.Timezone,
 		&sub.Count, &sub.Topic, &sub.CreatedBy, &createdAt, &sub.Paused, &lastRun, &sub.LastOutcome)
 	if err != nil {
-		return Subscription{}, err
+		return digest.Subscription{}, err
 	}
 	if sub.CreatedAt, err = parseTime(createdAt); err != nil {
-		return Subscription{}, fmt.Errorf("subscription %d: created_at: %w", sub.ID, err)
+		return digest.Subscription{}, fmt.Errorf("subscription %d: created_at: %w", sub.ID, err)
 	}
 	if lastRun.Valid {
 		if sub.LastRunAt, err = parseTime(lastRun.String); err != nil {
-			return Subscription{}, fmt.Errorf("subscription %d: last_run_at: %w", sub.ID, err)
+			return digest.Subscription{}, fmt.Errorf("subscription %d: last_run_at: %w", sub.ID, err)
 		}
 	}
 	return sub, nil
@@ -299,9 +253,9 @@ func scanSubscription(sc scanner) (Subscription, error) {
 // CreatedBy and CreatedAt, and clears Paused: re-subscribing resumes. sub.ID,
 // Paused, LastRunAt and LastOutcome are ignored; a zero CreatedAt means now.
 // It returns the stored row.
-func (s *Store) PutSubscription(ctx context.Context, sub Subscription) (Subscription, error) {
-	fail := func(err error) (Subscription, error) {
-		return Subscription{}, fmt.Errorf("store: put subscription guild=%s channel=%s: %w", sub.GuildID, sub.ChannelID, err)
+func (s *Store) PutSubscription(ctx context.Context, sub digest.Subscription) (digest.Subscription, error) {
+	fail := func(err error) (digest.Subscription, error) {
+		return digest.Subscription{}, fmt.Errorf("store: put subscription guild=%s channel=%s: %w", sub.GuildID, sub.ChannelID, err)
 	}
 	switch {
 	case sub.GuildID == "":
@@ -352,38 +306,38 @@ func (s *Store) DeleteSubscription(ctx context.Context, guildID, channelID strin
 }
 
 // Subscription returns the channel's subscription, or an error wrapping
-// ErrNotFound.
-func (s *Store) Subscription(ctx context.Context, guildID, channelID string) (Subscription, error) {
+// digest.ErrNotFound.
+func (s *Store) Subscription(ctx context.Context, guildID, channelID string) (digest.Subscription, error) {
 	sub, err := scanSubscription(s.r.QueryRowContext(ctx,
 		`SELECT `+subscriptionCols+` FROM subscriptions WHERE guild_id = ? AND channel_id = ?`,
 		guildID, channelID))
 	if errors.Is(err, sql.ErrNoRows) {
-		err = ErrNotFound
+		err = digest.ErrNotFound
 	}
 	if err != nil {
-		return Subscription{}, fmt.Errorf("store: get subscription guild=%s channel=%s: %w", guildID, channelID, err)
+		return digest.Subscription{}, fmt.Errorf("store: get subscription guild=%s channel=%s: %w", guildID, channelID, err)
 	}
 	return sub, nil
 }
 
 // SubscriptionByID returns the subscription with the id, or an error
-// wrapping ErrNotFound.
-func (s *Store) SubscriptionByID(ctx context.Context, id int64) (Subscription, error) {
+// wrapping digest.ErrNotFound.
+func (s *Store) SubscriptionByID(ctx context.Context, id int64) (digest.Subscription, error) {
 	sub, err := scanSubscription(s.r.QueryRowContext(ctx,
 		`SELECT `+subscriptionCols+` FROM subscriptions WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		err = ErrNotFound
+		err = digest.ErrNotFound
 	}
 	if err != nil {
-		return Subscription{}, fmt.Errorf("store: get subscription id=%d: %w", id, err)
+		return digest.Subscription{}, fmt.Errorf("store: get subscription id=%d: %w", id, err)
 	}
 	return sub, nil
 }
 
 // Subscriptions lists the guild's subscriptions, or every guild's when
 // guildID is "", ordered by guild id then channel id (as text).
-func (s *Store) Subscriptions(ctx context.Context, guildID string) ([]Subscription, error) {
-	fail := func(err error) ([]Subscription, error) {
+func (s *Store) Subscriptions(ctx context.Context, guildID string) ([]digest.Subscription, error) {
+	fail := func(err error) ([]digest.Subscription, error) {
 		return nil, fmt.Errorf("store: list subscriptions guild=%q: %w", guildID, err)
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+subscriptionCols+` FROM subscriptions
@@ -392,7 +346,7 @@ func (s *Store) Subscriptions(ctx context.Context, guildID string) ([]Subscripti
 		return fail(err)
 	}
 	defer rows.Close()
-	var subs []Subscription
+	var subs []digest.Subscription
 	for rows.Next() {
 		sub, err := scanSubscription(rows)
 		if err != nil {
@@ -449,15 +403,15 @@ func (s *Store) collectPosted(ctx context.Context, q string, args []any, posted 
 // BeginDigest records a pending digest of articleIDs (in posting order) for
 // the subscription, and one posted row per article, in one transaction. If
 // any article is already recorded for the subscription it fails with an error
-// wrapping ErrAlreadyPosted that names the article, and writes nothing. The
-// nonce must be 1 to MaxNonceLen bytes; articleIDs must be non-empty and
+// wrapping digest.ErrAlreadyPosted that names the article, and writes nothing. The
+// nonce must be 1 to digest.MaxNonceLen bytes; articleIDs must be non-empty and
 // distinct. The digest's ChannelID is the subscription's current channel.
-func (s *Store) BeginDigest(ctx context.Context, subID int64, nonce string, articleIDs []string, scheduledFor time.Time) (Digest, error) {
-	fail := func(err error) (Digest, error) {
-		return Digest{}, fmt.Errorf("store: begin digest subscription=%d nonce=%q: %w", subID, nonce, err)
+func (s *Store) BeginDigest(ctx context.Context, subID int64, nonce string, articleIDs []string, scheduledFor time.Time) (digest.Digest, error) {
+	fail := func(err error) (digest.Digest, error) {
+		return digest.Digest{}, fmt.Errorf("store: begin digest subscription=%d nonce=%q: %w", subID, nonce, err)
 	}
-	if nonce == "" || len(nonce) > MaxNonceLen {
-		return fail(fmt.Errorf("nonce is %d bytes, must be 1 to %d", len(nonce), MaxNonceLen))
+	if nonce == "" || len(nonce) > digest.MaxNonceLen {
+		return fail(fmt.Errorf("nonce is %d bytes, must be 1 to %d", len(nonce), digest.MaxNonceLen))
 	}
 	if len(articleIDs) == 0 {
 		return fail(errors.New("no articles"))
@@ -479,7 +433,7 @@ func (s *Store) BeginDigest(ctx context.Context, subID int64, nonce string, arti
 	}
 	defer tx.Rollback() // no-op after Commit
 
-	d := Digest{
+	d := digest.Digest{
 		SubscriptionID: subID,
 		Nonce:          nonce,
 		ArticleIDs:     append([]string(nil), articleIDs...),
@@ -488,7 +442,7 @@ func (s *Store) BeginDigest(ctx context.Context, subID int64, nonce string, arti
 	}
 	err = tx.QueryRowContext(ctx, `SELECT channel_id FROM subscriptions WHERE id = ?`, subID).Scan(&d.ChannelID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fail(fmt.Errorf("subscription: %w", ErrNotFound))
+		return fail(fmt.Errorf("subscription: %w", digest.ErrNotFound))
 	}
 	if err != nil {
 		return fail(err)
@@ -517,7 +471,7 @@ func (s *Store) BeginDigest(ctx context.Context, subID int64, nonce string, arti
 			return fail(fmt.Errorf("article %q: %w", id, err))
 		}
 		if n == 0 {
-			return fail(fmt.Errorf("article %q%s: %w", id, holder(ctx, tx, subID, id), ErrAlreadyPosted))
+			return fail(fmt.Errorf("article %q%s: %w", id, holder(ctx, tx, subID, id), digest.ErrAlreadyPosted))
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -527,7 +481,7 @@ func (s *Store) BeginDigest(ctx context.Context, subID int64, nonce string, arti
 }
 
 // holder describes the digest that already holds the article, for an
-// ErrAlreadyPosted message; "" if that cannot be found.
+// digest.ErrAlreadyPosted message; "" if that cannot be found.
 func holder(ctx context.Context, tx *sql.Tx, subID int64, articleID string) string {
 	var id int64
 	var sent sql.NullString
@@ -544,7 +498,7 @@ func holder(ctx context.Context, tx *sql.Tx, subID int64, articleID string) stri
 
 // MarkSent marks the digest sent at the given time (now if zero). Marking a
 // digest that is already sent is a no-op that keeps the first time; an
-// unknown digest is an error wrapping ErrNotFound.
+// unknown digest is an error wrapping digest.ErrNotFound.
 func (s *Store) MarkSent(ctx context.Context, digestID int64, at time.Time) error {
 	if at.IsZero() {
 		at = s.now()
@@ -556,7 +510,7 @@ func (s *Store) MarkSent(ctx context.Context, digestID int64, at time.Time) erro
 		if n, err = res.RowsAffected(); err == nil && n == 0 {
 			err = s.w.QueryRowContext(ctx, `SELECT 1 FROM digests WHERE id = ?`, digestID).Scan(new(int))
 			if errors.Is(err, sql.ErrNoRows) {
-				err = ErrNotFound
+				err = digest.ErrNotFound
 			}
 		}
 	}
@@ -568,8 +522,8 @@ func (s *Store) MarkSent(ctx context.Context, digestID int64, at time.Time) erro
 
 // CancelDigest deletes a pending digest and its posted rows, so that its
 // articles can be posted later. It refuses with an error wrapping
-// ErrDigestSent if the digest was marked sent; an unknown digest is an error
-// wrapping ErrNotFound.
+// digest.ErrDigestSent if the digest was marked sent; an unknown digest is an error
+// wrapping digest.ErrNotFound.
 func (s *Store) CancelDigest(ctx context.Context, digestID int64) error {
 	fail := func(err error) error {
 		return fmt.Errorf("store: cancel digest %d: %w", digestID, err)
@@ -582,13 +536,13 @@ func (s *Store) CancelDigest(ctx context.Context, digestID int64) error {
 	var sent sql.NullString
 	err = tx.QueryRowContext(ctx, `SELECT sent_at FROM digests WHERE id = ?`, digestID).Scan(&sent)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fail(ErrNotFound)
+		return fail(digest.ErrNotFound)
 	}
 	if err != nil {
 		return fail(err)
 	}
 	if sent.Valid {
-		return fail(fmt.Errorf("%w at %s", ErrDigestSent, sent.String))
+		return fail(fmt.Errorf("%w at %s", digest.ErrDigestSent, sent.String))
 	}
 	// posted rows go with it: ON DELETE CASCADE on posted.digest_id.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM digests WHERE id = ?`, digestID); err != nil {
@@ -602,8 +556,8 @@ func (s *Store) CancelDigest(ctx context.Context, digestID int64) error {
 
 // PendingDigests returns the digests recorded but not marked sent, oldest
 // first, each with its articles in posting order.
-func (s *Store) PendingDigests(ctx context.Context) ([]Digest, error) {
-	fail := func(err error) ([]Digest, error) {
+func (s *Store) PendingDigests(ctx context.Context) ([]digest.Digest, error) {
+	fail := func(err error) ([]digest.Digest, error) {
 		return nil, fmt.Errorf("store: pending digests: %w", err)
 	}
 	rows, err := s.r.QueryContext(ctx, `
@@ -615,9 +569,9 @@ func (s *Store) PendingDigests(ctx context.Context) ([]Digest, error) {
 		return fail(err)
 	}
 	defer rows.Close()
-	var out []Digest
+	var out []digest.Digest
 	for rows.Next() {
-		var d Digest
+		var d digest.Digest
 		var scheduled, created string
 		var article sql.NullString
 		if err := rows.Scan(&d.ID, &d.SubscriptionID, &d.ChannelID, &d.Nonce, &scheduled, &created, &article); err != nil {
@@ -672,7 +626,7 @@ func (s *Store) Pause(ctx context.Context, subID int64, reason string) error {
 	return nil
 }
 
-// updateSubscription runs an UPDATE of one subscription, ErrNotFound if it
+// updateSubscription runs an UPDATE of one subscription, digest.ErrNotFound if it
 // matched no row.
 func (s *Store) updateSubscription(ctx context.Context, q string, args ...any) error {
 	res, err := s.w.ExecContext(ctx, q, args...)
@@ -684,7 +638,7 @@ func (s *Store) updateSubscription(ctx context.Context, q string, args ...any) e
 		return err
 	}
 	if n == 0 {
-		return ErrNotFound
+		return digest.ErrNotFound
 	}
 	return nil
 }
