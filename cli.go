@@ -13,9 +13,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"newsbrief/bot"
 	"newsbrief/briefs"
 	"newsbrief/config"
+	"newsbrief/discord"
 	"newsbrief/store/sqlite"
 )
 
@@ -329,7 +329,7 @@ func runDigest(_ context.Context, e env) int {
 		fmt.Fprintf(e.stderr, "newsbrief digest: %v\n", err)
 		return exitFail
 	}
-	articles, err := bot.ComposeDigest(lib, *n, *topic, nil)
+	articles, err := discord.ComposeDigest(lib, *n, *topic, nil)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "newsbrief digest: %v\n", err)
 		return exitFail
@@ -338,7 +338,7 @@ func runDigest(_ context.Context, e env) int {
 		fmt.Fprintln(e.stdout, "Nothing to post: no articles match.")
 		return exitOK
 	}
-	fmt.Fprint(e.stdout, bot.Text(bot.Reply{Content: bot.DigestHeading(len(articles), *topic), Cards: bot.DigestCards(articles)}))
+	fmt.Fprint(e.stdout, discord.Text(discord.Reply{Content: discord.DigestHeading(len(articles), *topic), Cards: discord.DigestCards(articles)}))
 	return exitOK
 }
 
@@ -358,7 +358,7 @@ func runConsole(ctx context.Context, e env) int {
 		return exitFail
 	}
 	defer st.Close()
-	b := bot.New(lib, bot.WithLogger(log), bot.WithDigests(newDigests(cfg, lib, st, log)))
+	b := discord.New(lib, discord.WithLogger(log), discord.WithDigests(newDigests(cfg, lib, st, log)))
 	fmt.Fprintf(e.stdout, "newsbrief console: %d articles. Type help for examples.\n", lib.Len())
 	if err := b.Console(ctx, e.stdin, e.stdout, true); err != nil {
 		fmt.Fprintf(e.stderr, "newsbrief console: %v\n", err)
@@ -382,9 +382,9 @@ func openData(ctx context.Context, cfg config.Config, log *slog.Logger) (*briefs
 	return lib, st, nil
 }
 
-func newDigests(cfg config.Config, lib *briefs.Library, st *sqlite.Store, log *slog.Logger) *bot.Digests {
-	return bot.NewDigests(lib, st, bot.WithMinInterval(cfg.MinInterval), bot.WithTimezone(cfg.Location),
-		bot.WithMissedGrace(cfg.MissedRunGrace), bot.WithDigestLogger(log))
+func newDigests(cfg config.Config, lib *briefs.Library, st *sqlite.Store, log *slog.Logger) *discord.Digests {
+	return discord.NewDigests(lib, st, discord.WithMinInterval(cfg.MinInterval), discord.WithTimezone(cfg.Location),
+		discord.WithMissedGrace(cfg.MissedRunGrace), discord.WithDigestLogger(log))
 }
 
 // runBot wires config, library, store and bot, and serves until ctx ends
@@ -403,7 +403,7 @@ func runBot(ctx context.Context, e env) int {
 		return exitFail
 	}
 	log := newLogger(e.stderr, cfg.LogLevel)
-	bot.RouteDiscordgoLogs(log)
+	discord.RouteDiscordgoLogs(log)
 	lib, st, err := openData(ctx, cfg, log)
 	if err != nil {
 		log.Error("newsbrief", slog.Any("err", err))
@@ -415,8 +415,8 @@ func runBot(ctx context.Context, e env) int {
 			log.Warn("watching the articles folder failed: reload needs a restart", slog.Any("err", err))
 		}
 	}()
-	b := bot.New(lib, bot.WithLogger(log), bot.WithGuild(cfg.GuildID), bot.WithAPIURL(cfg.APIURL),
-		bot.WithDigests(newDigests(cfg, lib, st, log)))
+	b := discord.New(lib, discord.WithLogger(log), discord.WithGuild(cfg.GuildID), discord.WithAPIURL(cfg.APIURL),
+		discord.WithDigests(newDigests(cfg, lib, st, log)))
 	if err := b.Run(ctx, cfg.Token); err != nil {
 		log.Error("bot stopped", slog.Any("err", err))
 		return exitFail

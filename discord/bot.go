@@ -1,4 +1,4 @@
-package bot
+package discord
 
 import (
 	"context"
@@ -118,14 +118,14 @@ func (b *Bot) Serve(ctx context.Context, req Request) (Reply, error) {
 }
 
 // ErrTokenRejected means Discord refused the token.
-var ErrTokenRejected = errors.New("bot: Discord rejected DISCORD_TOKEN (401 Unauthorized): copy the token again from the Developer Portal (Bot, Reset Token)")
+var ErrTokenRejected = errors.New("discord: Discord rejected DISCORD_TOKEN (401 Unauthorized): copy the token again from the Developer Portal (Bot, Reset Token)")
 
 // Run connects to Discord with token and serves until ctx is done, then
 // shuts down gracefully: it stops taking interactions, waits for the ones in
 // flight, stops the scheduler and closes the gateway.
 func (b *Bot) Run(ctx context.Context, token string) error {
 	if token == "" {
-		return errors.New("bot: DISCORD_TOKEN is not set")
+		return errors.New("discord: DISCORD_TOKEN is not set")
 	}
 	s, err := b.session(token)
 	if err != nil {
@@ -138,7 +138,7 @@ func (b *Bot) Run(ctx context.Context, token string) error {
 		if errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusUnauthorized {
 			return ErrTokenRejected
 		}
-		return fmt.Errorf("bot: reach Discord at %s: %w", b.apiURL, err)
+		return fmt.Errorf("discord: reach Discord at %s: %w", b.apiURL, err)
 	}
 
 	s.AddHandler(func(s *discordgo.Session, r *discordgo.Ready) {
@@ -152,7 +152,7 @@ func (b *Bot) Run(ctx context.Context, token string) error {
 
 	b.log.Info("connecting", slog.String("api", b.apiURL), slog.String("guild", b.guildID))
 	if err := s.Open(); err != nil {
-		return fmt.Errorf("bot: open gateway: %w", err)
+		return fmt.Errorf("discord: open gateway: %w", err)
 	}
 	if b.digests != nil {
 		// Loading subscriptions must finish even if a shutdown starts now.
@@ -195,7 +195,7 @@ func (b *Bot) Run(ctx context.Context, token string) error {
 func (b *Bot) session(token string) (*discordgo.Session, error) {
 	s, err := discordgo.New("Bot " + token)
 	if err != nil {
-		return nil, fmt.Errorf("bot: new session: %w", err)
+		return nil, fmt.Errorf("discord: new session: %w", err)
 	}
 	base := http.DefaultTransport
 	if b.httpClient != nil && b.httpClient.Transport != nil {

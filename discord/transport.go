@@ -1,4 +1,4 @@
-package bot
+package discord
 
 import (
 	"fmt"
@@ -25,7 +25,7 @@ type baseURLTransport struct {
 func newBaseURLTransport(base string, next http.RoundTripper) (*baseURLTransport, error) {
 	u, err := url.Parse(strings.TrimRight(base, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("bot: API URL %q: want an http(s) base URL", base)
+		return nil, fmt.Errorf("discord: API URL %q: want an http(s) base URL", base)
 	}
 	if next == nil {
 		next = http.DefaultTransport
@@ -40,7 +40,7 @@ func (t *baseURLTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	rest, err := url.Parse(orig[len(t.from):])
 	if err != nil {
-		return nil, fmt.Errorf("bot: rewrite %s %s: %w", req.Method, req.URL.Path, err)
+		return nil, fmt.Errorf("discord: rewrite %s %s: %w", req.Method, req.URL.Path, err)
 	}
 	r := req.Clone(req.Context())
 	u := *t.to
@@ -103,7 +103,7 @@ func (t *globalLimitTransport) RoundTrip(req *http.Request) (*http.Response, err
 func (t *globalLimitTransport) wait(req *http.Request) error {
 	ctx := req.Context()
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("bot: %s %s: %w", req.Method, req.URL.Path, err)
+		return fmt.Errorf("discord: %s %s: %w", req.Method, req.URL.Path, err)
 	}
 	mine := make(chan struct{})
 	t.mu.Lock()
@@ -116,7 +116,7 @@ func (t *globalLimitTransport) wait(req *http.Request) error {
 	case <-ctx.Done():
 		// Keep the line moving for those behind.
 		go func() { <-prev; close(mine) }()
-		return fmt.Errorf("bot: %s %s: waiting for the global rate limit: %w", req.Method, req.URL.Path, ctx.Err())
+		return fmt.Errorf("discord: %s %s: waiting for the global rate limit: %w", req.Method, req.URL.Path, ctx.Err())
 	}
 	defer close(mine)
 	last := t.sent[(t.i+len(t.sent)-1)%len(t.sent)]
@@ -130,7 +130,7 @@ func (t *globalLimitTransport) wait(req *http.Request) error {
 		case <-timer.C:
 		case <-ctx.Done():
 			timer.Stop()
-			return fmt.Errorf("bot: %s %s: waiting for the global rate limit: %w", req.Method, req.URL.Path, ctx.Err())
+			return fmt.Errorf("discord: %s %s: waiting for the global rate limit: %w", req.Method, req.URL.Path, ctx.Err())
 		}
 	}
 	t.sent[t.i] = time.Now()

@@ -1,4 +1,4 @@
-package bot_test
+package discord_test
 
 import (
 	"bytes"
@@ -15,9 +15,9 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"newsbrief/bot"
 	"newsbrief/briefs"
 	"newsbrief/digest"
+	"newsbrief/discord"
 	"newsbrief/discord/discordtest"
 	"newsbrief/store/sqlite"
 )
@@ -405,7 +405,7 @@ func TestDigestRefusesBadInput(t *testing.T) {
 		}
 	}
 	// Too often for the configured minimum, judged on upcoming gaps.
-	strict := start(t, setup{digestOpts: []bot.DigestOption{bot.WithMinInterval(time.Hour)}})
+	strict := start(t, setup{digestOpts: []discord.DigestOption{discord.WithMinInterval(time.Hour)}})
 	for _, spec := range []string{"*/5 * * * *", "0,1 9 * * *", "@every 30m", "@every 1s", "* * * * *"} {
 		rep := subscribe(strict, digestChannel, spec)
 		if !isEphemeral(rep) || !strings.Contains(rep.Data.Content, "too often") || !strings.Contains(rep.Data.Content, "0 9 * * 1-5") {

@@ -1,4 +1,4 @@
-package bot_test
+package discord_test
 
 import (
 	"context"
@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"newsbrief/bot"
 	"newsbrief/briefs"
 	"newsbrief/digest"
+	"newsbrief/discord"
 	"newsbrief/discord/discordtest"
 	"newsbrief/store/sqlite"
 )
@@ -46,8 +46,8 @@ func fanout(tb testing.TB, n int) (*discordtest.Server, time.Duration) {
 		}
 		ids = append(ids, sub.ID)
 	}
-	d := bot.NewDigests(lib, st)
-	b := bot.New(lib, bot.WithAPIURL(srv.URL()), bot.WithDigests(d))
+	d := discord.NewDigests(lib, st)
+	b := discord.New(lib, discord.WithAPIURL(srv.URL()), discord.WithDigests(d))
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- b.Run(runCtx, discordtest.Token) }()
@@ -58,7 +58,7 @@ func fanout(tb testing.TB, n int) (*discordtest.Server, time.Duration) {
 		tb.Fatal(err)
 	}
 	start := time.Now()
-	bot.LaunchAll(d, ids)
+	discord.LaunchAll(d, ids)
 	took := time.Since(start)
 	for i := 0; i < n; i++ {
 		if got := len(srv.Messages(fmt.Sprintf("3000000000000%05d", i))); got != 1 {

@@ -1,8 +1,8 @@
-// Package bot is newsbrief on Discord: the discordgo session, the slash
+// Package discord is newsbrief on Discord: the discordgo session, the slash
 // command definitions and their handlers, rendering to embeds, and the digest
 // scheduler. Handlers see only Request and Reply, so the same code answers
 // Discord interactions, the terminal console and the command line.
-package bot
+package discord
 
 import (
 	"errors"

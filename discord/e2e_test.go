@@ -1,4 +1,4 @@
-package bot_test
+package discord_test
 
 import (
 	"bytes"
@@ -16,8 +16,8 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"newsbrief/bot"
 	"newsbrief/briefs"
+	"newsbrief/discord"
 	"newsbrief/discord/discordtest"
 	"newsbrief/store/sqlite"
 )
@@ -31,7 +31,7 @@ type harness struct {
 	dir     string
 	dbPath  string
 	st      *sqlite.Store
-	digests *bot.Digests
+	digests *discord.Digests
 	cancel  context.CancelFunc
 	done    chan error
 	logs    *syncBuffer
@@ -58,8 +58,8 @@ func (b *syncBuffer) String() string {
 type setup struct {
 	articles   []briefs.Article
 	guild      string
-	opts       []bot.Option
-	digestOpts []bot.DigestOption
+	opts       []discord.Option
+	digestOpts []discord.DigestOption
 	srvOpts    []discordtest.Option
 	srv        *discordtest.Server
 	dir        string
@@ -104,12 +104,12 @@ func start(t *testing.T, s setup) *harness {
 		t.Fatal(err)
 	}
 	h.st = st
-	dopts := append([]bot.DigestOption{bot.WithMinInterval(time.Second), bot.WithPostBackoff(10 * time.Millisecond)}, s.digestOpts...)
+	dopts := append([]discord.DigestOption{discord.WithMinInterval(time.Second), discord.WithPostBackoff(10 * time.Millisecond)}, s.digestOpts...)
 	h.logs = &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h.digests = bot.NewDigests(lib, st, append(dopts, bot.WithDigestLogger(log))...)
-	opts := append([]bot.Option{bot.WithAPIURL(h.srv.URL()), bot.WithGuild(s.guild), bot.WithDigests(h.digests), bot.WithLogger(log)}, s.opts...)
-	b := bot.New(lib, opts...)
+	h.digests = discord.NewDigests(lib, st, append(dopts, discord.WithDigestLogger(log))...)
+	opts := append([]discord.Option{discord.WithAPIURL(h.srv.URL()), discord.WithGuild(s.guild), discord.WithDigests(h.digests), discord.WithLogger(log)}, s.opts...)
+	b := discord.New(lib, opts...)
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	h.done = make(chan error, 1)
@@ -123,7 +123,7 @@ func start(t *testing.T, s setup) *harness {
 		if _, err := h.srv.WaitCommands(wctx, s.guild); err != nil {
 			t.Fatalf("commands never registered: %v", err)
 		}
-		bot.WaitStarted(h.digests)
+		discord.WaitStarted(h.digests)
 	}
 	return h
 }
@@ -385,18 +385,20 @@ func TestMentionsInArticlesPingNobody(t *testing.T) {
 
 func TestFailingAndPanickingHandlersStillAnswer(t *testing.T) {
 	release, releaseFail := make(chan struct{}), make(chan struct{})
-	h := start(t, setup{opts: []bot.Option{
-		bot.WithHandler("boom", func(context.Context, bot.Request) (bot.Reply, error) { panic("kaboom") }),
-		bot.WithHandler("fail", func(context.Context, bot.Request) (bot.Reply, error) { return bot.Reply{}, errors.New("disk on fire") }),
-		bot.WithHandler("slow", func(context.Context, bot.Request) (bot.Reply, error) {
+	h := start(t, setup{opts: []discord.Option{
+		discord.WithHandler("boom", func(context.Context, discord.Request) (discord.Reply, error) { panic("kaboom") }),
+		discord.WithHandler("fail", func(context.Context, discord.Request) (discord.Reply, error) {
+			return discord.Reply{}, errors.New("disk on fire")
+		}),
+		discord.WithHandler("slow", func(context.Context, discord.Request) (discord.Reply, error) {
 			<-release
-			return bot.Reply{Content: "done slowly"}, nil
+			return discord.Reply{Content: "done slowly"}, nil
 		}),
-		bot.WithHandler("slowfail", func(context.Context, bot.Request) (bot.Reply, error) {
+		discord.WithHandler("slowfail", func(context.Context, discord.Request) (discord.Reply, error) {
 			<-releaseFail
-			return bot.Reply{}, bot.Userf("that went wrong")
+			return discord.Reply{}, discord.Userf("that went wrong")
 		}),
-		bot.WithDeferAfter(50 * time.Millisecond),
+		discord.WithDeferAfter(50 * time.Millisecond),
 	}})
 	for _, name := range []string{"boom", "fail"} {
 		rep := h.interact(discordtest.Command(name))
@@ -482,8 +484,8 @@ func TestRateLimitedReplyIsRetried(t *testing.T) {
 func TestRejectedTokenIsAClearError(t *testing.T) {
 	srv := discordtest.New(t)
 	lib := briefs.FromArticles(briefs.GenerateArticles(2, 1))
-	err := bot.New(lib, bot.WithAPIURL(srv.URL())).Run(ctxFor(t, 10*time.Second), "wrong-token")
-	if !errors.Is(err, bot.ErrTokenRejected) {
+	err := discord.New(lib, discord.WithAPIURL(srv.URL())).Run(ctxFor(t, 10*time.Second), "wrong-token")
+	if !errors.Is(err, discord.ErrTokenRejected) {
 		t.Fatalf("Run with a wrong token = %v", err)
 	}
 	if strings.Contains(err.Error(), "wrong-token") {
@@ -494,13 +496,13 @@ func TestRejectedTokenIsAClearError(t *testing.T) {
 func TestShutdownFinishesInFlightInteractions(t *testing.T) {
 	started := make(chan struct{})
 	release := make(chan struct{})
-	h := start(t, setup{opts: []bot.Option{
-		bot.WithHandler("work", func(context.Context, bot.Request) (bot.Reply, error) {
+	h := start(t, setup{opts: []discord.Option{
+		discord.WithHandler("work", func(context.Context, discord.Request) (discord.Reply, error) {
 			close(started)
 			<-release
-			return bot.Reply{Content: "finished"}, nil
+			return discord.Reply{Content: "finished"}, nil
 		}),
-		bot.WithDeferAfter(time.Minute),
+		discord.WithDeferAfter(time.Minute),
 	}})
 	got := make(chan *discordtest.Reply, 1)
 	go func() {
