@@ -15,6 +15,7 @@ import (
 
 	"newsbrief/briefs"
 	"newsbrief/config"
+	"newsbrief/digest"
 	"newsbrief/discord"
 	"newsbrief/store/sqlite"
 )
@@ -329,7 +330,7 @@ func runDigest(_ context.Context, e env) int {
 		fmt.Fprintf(e.stderr, "newsbrief digest: %v\n", err)
 		return exitFail
 	}
-	articles, err := discord.ComposeDigest(lib, *n, *topic, nil)
+	articles, err := digest.Compose(lib, *n, *topic, nil)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "newsbrief digest: %v\n", err)
 		return exitFail
@@ -338,7 +339,7 @@ func runDigest(_ context.Context, e env) int {
 		fmt.Fprintln(e.stdout, "Nothing to post: no articles match.")
 		return exitOK
 	}
-	fmt.Fprint(e.stdout, discord.Text(discord.Reply{Content: discord.DigestHeading(len(articles), *topic), Cards: discord.DigestCards(articles)}))
+	fmt.Fprint(e.stdout, discord.Text(discord.DigestReply(articles, *topic)))
 	return exitOK
 }
 
@@ -382,9 +383,9 @@ func openData(ctx context.Context, cfg config.Config, log *slog.Logger) (*briefs
 	return lib, st, nil
 }
 
-func newDigests(cfg config.Config, lib *briefs.Library, st *sqlite.Store, log *slog.Logger) *discord.Digests {
-	return discord.NewDigests(lib, st, discord.WithMinInterval(cfg.MinInterval), discord.WithTimezone(cfg.Location),
-		discord.WithMissedGrace(cfg.MissedRunGrace), discord.WithDigestLogger(log))
+func newDigests(cfg config.Config, lib *briefs.Library, st *sqlite.Store, log *slog.Logger) *digest.Service {
+	return digest.New(lib, st, digest.WithMinInterval(cfg.MinInterval), digest.WithTimezone(cfg.Location),
+		digest.WithMissedGrace(cfg.MissedRunGrace), digest.WithLogger(log))
 }
 
 // runBot wires config, library, store and bot, and serves until ctx ends

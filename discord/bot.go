@@ -12,6 +12,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"newsbrief/briefs"
+	"newsbrief/digest"
 )
 
 // Defaults for the options.
@@ -38,7 +39,8 @@ type Bot struct {
 	requestRate int
 	httpClient  *http.Client
 	extra       []func(*Router)
-	digests     *Digests
+	digests     *digest.Service
+	postBackoff time.Duration
 
 	// mu guards closing and orders inflight.Add before the shutdown's Wait.
 	mu       sync.Mutex
@@ -87,12 +89,18 @@ func WithHandler(path string, h Handler) Option {
 	return func(b *Bot) { b.extra = append(b.extra, func(r *Router) { r.Handle(path, h) }) }
 }
 
-// WithDigests enables /digest and the scheduler.
-func WithDigests(d *Digests) Option { return func(b *Bot) { b.digests = d } }
+// WithDigests enables /digest and the scheduler, which posts through the
+// bot's session.
+func WithDigests(d *digest.Service) Option { return func(b *Bot) { b.digests = d } }
+
+// WithPostBackoff sets the wait before a failed digest post's first retry
+// (doubled after each of the five attempts); default half a second.
+func WithPostBackoff(d time.Duration) Option { return func(b *Bot) { b.postBackoff = d } }
 
 // New builds a bot serving lib.
 func New(lib *briefs.Library, opts ...Option) *Bot {
-	b := &Bot{lib: lib, apiURL: DefaultAPIURL, deferAfter: defaultDeferAfter, requestRate: DefaultRequestRate}
+	b := &Bot{lib: lib, apiURL: DefaultAPIURL, deferAfter: defaultDeferAfter, requestRate: DefaultRequestRate,
+		postBackoff: firstBackoff}
 	for _, o := range opts {
 		o(b)
 	}
@@ -103,7 +111,7 @@ func New(lib *briefs.Library, opts ...Option) *Bot {
 		RequirePermission("digest", discordgo.PermissionManageChannels, "Manage Channels"))
 	briefHandlers{lib: lib}.register(b.router)
 	if b.digests != nil {
-		b.digests.register(b.router)
+		digestHandlers{svc: b.digests}.register(b.router)
 	}
 	for _, f := range b.extra {
 		f(b.router)
@@ -156,7 +164,8 @@ func (b *Bot) Run(ctx context.Context, token string) error {
 	}
 	if b.digests != nil {
 		// Loading subscriptions must finish even if a shutdown starts now.
-		if err := b.digests.Start(context.WithoutCancel(ctx), s); err != nil {
+		p := &poster{session: s, log: b.log, backoff: b.postBackoff}
+		if err := b.digests.Start(context.WithoutCancel(ctx), p); err != nil {
 			_ = s.Close()
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"newsbrief/briefs"
+	"newsbrief/digest"
 )
 
 func TestParseCommandLine(t *testing.T) {
@@ -71,9 +72,8 @@ func TestRouterRecoversAndChecksPermissions(t *testing.T) {
 	if msg, user := userMessage(err); user || !strings.Contains(msg, "went wrong") {
 		t.Errorf("a panic is shown to the user as %q (user error: %v)", msg, user)
 	}
-	d := NewDigests(testLibrary(t, 3), nil)
 	r := NewRouter(RequirePermission("digest", 1<<4, "Manage Channels"))
-	d.register(r)
+	digestHandlers{svc: digest.New(testLibrary(t, 3), nil)}.register(r)
 	_, err = r.Serve(context.Background(), Request{Path: "digest list", GuildID: "g", Permissions: 1 << 3})
 	var ue *UserError
 	if !errors.As(err, &ue) || !strings.Contains(ue.Msg, "Manage Channels") {

@@ -4,18 +4,27 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
+	"newsbrief/briefs"
 	"newsbrief/digest"
 )
 
-func (d *Digests) register(r *Router) {
-	r.Handle("digest subscribe", d.subscribe)
-	r.HandleAutocomplete("digest subscribe", d.completeTimezone)
-	r.Handle("digest unsubscribe", d.unsubscribe)
-	r.Handle("digest list", d.list)
-	r.Handle("digest preview", d.preview)
+// digestHandlers answers /digest over the digest service: they read the
+// options, word the service's answers and refusals for users, and leave
+// scheduling to the service.
+type digestHandlers struct {
+	svc *digest.Service
+}
+
+func (h digestHandlers) register(r *Router) {
+	r.Handle("digest subscribe", h.subscribe)
+	r.HandleAutocomplete("digest subscribe", h.completeTimezone)
+	r.Handle("digest unsubscribe", h.unsubscribe)
+	r.Handle("digest list", h.list)
+	r.Handle("digest preview", h.preview)
 }
 
 func requireGuild(req Request) error {
@@ -25,7 +34,7 @@ func requireGuild(req Request) error {
 	return nil
 }
 
-func (d *Digests) subscribe(ctx context.Context, req Request) (Reply, error) {
+func (h digestHandlers) subscribe(ctx context.Context, req Request) (Reply, error) {
 	if err := requireGuild(req); err != nil {
 		return Reply{}, err
 	}
@@ -38,73 +47,84 @@ func (d *Digests) subscribe(ctx context.Context, req Request) (Reply, error) {
 		return Reply{}, err
 	}
 	zone := strings.TrimSpace(req.String("timezone"))
-	loc := d.loc
-	if zone != "" {
-		if loc, err = loadZone(zone); err != nil {
-			return Reply{}, err
-		}
-	} else {
-		zone = d.loc.String()
-	}
-	spec := strings.Join(strings.Fields(req.String("schedule")), " ")
-	now := time.Now()
-	sched, err := ParseSchedule(spec, loc, d.minInterval, now)
-	if err != nil {
-		return Reply{}, err
-	}
 	topic := strings.TrimSpace(req.String("topic"))
-	sub, err := d.store.PutSubscription(ctx, digest.Subscription{
-		GuildID: req.GuildID, ChannelID: channel, Schedule: spec, Timezone: zone,
-		Count: count, Topic: topic, CreatedBy: req.UserID, CreatedAt: now,
+	sub, err := h.svc.Subscribe(ctx, digest.Subscription{
+		GuildID: req.GuildID, ChannelID: channel, Schedule: req.String("schedule"), Timezone: zone,
+		Count: count, Topic: topic, CreatedBy: req.UserID,
 	})
 	if err != nil {
-		return Reply{}, fmt.Errorf("subscribe channel %s: %w", channel, err)
+		return Reply{}, subscribeError(err, zone)
 	}
-	d.add(sub.ID, sched)
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "Subscribed <#%s> to a digest of up to %d new %s", channel, count, plural(count, "article", "articles"))
 	if topic != "" {
 		fmt.Fprintf(&b, " about %q", topic)
 	}
-	fmt.Fprintf(&b, ", %s (%s).\nNext runs:", describeSchedule(spec), zone)
-	for _, t := range nextRuns(sched, now, 3) {
+	fmt.Fprintf(&b, ", %s (%s).\nNext runs:", describeSchedule(sub.Schedule), sub.Timezone)
+	for _, t := range h.svc.NextRuns(sub, sub.CreatedAt, 3) {
 		fmt.Fprintf(&b, "\n• %s (%s)", discordTime(t, 'F'), discordTime(t, 'R'))
 	}
 	return Reply{Content: b.String(), Ephemeral: true}, nil
 }
 
-func (d *Digests) completeTimezone(_ context.Context, req Request) (Reply, error) {
+// scheduleExample is shown whenever a schedule is refused.
+const scheduleExample = "Examples: `0 9 * * 1-5` (9:00 on weekdays), `30 7 * * *`, `@daily`, `@weekly`, `@every 6h`."
+
+// subscribeError words the service's refusals for users; other errors pass
+// through to be logged.
+func subscribeError(err error, zone string) error {
+	if errors.Is(err, digest.ErrUnknownZone) {
+		return Userf("Unknown time zone %q. Use an IANA name such as Europe/Berlin, America/New_York or UTC.", zone)
+	}
+	var se *digest.ScheduleError
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch {
+	case errors.Is(se, digest.ErrScheduleEmpty):
+		return Userf("Give a schedule. %s", scheduleExample)
+	case errors.Is(se, digest.ErrScheduleZone):
+		return Userf("Leave the time zone out of the schedule and use the timezone option instead. %s", scheduleExample)
+	case errors.Is(se, digest.ErrScheduleNever):
+		return Userf("%q never fires (no such date). %s", se.Spec, scheduleExample)
+	case errors.Is(se, digest.ErrScheduleTooOften):
+		return Userf("%q runs too often: %s apart at %s, and digests may run at most once every %s. %s",
+			se.Spec, se.Gap, se.At.Format("Mon 15:04"), se.MinGap, scheduleExample)
+	case se.Cause != nil:
+		return Userf("%q is not a schedule I can read (%v). %s", se.Spec, se.Cause, scheduleExample)
+	default:
+		return Userf("%q is not a schedule I can read. %s", se.Spec, scheduleExample)
+	}
+}
+
+func (h digestHandlers) completeTimezone(_ context.Context, req Request) (Reply, error) {
 	if req.Focused != "timezone" {
 		return Reply{}, nil
 	}
 	return Reply{Choices: completeZones(req.String("timezone"), maxChoices)}, nil
 }
 
-func (d *Digests) unsubscribe(ctx context.Context, req Request) (Reply, error) {
+func (h digestHandlers) unsubscribe(ctx context.Context, req Request) (Reply, error) {
 	if err := requireGuild(req); err != nil {
 		return Reply{}, err
 	}
 	channel := strings.TrimSpace(req.String("channel"))
-	sub, err := d.store.Subscription(ctx, req.GuildID, channel)
+	err := h.svc.Unsubscribe(ctx, req.GuildID, channel)
 	if errors.Is(err, digest.ErrNotFound) {
 		return Reply{}, Userf("<#%s> has no digest subscription. /digest list shows this server's.", channel)
 	}
 	if err != nil {
 		return Reply{}, err
 	}
-	if _, err := d.store.DeleteSubscription(ctx, req.GuildID, channel); err != nil {
-		return Reply{}, err
-	}
-	d.remove(sub.ID)
 	return Reply{Content: fmt.Sprintf("Unsubscribed <#%s>: no more digests will be posted there.", channel), Ephemeral: true}, nil
 }
 
-func (d *Digests) list(ctx context.Context, req Request) (Reply, error) {
+func (h digestHandlers) list(ctx context.Context, req Request) (Reply, error) {
 	if err := requireGuild(req); err != nil {
 		return Reply{}, err
 	}
-	subs, err := d.store.Subscriptions(ctx, req.GuildID)
+	subs, err := h.svc.List(ctx, req.GuildID)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -122,8 +142,8 @@ func (d *Digests) list(ctx context.Context, req Request) (Reply, error) {
 		next := "-"
 		if s.Paused != "" {
 			next = "paused: " + s.Paused + " (subscribe again to resume)"
-		} else if t := d.nextRun(s, time.Now()); !t.IsZero() {
-			next = discordTime(t, 'F')
+		} else if t := h.svc.NextRuns(s, time.Now(), 1); len(t) > 0 {
+			next = discordTime(t[0], 'F')
 		}
 		last := "never"
 		if !s.LastRunAt.IsZero() {
@@ -144,28 +164,73 @@ func (d *Digests) list(ctx context.Context, req Request) (Reply, error) {
 
 // preview shows what this channel's next digest would post, posting
 // nothing. Without a subscription it shows the default digest.
-func (d *Digests) preview(ctx context.Context, req Request) (Reply, error) {
+func (h digestHandlers) preview(ctx context.Context, req Request) (Reply, error) {
 	if err := requireGuild(req); err != nil {
 		return Reply{}, err
 	}
-	count, topic, note := defaultCount, "", "This channel has no subscription; this is the default digest."
-	var posted func([]string) (map[string]bool, error)
-	sub, err := d.store.Subscription(ctx, req.GuildID, req.ChannelID)
-	switch {
-	case err == nil:
-		count, topic, note = sub.Count, sub.Topic, "Preview of this channel's next digest (nothing was posted):"
-		posted = func(ids []string) (map[string]bool, error) { return d.store.PostedIDs(ctx, sub.ID, ids) }
-	case !errors.Is(err, digest.ErrNotFound):
-		return Reply{}, err
-	}
-	articles, err := ComposeDigest(d.lib, count, topic, posted)
+	p, err := h.svc.Preview(ctx, req.GuildID, req.ChannelID, defaultCount)
 	if err != nil {
 		return Reply{}, err
 	}
-	if len(articles) == 0 {
+	note := "This channel has no subscription; this is the default digest."
+	if p.Subscribed {
+		note = "Preview of this channel's next digest (nothing was posted):"
+	}
+	if len(p.Articles) == 0 {
 		return Reply{Content: note + "\nNothing new to post.", Ephemeral: true}, nil
 	}
-	return Reply{Content: note + "\n" + DigestHeading(len(articles), topic), Cards: DigestCards(articles), Ephemeral: true}, nil
+	rep := DigestReply(p.Articles, p.Topic)
+	rep.Content = note + "\n" + rep.Content
+	rep.Ephemeral = true
+	return rep, nil
+}
+
+// DigestReply is a digest as a reply: a heading and each article with its
+// short summary. The poster, /digest preview and the command line's digest
+// all show digests through it.
+func DigestReply(articles []briefs.Article, topic string) Reply {
+	cards := make([]Card, 0, len(articles))
+	for _, a := range articles {
+		cards = append(cards, articleCard(a, briefs.Summarize(a, briefs.Short)))
+	}
+	return Reply{Content: digestHeading(len(articles), topic), Cards: cards}
+}
+
+// digestHeading is the line above a digest's articles.
+func digestHeading(n int, topic string) string {
+	what := "articles"
+	if n == 1 {
+		what = "article"
+	}
+	if topic != "" {
+		return fmt.Sprintf("News digest: %d new %s about %q", n, what, topic)
+	}
+	return fmt.Sprintf("News digest: %d new %s", n, what)
+}
+
+// completeZones offers zone names containing the query, prefix matches first.
+func completeZones(query string, n int) []Choice {
+	q := strings.ToLower(strings.TrimSpace(query))
+	var prefix, sub []string
+	for _, z := range zoneNames {
+		lz := strings.ToLower(z)
+		switch {
+		case q == "" || strings.HasPrefix(lz, q) || strings.Contains(lz, "/"+q):
+			prefix = append(prefix, z)
+		case strings.Contains(lz, q) || strings.Contains(strings.ReplaceAll(lz, "_", " "), q):
+			sub = append(sub, z)
+		}
+	}
+	sort.Strings(prefix)
+	all := append(prefix, sub...)
+	if len(all) > n {
+		all = all[:n]
+	}
+	out := make([]Choice, len(all))
+	for i, z := range all {
+		out[i] = Choice{Name: z, Value: z}
+	}
+	return out
 }
 
 func plural(n int, one, many string) string {
@@ -173,4 +238,24 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// describeSchedule says a schedule in words for confirmations.
+func describeSchedule(spec string) string {
+	switch strings.ToLower(strings.TrimSpace(spec)) {
+	case "@hourly":
+		return "every hour"
+	case "@daily", "@midnight":
+		return "every day at midnight"
+	case "@weekly":
+		return "every Sunday at midnight"
+	case "@monthly":
+		return "on the first of every month at midnight"
+	case "@yearly", "@annually":
+		return "every 1 January at midnight"
+	}
+	if rest, ok := strings.CutPrefix(strings.TrimSpace(spec), "@every "); ok {
+		return "every " + strings.TrimSpace(rest)
+	}
+	return fmt.Sprintf("on the schedule `%s`", spec)
 }

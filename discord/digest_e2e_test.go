@@ -17,7 +17,6 @@ import (
 
 	"newsbrief/briefs"
 	"newsbrief/digest"
-	"newsbrief/discord"
 	"newsbrief/discord/discordtest"
 	"newsbrief/store/sqlite"
 )
@@ -405,7 +404,7 @@ func TestDigestRefusesBadInput(t *testing.T) {
 		}
 	}
 	// Too often for the configured minimum, judged on upcoming gaps.
-	strict := start(t, setup{digestOpts: []discord.DigestOption{discord.WithMinInterval(time.Hour)}})
+	strict := start(t, setup{digestOpts: []digest.Option{digest.WithMinInterval(time.Hour)}})
 	for _, spec := range []string{"*/5 * * * *", "0,1 9 * * *", "@every 30m", "@every 1s", "* * * * *"} {
 		rep := subscribe(strict, digestChannel, spec)
 		if !isEphemeral(rep) || !strings.Contains(rep.Data.Content, "too often") || !strings.Contains(rep.Data.Content, "0 9 * * 1-5") {

@@ -17,6 +17,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"newsbrief/briefs"
+	"newsbrief/digest"
 	"newsbrief/discord"
 	"newsbrief/discord/discordtest"
 	"newsbrief/store/sqlite"
@@ -31,7 +32,7 @@ type harness struct {
 	dir     string
 	dbPath  string
 	st      *sqlite.Store
-	digests *discord.Digests
+	digests *digest.Service
 	cancel  context.CancelFunc
 	done    chan error
 	logs    *syncBuffer
@@ -59,7 +60,7 @@ type setup struct {
 	articles   []briefs.Article
 	guild      string
 	opts       []discord.Option
-	digestOpts []discord.DigestOption
+	digestOpts []digest.Option
 	srvOpts    []discordtest.Option
 	srv        *discordtest.Server
 	dir        string
@@ -104,11 +105,12 @@ func start(t *testing.T, s setup) *harness {
 		t.Fatal(err)
 	}
 	h.st = st
-	dopts := append([]discord.DigestOption{discord.WithMinInterval(time.Second), discord.WithPostBackoff(10 * time.Millisecond)}, s.digestOpts...)
+	dopts := append([]digest.Option{digest.WithMinInterval(time.Second)}, s.digestOpts...)
 	h.logs = &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h.digests = discord.NewDigests(lib, st, append(dopts, discord.WithDigestLogger(log))...)
-	opts := append([]discord.Option{discord.WithAPIURL(h.srv.URL()), discord.WithGuild(s.guild), discord.WithDigests(h.digests), discord.WithLogger(log)}, s.opts...)
+	h.digests = digest.New(lib, st, append(dopts, digest.WithLogger(log))...)
+	opts := append([]discord.Option{discord.WithAPIURL(h.srv.URL()), discord.WithGuild(s.guild), discord.WithDigests(h.digests), discord.WithLogger(log),
+		discord.WithPostBackoff(10 * time.Millisecond)}, s.opts...)
 	b := discord.New(lib, opts...)
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
@@ -123,7 +125,7 @@ func start(t *testing.T, s setup) *harness {
 		if _, err := h.srv.WaitCommands(wctx, s.guild); err != nil {
 			t.Fatalf("commands never registered: %v", err)
 		}
-		discord.WaitStarted(h.digests)
+		<-h.digests.Started()
 	}
 	return h
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"newsbrief/digest"
 	"newsbrief/store/sqlite"
 )
 
@@ -24,7 +25,7 @@ func FuzzServe(f *testing.F) {
 	}
 	f.Cleanup(func() { st.Close() })
 	lib := testLibrary(f, 30)
-	b := New(lib, WithDigests(NewDigests(lib, st)))
+	b := New(lib, WithDigests(digest.New(lib, st)))
 	paths := b.router.Paths()
 	f.Fuzz(func(t *testing.T, path, name, value string, n int64, intName string) {
 		for _, p := range append(paths, path) {

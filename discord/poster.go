@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"newsbrief/digest"
 )
 
 const (
@@ -17,19 +19,14 @@ const (
 	firstBackoff = 500 * time.Millisecond
 )
 
-// permanentError is a failure retrying will not fix: the channel is gone or
-// the bot may not post there. Retrying those counts toward Discord's ban
-// for invalid requests, so the subscription is paused instead.
-type permanentError struct{ reason string }
-
-func (e *permanentError) Error() string { return e.reason }
-
-// poster sends digests to channels.
+// poster sends digests to channels: it implements digest.Poster.
 type poster struct {
 	session *discordgo.Session
 	log     *slog.Logger
 	backoff time.Duration // before the first retry; doubled after each
 }
+
+var _ digest.Poster = (*poster)(nil)
 
 // messageBody is a channel message with the nonce fields discordgo v0.29.0
 // lacks. enforce_nonce makes Discord return the earlier message instead of
@@ -42,20 +39,19 @@ type messageBody struct {
 	EnforceNonce    bool                              `json:"enforce_nonce"`
 }
 
-// post sends heading and cards to channel as one message, or several when
-// Discord's limits force it; part i after the first carries nonce-i.
-func (p *poster) post(ctx context.Context, channel, nonce, heading string, cards []Card) error {
-	if p.session == nil {
-		return errors.New("digest: not connected to Discord")
-	}
-	for i, embeds := range SplitEmbeds(Embeds(cards)) {
-		body := messageBody{Embeds: embeds, AllowedMentions: noMentions(), Nonce: nonce, EnforceNonce: true}
+// Post renders p as a digest reply and sends it to its channel as one
+// message, or several when Discord's limits force it; part i after the
+// first carries nonce-i.
+func (p *poster) Post(ctx context.Context, d digest.Post) error {
+	rep := DigestReply(d.Articles, d.Topic)
+	for i, embeds := range SplitEmbeds(Embeds(rep.Cards)) {
+		body := messageBody{Embeds: embeds, AllowedMentions: noMentions(), Nonce: d.Nonce, EnforceNonce: true}
 		if i == 0 {
-			body.Content = truncate(heading, maxContent)
+			body.Content = truncate(rep.Content, maxContent)
 		} else {
-			body.Nonce = nonce + "-" + strconv.Itoa(i)
+			body.Nonce = d.Nonce + "-" + strconv.Itoa(i)
 		}
-		if err := p.send(ctx, channel, body); err != nil {
+		if err := p.send(ctx, d.ChannelID, body); err != nil {
 			return err
 		}
 	}
@@ -84,7 +80,9 @@ func (p *poster) send(ctx context.Context, channel string, body messageBody) err
 		case errors.As(err, &rest) && rest.Response != nil:
 			switch code := rest.Response.StatusCode; {
 			case code == http.StatusForbidden || code == http.StatusNotFound:
-				return &permanentError{reason: fmt.Sprintf("%d %s", code, restMessage(rest))}
+				// Retrying counts toward Discord's ban for invalid
+				// requests: the service pauses the subscription instead.
+				return &digest.UnavailableError{Reason: fmt.Sprintf("%d %s", code, restMessage(rest))}
 			case code < 500:
 				return fmt.Errorf("post to channel %s: %w", channel, err)
 			}

@@ -1,7 +1,8 @@
-package discord
+package digest
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -9,7 +10,7 @@ import (
 
 func TestParseScheduleAccepts(t *testing.T) {
 	now := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
-	berlin, _ := loadZone("Europe/Berlin")
+	berlin, _ := LoadZone("Europe/Berlin")
 	cases := []struct {
 		spec string
 		loc  *time.Location
@@ -39,44 +40,51 @@ func TestParseScheduleAccepts(t *testing.T) {
 
 func TestParseScheduleRefuses(t *testing.T) {
 	now := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
-	cases := []struct{ spec, want string }{
-		{"", "Give a schedule"},
-		{"every day", "not a schedule"},
-		{"0 9 * *", "not a schedule"},
-		{"0 9 * * * *", "not a schedule"},
-		{"61 9 * * *", "not a schedule"},
-		{"@fortnightly", "not a schedule"},
-		{"@every banana", "not a schedule"},
-		{"CRON_TZ=Europe/Berlin 0 9 * * *", "timezone option"},
-		{"TZ=Europe/Berlin 0 9 * * *", "timezone option"},
-		{"TZ=", "timezone option"},
-		{"CRON_TZ=", "timezone option"},
-		{"cron_tz=x", "timezone option"},
-		{"* * * * *", "too often"},
-		{"*/30 * * * *", "too often"},
-		{"0,1 9 * * *", "too often"}, // the text looks daily; the gap is a minute
-		{"0 9,10 * * *", ""},         // an hour apart: allowed at a 1h minimum
-		{"@every 59m", "too often"},
-		{"@every 0s", "too often"},
-		{"0 0 30 2 *", "never fires"},
-		{"0 0 31 4 *", "never fires"},
+	cases := []struct {
+		spec string
+		want error // nil: accepted
+	}{
+		{"", ErrScheduleEmpty},
+		{"every day", ErrScheduleSyntax},
+		{"0 9 * *", ErrScheduleSyntax},
+		{"0 9 * * * *", ErrScheduleSyntax},
+		{"61 9 * * *", ErrScheduleSyntax},
+		{"@fortnightly", ErrScheduleSyntax},
+		{"@every banana", ErrScheduleSyntax},
+		{"CRON_TZ=Europe/Berlin 0 9 * * *", ErrScheduleZone},
+		{"TZ=Europe/Berlin 0 9 * * *", ErrScheduleZone},
+		{"TZ=", ErrScheduleZone},
+		{"CRON_TZ=", ErrScheduleZone},
+		{"cron_tz=x", ErrScheduleZone},
+		{"* * * * *", ErrScheduleTooOften},
+		{"*/30 * * * *", ErrScheduleTooOften},
+		{"0,1 9 * * *", ErrScheduleTooOften}, // the text looks daily; the gap is a minute
+		{"0 9,10 * * *", nil},                // an hour apart: allowed at a 1h minimum
+		{"@every 59m", ErrScheduleTooOften},
+		{"@every 0s", ErrScheduleTooOften},
+		{"0 0 30 2 *", ErrScheduleNever},
+		{"0 0 31 4 *", ErrScheduleNever},
 	}
 	for _, tc := range cases {
 		_, err := ParseSchedule(tc.spec, time.UTC, time.Hour, now)
-		if tc.want == "" {
+		if tc.want == nil {
 			if err != nil {
 				t.Errorf("ParseSchedule(%q) = %v, want ok", tc.spec, err)
 			}
 			continue
 		}
-		var ue *UserError
-		if !errors.As(err, &ue) {
-			t.Errorf("ParseSchedule(%q) = %v, want a UserError", tc.spec, err)
+		var se *ScheduleError
+		if !errors.As(err, &se) || !errors.Is(err, tc.want) {
+			t.Errorf("ParseSchedule(%q) = %v, want a ScheduleError for %v", tc.spec, err, tc.want)
 			continue
 		}
-		if !strings.Contains(ue.Msg, tc.want) || !strings.Contains(ue.Msg, "0 9 * * 1-5") {
-			t.Errorf("ParseSchedule(%q) = %q, want it to contain %q and an example", tc.spec, ue.Msg, tc.want)
+		if !strings.Contains(err.Error(), fmt.Sprintf("%q", se.Spec)) {
+			t.Errorf("ParseSchedule(%q) = %q, want it to name the schedule", tc.spec, err)
 		}
+	}
+	_, err := ParseSchedule("0,1 9 * * *", time.UTC, time.Hour, now)
+	if se := (*ScheduleError)(nil); !errors.As(err, &se) || se.Gap != time.Minute || se.MinGap != time.Hour || se.At.Format("15:04") != "09:00" {
+		t.Errorf("too often: %+v", err)
 	}
 }
 
