@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"newsbrief/briefs"
+	"newsbrief/command"
 	"newsbrief/config"
 	"newsbrief/digest"
 	"newsbrief/discord"
@@ -339,7 +340,7 @@ func runDigest(_ context.Context, e env) int {
 		fmt.Fprintln(e.stdout, "Nothing to post: no articles match.")
 		return exitOK
 	}
-	fmt.Fprint(e.stdout, discord.Text(discord.DigestReply(articles, *topic)))
+	fmt.Fprint(e.stdout, command.Text(command.DigestReply(articles, *topic)))
 	return exitOK
 }
 
@@ -359,9 +360,9 @@ func runConsole(ctx context.Context, e env) int {
 		return exitFail
 	}
 	defer st.Close()
-	b := discord.New(lib, discord.WithLogger(log), discord.WithDigests(newDigests(cfg, lib, st, log)))
+	router := command.New(lib, newDigests(cfg, lib, st, log), log)
 	fmt.Fprintf(e.stdout, "newsbrief console: %d articles. Type help for examples.\n", lib.Len())
-	if err := b.Console(ctx, e.stdin, e.stdout, true); err != nil {
+	if err := command.Console(ctx, router, e.stdin, e.stdout, true); err != nil {
 		fmt.Fprintf(e.stderr, "newsbrief console: %v\n", err)
 		return exitFail
 	}
@@ -416,8 +417,9 @@ func runBot(ctx context.Context, e env) int {
 			log.Warn("watching the articles folder failed: reload needs a restart", slog.Any("err", err))
 		}
 	}()
-	b := discord.New(lib, discord.WithLogger(log), discord.WithGuild(cfg.GuildID), discord.WithAPIURL(cfg.APIURL),
-		discord.WithDigests(newDigests(cfg, lib, st, log)))
+	digests := newDigests(cfg, lib, st, log)
+	b := discord.New(command.New(lib, digests, log), discord.WithLogger(log), discord.WithGuild(cfg.GuildID),
+		discord.WithAPIURL(cfg.APIURL), discord.WithDigests(digests))
 	if err := b.Run(ctx, cfg.Token); err != nil {
 		log.Error("bot stopped", slog.Any("err", err))
 		return exitFail

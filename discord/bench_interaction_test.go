@@ -8,6 +8,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"newsbrief/briefs"
+	"newsbrief/command"
 )
 
 // nullDiscord answers every REST request with 204 in process, so the
@@ -25,7 +26,7 @@ func (n *nullDiscord) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func benchInteraction(b *testing.B, in *discordgo.Interaction) {
 	lib := briefs.FromArticles(briefs.GenerateArticles(10000, 42))
-	bt := New(lib)
+	bt := New(command.New(lib, nil, nil))
 	s, err := discordgo.New("Bot benchmark")
 	if err != nil {
 		b.Fatal(err)
@@ -44,7 +45,7 @@ func benchInteraction(b *testing.B, in *discordgo.Interaction) {
 	}
 }
 
-func command(typ discordgo.InteractionType, name string, opts ...*discordgo.ApplicationCommandInteractionDataOption) *discordgo.Interaction {
+func briefInteraction(typ discordgo.InteractionType, name string, opts ...*discordgo.ApplicationCommandInteractionDataOption) *discordgo.Interaction {
 	return &discordgo.Interaction{
 		ID: "1", AppID: "2", Token: "tok", Type: typ, GuildID: "3", ChannelID: "4",
 		Member: &discordgo.Member{User: &discordgo.User{ID: "5"}, Permissions: discordgo.PermissionAll},
@@ -55,26 +56,26 @@ func command(typ discordgo.InteractionType, name string, opts ...*discordgo.Appl
 }
 
 func BenchmarkInteractionBriefLatest(b *testing.B) {
-	benchInteraction(b, command(discordgo.InteractionApplicationCommand, "latest",
+	benchInteraction(b, briefInteraction(discordgo.InteractionApplicationCommand, "latest",
 		&discordgo.ApplicationCommandInteractionDataOption{Name: "count", Type: discordgo.ApplicationCommandOptionInteger, Value: float64(5)}))
 }
 
 func BenchmarkInteractionBriefLatestTopic(b *testing.B) {
-	benchInteraction(b, command(discordgo.InteractionApplicationCommand, "latest",
+	benchInteraction(b, briefInteraction(discordgo.InteractionApplicationCommand, "latest",
 		&discordgo.ApplicationCommandInteractionDataOption{Name: "topic", Type: discordgo.ApplicationCommandOptionString, Value: "market prices"}))
 }
 
 func BenchmarkInteractionBriefSearch(b *testing.B) {
-	benchInteraction(b, command(discordgo.InteractionApplicationCommand, "search",
+	benchInteraction(b, briefInteraction(discordgo.InteractionApplicationCommand, "search",
 		&discordgo.ApplicationCommandInteractionDataOption{Name: "query", Type: discordgo.ApplicationCommandOptionString, Value: "government plans for energy"}))
 }
 
 func BenchmarkInteractionAutocomplete(b *testing.B) {
-	benchInteraction(b, command(discordgo.InteractionApplicationCommandAutocomplete, "read",
+	benchInteraction(b, briefInteraction(discordgo.InteractionApplicationCommandAutocomplete, "read",
 		&discordgo.ApplicationCommandInteractionDataOption{Name: "article", Type: discordgo.ApplicationCommandOptionString, Value: "the", Focused: true}))
 }
 
 func BenchmarkInteractionAutocompleteEmpty(b *testing.B) {
-	benchInteraction(b, command(discordgo.InteractionApplicationCommandAutocomplete, "read",
+	benchInteraction(b, briefInteraction(discordgo.InteractionApplicationCommandAutocomplete, "read",
 		&discordgo.ApplicationCommandInteractionDataOption{Name: "article", Type: discordgo.ApplicationCommandOptionString, Value: "", Focused: true}))
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"newsbrief/briefs"
+	"newsbrief/command"
 	"newsbrief/digest"
 )
 
@@ -27,18 +27,18 @@ const (
 	shutdownGrace       = 10 * time.Second
 )
 
-// Bot is newsbrief on Discord. Build it with New; Run connects it.
+// Bot is newsbrief on Discord: it turns interactions into requests for a
+// command.Router and its replies into Discord responses. Build it with New;
+// Run connects it.
 type Bot struct {
-	lib    *briefs.Library
 	log    *slog.Logger
-	router *Router
+	router *command.Router
 
 	guildID     string
 	apiURL      string
 	deferAfter  time.Duration
 	requestRate int
 	httpClient  *http.Client
-	extra       []func(*Router)
 	digests     *digest.Service
 	postBackoff time.Duration
 
@@ -83,23 +83,18 @@ func WithRequestRate(perSecond int) Option { return func(b *Bot) { b.requestRate
 // WithHTTPClient sets the client whose transport the base-URL rewrite wraps.
 func WithHTTPClient(c *http.Client) Option { return func(b *Bot) { b.httpClient = c } }
 
-// WithHandler registers an extra command handler; tests use it to prove that
-// a failing or panicking handler still gets its interaction answered.
-func WithHandler(path string, h Handler) Option {
-	return func(b *Bot) { b.extra = append(b.extra, func(r *Router) { r.Handle(path, h) }) }
-}
-
-// WithDigests enables /digest and the scheduler, which posts through the
-// bot's session.
+// WithDigests starts and stops the digest scheduler with the bot, posting
+// through its session, and registers /digest (whose handlers the router
+// must have).
 func WithDigests(d *digest.Service) Option { return func(b *Bot) { b.digests = d } }
 
 // WithPostBackoff sets the wait before a failed digest post's first retry
 // (doubled after each of the five attempts); default half a second.
 func WithPostBackoff(d time.Duration) Option { return func(b *Bot) { b.postBackoff = d } }
 
-// New builds a bot serving lib.
-func New(lib *briefs.Library, opts ...Option) *Bot {
-	b := &Bot{lib: lib, apiURL: DefaultAPIURL, deferAfter: defaultDeferAfter, requestRate: DefaultRequestRate,
+// New builds a bot answering with router.
+func New(router *command.Router, opts ...Option) *Bot {
+	b := &Bot{router: router, apiURL: DefaultAPIURL, deferAfter: defaultDeferAfter, requestRate: DefaultRequestRate,
 		postBackoff: firstBackoff}
 	for _, o := range opts {
 		o(b)
@@ -107,22 +102,7 @@ func New(lib *briefs.Library, opts ...Option) *Bot {
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}
-	b.router = NewRouter(Recover(b.log), Logging(b.log),
-		RequirePermission("digest", discordgo.PermissionManageChannels, "Manage Channels"))
-	briefHandlers{lib: lib}.register(b.router)
-	if b.digests != nil {
-		digestHandlers{svc: b.digests}.register(b.router)
-	}
-	for _, f := range b.extra {
-		f(b.router)
-	}
 	return b
-}
-
-// Serve answers one request with the bot's handlers, as the console and the
-// command line do.
-func (b *Bot) Serve(ctx context.Context, req Request) (Reply, error) {
-	return b.router.Serve(ctx, req)
 }
 
 // ErrTokenRejected means Discord refused the token.

@@ -1,18 +1,16 @@
 package discord
 
-import "github.com/bwmarrin/discordgo"
+import (
+	"github.com/bwmarrin/discordgo"
 
-// Option bounds shared by the command definitions and the handlers.
-const (
-	minCount, maxCount, defaultCount = 1, 10, 5
-	maxSearchResults                 = 5
+	"newsbrief/command"
 )
 
 func ptr[T any](v T) *T { return &v }
 
 // Commands returns newsbrief's slash commands as data, in the shape the bulk
-// overwrite endpoint takes. Handlers are registered for the same paths in
-// newRouter; TestCommandsMatchRouter keeps the two in step.
+// overwrite endpoint takes. Their handlers are registered for the same paths
+// and options by command.New; TestCommandsMatchRouter keeps the two in step.
 func Commands() []*discordgo.ApplicationCommand {
 	guildOnly := &[]discordgo.InteractionContextType{discordgo.InteractionContextGuild}
 	return []*discordgo.ApplicationCommand{
@@ -95,7 +93,7 @@ func Commands() []*discordgo.ApplicationCommand {
 func countOption(desc string) *discordgo.ApplicationCommandOption {
 	return &discordgo.ApplicationCommandOption{
 		Type: discordgo.ApplicationCommandOptionInteger, Name: "count", Description: desc,
-		MinValue: ptr(float64(minCount)), MaxValue: maxCount,
+		MinValue: ptr(float64(command.MinCount)), MaxValue: command.MaxCount,
 	}
 }
 

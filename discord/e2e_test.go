@@ -17,6 +17,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"newsbrief/briefs"
+	"newsbrief/command"
 	"newsbrief/digest"
 	"newsbrief/discord"
 	"newsbrief/discord/discordtest"
@@ -57,9 +58,12 @@ func (b *syncBuffer) String() string {
 }
 
 type setup struct {
-	articles   []briefs.Article
-	guild      string
-	opts       []discord.Option
+	articles []briefs.Article
+	guild    string
+	opts     []discord.Option
+	// handlers are extra command handlers, for tests of failing, panicking
+	// and slow handlers.
+	handlers   map[string]command.Handler
 	digestOpts []digest.Option
 	srvOpts    []discordtest.Option
 	srv        *discordtest.Server
@@ -111,7 +115,11 @@ func start(t *testing.T, s setup) *harness {
 	h.digests = digest.New(lib, st, append(dopts, digest.WithLogger(log))...)
 	opts := append([]discord.Option{discord.WithAPIURL(h.srv.URL()), discord.WithGuild(s.guild), discord.WithDigests(h.digests), discord.WithLogger(log),
 		discord.WithPostBackoff(10 * time.Millisecond)}, s.opts...)
-	b := discord.New(lib, opts...)
+	router := command.New(lib, h.digests, log)
+	for path, hd := range s.handlers {
+		router.Handle(path, hd)
+	}
+	b := discord.New(router, opts...)
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	h.done = make(chan error, 1)
@@ -387,21 +395,20 @@ func TestMentionsInArticlesPingNobody(t *testing.T) {
 
 func TestFailingAndPanickingHandlersStillAnswer(t *testing.T) {
 	release, releaseFail := make(chan struct{}), make(chan struct{})
-	h := start(t, setup{opts: []discord.Option{
-		discord.WithHandler("boom", func(context.Context, discord.Request) (discord.Reply, error) { panic("kaboom") }),
-		discord.WithHandler("fail", func(context.Context, discord.Request) (discord.Reply, error) {
-			return discord.Reply{}, errors.New("disk on fire")
-		}),
-		discord.WithHandler("slow", func(context.Context, discord.Request) (discord.Reply, error) {
+	h := start(t, setup{handlers: map[string]command.Handler{
+		"boom": func(context.Context, command.Request) (command.Reply, error) { panic("kaboom") },
+		"fail": func(context.Context, command.Request) (command.Reply, error) {
+			return command.Reply{}, errors.New("disk on fire")
+		},
+		"slow": func(context.Context, command.Request) (command.Reply, error) {
 			<-release
-			return discord.Reply{Content: "done slowly"}, nil
-		}),
-		discord.WithHandler("slowfail", func(context.Context, discord.Request) (discord.Reply, error) {
+			return command.Reply{Content: "done slowly"}, nil
+		},
+		"slowfail": func(context.Context, command.Request) (command.Reply, error) {
 			<-releaseFail
-			return discord.Reply{}, discord.Userf("that went wrong")
-		}),
-		discord.WithDeferAfter(50 * time.Millisecond),
-	}})
+			return command.Reply{}, command.Userf("that went wrong")
+		},
+	}, opts: []discord.Option{discord.WithDeferAfter(50 * time.Millisecond)}})
 	for _, name := range []string{"boom", "fail"} {
 		rep := h.interact(discordtest.Command(name))
 		if !isEphemeral(rep) || !strings.Contains(rep.Data.Content, "went wrong") {
@@ -486,7 +493,7 @@ func TestRateLimitedReplyIsRetried(t *testing.T) {
 func TestRejectedTokenIsAClearError(t *testing.T) {
 	srv := discordtest.New(t)
 	lib := briefs.FromArticles(briefs.GenerateArticles(2, 1))
-	err := discord.New(lib, discord.WithAPIURL(srv.URL())).Run(ctxFor(t, 10*time.Second), "wrong-token")
+	err := discord.New(command.New(lib, nil, nil), discord.WithAPIURL(srv.URL())).Run(ctxFor(t, 10*time.Second), "wrong-token")
 	if !errors.Is(err, discord.ErrTokenRejected) {
 		t.Fatalf("Run with a wrong token = %v", err)
 	}
@@ -498,14 +505,13 @@ func TestRejectedTokenIsAClearError(t *testing.T) {
 func TestShutdownFinishesInFlightInteractions(t *testing.T) {
 	started := make(chan struct{})
 	release := make(chan struct{})
-	h := start(t, setup{opts: []discord.Option{
-		discord.WithHandler("work", func(context.Context, discord.Request) (discord.Reply, error) {
+	h := start(t, setup{handlers: map[string]command.Handler{
+		"work": func(context.Context, command.Request) (command.Reply, error) {
 			close(started)
 			<-release
-			return discord.Reply{Content: "finished"}, nil
-		}),
-		discord.WithDeferAfter(time.Minute),
-	}})
+			return command.Reply{Content: "finished"}, nil
+		},
+	}, opts: []discord.Option{discord.WithDeferAfter(time.Minute)}})
 	got := make(chan *discordtest.Reply, 1)
 	go func() {
 		rep, err := h.srv.Interact(ctxFor(t, 20*time.Second), discordtest.Command("work"))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"newsbrief/briefs"
+	"newsbrief/command"
 	"newsbrief/digest"
 	"newsbrief/discord"
 	"newsbrief/discord/discordtest"
@@ -48,7 +49,7 @@ func fanout(tb testing.TB, n int) (*discordtest.Server, time.Duration) {
 		ids = append(ids, sub.ID)
 	}
 	d := digest.New(lib, st)
-	b := discord.New(lib, discord.WithAPIURL(srv.URL()), discord.WithDigests(d))
+	b := discord.New(command.New(lib, d, nil), discord.WithAPIURL(srv.URL()), discord.WithDigests(d))
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- b.Run(runCtx, discordtest.Token) }()

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"newsbrief/command"
 )
 
 // onInteraction is the discordgo handler for INTERACTION_CREATE. discordgo
@@ -27,7 +29,7 @@ func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreat
 	}
 	if !b.begin() {
 		if in.Type == discordgo.InteractionApplicationCommand {
-			b.respond(s, in, Reply{Content: "newsbrief is restarting; try again in a moment.", Ephemeral: true})
+			b.respond(s, in, command.Reply{Content: "newsbrief is restarting; try again in a moment.", Ephemeral: true})
 		}
 		return
 	}
@@ -40,7 +42,7 @@ func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreat
 	if req.Autocomplete {
 		rep, err := b.router.Serve(ctx, req)
 		if err != nil {
-			rep = Reply{} // an empty list; the error is logged by the middleware
+			rep = command.Reply{} // an empty list; the error is logged by the middleware
 		}
 		b.call(ctx, in.ID, "autocomplete", func() error {
 			return s.InteractionRespond(in, &discordgo.InteractionResponse{
@@ -52,7 +54,7 @@ func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreat
 	}
 
 	type result struct {
-		rep Reply
+		rep command.Reply
 		err error
 	}
 	done := make(chan result, 1)
@@ -72,10 +74,12 @@ func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreat
 	defer timer.Stop()
 	select {
 	case r := <-done:
-		b.respond(s, in, replyOrError(r.rep, r.err))
+		b.respond(s, in, command.ReplyFor(r.rep, r.err))
 	case <-timer.C:
-		// Slow: acknowledge now, edit the original response when done.
-		ephemeral := hasPrefixWord(req.Path, "digest")
+		// Slow: acknowledge now, edit the original response when done. The
+		// acknowledgement must say now whether the answer will be private,
+		// before the handler has given it; every /digest reply is.
+		ephemeral := command.PathUnder(req.Path, "digest")
 		var flags discordgo.MessageFlags
 		if ephemeral {
 			flags = discordgo.MessageFlagsEphemeral
@@ -87,7 +91,7 @@ func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreat
 			}, discordgo.WithContext(ctx))
 		})
 		r := <-done
-		rep := replyOrError(r.rep, r.err)
+		rep := command.ReplyFor(r.rep, r.err)
 		if !deferred {
 			b.respond(s, in, rep)
 			return
@@ -116,16 +120,7 @@ func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreat
 	}
 }
 
-// replyOrError turns a handler's error into the ephemeral reply the user sees.
-func replyOrError(rep Reply, err error) Reply {
-	if err == nil {
-		return rep
-	}
-	msg, _ := userMessage(err)
-	return Reply{Content: msg, Ephemeral: true}
-}
-
-func (b *Bot) respond(s *discordgo.Session, in *discordgo.Interaction, rep Reply) {
+func (b *Bot) respond(s *discordgo.Session, in *discordgo.Interaction, rep command.Reply) {
 	b.call(context.Background(), in.ID, "respond", func() error {
 		return s.InteractionRespond(in, &discordgo.InteractionResponse{
 			Type: discordgo.InteractionResponseChannelMessageWithSource,
@@ -163,8 +158,8 @@ func isServerError(err error) bool {
 
 // requestFrom flattens an interaction into a Request: the command path from
 // the command and subcommand names, and the options by name.
-func requestFrom(in *discordgo.Interaction) Request {
-	req := Request{
+func requestFrom(in *discordgo.Interaction) command.Request {
+	req := command.Request{
 		InteractionID: in.ID,
 		GuildID:       in.GuildID,
 		ChannelID:     in.ChannelID,

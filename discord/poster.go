@@ -11,6 +11,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"newsbrief/command"
 	"newsbrief/digest"
 )
 
@@ -43,11 +44,11 @@ type messageBody struct {
 // message, or several when Discord's limits force it; part i after the
 // first carries nonce-i.
 func (p *poster) Post(ctx context.Context, d digest.Post) error {
-	rep := DigestReply(d.Articles, d.Topic)
+	rep := command.DigestReply(d.Articles, d.Topic)
 	for i, embeds := range SplitEmbeds(Embeds(rep.Cards)) {
 		body := messageBody{Embeds: embeds, AllowedMentions: noMentions(), Nonce: d.Nonce, EnforceNonce: true}
 		if i == 0 {
-			body.Content = truncate(rep.Content, maxContent)
+			body.Content = command.Truncate(rep.Content, maxContent)
 		} else {
 			body.Nonce = d.Nonce + "-" + strconv.Itoa(i)
 		}

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
+
+	"newsbrief/command"
 )
 
 // Discord's message limits, counted in characters (Unicode code points).
@@ -23,9 +23,11 @@ const (
 	maxFooter           = 2048
 	maxEmbeds           = 10
 	maxEmbedTotal       = 6000
-	maxChoices          = 25
-	maxChoiceName       = 100
 	maxChoiceValue      = 100
+	// The choice count and name limits are command.MaxChoices and
+	// command.MaxChoiceName: handlers fit their choices to them.
+	maxChoices    = command.MaxChoices
+	maxChoiceName = command.MaxChoiceName
 )
 
 // embedColor is newsbrief's accent on every embed.
@@ -37,59 +39,31 @@ func noMentions() *discordgo.MessageAllowedMentions {
 	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
 }
 
-// truncate cuts s to at most max characters, on a word boundary where there
-// is one in the last fifth, ending with an ellipsis.
-func truncate(s string, max int) string {
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	if max <= 1 {
-		return string([]rune(s)[:max])
-	}
-	r := []rune(s)[:max-1]
-	cut := len(r)
-	for i := len(r) - 1; i >= len(r)*4/5; i-- {
-		if unicode.IsSpace(r[i]) {
-			cut = i
-			break
-		}
-	}
-	return strings.TrimRightFunc(string(r[:cut]), unicode.IsSpace) + "…"
-}
-
-func runeLen(s string) int { return utf8.RuneCountInString(s) }
-
-// discordTime renders t as a Discord timestamp: each reader sees it in their
-// own time zone and language.
-func discordTime(t time.Time, style byte) string {
-	return fmt.Sprintf("<t:%d:%c>", t.Unix(), style)
-}
-
 // Embeds renders cards as Discord embeds within every per-embed limit. Use
 // SplitEmbeds for the per-message limits.
-func Embeds(cards []Card) []*discordgo.MessageEmbed {
+func Embeds(cards []command.Card) []*discordgo.MessageEmbed {
 	out := make([]*discordgo.MessageEmbed, 0, len(cards))
 	for _, c := range cards {
 		e := &discordgo.MessageEmbed{
 			Type:        discordgo.EmbedTypeRich,
-			Title:       truncate(c.Title, maxEmbedTitle),
-			Description: truncate(c.Description, maxEmbedDescription),
+			Title:       command.Truncate(c.Title, maxEmbedTitle),
+			Description: command.Truncate(c.Description, maxEmbedDescription),
 			Color:       embedColor,
 		}
 		fields := c.Fields
 		if !c.Time.IsZero() {
-			fields = append([]Field{{Name: "Published", Value: discordTime(c.Time, 'D') + " (" + discordTime(c.Time, 'R') + ")", Inline: true}}, fields...)
+			fields = append([]command.Field{{Name: "Published", Value: command.Timestamp(c.Time, 'D') + " (" + command.Timestamp(c.Time, 'R') + ")", Inline: true}}, fields...)
 		}
 		for i, f := range fields {
 			if i == maxFields {
 				break
 			}
 			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
-				Name: truncate(orDash(f.Name), maxFieldName), Value: truncate(orDash(f.Value), maxFieldValue), Inline: f.Inline,
+				Name: command.Truncate(orDash(f.Name), maxFieldName), Value: command.Truncate(orDash(f.Value), maxFieldValue), Inline: f.Inline,
 			})
 		}
 		if c.Footer != "" {
-			e.Footer = &discordgo.MessageEmbedFooter{Text: truncate(c.Footer, maxFooter)}
+			e.Footer = &discordgo.MessageEmbedFooter{Text: command.Truncate(c.Footer, maxFooter)}
 		}
 		out = append(out, e)
 	}
@@ -154,16 +128,16 @@ func FitMessage(embeds []*discordgo.MessageEmbed) ([]*discordgo.MessageEmbed, in
 func shrinkEmbed(e *discordgo.MessageEmbed, budget int) {
 	over := func() int { return embedSize(e) - budget }
 	if n := over(); n > 0 && e.Description != "" {
-		e.Description = truncate(e.Description, max(0, runeLen(e.Description)-n))
+		e.Description = command.Truncate(e.Description, max(0, runeLen(e.Description)-n))
 	}
 	for over() > 0 && len(e.Fields) > 0 {
 		e.Fields = e.Fields[:len(e.Fields)-1]
 	}
 	if n := over(); n > 0 && e.Footer != nil {
-		e.Footer.Text = truncate(e.Footer.Text, max(0, runeLen(e.Footer.Text)-n))
+		e.Footer.Text = command.Truncate(e.Footer.Text, max(0, runeLen(e.Footer.Text)-n))
 	}
 	if n := over(); n > 0 {
-		e.Title = truncate(e.Title, max(1, runeLen(e.Title)-n))
+		e.Title = command.Truncate(e.Title, max(1, runeLen(e.Title)-n))
 	}
 }
 
@@ -197,7 +171,7 @@ func SplitEmbeds(embeds []*discordgo.MessageEmbed) [][]*discordgo.MessageEmbed {
 }
 
 // Choices renders autocomplete choices within Discord's limits.
-func Choices(choices []Choice) []*discordgo.ApplicationCommandOptionChoice {
+func Choices(choices []command.Choice) []*discordgo.ApplicationCommandOptionChoice {
 	out := make([]*discordgo.ApplicationCommandOptionChoice, 0, min(len(choices), maxChoices))
 	for _, c := range choices {
 		if len(out) == maxChoices {
@@ -206,18 +180,18 @@ func Choices(choices []Choice) []*discordgo.ApplicationCommandOptionChoice {
 		if runeLen(c.Value) > maxChoiceValue {
 			continue // a value Discord would refuse cannot be cut: it must round-trip
 		}
-		out = append(out, &discordgo.ApplicationCommandOptionChoice{Name: truncate(orDash(c.Name), maxChoiceName), Value: c.Value})
+		out = append(out, &discordgo.ApplicationCommandOptionChoice{Name: command.Truncate(orDash(c.Name), maxChoiceName), Value: c.Value})
 	}
 	return out
 }
 
 // ResponseData renders a reply as an interaction response, mentions off.
-func ResponseData(rep Reply) *discordgo.InteractionResponseData {
+func ResponseData(rep command.Reply) *discordgo.InteractionResponseData {
 	embeds, dropped := FitMessage(Embeds(rep.Cards))
-	content := truncate(rep.Content, maxContent)
+	content := command.Truncate(rep.Content, maxContent)
 	if dropped > 0 {
 		note := fmt.Sprintf("\n(%d more not shown: Discord's message limit)", dropped)
-		content = strings.TrimSpace(truncate(rep.Content, maxContent-runeLen(note)) + note)
+		content = strings.TrimSpace(command.Truncate(rep.Content, maxContent-runeLen(note)) + note)
 	}
 	d := &discordgo.InteractionResponseData{
 		Content:         content,
@@ -230,38 +204,4 @@ func ResponseData(rep Reply) *discordgo.InteractionResponseData {
 	return d
 }
 
-// Text renders a reply for a terminal.
-func Text(rep Reply) string {
-	var b strings.Builder
-	if rep.Content != "" {
-		b.WriteString(rep.Content)
-		b.WriteString("\n")
-	}
-	for i, c := range rep.Cards {
-		if i > 0 || rep.Content != "" {
-			b.WriteString("\n")
-		}
-		if c.Title != "" {
-			b.WriteString("## " + c.Title + "\n")
-		}
-		if !c.Time.IsZero() {
-			b.WriteString("Published: " + c.Time.Format("Mon, 2 Jan 2006") + "\n")
-		}
-		if c.Description != "" {
-			b.WriteString(c.Description + "\n")
-		}
-		for _, f := range c.Fields {
-			b.WriteString(f.Name + ": " + f.Value + "\n")
-		}
-		if c.Footer != "" {
-			b.WriteString("-- " + c.Footer + "\n")
-		}
-	}
-	for _, ch := range rep.Choices {
-		b.WriteString("  " + ch.Name + "  [" + ch.Value + "]\n")
-	}
-	if rep.Ephemeral {
-		b.WriteString("(only you can see this)\n")
-	}
-	return b.String()
-}
+func runeLen(s string) int { return utf8.RuneCountInString(s) }

@@ -6,33 +6,11 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
-)
 
-func TestTruncateCutsOnWordWithEllipsis(t *testing.T) {
-	cases := []struct {
-		in   string
-		max  int
-		want string
-	}{
-		{"short", 10, "short"},
-		{"exactly ten", 11, "exactly ten"},
-		{"the quick brown fox jumps", 12, "the quick…"},
-		{"abcdefghijklmnopqrstuvwxyz", 10, "abcdefghi…"},
-		{"ééééé ééééé", 8, "ééééé…"},
-	}
-	for _, tc := range cases {
-		got := truncate(tc.in, tc.max)
-		if got != tc.want {
-			t.Errorf("truncate(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
-		}
-		if utf8.RuneCountInString(got) > tc.max {
-			t.Errorf("truncate(%q, %d) is %d characters", tc.in, tc.max, utf8.RuneCountInString(got))
-		}
-	}
-}
+	"newsbrief/command"
+)
 
 // checkLimits fails the test when a message breaks any of Discord's limits.
 func checkLimits(t *testing.T, content string, embeds []*discordgo.MessageEmbed) {
@@ -66,22 +44,22 @@ func checkLimits(t *testing.T, content string, embeds []*discordgo.MessageEmbed)
 	}
 }
 
-func hugeCard(i int) Card {
+func hugeCard(i int) command.Card {
 	long := strings.Repeat("word ", 3000)
-	c := Card{Title: long, Description: long, Footer: long, Time: time.Unix(1700000000, 0)}
+	c := command.Card{Title: long, Description: long, Footer: long, Time: time.Unix(1700000000, 0)}
 	for j := 0; j < 30; j++ {
-		c.Fields = append(c.Fields, Field{Name: long, Value: long})
+		c.Fields = append(c.Fields, command.Field{Name: long, Value: long})
 	}
 	_ = i
 	return c
 }
 
 func TestResponseDataRespectsEveryLimit(t *testing.T) {
-	var cards []Card
+	var cards []command.Card
 	for i := 0; i < 14; i++ {
 		cards = append(cards, hugeCard(i))
 	}
-	d := ResponseData(Reply{Content: strings.Repeat("x ", 3000), Cards: cards})
+	d := ResponseData(command.Reply{Content: strings.Repeat("x ", 3000), Cards: cards})
 	checkLimits(t, d.Content, d.Embeds)
 	if len(d.Embeds) == 0 {
 		t.Fatal("every embed was dropped")
@@ -95,7 +73,7 @@ func TestResponseDataRespectsEveryLimit(t *testing.T) {
 }
 
 func TestResponseDataAllowsNoMentions(t *testing.T) {
-	raw, err := json.Marshal(ResponseData(Reply{Content: "@everyone <@&123>"}))
+	raw, err := json.Marshal(ResponseData(command.Reply{Content: "@everyone <@&123>"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,9 +83,9 @@ func TestResponseDataAllowsNoMentions(t *testing.T) {
 }
 
 func TestFitMessageSharesFairly(t *testing.T) {
-	small := Card{Title: "small", Description: "kept whole"}
-	big := Card{Title: "big", Description: strings.Repeat("long text ", 800)}
-	embeds, dropped := FitMessage(Embeds([]Card{small, big, big}))
+	small := command.Card{Title: "small", Description: "kept whole"}
+	big := command.Card{Title: "big", Description: strings.Repeat("long text ", 800)}
+	embeds, dropped := FitMessage(Embeds([]command.Card{small, big, big}))
 	if dropped != 0 || len(embeds) != 3 {
 		t.Fatalf("dropped %d, kept %d", dropped, len(embeds))
 	}
@@ -121,9 +99,9 @@ func TestFitMessageSharesFairly(t *testing.T) {
 }
 
 func TestSplitEmbedsKeepsOrderWithinLimits(t *testing.T) {
-	var cards []Card
+	var cards []command.Card
 	for i := 0; i < 23; i++ {
-		cards = append(cards, Card{Title: string(rune('A' + i)), Description: strings.Repeat("y", 1500)})
+		cards = append(cards, command.Card{Title: string(rune('A' + i)), Description: strings.Repeat("y", 1500)})
 	}
 	groups := SplitEmbeds(Embeds(cards))
 	if len(groups) < 6 {
@@ -140,9 +118,9 @@ func TestSplitEmbedsKeepsOrderWithinLimits(t *testing.T) {
 		t.Errorf("order after split = %s", got)
 	}
 	// Ten small embeds fit one message; eleven need two.
-	small := make([]Card, 11)
+	small := make([]command.Card, 11)
 	for i := range small {
-		small[i] = Card{Title: "t", Description: "d"}
+		small[i] = command.Card{Title: "t", Description: "d"}
 	}
 	if n := len(SplitEmbeds(Embeds(small[:10]))); n != 1 {
 		t.Errorf("10 small embeds in %d messages", n)
@@ -153,11 +131,11 @@ func TestSplitEmbedsKeepsOrderWithinLimits(t *testing.T) {
 }
 
 func TestChoicesWithinLimits(t *testing.T) {
-	var in []Choice
+	var in []command.Choice
 	for i := 0; i < 40; i++ {
-		in = append(in, Choice{Name: strings.Repeat("n", 300), Value: "id"})
+		in = append(in, command.Choice{Name: strings.Repeat("n", 300), Value: "id"})
 	}
-	in = append([]Choice{{Name: "too long a value", Value: strings.Repeat("v", 101)}}, in...)
+	in = append([]command.Choice{{Name: "too long a value", Value: strings.Repeat("v", 101)}}, in...)
 	out := Choices(in)
 	if len(out) != maxChoices {
 		t.Errorf("%d choices, want %d", len(out), maxChoices)
@@ -165,15 +143,6 @@ func TestChoicesWithinLimits(t *testing.T) {
 	for _, c := range out {
 		if runeLen(c.Name) > maxChoiceName || c.Value != "id" {
 			t.Errorf("choice %q=%v", c.Name, c.Value)
-		}
-	}
-}
-
-func TestTextRendersReply(t *testing.T) {
-	got := Text(Reply{Content: "Heading", Cards: []Card{{Title: "T", Description: "D", Fields: []Field{{Name: "K", Value: "V"}}, Footer: "F", Time: time.Date(2023, 11, 3, 0, 0, 0, 0, time.UTC)}}, Ephemeral: true})
-	for _, want := range []string{"Heading", "## T", "Published: Fri, 3 Nov 2023", "D", "K: V", "-- F", "(only you can see this)"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("Text() lacks %q:\n%s", want, got)
 		}
 	}
 }

@@ -1,8 +1,9 @@
-// Package discord is newsbrief on Discord: the discordgo session, the slash
-// command definitions and their handlers, rendering to embeds, and the digest
-// scheduler. Handlers see only Request and Reply, so the same code answers
-// Discord interactions, the terminal console and the command line.
-package discord
+// Package command is newsbrief's commands without a transport: Request and
+// Reply, the Router and its middleware, the /brief and /digest handlers, and
+// the console that runs them on typed lines. Handlers see only Request and
+// Reply, so the same code answers Discord interactions (package discord),
+// the terminal console and the command line.
+package command
 
 import (
 	"errors"
@@ -119,6 +120,17 @@ func (e *UserError) Error() string { return e.Msg }
 // Userf formats a UserError.
 func Userf(format string, args ...any) error {
 	return &UserError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// ReplyFor is what the user sees for a handler's answer: rep, or for an
+// error an ephemeral reply with the UserError's text or an apology (the
+// error itself is logged by the Logging middleware, never shown).
+func ReplyFor(rep Reply, err error) Reply {
+	if err == nil {
+		return rep
+	}
+	msg, _ := userMessage(err)
+	return Reply{Content: msg, Ephemeral: true}
 }
 
 // userMessage returns the text to show for err and whether it was the

@@ -1,4 +1,4 @@
-package discord
+package command
 
 import (
 	"context"
@@ -12,14 +12,15 @@ import (
 	"newsbrief/digest"
 )
 
-// digestHandlers answers /digest over the digest service: they read the
+// DigestHandlers answers /digest over the digest service: they read the
 // options, word the service's answers and refusals for users, and leave
-// scheduling to the service.
-type digestHandlers struct {
-	svc *digest.Service
+// scheduling and storage to the service.
+type DigestHandlers struct {
+	Service *digest.Service
 }
 
-func (h digestHandlers) register(r *Router) {
+// Register adds the /digest handlers to r.
+func (h DigestHandlers) Register(r *Router) {
 	r.Handle("digest subscribe", h.subscribe)
 	r.HandleAutocomplete("digest subscribe", h.completeTimezone)
 	r.Handle("digest unsubscribe", h.unsubscribe)
@@ -34,7 +35,7 @@ func requireGuild(req Request) error {
 	return nil
 }
 
-func (h digestHandlers) subscribe(ctx context.Context, req Request) (Reply, error) {
+func (h DigestHandlers) subscribe(ctx context.Context, req Request) (Reply, error) {
 	if err := requireGuild(req); err != nil {
 		return Reply{}, err
 	}
@@ -42,13 +43,13 @@ func (h digestHandlers) subscribe(ctx context.Context, req Request) (Reply, erro
 	if channel == "" {
 		return Reply{}, Userf("Pick the channel the digest goes to.")
 	}
-	count, err := req.IntIn("count", defaultCount, minCount, maxCount)
+	count, err := req.IntIn("count", DefaultCount, MinCount, MaxCount)
 	if err != nil {
 		return Reply{}, err
 	}
 	zone := strings.TrimSpace(req.String("timezone"))
 	topic := strings.TrimSpace(req.String("topic"))
-	sub, err := h.svc.Subscribe(ctx, digest.Subscription{
+	sub, err := h.Service.Subscribe(ctx, digest.Subscription{
 		GuildID: req.GuildID, ChannelID: channel, Schedule: req.String("schedule"), Timezone: zone,
 		Count: count, Topic: topic, CreatedBy: req.UserID,
 	})
@@ -62,8 +63,8 @@ func (h digestHandlers) subscribe(ctx context.Context, req Request) (Reply, erro
 		fmt.Fprintf(&b, " about %q", topic)
 	}
 	fmt.Fprintf(&b, ", %s (%s).\nNext runs:", describeSchedule(sub.Schedule), sub.Timezone)
-	for _, t := range h.svc.NextRuns(sub, sub.CreatedAt, 3) {
-		fmt.Fprintf(&b, "\n• %s (%s)", discordTime(t, 'F'), discordTime(t, 'R'))
+	for _, t := range h.Service.NextRuns(sub, sub.CreatedAt, 3) {
+		fmt.Fprintf(&b, "\n• %s (%s)", Timestamp(t, 'F'), Timestamp(t, 'R'))
 	}
 	return Reply{Content: b.String(), Ephemeral: true}, nil
 }
@@ -98,19 +99,19 @@ func subscribeError(err error, zone string) error {
 	}
 }
 
-func (h digestHandlers) completeTimezone(_ context.Context, req Request) (Reply, error) {
+func (h DigestHandlers) completeTimezone(_ context.Context, req Request) (Reply, error) {
 	if req.Focused != "timezone" {
 		return Reply{}, nil
 	}
-	return Reply{Choices: completeZones(req.String("timezone"), maxChoices)}, nil
+	return Reply{Choices: completeZones(req.String("timezone"), MaxChoices)}, nil
 }
 
-func (h digestHandlers) unsubscribe(ctx context.Context, req Request) (Reply, error) {
+func (h DigestHandlers) unsubscribe(ctx context.Context, req Request) (Reply, error) {
 	if err := requireGuild(req); err != nil {
 		return Reply{}, err
 	}
 	channel := strings.TrimSpace(req.String("channel"))
-	err := h.svc.Unsubscribe(ctx, req.GuildID, channel)
+	err := h.Service.Unsubscribe(ctx, req.GuildID, channel)
 	if errors.Is(err, digest.ErrNotFound) {
 		return Reply{}, Userf("<#%s> has no digest subscription. /digest list shows this server's.", channel)
 	}
@@ -120,11 +121,11 @@ func (h digestHandlers) unsubscribe(ctx context.Context, req Request) (Reply, er
 	return Reply{Content: fmt.Sprintf("Unsubscribed <#%s>: no more digests will be posted there.", channel), Ephemeral: true}, nil
 }
 
-func (h digestHandlers) list(ctx context.Context, req Request) (Reply, error) {
+func (h DigestHandlers) list(ctx context.Context, req Request) (Reply, error) {
 	if err := requireGuild(req); err != nil {
 		return Reply{}, err
 	}
-	subs, err := h.svc.List(ctx, req.GuildID)
+	subs, err := h.Service.List(ctx, req.GuildID)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -142,12 +143,12 @@ func (h digestHandlers) list(ctx context.Context, req Request) (Reply, error) {
 		next := "-"
 		if s.Paused != "" {
 			next = "paused: " + s.Paused + " (subscribe again to resume)"
-		} else if t := h.svc.NextRuns(s, time.Now(), 1); len(t) > 0 {
-			next = discordTime(t[0], 'F')
+		} else if t := h.Service.NextRuns(s, time.Now(), 1); len(t) > 0 {
+			next = Timestamp(t[0], 'F')
 		}
 		last := "never"
 		if !s.LastRunAt.IsZero() {
-			last = discordTime(s.LastRunAt, 'f') + ": " + s.LastOutcome
+			last = Timestamp(s.LastRunAt, 'f') + ": " + s.LastOutcome
 		}
 		card.Fields = []Field{
 			{Name: "Schedule", Value: "`" + s.Schedule + "`", Inline: true},
@@ -164,11 +165,11 @@ func (h digestHandlers) list(ctx context.Context, req Request) (Reply, error) {
 
 // preview shows what this channel's next digest would post, posting
 // nothing. Without a subscription it shows the default digest.
-func (h digestHandlers) preview(ctx context.Context, req Request) (Reply, error) {
+func (h DigestHandlers) preview(ctx context.Context, req Request) (Reply, error) {
 	if err := requireGuild(req); err != nil {
 		return Reply{}, err
 	}
-	p, err := h.svc.Preview(ctx, req.GuildID, req.ChannelID, defaultCount)
+	p, err := h.Service.Preview(ctx, req.GuildID, req.ChannelID, DefaultCount)
 	if err != nil {
 		return Reply{}, err
 	}

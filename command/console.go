@@ -1,4 +1,4 @@
-package discord
+package command
 
 import (
 	"bufio"
@@ -97,10 +97,10 @@ func splitQuoted(s string) ([]string, error) {
 	return out, nil
 }
 
-// Console runs the bot's handlers on lines read from in, printing each reply
-// as text to out, until in ends, "quit" is typed or ctx is done. The console
+// Console runs r's handlers on lines read from in, printing each reply as
+// text to out, until in ends, "quit" is typed or ctx is done. The console
 // user is treated as a server admin in a channel named "console".
-func (b *Bot) Console(ctx context.Context, in io.Reader, out io.Writer, prompt bool) error {
+func Console(ctx context.Context, r *Router, in io.Reader, out io.Writer, prompt bool) error {
 	sc := bufio.NewScanner(in)
 	for {
 		if prompt {
@@ -129,7 +129,7 @@ func (b *Bot) Console(ctx context.Context, in io.Reader, out io.Writer, prompt b
 		}
 		req.GuildID, req.ChannelID, req.UserID = "console", "console", "console"
 		req.Permissions = ^int64(0)
-		rep, err := b.Serve(ctx, req)
-		fmt.Fprint(out, Text(replyOrError(rep, err)))
+		rep, err := r.Serve(ctx, req)
+		fmt.Fprint(out, Text(ReplyFor(rep, err)))
 	}
 }

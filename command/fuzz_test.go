@@ -1,4 +1,4 @@
-package discord
+package command
 
 import (
 	"context"
@@ -25,8 +25,8 @@ func FuzzServe(f *testing.F) {
 	}
 	f.Cleanup(func() { st.Close() })
 	lib := testLibrary(f, 30)
-	b := New(lib, WithDigests(digest.New(lib, st)))
-	paths := b.router.Paths()
+	b := New(lib, digest.New(lib, st), nil)
+	paths := b.Paths()
 	f.Fuzz(func(t *testing.T, path, name, value string, n int64, intName string) {
 		for _, p := range append(paths, path) {
 			for _, auto := range []bool{false, true} {

@@ -1,4 +1,4 @@
-package discord
+package command
 
 import (
 	"context"
@@ -7,7 +7,30 @@ import (
 	"runtime/debug"
 	"sort"
 	"time"
+
+	"newsbrief/briefs"
+	"newsbrief/digest"
 )
+
+// PermissionManageChannels is Discord's Manage Channels bit in
+// Request.Permissions, which /digest requires.
+const PermissionManageChannels int64 = 1 << 4
+
+// New returns the router answering newsbrief's commands: /brief over lib,
+// and /digest over digests unless it is nil, behind the Recover, Logging and
+// Manage Channels middleware. log may be nil to discard.
+func New(lib *briefs.Library, digests *digest.Service, log *slog.Logger) *Router {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	r := NewRouter(Recover(log), Logging(log),
+		RequirePermission("digest", PermissionManageChannels, "Manage Channels"))
+	briefHandlers{lib: lib}.register(r)
+	if digests != nil {
+		DigestHandlers{Service: digests}.Register(r)
+	}
+	return r
+}
 
 // Handler answers one request.
 type Handler func(ctx context.Context, req Request) (Reply, error)
@@ -44,9 +67,15 @@ func (r *Router) wrap(path string, h Handler) Handler {
 }
 
 // Paths lists the registered command paths, sorted.
-func (r *Router) Paths() []string {
-	out := make([]string, 0, len(r.handlers))
-	for p := range r.handlers {
+func (r *Router) Paths() []string { return sortedKeys(r.handlers) }
+
+// AutocompletePaths lists the command paths with an autocomplete handler,
+// sorted.
+func (r *Router) AutocompletePaths() []string { return sortedKeys(r.autocomplete) }
+
+func sortedKeys(m map[string]Handler) []string {
+	out := make([]string, 0, len(m))
+	for p := range m {
 		out = append(out, p)
 	}
 	sort.Strings(out)
@@ -114,7 +143,7 @@ func Logging(log *slog.Logger) Middleware {
 // them, but server admins can override that, so the handler checks too.
 func RequirePermission(prefix string, perm int64, name string) Middleware {
 	return func(path string, next Handler) Handler {
-		if !hasPrefixWord(path, prefix) {
+		if !PathUnder(path, prefix) {
 			return next
 		}
 		return func(ctx context.Context, req Request) (Reply, error) {
@@ -129,6 +158,8 @@ func RequirePermission(prefix string, perm int64, name string) Middleware {
 	}
 }
 
-func hasPrefixWord(path, prefix string) bool {
+// PathUnder reports whether path is prefix or a subcommand path below it:
+// "digest list" is under "digest", "digester" is not.
+func PathUnder(path, prefix string) bool {
 	return path == prefix || len(path) > len(prefix) && path[:len(prefix)] == prefix && path[len(prefix)] == ' '
 }

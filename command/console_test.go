@@ -1,4 +1,4 @@
-package discord
+package command
 
 import (
 	"bytes"
@@ -46,10 +46,10 @@ func testLibrary(t testing.TB, n int) *briefs.Library {
 }
 
 func TestConsoleRunsHandlers(t *testing.T) {
-	b := New(testLibrary(t, 20))
+	r := New(testLibrary(t, 20), nil, nil)
 	in := strings.NewReader("help\n/brief latest count:2\n/brief latest count:99\n/nope\n?/brief read article:a\nnot a command\nquit\n/brief latest\n")
 	var out bytes.Buffer
-	if err := b.Console(context.Background(), in, &out, false); err != nil {
+	if err := Console(context.Background(), r, in, &out, false); err != nil {
 		t.Fatal(err)
 	}
 	got := out.String()
@@ -64,7 +64,8 @@ func TestConsoleRunsHandlers(t *testing.T) {
 }
 
 func TestRouterRecoversAndChecksPermissions(t *testing.T) {
-	b := New(testLibrary(t, 3), WithHandler("boom", func(context.Context, Request) (Reply, error) { panic("kaboom") }))
+	b := New(testLibrary(t, 3), nil, nil)
+	b.Handle("boom", func(context.Context, Request) (Reply, error) { panic("kaboom") })
 	_, err := b.Serve(context.Background(), Request{Path: "boom"})
 	if err == nil || !strings.Contains(err.Error(), "kaboom") {
 		t.Errorf("panicking handler: err = %v", err)
@@ -73,7 +74,7 @@ func TestRouterRecoversAndChecksPermissions(t *testing.T) {
 		t.Errorf("a panic is shown to the user as %q (user error: %v)", msg, user)
 	}
 	r := NewRouter(RequirePermission("digest", 1<<4, "Manage Channels"))
-	digestHandlers{svc: digest.New(testLibrary(t, 3), nil)}.register(r)
+	DigestHandlers{Service: digest.New(testLibrary(t, 3), nil)}.Register(r)
 	_, err = r.Serve(context.Background(), Request{Path: "digest list", GuildID: "g", Permissions: 1 << 3})
 	var ue *UserError
 	if !errors.As(err, &ue) || !strings.Contains(ue.Msg, "Manage Channels") {

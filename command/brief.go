@@ -1,4 +1,4 @@
-package discord
+package command
 
 import (
 	"context"
@@ -24,7 +24,7 @@ func (h briefHandlers) register(r *Router) {
 }
 
 func (h briefHandlers) latest(_ context.Context, req Request) (Reply, error) {
-	n, err := req.IntIn("count", defaultCount, minCount, maxCount)
+	n, err := req.IntIn("count", DefaultCount, MinCount, MaxCount)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -97,7 +97,7 @@ func (h briefHandlers) find(query string) (briefs.Article, bool) {
 
 func (h briefHandlers) completeArticle(_ context.Context, req Request) (Reply, error) {
 	var rep Reply
-	for _, a := range h.lib.Complete(req.String("article"), maxChoices) {
+	for _, a := range h.lib.Complete(req.String("article"), MaxChoices) {
 		rep.Choices = append(rep.Choices, Choice{Name: choiceName(a), Value: a.ID})
 	}
 	return rep, nil
@@ -106,7 +106,7 @@ func (h briefHandlers) completeArticle(_ context.Context, req Request) (Reply, e
 // choiceName shows the title with its date, cut to Discord's 100 characters.
 func choiceName(a briefs.Article) string {
 	date := " (" + a.Date.Format("2 Jan 2006") + ")"
-	return truncate(a.Title, maxChoiceName-runeLen(date)) + date
+	return Truncate(a.Title, MaxChoiceName-runeLen(date)) + date
 }
 
 func (h briefHandlers) search(_ context.Context, req Request) (Reply, error) {

@@ -1,6 +1,6 @@
 // Code generated from the IANA zone.tab and zone1970.tab files; DO NOT EDIT.
 
-package discord
+package command
 
 // zoneNames are the canonical IANA time zones offered by timezone autocomplete.
 // Any name time.LoadLocation knows is accepted; these are the suggestions.
