@@ -13,10 +13,12 @@ import (
 	"path/filepath"
 	"strings"
 
-	"newsbrief/bot"
 	"newsbrief/briefs"
+	"newsbrief/command"
 	"newsbrief/config"
-	"newsbrief/store"
+	"newsbrief/digest"
+	"newsbrief/discord"
+	"newsbrief/store/sqlite"
 	"newsbrief/summarize"
 )
 
@@ -330,7 +332,7 @@ func runDigest(_ context.Context, e env) int {
 		fmt.Fprintf(e.stderr, "newsbrief digest: %v\n", err)
 		return exitFail
 	}
-	articles, err := bot.ComposeDigest(lib, *n, *topic, nil)
+	articles, err := digest.Compose(lib, *n, *topic, nil)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "newsbrief digest: %v\n", err)
 		return exitFail
@@ -339,7 +341,7 @@ func runDigest(_ context.Context, e env) int {
 		fmt.Fprintln(e.stdout, "Nothing to post: no articles match.")
 		return exitOK
 	}
-	fmt.Fprint(e.stdout, bot.Text(bot.Reply{Content: bot.DigestHeading(len(articles), *topic), Cards: bot.DigestCards(articles)}))
+	fmt.Fprint(e.stdout, command.Text(command.DigestReply(articles, *topic)))
 	return exitOK
 }
 
@@ -359,9 +361,9 @@ func runConsole(ctx context.Context, e env) int {
 		return exitFail
 	}
 	defer st.Close()
-	b := bot.New(lib, bot.WithLogger(log), bot.WithDigests(newDigests(cfg, lib, st, log)))
+	router := command.New(lib, newDigests(cfg, lib, st, log), log)
 	fmt.Fprintf(e.stdout, "newsbrief console: %d articles. Type help for examples.\n", lib.Len())
-	if err := b.Console(ctx, e.stdin, e.stdout, true); err != nil {
+	if err := command.Console(ctx, router, e.stdin, e.stdout, true); err != nil {
 		fmt.Fprintf(e.stderr, "newsbrief console: %v\n", err)
 		return exitFail
 	}
@@ -370,22 +372,22 @@ func runConsole(ctx context.Context, e env) int {
 
 // openData loads the articles folder and opens the database: what the bot
 // and the console stand on.
-func openData(ctx context.Context, cfg config.Config, log *slog.Logger) (*briefs.Library, *store.Store, error) {
+func openData(ctx context.Context, cfg config.Config, log *slog.Logger) (*briefs.Library, *sqlite.Store, error) {
 	lib, err := loadLibrary(cfg, log)
 	if err != nil {
 		return nil, nil, err
 	}
 	log.Info("articles loaded", slog.Int("count", lib.Len()), slog.Int("skipped", len(lib.Skipped())), slog.String("dir", cfg.BriefsDir))
-	st, err := store.Open(ctx, cfg.DatabasePath)
+	st, err := sqlite.Open(ctx, cfg.DatabasePath)
 	if err != nil {
 		return nil, nil, err
 	}
 	return lib, st, nil
 }
 
-func newDigests(cfg config.Config, lib *briefs.Library, st *store.Store, log *slog.Logger) *bot.Digests {
-	return bot.NewDigests(lib, st, bot.WithMinInterval(cfg.MinInterval), bot.WithTimezone(cfg.Location),
-		bot.WithMissedGrace(cfg.MissedRunGrace), bot.WithDigestLogger(log))
+func newDigests(cfg config.Config, lib *briefs.Library, st *sqlite.Store, log *slog.Logger) *digest.Service {
+	return digest.New(lib, st, digest.WithMinInterval(cfg.MinInterval), digest.WithTimezone(cfg.Location),
+		digest.WithMissedGrace(cfg.MissedRunGrace), digest.WithLogger(log))
 }
 
 // runBot wires config, library, store and bot, and serves until ctx ends
@@ -404,7 +406,7 @@ func runBot(ctx context.Context, e env) int {
 		return exitFail
 	}
 	log := newLogger(e.stderr, cfg.LogLevel)
-	bot.RouteDiscordgoLogs(log)
+	discord.RouteDiscordgoLogs(log)
 	lib, st, err := openData(ctx, cfg, log)
 	if err != nil {
 		log.Error("newsbrief", slog.Any("err", err))
@@ -416,8 +418,9 @@ func runBot(ctx context.Context, e env) int {
 			log.Warn("watching the articles folder failed: reload needs a restart", slog.Any("err", err))
 		}
 	}()
-	b := bot.New(lib, bot.WithLogger(log), bot.WithGuild(cfg.GuildID), bot.WithAPIURL(cfg.APIURL),
-		bot.WithDigests(newDigests(cfg, lib, st, log)))
+	digests := newDigests(cfg, lib, st, log)
+	b := discord.New(command.New(lib, digests, log), discord.WithLogger(log), discord.WithGuild(cfg.GuildID),
+		discord.WithAPIURL(cfg.APIURL), discord.WithDigests(digests))
 	if err := b.Run(ctx, cfg.Token); err != nil {
 		log.Error("bot stopped", slog.Any("err", err))
 		return exitFail

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"newsbrief/bot/discordtest"
 	"newsbrief/briefs"
+	"newsbrief/discord/discordtest"
 )
 
 // TestMain lets a test run the real main in a child process.

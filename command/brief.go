@@ -1,0 +1,157 @@
+package command
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"newsbrief/briefs"
+)
+
+// briefHandlers answers /brief: everything here is a read of the library's
+// current snapshot, fast enough to answer without deferring.
+type briefHandlers struct {
+	lib *briefs.Library
+}
+
+func (h briefHandlers) register(r *Router) {
+	r.Handle("brief latest", h.latest)
+	r.Handle("brief read", h.read)
+	r.HandleAutocomplete("brief read", h.completeArticle)
+	r.Handle("brief search", h.search)
+}
+
+func (h briefHandlers) latest(_ context.Context, req Request) (Reply, error) {
+	n, err := req.IntIn("count", DefaultCount, MinCount, MaxCount)
+	if err != nil {
+		return Reply{}, err
+	}
+	topic := strings.TrimSpace(req.String("topic"))
+	articles := h.lib.Latest(n, topic)
+	if len(articles) == 0 {
+		if topic != "" {
+			return Reply{}, Userf("No article matches the topic %q. Try fewer or other words, or /brief search.", topic)
+		}
+		return Reply{}, Userf("The library has no articles yet. Add article files to the briefs folder.")
+	}
+	rep := Reply{Content: latestHeading(len(articles), topic)}
+	for _, a := range articles {
+		rep.Cards = append(rep.Cards, articleCard(a, briefs.Summarize(a, briefs.Short)))
+	}
+	return rep, nil
+}
+
+func latestHeading(n int, topic string) string {
+	s := fmt.Sprintf("The %d newest articles", n)
+	if n == 1 {
+		s = "The newest article"
+	}
+	if topic != "" {
+		s += fmt.Sprintf(" about %q", topic)
+	}
+	return s + ":"
+}
+
+func (h briefHandlers) read(_ context.Context, req Request) (Reply, error) {
+	length := briefs.Standard
+	if v := req.String("length"); v != "" {
+		l, err := briefs.ParseLength(v)
+		if err != nil {
+			return Reply{}, Userf("Length must be short, standard or long, not %q.", v)
+		}
+		length = l
+	}
+	query := strings.TrimSpace(req.String("article"))
+	if query == "" {
+		return Reply{}, Userf("Name an article: start typing its title and pick one from the list.")
+	}
+	a, ok := h.find(query)
+	if !ok {
+		return Reply{}, Userf("No article matches %q. Start typing a title and pick one from the list, or try /brief search.", query)
+	}
+	s := briefs.Summarize(a, length)
+	card := articleCard(a, s)
+	if len(s.Keywords) > 0 {
+		card.Fields = append(card.Fields, Field{Name: "Keywords", Value: strings.Join(s.Keywords, ", "), Inline: true})
+	}
+	card.Fields = append(card.Fields, Field{Name: "Reading time", Value: readingTime(a), Inline: true})
+	return Reply{Cards: []Card{card}}, nil
+}
+
+// find resolves an article option: an ID from autocomplete, or else what
+// the user typed, read as a title and then as search terms.
+func (h briefHandlers) find(query string) (briefs.Article, bool) {
+	if a, ok := h.lib.Get(query); ok {
+		return a, true
+	}
+	if m := h.lib.Complete(query, 1); len(m) > 0 {
+		return m[0], true
+	}
+	if hits := h.lib.Search(query, 1); len(hits) > 0 {
+		return hits[0].Article, true
+	}
+	return briefs.Article{}, false
+}
+
+func (h briefHandlers) completeArticle(_ context.Context, req Request) (Reply, error) {
+	var rep Reply
+	for _, a := range h.lib.Complete(req.String("article"), MaxChoices) {
+		rep.Choices = append(rep.Choices, Choice{Name: choiceName(a), Value: a.ID})
+	}
+	return rep, nil
+}
+
+// choiceName shows the title with its date, cut to Discord's 100 characters.
+func choiceName(a briefs.Article) string {
+	date := " (" + a.Date.Format("2 Jan 2006") + ")"
+	return Truncate(a.Title, MaxChoiceName-runeLen(date)) + date
+}
+
+func (h briefHandlers) search(_ context.Context, req Request) (Reply, error) {
+	query := strings.TrimSpace(req.String("query"))
+	if query == "" {
+		return Reply{}, Userf("Give some words to search for, such as /brief search query:climate.")
+	}
+	hits := h.lib.Search(query, maxSearchResults)
+	if len(hits) == 0 {
+		return Reply{}, Userf("Nothing matches %q. Try other or fewer words.", query)
+	}
+	rep := Reply{Content: fmt.Sprintf("Best matches for %q:", query)}
+	for i, hit := range hits {
+		a := hit.Article
+		rep.Cards = append(rep.Cards, Card{
+			Title:       fmt.Sprintf("%d. %s", i+1, a.Title),
+			Description: hit.Snippet,
+			Time:        a.Date,
+			Footer:      footer(a),
+		})
+	}
+	return rep, nil
+}
+
+// articleCard is the one way an article with a summary is shown.
+func articleCard(a briefs.Article, s briefs.Summary) Card {
+	return Card{
+		Title:       a.Title,
+		Description: strings.Join(s.Sentences, " "),
+		Time:        a.Date,
+		Footer:      footer(a),
+	}
+}
+
+// footer names the source by file name only: full paths would show the
+// operator's folders to every reader.
+func footer(a briefs.Article) string {
+	s := "Source: " + filepath.Base(a.Source) + " · " + a.ID
+	if !a.Dated {
+		s += " · date from file time"
+	}
+	return s
+}
+
+func readingTime(a briefs.Article) string {
+	m := int(a.ReadingTime() / time.Minute)
+	return fmt.Sprintf("%d min (%d words)", m, a.Words)
+}

@@ -1,0 +1,83 @@
+package command
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"newsbrief/briefs"
+	"newsbrief/digest"
+)
+
+func TestParseCommandLine(t *testing.T) {
+	cases := []struct {
+		line string
+		want Request
+	}{
+		{"/brief latest", Request{Path: "brief latest", Options: map[string]any{}}},
+		{"/brief latest count:2 topic:\"climate change\"", Request{Path: "brief latest", Options: map[string]any{"count": "2", "topic": "climate change"}}},
+		{"/brief search query:moon ice", Request{Path: "brief search", Options: map[string]any{"query": "moon ice"}}},
+		{"?/brief read article:tram", Request{Path: "brief read", Autocomplete: true, Focused: "article", Options: map[string]any{"article": "tram"}}},
+		{"/digest subscribe channel:1 schedule:\"0 9 * * 1-5\"", Request{Path: "digest subscribe", Options: map[string]any{"channel": "1", "schedule": "0 9 * * 1-5"}}},
+	}
+	for _, tc := range cases {
+		got, err := ParseCommandLine(tc.line)
+		if err != nil {
+			t.Errorf("ParseCommandLine(%q) = %v", tc.line, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("ParseCommandLine(%q) = %+v, want %+v", tc.line, got, tc.want)
+		}
+	}
+	for _, bad := range []string{"brief latest", "/", "/brief latest topic:\"open", "/brief :x"} {
+		if _, err := ParseCommandLine(bad); err == nil {
+			t.Errorf("ParseCommandLine(%q) accepted", bad)
+		}
+	}
+}
+
+func testLibrary(t testing.TB, n int) *briefs.Library {
+	t.Helper()
+	return briefs.FromArticles(briefs.GenerateArticles(n, 1))
+}
+
+func TestConsoleRunsHandlers(t *testing.T) {
+	r := New(testLibrary(t, 20), nil, nil)
+	in := strings.NewReader("help\n/brief latest count:2\n/brief latest count:99\n/nope\n?/brief read article:a\nnot a command\nquit\n/brief latest\n")
+	var out bytes.Buffer
+	if err := Console(context.Background(), r, in, &out, false); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{"Type a slash command", "The 2 newest articles:", "count must be between 1 and 10 (you gave 99)", "Unknown command /nope", "error: commands start with /"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("console output lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Count(got, "## ") != 2 {
+		t.Errorf("want exactly the 2 latest cards before quit, got:\n%s", got)
+	}
+}
+
+func TestRouterRecoversAndChecksPermissions(t *testing.T) {
+	b := New(testLibrary(t, 3), nil, nil)
+	b.Handle("boom", func(context.Context, Request) (Reply, error) { panic("kaboom") })
+	_, err := b.Serve(context.Background(), Request{Path: "boom"})
+	if err == nil || !strings.Contains(err.Error(), "kaboom") {
+		t.Errorf("panicking handler: err = %v", err)
+	}
+	if msg, user := userMessage(err); user || !strings.Contains(msg, "went wrong") {
+		t.Errorf("a panic is shown to the user as %q (user error: %v)", msg, user)
+	}
+	r := NewRouter(RequirePermission("digest", 1<<4, "Manage Channels"))
+	DigestHandlers{Service: digest.New(testLibrary(t, 3), nil)}.Register(r)
+	_, err = r.Serve(context.Background(), Request{Path: "digest list", GuildID: "g", Permissions: 1 << 3})
+	var ue *UserError
+	if !errors.As(err, &ue) || !strings.Contains(ue.Msg, "Manage Channels") {
+		t.Errorf("digest without permission: %v", err)
+	}
+}

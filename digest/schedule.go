@@ -1,0 +1,158 @@
+package digest
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"newsbrief/config"
+)
+
+// Why ParseSchedule refused a schedule: a ScheduleError unwraps to one of
+// these, so the command layer can word each for users.
+var (
+	ErrScheduleEmpty    = errors.New("no schedule given")
+	ErrScheduleZone     = errors.New("time zone prefix in the schedule")
+	ErrScheduleSyntax   = errors.New("not a cron expression or descriptor")
+	ErrScheduleNever    = errors.New("never fires")
+	ErrScheduleTooOften = errors.New("runs too often")
+)
+
+// ScheduleError is a schedule ParseSchedule refused, with what a message
+// to the user needs.
+type ScheduleError struct {
+	// Spec is the schedule as given, with runs of spaces made one.
+	Spec string
+	// Reason is one of the ErrSchedule* errors.
+	Reason error
+	// Cause is the cron parser's complaint, for ErrScheduleSyntax; nil when
+	// the parser panicked instead.
+	Cause error
+	// Gap is the shortest gap found between two runs, At the run it follows
+	// (in the schedule's zone) and MinGap the allowed minimum, for
+	// ErrScheduleTooOften.
+	Gap, MinGap time.Duration
+	At          time.Time
+}
+
+func (e *ScheduleError) Error() string {
+	msg := fmt.Sprintf("digest: schedule %q: %v", e.Spec, e.Reason)
+	switch {
+	case e.Cause != nil:
+		msg += ": " + e.Cause.Error()
+	case errors.Is(e.Reason, ErrScheduleTooOften):
+		msg += fmt.Sprintf(": %s apart at %s, minimum %s", e.Gap, e.At.Format("Mon 15:04"), e.MinGap)
+	}
+	return msg
+}
+
+func (e *ScheduleError) Unwrap() error { return e.Reason }
+
+// scheduleParser accepts five-field cron expressions and the descriptors.
+var scheduleParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// gapSamples is how many upcoming runs ParseSchedule inspects for the
+// minimum gap: enough to cover every run of an hour- or day-shaped pattern.
+const gapSamples = 400
+
+// ParseSchedule parses a digest schedule in loc and checks that it fires,
+// and never twice within minGap. Every error is a *ScheduleError; no input
+// panics (robfig/cron's parser can, on some TZ= prefixes, so it is guarded
+// too).
+func ParseSchedule(spec string, loc *time.Location, minGap time.Duration, now time.Time) (sched cron.Schedule, err error) {
+	spec = strings.Join(strings.Fields(spec), " ")
+	refuse := func(reason error) *ScheduleError { return &ScheduleError{Spec: spec, Reason: reason} }
+	if spec == "" {
+		return nil, refuse(ErrScheduleEmpty)
+	}
+	upper := strings.ToUpper(spec)
+	if strings.HasPrefix(upper, "TZ=") || strings.HasPrefix(upper, "CRON_TZ=") {
+		return nil, refuse(ErrScheduleZone)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			sched, err = nil, refuse(ErrScheduleSyntax)
+		}
+	}()
+	sched, err = scheduleParser.Parse(spec)
+	if err != nil {
+		e := refuse(ErrScheduleSyntax)
+		e.Cause = err
+		return nil, e
+	}
+	if s, ok := sched.(*cron.SpecSchedule); ok {
+		s.Location = loc
+	}
+	prev := sched.Next(now)
+	if prev.IsZero() {
+		return nil, refuse(ErrScheduleNever)
+	}
+	for i := 0; i < gapSamples; i++ {
+		next := sched.Next(prev)
+		if next.IsZero() {
+			break
+		}
+		if gap := next.Sub(prev); gap < minGap {
+			e := refuse(ErrScheduleTooOften)
+			e.Gap, e.MinGap, e.At = gap, minGap, prev.In(loc)
+			return nil, e
+		}
+		prev = next
+	}
+	return sched, nil
+}
+
+// ErrUnknownZone: a subscription names a time zone that is not an IANA
+// name this system knows.
+var ErrUnknownZone = errors.New("unknown time zone")
+
+// LoadZone loads an IANA zone; an unknown one is an error wrapping
+// ErrUnknownZone that names it.
+func LoadZone(name string) (*time.Location, error) {
+	loc, err := config.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("digest: %w %q: %v", ErrUnknownZone, name, err)
+	}
+	return loc, nil
+}
+
+// nextRuns lists the next n run times after now.
+func nextRuns(s cron.Schedule, now time.Time, n int) []time.Time {
+	var out []time.Time
+	t := now
+	for len(out) < n {
+		t = s.Next(t)
+		if t.IsZero() {
+			break
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// latestMissed returns the latest run time in (after, now], if any. It is
+// bounded, so a fast schedule after a long outage cannot spin: past the
+// bound, the answer is the last run found, which is still within the grace
+// check's reach only if the outage was short.
+func latestMissed(s cron.Schedule, after, now time.Time) (time.Time, bool) {
+	if c, ok := s.(cron.ConstantDelaySchedule); ok {
+		if now.Sub(after) < c.Delay {
+			return time.Time{}, false
+		}
+		n := now.Sub(after) / c.Delay
+		return after.Add(n * c.Delay), true
+	}
+	var last time.Time
+	t := after
+	for i := 0; i < 100000; i++ {
+		next := s.Next(t)
+		if next.IsZero() || next.After(now) {
+			break
+		}
+		last, t = next, next
+	}
+	return last, !last.IsZero()
+}

@@ -1,0 +1,70 @@
+// Package digest is newsbrief's scheduled digests, without Discord: the
+// subscriptions channel admins create and the digests recorded for them,
+// schedules, the service that subscribes, lists, previews and posts what is
+// due, and the interfaces it needs from the outside: a Store that remembers
+// what was posted and a Poster that delivers a digest to a channel.
+//
+// The types live here rather than in a storage package so that every
+// backend (store/sqlite today) imports this package for them, and the
+// service never imports a backend.
+package digest
+
+import (
+	"errors"
+	"time"
+)
+
+// Errors a Store returns, wrapped with what failed and the input it failed
+// on; test for them with errors.Is.
+var (
+	// ErrNotFound: the subscription or digest does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrAlreadyPosted: BeginDigest was given an article that is already
+	// recorded (sent or pending) for the subscription.
+	ErrAlreadyPosted = errors.New("article already posted to this subscription")
+	// ErrDigestSent: CancelDigest was asked to cancel a digest that was
+	// already marked sent.
+	ErrDigestSent = errors.New("digest already sent")
+)
+
+// MaxNonceLen is Discord's limit on a message nonce (25 characters); stores
+// count bytes, which is stricter for non-ASCII nonces.
+const MaxNonceLen = 25
+
+// Subscription is one channel's digest subscription.
+type Subscription struct {
+	ID        int64
+	GuildID   string
+	ChannelID string
+	// Schedule is as the user gave it (cron expression or descriptor).
+	Schedule string
+	// Timezone is an IANA name.
+	Timezone  string
+	Count     int
+	Topic     string
+	CreatedBy string // user id
+	CreatedAt time.Time
+	// Paused is the reason the subscription is paused, "" when active, e.g.
+	// "403 Missing Access".
+	Paused string
+	// LastRunAt is the scheduled time of the last run, zero if never run.
+	LastRunAt time.Time
+	// LastOutcome is "posted 3", "nothing new", "failed: ...", "" if never run.
+	LastOutcome string
+}
+
+// Digest is one message's worth of articles recorded for a subscription.
+type Digest struct {
+	ID             int64
+	SubscriptionID int64
+	// ChannelID is the subscription's channel when the digest was begun.
+	ChannelID string
+	// Nonce is the Discord message nonce, at most MaxNonceLen bytes.
+	Nonce string
+	// ArticleIDs are in posting order.
+	ArticleIDs   []string
+	ScheduledFor time.Time
+	CreatedAt    time.Time
+	// SentAt is zero while the digest is pending.
+	SentAt time.Time
+}

@@ -1,0 +1,226 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"newsbrief/command"
+	"newsbrief/digest"
+)
+
+// Defaults for the options.
+const (
+	DefaultAPIURL = "https://discord.com/api/v9"
+	// defaultDeferAfter is how long a handler may run before the bot
+	// acknowledges with a deferred response: well inside Discord's 3 s
+	// window, with room for a slow network.
+	defaultDeferAfter = 1500 * time.Millisecond
+	// interactionLifetime is how long Discord keeps an interaction token.
+	interactionLifetime = 14 * time.Minute
+	shutdownGrace       = 10 * time.Second
+)
+
+// Bot is newsbrief on Discord: it turns interactions into requests for a
+// command.Router and its replies into Discord responses. Build it with New;
+// Run connects it.
+type Bot struct {
+	log    *slog.Logger
+	router *command.Router
+
+	guildID     string
+	apiURL      string
+	deferAfter  time.Duration
+	requestRate int
+	httpClient  *http.Client
+	digests     *digest.Service
+	postBackoff time.Duration
+
+	// mu guards closing and orders inflight.Add before the shutdown's Wait.
+	mu       sync.Mutex
+	closing  bool
+	inflight sync.WaitGroup
+}
+
+// begin counts an interaction in flight, unless the bot is shutting down.
+func (b *Bot) begin() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closing {
+		return false
+	}
+	b.inflight.Add(1)
+	return true
+}
+
+// Option configures a Bot.
+type Option func(*Bot)
+
+// WithLogger sets the logger; the default discards.
+func WithLogger(l *slog.Logger) Option { return func(b *Bot) { b.log = l } }
+
+// WithGuild registers the commands in one guild (instant, for testing)
+// instead of globally.
+func WithGuild(id string) Option { return func(b *Bot) { b.guildID = id } }
+
+// WithAPIURL points REST, and through GET /gateway the gateway, at another
+// Discord-compatible base URL.
+func WithAPIURL(u string) Option { return func(b *Bot) { b.apiURL = u } }
+
+// WithDeferAfter sets how long a handler may take before the bot defers.
+func WithDeferAfter(d time.Duration) Option { return func(b *Bot) { b.deferAfter = d } }
+
+// WithRequestRate sets how many REST requests per second the bot allows
+// itself (interaction responses excepted); default DefaultRequestRate.
+func WithRequestRate(perSecond int) Option { return func(b *Bot) { b.requestRate = perSecond } }
+
+// WithHTTPClient sets the client whose transport the base-URL rewrite wraps.
+func WithHTTPClient(c *http.Client) Option { return func(b *Bot) { b.httpClient = c } }
+
+// WithDigests starts and stops the digest scheduler with the bot, posting
+// through its session, and registers /digest (whose handlers the router
+// must have).
+func WithDigests(d *digest.Service) Option { return func(b *Bot) { b.digests = d } }
+
+// WithPostBackoff sets the wait before a failed digest post's first retry
+// (doubled after each of the five attempts); default half a second.
+func WithPostBackoff(d time.Duration) Option { return func(b *Bot) { b.postBackoff = d } }
+
+// New builds a bot answering with router.
+func New(router *command.Router, opts ...Option) *Bot {
+	b := &Bot{router: router, apiURL: DefaultAPIURL, deferAfter: defaultDeferAfter, requestRate: DefaultRequestRate,
+		postBackoff: firstBackoff}
+	for _, o := range opts {
+		o(b)
+	}
+	if b.log == nil {
+		b.log = slog.New(slog.DiscardHandler)
+	}
+	return b
+}
+
+// ErrTokenRejected means Discord refused the token.
+var ErrTokenRejected = errors.New("discord: Discord rejected DISCORD_TOKEN (401 Unauthorized): copy the token again from the Developer Portal (Bot, Reset Token)")
+
+// Run connects to Discord with token and serves until ctx is done, then
+// shuts down gracefully: it stops taking interactions, waits for the ones in
+// flight, stops the scheduler and closes the gateway.
+func (b *Bot) Run(ctx context.Context, token string) error {
+	if token == "" {
+		return errors.New("discord: DISCORD_TOKEN is not set")
+	}
+	s, err := b.session(token)
+	if err != nil {
+		return err
+	}
+	// Check the token before opening the gateway: a 401 here is a clear
+	// answer, where a rejected identify is only a closed websocket.
+	if _, err := s.User("@me", discordgo.WithContext(ctx)); err != nil {
+		var rest *discordgo.RESTError
+		if errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusUnauthorized {
+			return ErrTokenRejected
+		}
+		return fmt.Errorf("discord: reach Discord at %s: %w", b.apiURL, err)
+	}
+
+	s.AddHandler(func(s *discordgo.Session, r *discordgo.Ready) {
+		b.log.Info("ready", slog.String("user", r.User.Username), slog.Int("guilds", len(r.Guilds)))
+		b.registerCommands(s, r.Application.ID)
+	})
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Connect) { b.log.Info("gateway connected") })
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) { b.log.Warn("gateway disconnected") })
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) { b.log.Info("gateway resumed") })
+	s.AddHandler(b.onInteraction)
+
+	b.log.Info("connecting", slog.String("api", b.apiURL), slog.String("guild", b.guildID))
+	if err := s.Open(); err != nil {
+		return fmt.Errorf("discord: open gateway: %w", err)
+	}
+	if b.digests != nil {
+		// Loading subscriptions must finish even if a shutdown starts now.
+		p := &poster{session: s, log: b.log, backoff: b.postBackoff}
+		if err := b.digests.Start(context.WithoutCancel(ctx), p); err != nil {
+			_ = s.Close()
+			return err
+		}
+	}
+	<-ctx.Done()
+
+	b.log.Info("shutting down: finishing interactions in flight")
+	b.mu.Lock()
+	b.closing = true
+	b.mu.Unlock()
+	done := make(chan struct{})
+	go func() { b.inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(shutdownGrace):
+		b.log.Warn("shutdown: gave up waiting for interactions in flight")
+	}
+	if b.digests != nil {
+		b.digests.Stop()
+	}
+	// Without this, a heartbeat failing during Close starts discordgo's
+	// reconnect loop, which would outlive the shutdown.
+	s.Lock()
+	s.ShouldReconnectOnError = false
+	s.Unlock()
+	if err := s.Close(); err != nil {
+		b.log.Warn("closing gateway", slog.Any("err", err))
+	}
+	b.log.Info("shut down")
+	return nil
+}
+
+// session builds a discordgo session that asks only for the guilds intent
+// (no privileged intents, so the gateway never closes with 4014) and sends
+// REST to the configured base URL.
+func (b *Bot) session(token string) (*discordgo.Session, error) {
+	s, err := discordgo.New("Bot " + token)
+	if err != nil {
+		return nil, fmt.Errorf("discord: new session: %w", err)
+	}
+	base := http.DefaultTransport
+	if b.httpClient != nil && b.httpClient.Transport != nil {
+		base = b.httpClient.Transport
+	}
+	rt, err := newBaseURLTransport(b.apiURL, base)
+	if err != nil {
+		return nil, err
+	}
+	s.Client = &http.Client{Transport: newGlobalLimitTransport(b.requestRate, rt), Timeout: 20 * time.Second}
+	s.Identify.Intents = discordgo.IntentsGuilds
+	s.LogLevel = discordgo.LogError
+	return s, nil
+}
+
+func (b *Bot) registerCommands(s *discordgo.Session, appID string) {
+	scope := "global"
+	if b.guildID != "" {
+		scope = "guild " + b.guildID
+	}
+	cmds, err := s.ApplicationCommandBulkOverwrite(appID, b.guildID, b.commands())
+	if err != nil {
+		b.log.Error("registering commands", slog.String("scope", scope), slog.Any("err", err))
+		return
+	}
+	b.log.Info("commands registered", slog.String("scope", scope), slog.Int("count", len(cmds)))
+}
+
+// commands lists the command definitions this bot serves.
+func (b *Bot) commands() []*discordgo.ApplicationCommand {
+	var out []*discordgo.ApplicationCommand
+	for _, c := range Commands() {
+		if c.Name == "digest" && b.digests == nil {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}

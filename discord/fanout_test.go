@@ -1,0 +1,99 @@
+package discord_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"newsbrief/briefs"
+	"newsbrief/command"
+	"newsbrief/digest"
+	"newsbrief/discord"
+	"newsbrief/discord/discordtest"
+	"newsbrief/store/sqlite"
+)
+
+// fanout subscribes n channels spread over guilds of at most 500 channels
+// (Discord's cap), starts the real bot against the fake Discord enforcing
+// the global limit of 50 requests per second, makes every digest fall due
+// at once and returns how long posting all of them took.
+func fanout(tb testing.TB, n int) (*discordtest.Server, time.Duration) {
+	srv := discordtest.New(tb)
+	dir := tb.TempDir()
+	if err := briefs.WriteArticleFiles(dir, briefs.GenerateArticles(50, 11)); err != nil {
+		tb.Fatal(err)
+	}
+	lib, err := briefs.Load(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "nb.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer st.Close()
+	var ids []int64
+	for i := 0; i < n; i++ {
+		guild := fmt.Sprintf("2000000000000%05d", i/500)
+		channel := fmt.Sprintf("3000000000000%05d", i)
+		srv.AddChannel(guild, channel)
+		sub, err := st.PutSubscription(ctx, digest.Subscription{GuildID: guild, ChannelID: channel,
+			Schedule: "0 9 * * *", Timezone: "UTC", Count: 5, CreatedBy: "1", CreatedAt: time.Now()})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ids = append(ids, sub.ID)
+	}
+	d := digest.New(lib, st)
+	b := discord.New(command.New(lib, d, nil), discord.WithAPIURL(srv.URL()), discord.WithDigests(d))
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- b.Run(runCtx, discordtest.Token) }()
+	defer func() { cancel(); <-done }()
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
+	if err := srv.WaitReady(wctx); err != nil {
+		tb.Fatal(err)
+	}
+	<-d.Started()
+	// Every digest falls due at once, as when cron fires them in one minute.
+	start := time.Now()
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Go(func() { d.RunOnce(runCtx, id, start) })
+	}
+	wg.Wait()
+	took := time.Since(start)
+	for i := 0; i < n; i++ {
+		if got := len(srv.Messages(fmt.Sprintf("3000000000000%05d", i))); got != 1 {
+			tb.Fatalf("channel %d got %d digests, want 1", i, got)
+		}
+	}
+	return srv, took
+}
+
+func TestDigestFanoutStaysUnderGlobalLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("posts 120 digests at Discord's pace")
+	}
+	srv, took := fanout(t, 120)
+	if srv.PeakAttemptRate() > 50 || srv.Count429() != 0 {
+		t.Errorf("peak %d requests in a second (limit 50), %d rate limited", srv.PeakAttemptRate(), srv.Count429())
+	}
+	t.Logf("120 digests in %s, peak %d requests/s", took.Round(time.Millisecond), srv.PeakAttemptRate())
+}
+
+// BenchmarkDigestFanout1000 is the figure: 1,000 subscriptions in
+// two guilds falling due in the same minute. Run with -benchtime=1x.
+func BenchmarkDigestFanout1000(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		srv, took := fanout(b, 1000)
+		b.ReportMetric(took.Seconds(), "s-fanout")
+		b.ReportMetric(float64(srv.PeakAttemptRate()), "peak-req/s")
+		b.ReportMetric(float64(srv.Count429()), "429s")
+	}
+}

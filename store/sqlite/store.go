@@ -1,0 +1,654 @@
+// Package sqlite is newsbrief's durable state in a SQLite file: the digest
+// subscriptions channel admins create, and the record of which articles were
+// posted to which subscription. It implements digest.Store.
+//
+// # Why SQLite
+//
+// The bot is a single process with a small, write-light data set (one row per
+// subscribed channel, a handful of rows per posted digest), so an embedded
+// database in one file is the right size: nothing to run or administer, one
+// file to back up, and real transactions, which is what the posting guarantee
+// below rests on. The driver is modernc.org/sqlite, a pure-Go port, so the
+// binary stays cgo-free and cross-compiles.
+//
+// The file is opened in WAL mode with synchronous=NORMAL (a commit is durable
+// against a process crash; against power loss the last commits may roll back,
+// which is safe because rolled-back posted records were never sent, see
+// below), foreign keys on and a busy timeout. All writes go through one
+// connection, so writers in this process queue in Go instead of failing with
+// SQLITE_BUSY; reads use a separate pool of read-only connections, which WAL
+// lets run alongside the writer.
+//
+// # Why the posted table enforces at-most-once
+//
+// A digest must reach a channel exactly once even if the bot crashes at any
+// point. The bot cannot make "send the Discord message" and "remember that it
+// was sent" one atomic step, so it splits them:
+//
+//  1. BeginDigest records the digest as pending, with a Discord nonce, and
+//     one posted row per article, in one transaction, before anything is
+//     sent. posted has primary key (subscription_id, article_id), so the
+//     database itself refuses a second record of the same article for the
+//     same subscription (digest.ErrAlreadyPosted), whatever races or bugs
+//     exist in the scheduler: at most once is a constraint, not a convention.
+//  2. The bot sends the message with that nonce (enforce_nonce), then calls
+//     MarkSent.
+//  3. After a crash between 1 and 3, PendingDigests returns the digest, and
+//     the bot re-sends it with the same nonce, which Discord deduplicates;
+//     that closes the "at least once" half. If the channel is gone for good,
+//     CancelDigest deletes the pending digest and its posted rows, so the
+//     articles can go out later.
+//
+// Times are stored as UTC text in a fixed-width RFC 3339 form, so that text
+// order is time order and the file stays readable with the sqlite3 shell.
+// The schema is created and upgraded by the numbered SQL files in
+// migrations/, applied in order, each in its own transaction, and tracked
+// with PRAGMA user_version.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"newsbrief/digest"
+)
+
+// ErrSchemaTooNew means the database was written by a newer build whose
+// schema this one does not know. It is the one error of this package callers
+// test for with errors.Is; the others are the digest package's ErrNotFound,
+// ErrAlreadyPosted and ErrDigestSent. Every error the store returns wraps the
+// cause with what failed and the input it failed on.
+var ErrSchemaTooNew = errors.New("database schema is newer than this program supports")
+
+// busyTimeoutMS is how long a connection waits for a lock held by another
+// connection (another process, or the read pool during a checkpoint) before
+// failing with SQLITE_BUSY.
+const busyTimeoutMS = 5000
+
+// readConns is the size of the read-only pool.
+const readConns = 4
+
+// timeFormat is RFC 3339 with a fixed nine-digit fraction, always UTC, so
+// stored times sort as text. time.RFC3339Nano parses it.
+const timeFormat = "2006-01-02T15:04:05.000000000Z"
+
+// The service depends on the interface; this keeps the two in step.
+var _ digest.Store = (*Store)(nil)
+
+// Store is the SQLite store. It is safe for concurrent use.
+type Store struct {
+	path string
+	w    *sql.DB // exactly one connection: every write goes through it
+	r    *sql.DB // read-only (query_only) connections
+	now  func() time.Time
+}
+
+// Open opens the database at path, creating it (and its parent directory)
+// if missing, brings its schema up to date and checks its integrity. A file
+// that is not a SQLite database, a damaged one, or one from a newer build is
+// an error naming path; Open never modifies such a file.
+func Open(ctx context.Context, path string) (*Store, error) {
+	fail := func(err error) (*Store, error) {
+		return nil, fmt.Errorf("store: open database %q: %w", path, err)
+	}
+	if path == "" {
+		return fail(errors.New("empty path"))
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fail(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return fail(fmt.Errorf("create directory: %w", err))
+	}
+	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
+		return fail(errors.New("is a directory"))
+	}
+
+	s := &Store{path: path, now: time.Now}
+	s.w, err = sql.Open("sqlite", dsn(abs, false))
+	if err != nil {
+		return fail(err)
+	}
+	s.w.SetMaxOpenConns(1)
+	s.w.SetMaxIdleConns(1)
+	s.w.SetConnMaxLifetime(0)
+	s.w.SetConnMaxIdleTime(0)
+	// The DSN's PRAGMAs run when the connection opens: journal_mode(WAL)
+	// reads the header, so a file that is not a database fails here.
+	if err := s.w.PingContext(ctx); err != nil {
+		s.w.Close()
+		return fail(err)
+	}
+	if err := s.check(ctx); err != nil {
+		s.w.Close()
+		return fail(err)
+	}
+	if err := s.migrate(ctx, migrations); err != nil {
+		s.w.Close()
+		return fail(err)
+	}
+
+	s.r, err = sql.Open("sqlite", dsn(abs, true))
+	if err != nil {
+		s.w.Close()
+		return fail(err)
+	}
+	s.r.SetMaxOpenConns(readConns)
+	s.r.SetMaxIdleConns(readConns)
+	if err := s.r.PingContext(ctx); err != nil {
+		s.r.Close()
+		s.w.Close()
+		return fail(err)
+	}
+	return s, nil
+}
+
+// dsn is the modernc.org/sqlite data source name for the file abs: a file:
+// URI (so that any character in the path is escaped) with the driver's
+// _pragma and _txlock parameters. The writer begins transactions IMMEDIATE,
+// taking the write lock up front, so a transaction never fails halfway on
+// upgrading a read lock.
+func dsn(abs string, readOnly bool) string {
+	p := filepath.ToSlash(abs)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // Windows drive letter
+	}
+	u := url.URL{Scheme: "file", Path: p}
+	params := []string{
+		fmt.Sprintf("_pragma=busy_timeout(%d)", busyTimeoutMS),
+		"_pragma=foreign_keys(1)",
+		"_pragma=synchronous(NORMAL)",
+	}
+	if readOnly {
+		params = append(params, "_pragma=query_only(1)")
+	} else {
+		params = append(params, "_pragma=journal_mode(WAL)", "_txlock=immediate")
+	}
+	return u.String() + "?" + strings.Join(params, "&")
+}
+
+// check runs PRAGMA quick_check, which reads every page: it catches a
+// truncated or damaged file at startup rather than at the first unlucky query.
+func (s *Store) check(ctx context.Context) error {
+	rows, err := s.w.QueryContext(ctx, "PRAGMA quick_check(5)")
+	if err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var msg string
+		if err := rows.Scan(&msg); err != nil {
+			return fmt.Errorf("integrity check: %w", err)
+		}
+		if msg != "ok" {
+			problems = append(problems, strings.ReplaceAll(msg, "\n", "; "))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("integrity check failed, database is damaged: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// Close closes the database. The last connection to close checkpoints the
+// WAL into the main file.
+func (s *Store) Close() error {
+	var errR error
+	if s.r != nil {
+		errR = s.r.Close()
+	}
+	errW := s.w.Close()
+	if err := errors.Join(errR, errW); err != nil {
+		return fmt.Errorf("store: close database %q: %w", s.path, err)
+	}
+	return nil
+}
+
+// Path returns the path the store was opened with.
+func (s *Store) Path() string { return s.path }
+
+// subscriptionCols is the column list scanSubscription reads.
+const subscriptionCols = `id, guild_id, channel_id, schedule, timezone, count, topic,
+	created_by, created_at, paused, last_run_at, last_outcome`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanSubscription(sc scanner) (digest.Subscription, error) {
+	var sub digest.Subscription
+	var createdAt string
+	var lastRun sql.NullString
+	err := sc.Scan(&sub.ID, &sub.GuildID, &sub.ChannelID, &sub.Schedule, &sub.Timezone,
+		&sub.Count, &sub.Topic, &sub.CreatedBy, &createdAt, &sub.Paused, &lastRun, &sub.LastOutcome)
+	if err != nil {
+		return digest.Subscription{}, err
+	}
+	if sub.CreatedAt, err = parseTime(createdAt); err != nil {
+		return digest.Subscription{}, fmt.Errorf("subscription %d: created_at: %w", sub.ID, err)
+	}
+	if lastRun.Valid {
+		if sub.LastRunAt, err = parseTime(lastRun.String); err != nil {
+			return digest.Subscription{}, fmt.Errorf("subscription %d: last_run_at: %w", sub.ID, err)
+		}
+	}
+	return sub, nil
+}
+
+// PutSubscription creates the subscription of sub.GuildID/sub.ChannelID, or
+// replaces it if the channel already has one. Replacing keeps the ID, the
+// posted history and the last run, updates Schedule, Timezone, Count, Topic,
+// CreatedBy and CreatedAt, and clears Paused: re-subscribing resumes. sub.ID,
+// Paused, LastRunAt and LastOutcome are ignored; a zero CreatedAt means now.
+// It returns the stored row.
+func (s *Store) PutSubscription(ctx context.Context, sub digest.Subscription) (digest.Subscription, error) {
+	fail := func(err error) (digest.Subscription, error) {
+		return digest.Subscription{}, fmt.Errorf("store: put subscription guild=%s channel=%s: %w", sub.GuildID, sub.ChannelID, err)
+	}
+	switch {
+	case sub.GuildID == "":
+		return fail(errors.New("empty guild id"))
+	case sub.ChannelID == "":
+		return fail(errors.New("empty channel id"))
+	case sub.Count < 1:
+		return fail(fmt.Errorf("count %d, must be at least 1", sub.Count))
+	}
+	createdAt := sub.CreatedAt
+	if createdAt.IsZero() {
+		createdAt = s.now()
+	}
+	row := s.w.QueryRowContext(ctx, `
+		INSERT INTO subscriptions (guild_id, channel_id, schedule, timezone, count, topic, created_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (guild_id, channel_id) DO UPDATE SET
+			schedule = excluded.schedule,
+			timezone = excluded.timezone,
+			count = excluded.count,
+			topic = excluded.topic,
+			created_by = excluded.created_by,
+			created_at = excluded.created_at,
+			paused = ''
+		RETURNING `+subscriptionCols,
+		sub.GuildID, sub.ChannelID, sub.Schedule, sub.Timezone, sub.Count, sub.Topic, sub.CreatedBy,
+		formatTime(createdAt))
+	stored, err := scanSubscription(row)
+	if err != nil {
+		return fail(err)
+	}
+	return stored, nil
+}
+
+// DeleteSubscription deletes the channel's subscription with its digests and
+// posted records. It reports whether there was one.
+func (s *Store) DeleteSubscription(ctx context.Context, guildID, channelID string) (bool, error) {
+	res, err := s.w.ExecContext(ctx,
+		`DELETE FROM subscriptions WHERE guild_id = ? AND channel_id = ?`, guildID, channelID)
+	if err != nil {
+		return false, fmt.Errorf("store: delete subscription guild=%s channel=%s: %w", guildID, channelID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: delete subscription guild=%s channel=%s: %w", guildID, channelID, err)
+	}
+	return n > 0, nil
+}
+
+// Subscription returns the channel's subscription, or an error wrapping
+// digest.ErrNotFound.
+func (s *Store) Subscription(ctx context.Context, guildID, channelID string) (digest.Subscription, error) {
+	sub, err := scanSubscription(s.r.QueryRowContext(ctx,
+		`SELECT `+subscriptionCols+` FROM subscriptions WHERE guild_id = ? AND channel_id = ?`,
+		guildID, channelID))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = digest.ErrNotFound
+	}
+	if err != nil {
+		return digest.Subscription{}, fmt.Errorf("store: get subscription guild=%s channel=%s: %w", guildID, channelID, err)
+	}
+	return sub, nil
+}
+
+// SubscriptionByID returns the subscription with the id, or an error
+// wrapping digest.ErrNotFound.
+func (s *Store) SubscriptionByID(ctx context.Context, id int64) (digest.Subscription, error) {
+	sub, err := scanSubscription(s.r.QueryRowContext(ctx,
+		`SELECT `+subscriptionCols+` FROM subscriptions WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = digest.ErrNotFound
+	}
+	if err != nil {
+		return digest.Subscription{}, fmt.Errorf("store: get subscription id=%d: %w", id, err)
+	}
+	return sub, nil
+}
+
+// Subscriptions lists the guild's subscriptions, or every guild's when
+// guildID is "", ordered by guild id then channel id (as text).
+func (s *Store) Subscriptions(ctx context.Context, guildID string) ([]digest.Subscription, error) {
+	fail := func(err error) ([]digest.Subscription, error) {
+		return nil, fmt.Errorf("store: list subscriptions guild=%q: %w", guildID, err)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+subscriptionCols+` FROM subscriptions
+		WHERE ?1 = '' OR guild_id = ?1 ORDER BY guild_id, channel_id`, guildID)
+	if err != nil {
+		return fail(err)
+	}
+	defer rows.Close()
+	var subs []digest.Subscription
+	for rows.Next() {
+		sub, err := scanSubscription(rows)
+		if err != nil {
+			return fail(err)
+		}
+		subs = append(subs, sub)
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	return subs, nil
+}
+
+// postedChunk bounds the number of SQL parameters per PostedIDs query.
+const postedChunk = 500
+
+// PostedIDs reports which of articleIDs are already recorded for the
+// subscription, sent or pending. The map holds only those, each true; an
+// unknown subscription has none.
+func (s *Store) PostedIDs(ctx context.Context, subID int64, articleIDs []string) (map[string]bool, error) {
+	posted := make(map[string]bool)
+	for start := 0; start < len(articleIDs); start += postedChunk {
+		chunk := articleIDs[start:min(start+postedChunk, len(articleIDs))]
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, subID)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		q := `SELECT article_id FROM posted WHERE subscription_id = ? AND article_id IN (?` +
+			strings.Repeat(", ?", len(chunk)-1) + `)`
+		if err := s.collectPosted(ctx, q, args, posted); err != nil {
+			return nil, fmt.Errorf("store: posted ids subscription=%d (%d articles): %w", subID, len(articleIDs), err)
+		}
+	}
+	return posted, nil
+}
+
+func (s *Store) collectPosted(ctx context.Context, q string, args []any, posted map[string]bool) error {
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		posted[id] = true
+	}
+	return rows.Err()
+}
+
+// BeginDigest records a pending digest of articleIDs (in posting order) for
+// the subscription, and one posted row per article, in one transaction. If
+// any article is already recorded for the subscription it fails with an error
+// wrapping digest.ErrAlreadyPosted that names the article, and writes nothing. The
+// nonce must be 1 to digest.MaxNonceLen bytes; articleIDs must be non-empty and
+// distinct. The digest's ChannelID is the subscription's current channel.
+func (s *Store) BeginDigest(ctx context.Context, subID int64, nonce string, articleIDs []string, scheduledFor time.Time) (digest.Digest, error) {
+	fail := func(err error) (digest.Digest, error) {
+		return digest.Digest{}, fmt.Errorf("store: begin digest subscription=%d nonce=%q: %w", subID, nonce, err)
+	}
+	if nonce == "" || len(nonce) > digest.MaxNonceLen {
+		return fail(fmt.Errorf("nonce is %d bytes, must be 1 to %d", len(nonce), digest.MaxNonceLen))
+	}
+	if len(articleIDs) == 0 {
+		return fail(errors.New("no articles"))
+	}
+	seen := make(map[string]bool, len(articleIDs))
+	for _, id := range articleIDs {
+		if id == "" {
+			return fail(errors.New("empty article id"))
+		}
+		if seen[id] {
+			return fail(fmt.Errorf("article %q listed twice", id))
+		}
+		seen[id] = true
+	}
+
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fail(err)
+	}
+	defer tx.Rollback() // no-op after Commit
+
+	d := digest.Digest{
+		SubscriptionID: subID,
+		Nonce:          nonce,
+		ArticleIDs:     append([]string(nil), articleIDs...),
+		ScheduledFor:   scheduledFor.UTC(),
+		CreatedAt:      s.now().UTC(),
+	}
+	err = tx.QueryRowContext(ctx, `SELECT channel_id FROM subscriptions WHERE id = ?`, subID).Scan(&d.ChannelID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fail(fmt.Errorf("subscription: %w", digest.ErrNotFound))
+	}
+	if err != nil {
+		return fail(err)
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO digests (subscription_id, channel_id, nonce, scheduled_for, created_at)
+		VALUES (?, ?, ?, ?, ?)`, subID, d.ChannelID, nonce, formatTime(d.ScheduledFor), formatTime(d.CreatedAt))
+	if err != nil {
+		return fail(err)
+	}
+	if d.ID, err = res.LastInsertId(); err != nil {
+		return fail(err)
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO posted (subscription_id, article_id, digest_id, position)
+		VALUES (?, ?, ?, ?) ON CONFLICT (subscription_id, article_id) DO NOTHING`)
+	if err != nil {
+		return fail(err)
+	}
+	defer stmt.Close()
+	for i, id := range articleIDs {
+		res, err := stmt.ExecContext(ctx, subID, id, d.ID, i)
+		if err != nil {
+			return fail(fmt.Errorf("article %q: %w", id, err))
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fail(fmt.Errorf("article %q: %w", id, err))
+		}
+		if n == 0 {
+			return fail(fmt.Errorf("article %q%s: %w", id, holder(ctx, tx, subID, id), digest.ErrAlreadyPosted))
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fail(err)
+	}
+	return d, nil
+}
+
+// holder describes the digest that already holds the article, for an
+// digest.ErrAlreadyPosted message; "" if that cannot be found.
+func holder(ctx context.Context, tx *sql.Tx, subID int64, articleID string) string {
+	var id int64
+	var sent sql.NullString
+	err := tx.QueryRowContext(ctx, `SELECT d.id, d.sent_at FROM posted p JOIN digests d ON d.id = p.digest_id
+		WHERE p.subscription_id = ? AND p.article_id = ?`, subID, articleID).Scan(&id, &sent)
+	if err != nil {
+		return ""
+	}
+	if sent.Valid {
+		return fmt.Sprintf(" (in digest %d, sent %s)", id, sent.String)
+	}
+	return fmt.Sprintf(" (in digest %d, pending)", id)
+}
+
+// MarkSent marks the digest sent at the given time (now if zero). Marking a
+// digest that is already sent is a no-op that keeps the first time; an
+// unknown digest is an error wrapping digest.ErrNotFound.
+func (s *Store) MarkSent(ctx context.Context, digestID int64, at time.Time) error {
+	if at.IsZero() {
+		at = s.now()
+	}
+	res, err := s.w.ExecContext(ctx, `UPDATE digests SET sent_at = ? WHERE id = ? AND sent_at IS NULL`,
+		formatTime(at), digestID)
+	if err == nil {
+		var n int64
+		if n, err = res.RowsAffected(); err == nil && n == 0 {
+			err = s.w.QueryRowContext(ctx, `SELECT 1 FROM digests WHERE id = ?`, digestID).Scan(new(int))
+			if errors.Is(err, sql.ErrNoRows) {
+				err = digest.ErrNotFound
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("store: mark digest %d sent: %w", digestID, err)
+	}
+	return nil
+}
+
+// CancelDigest deletes a pending digest and its posted rows, so that its
+// articles can be posted later. It refuses with an error wrapping
+// digest.ErrDigestSent if the digest was marked sent; an unknown digest is an error
+// wrapping digest.ErrNotFound.
+func (s *Store) CancelDigest(ctx context.Context, digestID int64) error {
+	fail := func(err error) error {
+		return fmt.Errorf("store: cancel digest %d: %w", digestID, err)
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fail(err)
+	}
+	defer tx.Rollback()
+	var sent sql.NullString
+	err = tx.QueryRowContext(ctx, `SELECT sent_at FROM digests WHERE id = ?`, digestID).Scan(&sent)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fail(digest.ErrNotFound)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	if sent.Valid {
+		return fail(fmt.Errorf("%w at %s", digest.ErrDigestSent, sent.String))
+	}
+	// posted rows go with it: ON DELETE CASCADE on posted.digest_id.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM digests WHERE id = ?`, digestID); err != nil {
+		return fail(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+// PendingDigests returns the digests recorded but not marked sent, oldest
+// first, each with its articles in posting order.
+func (s *Store) PendingDigests(ctx context.Context) ([]digest.Digest, error) {
+	fail := func(err error) ([]digest.Digest, error) {
+		return nil, fmt.Errorf("store: pending digests: %w", err)
+	}
+	rows, err := s.r.QueryContext(ctx, `
+		SELECT d.id, d.subscription_id, d.channel_id, d.nonce, d.scheduled_for, d.created_at, p.article_id
+		FROM digests d LEFT JOIN posted p ON p.digest_id = d.id
+		WHERE d.sent_at IS NULL
+		ORDER BY d.created_at, d.id, p.position`)
+	if err != nil {
+		return fail(err)
+	}
+	defer rows.Close()
+	var out []digest.Digest
+	for rows.Next() {
+		var d digest.Digest
+		var scheduled, created string
+		var article sql.NullString
+		if err := rows.Scan(&d.ID, &d.SubscriptionID, &d.ChannelID, &d.Nonce, &scheduled, &created, &article); err != nil {
+			return fail(err)
+		}
+		if n := len(out); n == 0 || out[n-1].ID != d.ID {
+			if d.ScheduledFor, err = parseTime(scheduled); err != nil {
+				return fail(fmt.Errorf("digest %d: scheduled_for: %w", d.ID, err))
+			}
+			if d.CreatedAt, err = parseTime(created); err != nil {
+				return fail(fmt.Errorf("digest %d: created_at: %w", d.ID, err))
+			}
+			out = append(out, d)
+		}
+		if article.Valid {
+			last := &out[len(out)-1]
+			last.ArticleIDs = append(last.ArticleIDs, article.String)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	return out, nil
+}
+
+// RecordRun records the outcome of the subscription's run scheduled for
+// scheduledFor, as LastRunAt and LastOutcome.
+func (s *Store) RecordRun(ctx context.Context, subID int64, scheduledFor time.Time, outcome string) error {
+	var last any // NULL for a zero time: "never run"
+	if !scheduledFor.IsZero() {
+		last = formatTime(scheduledFor)
+	}
+	err := s.updateSubscription(ctx, `UPDATE subscriptions SET last_run_at = ?, last_outcome = ? WHERE id = ?`,
+		last, outcome, subID)
+	if err != nil {
+		return fmt.Errorf("store: record run subscription=%d scheduled=%s outcome=%q: %w",
+			subID, scheduledFor.UTC().Format(time.RFC3339), outcome, err)
+	}
+	return nil
+}
+
+// Pause pauses the subscription with the reason, which must not be empty
+// ("" means active). PutSubscription for the same channel resumes it.
+func (s *Store) Pause(ctx context.Context, subID int64, reason string) error {
+	err := errors.New("empty reason")
+	if reason != "" {
+		err = s.updateSubscription(ctx, `UPDATE subscriptions SET paused = ? WHERE id = ?`, reason, subID)
+	}
+	if err != nil {
+		return fmt.Errorf("store: pause subscription=%d reason=%q: %w", subID, reason, err)
+	}
+	return nil
+}
+
+// updateSubscription runs an UPDATE of one subscription, digest.ErrNotFound if it
+// matched no row.
+func (s *Store) updateSubscription(ctx context.Context, q string, args ...any) error {
+	res, err := s.w.ExecContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return digest.ErrNotFound
+	}
+	return nil
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return t.UTC(), nil
+}
