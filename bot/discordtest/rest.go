@@ -110,16 +110,45 @@ func (s *Server) InvalidRequests() int {
 
 // restCtx is the context of one REST request.
 type restCtx struct {
+	s      *Server
 	w      http.ResponseWriter
 	r      *http.Request
 	rec    *Request
 	params map[string]string
 	body   []byte
+	// recorded is set once rec is in s.requests and counted.
+	recorded bool
+}
+
+// record adds the request to Requests and its answer to the counters
+// (InvalidRequests, Count429). reply calls it before writing the answer:
+// a client that holds its answer then always finds the request counted,
+// where recording after the write would let a test that checks right after
+// a call see the count of the request before, on a busy machine.
+// s.mu must not be held.
+func (c *restCtx) record() {
+	if c.recorded {
+		return
+	}
+	c.recorded = true
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = append(s.requests, *c.rec)
+	switch c.rec.Status {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests:
+		s.invalid++
+	}
+	if c.rec.Status == http.StatusTooManyRequests {
+		s.count429++
+	}
+	s.notifyLocked()
 }
 
 func (c *restCtx) param(name string) string { return c.params[name] }
 
-// reply writes v as JSON with the status.
+// reply records the request and writes v as JSON with the status.
+// s.mu must not be held.
 func (c *restCtx) reply(status int, v any) {
 	var b []byte
 	switch x := v.(type) {
@@ -135,6 +164,7 @@ func (c *restCtx) reply(status int, v any) {
 		}
 	}
 	c.rec.Status = status
+	c.record()
 	if b != nil {
 		c.w.Header().Set("Content-Type", "application/json")
 	}
@@ -239,20 +269,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	path := r.URL.Path
 	rec := &Request{Method: r.Method, Path: strings.TrimPrefix(path, apiPrefix), Query: r.URL.RawQuery, At: now}
-	c := &restCtx{w: w, r: r, rec: rec}
-	defer func() {
-		s.mu.Lock()
-		s.requests = append(s.requests, *rec)
-		switch rec.Status {
-		case http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests:
-			s.invalid++
-		}
-		if rec.Status == http.StatusTooManyRequests {
-			s.count429++
-		}
-		s.notifyLocked()
-		s.mu.Unlock()
-	}()
+	c := &restCtx{s: s, w: w, r: r, rec: rec}
+	defer c.record() // for a request that got no answer
 
 	body, err := io.ReadAll(io.LimitReader(r.Body, 32<<20))
 	if err != nil {
