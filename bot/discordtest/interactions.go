@@ -358,8 +358,9 @@ func (s *Server) interactionCallback(c *restCtx) {
 	switch cb.Type {
 	case discordgo.InteractionResponseDeferredChannelMessageWithSource, discordgo.InteractionResponseDeferredMessageUpdate:
 		st.reply.Deferred = true
+		id, at := s.stampLocked()
 		st.original = &storedMessage{
-			Message:       Message{ID: s.newIDLocked(), ChannelID: st.in.ChannelID, At: c.rec.At, Flags: data.Flags | discordgo.MessageFlagsLoading},
+			Message:       Message{ID: id, ChannelID: st.in.ChannelID, At: at, Flags: data.Flags | discordgo.MessageFlagsLoading},
 			webhookID:     AppID,
 			interactionID: st.in.ID,
 		}
@@ -368,10 +369,11 @@ func (s *Server) interactionCallback(c *restCtx) {
 		st.reply.Data = data
 		st.reply.Raw = cb.Data
 		if cb.Type == discordgo.InteractionResponseChannelMessageWithSource || cb.Type == discordgo.InteractionResponseUpdateMessage {
+			id, at := s.stampLocked()
 			st.original = &storedMessage{
 				Message: Message{
-					ID: s.newIDLocked(), ChannelID: st.in.ChannelID, Content: data.Content, Embeds: data.Embeds,
-					Raw: cb.Data, At: c.rec.At, Flags: data.Flags, Files: c.rec.Files,
+					ID: id, ChannelID: st.in.ChannelID, Content: data.Content, Embeds: data.Embeds,
+					Raw: cb.Data, At: at, Flags: data.Flags, Files: c.rec.Files,
 				},
 				components: f.Components, allowedMentions: data.AllowedMentions,
 				webhookID: AppID, interactionID: st.in.ID,
@@ -452,10 +454,11 @@ func (s *Server) createFollowup(c *restCtx) {
 	}
 
 	s.mu.Lock()
+	id, at := s.stampLocked()
 	m := &storedMessage{
 		Message: Message{
-			ID: s.newIDLocked(), ChannelID: st.in.ChannelID, Content: f.content(), Embeds: f.embeds(),
-			Raw: c.rec.Body, At: c.rec.At, Flags: data.Flags, Files: c.rec.Files,
+			ID: id, ChannelID: st.in.ChannelID, Content: f.content(), Embeds: f.embeds(),
+			Raw: c.rec.Body, At: at, Flags: data.Flags, Files: c.rec.Files,
 		},
 		components: f.Components, allowedMentions: f.AllowedMentions, webhookID: AppID, interactionID: st.in.ID,
 	}

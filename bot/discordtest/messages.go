@@ -36,6 +36,9 @@ type storedMessage struct {
 	webhookID       string
 	interactionID   string
 	deleted         bool
+	// nonceForgotten is set by ExpireNonces: the nonce no longer
+	// de-duplicates, whatever the window.
+	nonceForgotten bool
 }
 
 type channelState struct {
@@ -211,32 +214,75 @@ func (s *Server) createMessage(c *restCtx) {
 	}
 
 	s.mu.Lock()
+	var m *storedMessage
 	if f.EnforceNonce && nonce != "" {
-		for i := len(s.messages) - 1; i >= 0; i-- {
-			m := s.messages[i]
-			if m.ChannelID == chID && m.Nonce == nonce && !m.deleted && c.rec.At.Sub(m.At) <= s.nonceWindow {
-				body := messageJSON(m)
-				s.mu.Unlock()
-				c.reply(http.StatusOK, body)
-				return
-			}
+		m = s.rememberedLocked(chID, nonce)
+	}
+	if m == nil {
+		id, at := s.stampLocked()
+		m = &storedMessage{
+			Message: Message{
+				ID: id, ChannelID: chID, Nonce: nonce, Content: f.content(), Embeds: f.embeds(),
+				Raw: c.rec.Body, At: at, Files: c.rec.Files,
+			},
+			guildID: guildID, components: f.Components, allowedMentions: f.AllowedMentions,
 		}
+		if f.Flags != nil {
+			m.Flags = *f.Flags
+		}
+		s.messages = append(s.messages, m)
+		s.notifyLocked()
 	}
-	m := &storedMessage{
-		Message: Message{
-			ID: s.newIDLocked(), ChannelID: chID, Nonce: nonce, Content: f.content(), Embeds: f.embeds(),
-			Raw: c.rec.Body, At: c.rec.At, Files: c.rec.Files,
-		},
-		guildID: guildID, components: f.Components, allowedMentions: f.AllowedMentions,
-	}
-	if f.Flags != nil {
-		m.Flags = *f.Flags
-	}
-	s.messages = append(s.messages, m)
 	body := messageJSON(m)
-	s.notifyLocked()
+	if m.Nonce != "" {
+		// Only the answer to the create carries the nonce: reads
+		// of the message do not.
+		body["nonce"] = m.Nonce
+	}
 	s.mu.Unlock()
 	c.reply(http.StatusOK, body)
+}
+
+// rememberedLocked returns the channel's message posted with nonce that is
+// still in the nonce window, or nil. s.mu must be held.
+func (s *Server) rememberedLocked(chID, nonce string) *storedMessage {
+	if s.nonceWindow <= 0 {
+		return nil
+	}
+	now := s.now()
+	for i := len(s.messages) - 1; i >= 0; i-- {
+		m := s.messages[i]
+		if m.ChannelID == chID && m.Nonce == nonce && !m.deleted && !m.nonceForgotten && now.Sub(m.At) <= s.nonceWindow {
+			return m
+		}
+	}
+	return nil
+}
+
+// SetNonceWindow sets how long after a message was created a post to the
+// same channel with the same nonce and enforce_nonce returns that message
+// instead of creating another (default DefaultNonceWindow). Discord only
+// promises "the past few minutes"; past the window the same nonce creates a
+// duplicate, which is what code that must post exactly once has to handle.
+// The age is measured on the server's clock (WithClock) when the repeat
+// arrives, so changing the window applies to nonces already remembered.
+// Zero or less turns de-duplication off.
+func (s *Server) SetNonceWindow(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nonceWindow = d
+}
+
+// ExpireNonces forgets every nonce remembered so far, as if the nonce window
+// of every message posted until now had passed: a test passes the window
+// without sleeping or moving a clock. Messages posted later are remembered
+// as usual.
+func (s *Server) ExpireNonces() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range s.messages {
+		m.nonceForgotten = true
+	}
 }
 
 func (s *Server) findMessageLocked(chID, id string) *storedMessage {
@@ -344,7 +390,7 @@ func (s *Server) applyEdit(c *restCtx, m *storedMessage) {
 	if len(c.rec.Files) > 0 {
 		m.Files = c.rec.Files
 	}
-	m.EditedAt = c.rec.At
+	m.EditedAt = s.now()
 	body := messageJSON(m)
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -359,7 +405,9 @@ func (s *Server) deleteMessage(c *restCtx) {
 	s.deleteStored(c, func() *storedMessage { return s.findMessageLocked(chID, c.param("message")) })
 }
 
-// messageJSON renders a stored message as Discord would return it. s.mu must be held.
+// messageJSON renders a stored message as Discord returns it when read,
+// without the nonce (createMessage adds it to its own answer; reads of a
+// message do not carry it). s.mu must be held.
 func messageJSON(m *storedMessage) map[string]any {
 	embeds := m.Embeds
 	if embeds == nil {
@@ -385,9 +433,6 @@ func messageJSON(m *storedMessage) map[string]any {
 	}
 	if !m.EditedAt.IsZero() {
 		out["edited_timestamp"] = m.EditedAt.UTC().Format(time.RFC3339Nano)
-	}
-	if m.Nonce != "" {
-		out["nonce"] = m.Nonce
 	}
 	if m.webhookID != "" {
 		out["webhook_id"] = m.webhookID

@@ -29,9 +29,11 @@ type Request struct {
 	// Body is the JSON body (for multipart requests, the payload_json part).
 	Body json.RawMessage
 	// Files are the uploaded files of a multipart request.
-	Files  []File
+	Files []File
+	// Status is the status of the answer; 0 when none was written.
 	Status int
-	At     time.Time
+	// At is when the request arrived, in real time (not WithClock's).
+	At time.Time
 }
 
 // File is a file uploaded in a multipart request.
