@@ -239,7 +239,12 @@ func (s *Server) createMessage(c *restCtx) {
 		// of the message do not.
 		body["nonce"] = m.Nonce
 	}
+	drop := s.takeDropLocked(chID)
 	s.mu.Unlock()
+	if drop {
+		c.dropConnection()
+		return
+	}
 	c.reply(http.StatusOK, body)
 }
 
@@ -283,6 +288,32 @@ func (s *Server) ExpireNonces() {
 	for _, m := range s.messages {
 		m.nonceForgotten = true
 	}
+}
+
+// DropResponseAfterCreate makes the next accepted POST of a message to
+// channelID lose its answer: the fake handles the request (creates the
+// message, or finds the earlier one for a nonce still in the window), then
+// closes the TCP connection without writing a response. This is "Discord
+// created the message but the bot never heard back", as when the bot is
+// killed or the network fails after the request was sent: discordgo gets an
+// error (net/http does not resend a POST) and the message is in Messages.
+// Requests lists the request with Dropped set and Status 0. Rejected posts
+// (invalid body, forbidden channel, FailNext) do not use it up. Each call
+// drops one more answer.
+func (s *Server) DropResponseAfterCreate(channelID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropAfterCreate[channelID]++
+}
+
+// takeDropLocked uses up one DropResponseAfterCreate of the channel, if
+// any. s.mu must be held.
+func (s *Server) takeDropLocked(chID string) bool {
+	if s.dropAfterCreate[chID] == 0 {
+		return false
+	}
+	s.dropAfterCreate[chID]--
+	return true
 }
 
 func (s *Server) findMessageLocked(chID, id string) *storedMessage {

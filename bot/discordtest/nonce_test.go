@@ -1,8 +1,12 @@
 package discordtest
 
 import (
+	"errors"
+	"net/http"
 	"testing"
 	"time"
+
+	"github.com/bwmarrin/discordgo"
 )
 
 // TestNonceWindowOnClock: inside the window a repeated nonce returns the
@@ -77,5 +81,58 @@ func TestExpireNonces(t *testing.T) {
 	msgs := srv.Messages(testChannel)
 	if len(msgs) != 2 || msgs[0].Nonce != "run-1" || msgs[1].Nonce != "run-1" {
 		t.Fatalf("messages = %+v", msgs)
+	}
+}
+
+// TestDropResponseAfterCreate: the message is created but the client gets
+// no answer, only an error; a retry with the same nonce inside the window
+// gets the message, one past the window posts a duplicate.
+func TestDropResponseAfterCreate(t *testing.T) {
+	t.Parallel()
+	srv := New(t)
+	dg := newSession(t, srv, "Bot "+Token)
+
+	srv.DropResponseAfterCreate(testChannel)
+	// A refused post does not use the drop up.
+	_, err := dg.ChannelMessageSendComplex(testChannel, &discordgo.MessageSend{})
+	if re := restErr(t, err); re.Message.Code != 50006 {
+		t.Fatalf("empty post: %v", err)
+	}
+
+	_, _, err = postWithNonce(dg, testChannel, "digest", "run-7")
+	if err == nil {
+		t.Fatal("the dropped post succeeded")
+	}
+	var re *discordgo.RESTError
+	if errors.As(err, &re) {
+		t.Fatalf("the dropped post got an answer: %v", err)
+	}
+	t.Logf("dropped post: %v", err)
+	msgs := srv.Messages(testChannel)
+	if len(msgs) != 1 || msgs[0].Nonce != "run-7" || msgs[0].Content != "digest" {
+		t.Fatalf("stored = %+v", msgs)
+	}
+	var dropped []Request
+	for _, r := range srv.Requests() {
+		if r.Dropped {
+			dropped = append(dropped, r)
+		}
+	}
+	if len(dropped) != 1 || dropped[0].Method != http.MethodPost || dropped[0].Status != 0 {
+		t.Fatalf("dropped requests = %+v", dropped)
+	}
+
+	// The drop is used up: the retry is answered with the same message.
+	id, _, err := postWithNonce(dg, testChannel, "digest", "run-7")
+	if err != nil || id != msgs[0].ID {
+		t.Fatalf("retry in the window: %s, %v; want %s", id, err, msgs[0].ID)
+	}
+	// Past the window the retry would be a duplicate post.
+	srv.ExpireNonces()
+	if id, _, err := postWithNonce(dg, testChannel, "digest", "run-7"); err != nil || id == msgs[0].ID {
+		t.Fatalf("retry past the window: %s, %v", id, err)
+	}
+	if n := len(srv.Messages(testChannel)); n != 2 {
+		t.Fatalf("messages = %d, want 2", n)
 	}
 }

@@ -32,6 +32,9 @@ type Request struct {
 	Files []File
 	// Status is the status of the answer; 0 when none was written.
 	Status int
+	// Dropped is set when the fake closed the connection instead of
+	// answering a request it had handled (DropResponseAfterCreate).
+	Dropped bool
 	// At is when the request arrived, in real time (not WithClock's).
 	At time.Time
 }
@@ -177,6 +180,24 @@ func (c *restCtx) reply(status int, v any) {
 }
 
 func (c *restCtx) noContent() { c.reply(http.StatusNoContent, nil) }
+
+// dropConnection records the request as Dropped and closes the client's
+// TCP connection without writing an answer. The client cannot tell whether
+// the request was handled: net/http reports an error (it does not resend a
+// POST, which is not idempotent) and discordgo returns it. s.mu must not be
+// held.
+func (c *restCtx) dropConnection() {
+	c.rec.Dropped = true
+	c.record()
+	if hj, ok := c.w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	// Not hijackable (HTTP/2): abort, which also resets without an answer.
+	panic(http.ErrAbortHandler)
+}
 
 // apiError replies with a Discord JSON error.
 func (c *restCtx) apiError(status, code int, msg string) {

@@ -155,6 +155,9 @@ type Server struct {
 	channels  map[string]*channelState
 	messages  []*storedMessage
 	followups map[string][]*storedMessage
+	// dropAfterCreate counts, per channel, the message posts whose answer
+	// is to be dropped (DropResponseAfterCreate).
+	dropAfterCreate map[string]int
 }
 
 // New starts a fake Discord server on 127.0.0.1. It is closed by t.Cleanup.
@@ -179,6 +182,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		interactionsByToken: map[string]*interactionState{},
 		channels:            map[string]*channelState{},
 		followups:           map[string][]*storedMessage{},
+		dropAfterCreate:     map[string]int{},
 	}
 	for _, o := range opts {
 		o(s)
