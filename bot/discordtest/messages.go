@@ -45,6 +45,9 @@ type channelState struct {
 	guildID   string
 	forbidden bool
 	deleted   bool
+	// noHistory: reading the channel's messages is forbidden (the bot
+	// lacks Read Message History), posting is not.
+	noHistory bool
 }
 
 // AddChannel declares a text channel of a guild (listed in GUILD_CREATE and
@@ -57,8 +60,9 @@ func (s *Server) AddChannel(guildID, channelID string) {
 	ch.deleted = false
 }
 
-// ForbidChannel makes the bot lack access to a channel: posting there fails
-// with 403 Missing Access (50001).
+// ForbidChannel makes the bot lack access to a channel: posting there, and
+// every other request about it (reading its messages included), fails with
+// 403 Missing Access (50001).
 func (s *Server) ForbidChannel(channelID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -236,7 +240,7 @@ func (s *Server) createMessage(c *restCtx) {
 	body := messageJSON(m)
 	if m.Nonce != "" {
 		// Only the answer to the create carries the nonce: reads
-		// of the message do not.
+		// (GET one message or the channel's messages) do not.
 		body["nonce"] = m.Nonce
 	}
 	drop := s.takeDropLocked(chID)
@@ -437,8 +441,8 @@ func (s *Server) deleteMessage(c *restCtx) {
 }
 
 // messageJSON renders a stored message as Discord returns it when read,
-// without the nonce (createMessage adds it to its own answer; reads of a
-// message do not carry it). s.mu must be held.
+// without the nonce (createMessage adds it to its own answer). s.mu must
+// be held.
 func messageJSON(m *storedMessage) map[string]any {
 	embeds := m.Embeds
 	if embeds == nil {

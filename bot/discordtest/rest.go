@@ -272,6 +272,7 @@ func init() {
 	handle("DELETE", "/webhooks/{app}/{token}/messages/{message}", (*Server).deleteWebhookMessage).exempt = true
 
 	handle("GET", "/channels/{channel}", (*Server).getChannel)
+	handle("GET", "/channels/{channel}/messages", (*Server).listMessages)
 	handle("POST", "/channels/{channel}/messages", (*Server).createMessage)
 	handle("GET", "/channels/{channel}/messages/{message}", (*Server).getMessage)
 	handle("PATCH", "/channels/{channel}/messages/{message}", (*Server).editMessage)
