@@ -2,10 +2,12 @@ package discordtest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -82,3 +84,43 @@ func restErr(t *testing.T, err error) *discordgo.RESTError {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// testClock is a clock a test moves by hand (WithClock).
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newTestClock(start time.Time) *testClock { return &testClock{now: start} }
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// postWithNonce posts content to channel with nonce and enforce_nonce (which
+// discordgo v0.29.0 cannot send) and returns the answer's ID and nonce.
+func postWithNonce(dg *discordgo.Session, channel, content, nonce string) (id, gotNonce string, err error) {
+	ep := discordgo.EndpointChannelMessages(channel)
+	body := map[string]any{
+		"content": content, "nonce": nonce, "enforce_nonce": true,
+		"embeds": []*discordgo.MessageEmbed{{Title: content, Footer: &discordgo.MessageEmbedFooter{Text: "digest " + nonce}}},
+	}
+	b, err := dg.RequestWithBucketID("POST", ep, body, ep)
+	if err != nil {
+		return "", "", err
+	}
+	var m struct {
+		ID    string `json:"id"`
+		Nonce string `json:"nonce"`
+	}
+	err = json.Unmarshal(b, &m)
+	return m.ID, m.Nonce, err
+}

@@ -33,7 +33,9 @@ type Reply struct {
 	// Interaction is the interaction as dispatched (with its ID and Token).
 	Interaction *discordgo.Interaction
 	// Rejected lists the error responses the fake sent to the bot's attempts
-	// to answer (e.g. an invalid form body) before it succeeded.
+	// to answer (e.g. an invalid form body) before the final answer arrived.
+	// Later attempts (a second acknowledgement) are not in it, however soon
+	// they follow: see Server.Rejections for those.
 	Rejected []string
 }
 
@@ -104,7 +106,7 @@ func (s *Server) Interact(ctx context.Context, in *discordgo.Interaction) (*Repl
 		s.mu.Lock()
 		if st.done {
 			r := st.reply
-			r.Rejected = append([]string(nil), st.rejected...)
+			r.Rejected = append([]string(nil), r.Rejected...)
 			s.mu.Unlock()
 			return &r, nil
 		}
@@ -230,6 +232,29 @@ func (s *Server) Followups(token string) []Message {
 	return out
 }
 
+// finishLocked marks the final answer as arrived and freezes
+// Reply.Rejected. The snapshot is taken here, not when Interact wakes up:
+// the bot may make further (rejected) attempts before Interact's goroutine
+// runs, so a later copy would depend on scheduling. s.mu must be held.
+func (st *interactionState) finishLocked() {
+	st.done = true
+	st.reply.Rejected = append([]string(nil), st.rejected...)
+}
+
+// Rejections returns every error response the fake sent to the bot's
+// attempts to answer the interaction with this ID, including those after
+// its final answer (such as a double acknowledgement, 40060). The fake
+// records a rejection before answering, so once the bot's call has
+// returned its error, the rejection is listed.
+func (s *Server) Rejections(interactionID string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := s.interactionsByID[interactionID]; st != nil {
+		return append([]string(nil), st.rejected...)
+	}
+	return nil
+}
+
 // rejectLocked records an error answer to the bot for an interaction.
 func (st *interactionState) rejectLocked(status int, msg string) {
 	st.rejected = append(st.rejected, fmt.Sprintf("%d %s", status, msg))
@@ -318,10 +343,10 @@ func (s *Server) interactionCallback(c *restCtx) {
 	}
 
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if st.ackType != 0 { // lost a race with a concurrent callback
 		st.rejectLocked(400, "Interaction has already been acknowledged")
 		s.notifyLocked()
+		s.mu.Unlock()
 		c.apiError(http.StatusBadRequest, 40060, "Interaction has already been acknowledged.")
 		return
 	}
@@ -333,20 +358,22 @@ func (s *Server) interactionCallback(c *restCtx) {
 	switch cb.Type {
 	case discordgo.InteractionResponseDeferredChannelMessageWithSource, discordgo.InteractionResponseDeferredMessageUpdate:
 		st.reply.Deferred = true
+		id, at := s.stampLocked()
 		st.original = &storedMessage{
-			Message:       Message{ID: s.newIDLocked(), ChannelID: st.in.ChannelID, At: c.rec.At, Flags: data.Flags | discordgo.MessageFlagsLoading},
+			Message:       Message{ID: id, ChannelID: st.in.ChannelID, At: at, Flags: data.Flags | discordgo.MessageFlagsLoading},
 			webhookID:     AppID,
 			interactionID: st.in.ID,
 		}
 	default:
-		st.done = true
+		st.finishLocked()
 		st.reply.Data = data
 		st.reply.Raw = cb.Data
 		if cb.Type == discordgo.InteractionResponseChannelMessageWithSource || cb.Type == discordgo.InteractionResponseUpdateMessage {
+			id, at := s.stampLocked()
 			st.original = &storedMessage{
 				Message: Message{
-					ID: s.newIDLocked(), ChannelID: st.in.ChannelID, Content: data.Content, Embeds: data.Embeds,
-					Raw: cb.Data, At: c.rec.At, Flags: data.Flags, Files: c.rec.Files,
+					ID: id, ChannelID: st.in.ChannelID, Content: data.Content, Embeds: data.Embeds,
+					Raw: cb.Data, At: at, Flags: data.Flags, Files: c.rec.Files,
 				},
 				components: f.Components, allowedMentions: data.AllowedMentions,
 				webhookID: AppID, interactionID: st.in.ID,
@@ -354,6 +381,7 @@ func (s *Server) interactionCallback(c *restCtx) {
 		}
 	}
 	s.notifyLocked()
+	s.mu.Unlock()
 	c.noContent()
 }
 
@@ -426,10 +454,11 @@ func (s *Server) createFollowup(c *restCtx) {
 	}
 
 	s.mu.Lock()
+	id, at := s.stampLocked()
 	m := &storedMessage{
 		Message: Message{
-			ID: s.newIDLocked(), ChannelID: st.in.ChannelID, Content: f.content(), Embeds: f.embeds(),
-			Raw: c.rec.Body, At: c.rec.At, Flags: data.Flags, Files: c.rec.Files,
+			ID: id, ChannelID: st.in.ChannelID, Content: f.content(), Embeds: f.embeds(),
+			Raw: c.rec.Body, At: at, Flags: data.Flags, Files: c.rec.Files,
 		},
 		components: f.Components, allowedMentions: f.AllowedMentions, webhookID: AppID, interactionID: st.in.ID,
 	}
@@ -439,7 +468,7 @@ func (s *Server) createFollowup(c *restCtx) {
 		// The first followup after a deferred response replaces the loading
 		// message and keeps its flags, unless the bot deleted that message:
 		// then the followup is a message of its own, with its own flags.
-		st.done = true
+		st.finishLocked()
 		st.reply.ViaFollowup = true
 		st.reply.Raw = c.rec.Body
 		st.reply.Data = data
@@ -513,7 +542,7 @@ func (s *Server) editWebhookMessage(c *restCtx) {
 	if m == st.original && st.reply.Deferred && !st.done {
 		data, err := decodeResponseData(c.rec.Body)
 		if err == nil {
-			st.done = true
+			st.finishLocked()
 			st.reply.Raw = c.rec.Body
 			st.reply.Data = data
 			st.reply.Data.Flags = st.ackFlags

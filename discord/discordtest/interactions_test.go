@@ -1,6 +1,7 @@
 package discordtest
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -216,16 +217,29 @@ func TestInteractUnanswered(t *testing.T) {
 	}
 
 	// Deferred but never edited: Interact ends with the caller's context.
+	// The context is cancelled once the bot's deferral has been accepted,
+	// not after a fixed time, which a busy machine could spend before the
+	// bot even answers (Interact would then report "no callback").
 	srv2 := New(t)
+	short, cancel := context.WithCancel(testContext(t, 5*time.Second))
+	defer cancel()
+	deferred := make(chan error, 1)
 	openSession(t, srv2, func(s *discordgo.Session, i *discordgo.InteractionCreate) {
-		_ = s.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource})
+		deferred <- s.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource})
+		cancel()
 	})
-	short := testContext(t, 500*time.Millisecond)
 	if _, err := srv2.Interact(short, Command("brief")); err == nil || !strings.Contains(err.Error(), "deferred") {
 		t.Fatalf("err = %v", err)
 	}
+	if err := <-deferred; err != nil {
+		t.Fatalf("defer: %v", err)
+	}
 }
 
+// TestInteractRejectsInvalidAnswers: Reply.Rejected holds the rejections
+// before the final answer only. The bot's third, double acknowledgement may
+// reach the fake before Interact's goroutine wakes up for the second, so it
+// is checked through Rejections after the bot has had its answer.
 func TestInteractRejectsInvalidAnswers(t *testing.T) {
 	t.Parallel()
 	srv := New(t)
@@ -261,5 +275,11 @@ func TestInteractRejectsInvalidAnswers(t *testing.T) {
 	}
 	if re := restErr(t, <-errs); re.Message.Code != 40060 {
 		t.Fatalf("third = %v", re)
+	}
+	if rej := srv.Rejections(r.Interaction.ID); len(rej) != 2 || !strings.Contains(rej[1], "already been acknowledged") {
+		t.Fatalf("rejections = %q", rej)
+	}
+	if len(r.Rejected) != 1 {
+		t.Fatalf("Reply.Rejected changed after Interact returned: %q", r.Rejected)
 	}
 }

@@ -36,12 +36,18 @@ type storedMessage struct {
 	webhookID       string
 	interactionID   string
 	deleted         bool
+	// nonceForgotten is set by ExpireNonces: the nonce no longer
+	// de-duplicates, whatever the window.
+	nonceForgotten bool
 }
 
 type channelState struct {
 	guildID   string
 	forbidden bool
 	deleted   bool
+	// noHistory: reading the channel's messages is forbidden (the bot
+	// lacks Read Message History), posting is not.
+	noHistory bool
 }
 
 // AddChannel declares a text channel of a guild (listed in GUILD_CREATE and
@@ -54,8 +60,9 @@ func (s *Server) AddChannel(guildID, channelID string) {
 	ch.deleted = false
 }
 
-// ForbidChannel makes the bot lack access to a channel: posting there fails
-// with 403 Missing Access (50001).
+// ForbidChannel makes the bot lack access to a channel: posting there, and
+// every other request about it (reading its messages included), fails with
+// 403 Missing Access (50001).
 func (s *Server) ForbidChannel(channelID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -211,32 +218,106 @@ func (s *Server) createMessage(c *restCtx) {
 	}
 
 	s.mu.Lock()
+	var m *storedMessage
 	if f.EnforceNonce && nonce != "" {
-		for i := len(s.messages) - 1; i >= 0; i-- {
-			m := s.messages[i]
-			if m.ChannelID == chID && m.Nonce == nonce && !m.deleted && c.rec.At.Sub(m.At) <= s.nonceWindow {
-				body := messageJSON(m)
-				s.mu.Unlock()
-				c.reply(http.StatusOK, body)
-				return
-			}
+		m = s.rememberedLocked(chID, nonce)
+	}
+	if m == nil {
+		id, at := s.stampLocked()
+		m = &storedMessage{
+			Message: Message{
+				ID: id, ChannelID: chID, Nonce: nonce, Content: f.content(), Embeds: f.embeds(),
+				Raw: c.rec.Body, At: at, Files: c.rec.Files,
+			},
+			guildID: guildID, components: f.Components, allowedMentions: f.AllowedMentions,
+		}
+		if f.Flags != nil {
+			m.Flags = *f.Flags
+		}
+		s.messages = append(s.messages, m)
+		s.notifyLocked()
+	}
+	body := messageJSON(m)
+	if m.Nonce != "" {
+		// Only the answer to the create carries the nonce: reads
+		// (GET one message or the channel's messages) do not.
+		body["nonce"] = m.Nonce
+	}
+	drop := s.takeDropLocked(chID)
+	s.mu.Unlock()
+	if drop {
+		c.dropConnection()
+		return
+	}
+	c.reply(http.StatusOK, body)
+}
+
+// rememberedLocked returns the channel's message posted with nonce that is
+// still in the nonce window, or nil. s.mu must be held.
+func (s *Server) rememberedLocked(chID, nonce string) *storedMessage {
+	if s.nonceWindow <= 0 {
+		return nil
+	}
+	now := s.now()
+	for i := len(s.messages) - 1; i >= 0; i-- {
+		m := s.messages[i]
+		if m.ChannelID == chID && m.Nonce == nonce && !m.deleted && !m.nonceForgotten && now.Sub(m.At) <= s.nonceWindow {
+			return m
 		}
 	}
-	m := &storedMessage{
-		Message: Message{
-			ID: s.newIDLocked(), ChannelID: chID, Nonce: nonce, Content: f.content(), Embeds: f.embeds(),
-			Raw: c.rec.Body, At: c.rec.At, Files: c.rec.Files,
-		},
-		guildID: guildID, components: f.Components, allowedMentions: f.AllowedMentions,
+	return nil
+}
+
+// SetNonceWindow sets how long after a message was created a post to the
+// same channel with the same nonce and enforce_nonce returns that message
+// instead of creating another (default DefaultNonceWindow). Discord only
+// promises "the past few minutes"; past the window the same nonce creates a
+// duplicate, which is what code that must post exactly once has to handle.
+// The age is measured on the server's clock (WithClock) when the repeat
+// arrives, so changing the window applies to nonces already remembered.
+// Zero or less turns de-duplication off.
+func (s *Server) SetNonceWindow(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nonceWindow = d
+}
+
+// ExpireNonces forgets every nonce remembered so far, as if the nonce window
+// of every message posted until now had passed: a test passes the window
+// without sleeping or moving a clock. Messages posted later are remembered
+// as usual.
+func (s *Server) ExpireNonces() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range s.messages {
+		m.nonceForgotten = true
 	}
-	if f.Flags != nil {
-		m.Flags = *f.Flags
+}
+
+// DropResponseAfterCreate makes the next accepted POST of a message to
+// channelID lose its answer: the fake handles the request (creates the
+// message, or finds the earlier one for a nonce still in the window), then
+// closes the TCP connection without writing a response. This is "Discord
+// created the message but the bot never heard back", as when the bot is
+// killed or the network fails after the request was sent: discordgo gets an
+// error (net/http does not resend a POST) and the message is in Messages.
+// Requests lists the request with Dropped set and Status 0. Rejected posts
+// (invalid body, forbidden channel, FailNext) do not use it up. Each call
+// drops one more answer.
+func (s *Server) DropResponseAfterCreate(channelID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropAfterCreate[channelID]++
+}
+
+// takeDropLocked uses up one DropResponseAfterCreate of the channel, if
+// any. s.mu must be held.
+func (s *Server) takeDropLocked(chID string) bool {
+	if s.dropAfterCreate[chID] == 0 {
+		return false
 	}
-	s.messages = append(s.messages, m)
-	body := messageJSON(m)
-	s.notifyLocked()
-	s.mu.Unlock()
-	c.reply(http.StatusOK, body)
+	s.dropAfterCreate[chID]--
+	return true
 }
 
 func (s *Server) findMessageLocked(chID, id string) *storedMessage {
@@ -344,7 +425,7 @@ func (s *Server) applyEdit(c *restCtx, m *storedMessage) {
 	if len(c.rec.Files) > 0 {
 		m.Files = c.rec.Files
 	}
-	m.EditedAt = c.rec.At
+	m.EditedAt = s.now()
 	body := messageJSON(m)
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -359,7 +440,9 @@ func (s *Server) deleteMessage(c *restCtx) {
 	s.deleteStored(c, func() *storedMessage { return s.findMessageLocked(chID, c.param("message")) })
 }
 
-// messageJSON renders a stored message as Discord would return it. s.mu must be held.
+// messageJSON renders a stored message as Discord returns it when read,
+// without the nonce (createMessage adds it to its own answer). s.mu must
+// be held.
 func messageJSON(m *storedMessage) map[string]any {
 	embeds := m.Embeds
 	if embeds == nil {
@@ -385,9 +468,6 @@ func messageJSON(m *storedMessage) map[string]any {
 	}
 	if !m.EditedAt.IsZero() {
 		out["edited_timestamp"] = m.EditedAt.UTC().Format(time.RFC3339Nano)
-	}
-	if m.Nonce != "" {
-		out["nonce"] = m.Nonce
 	}
 	if m.webhookID != "" {
 		out["webhook_id"] = m.webhookID

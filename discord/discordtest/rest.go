@@ -29,9 +29,14 @@ type Request struct {
 	// Body is the JSON body (for multipart requests, the payload_json part).
 	Body json.RawMessage
 	// Files are the uploaded files of a multipart request.
-	Files  []File
+	Files []File
+	// Status is the status of the answer; 0 when none was written.
 	Status int
-	At     time.Time
+	// Dropped is set when the fake closed the connection instead of
+	// answering a request it had handled (DropResponseAfterCreate).
+	Dropped bool
+	// At is when the request arrived, in real time (not WithClock's).
+	At time.Time
 }
 
 // File is a file uploaded in a multipart request.
@@ -110,16 +115,45 @@ func (s *Server) InvalidRequests() int {
 
 // restCtx is the context of one REST request.
 type restCtx struct {
+	s      *Server
 	w      http.ResponseWriter
 	r      *http.Request
 	rec    *Request
 	params map[string]string
 	body   []byte
+	// recorded is set once rec is in s.requests and counted.
+	recorded bool
+}
+
+// record adds the request to Requests and its answer to the counters
+// (InvalidRequests, Count429). reply calls it before writing the answer:
+// a client that holds its answer then always finds the request counted,
+// where recording after the write would let a test that checks right after
+// a call see the count of the request before, on a busy machine.
+// s.mu must not be held.
+func (c *restCtx) record() {
+	if c.recorded {
+		return
+	}
+	c.recorded = true
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = append(s.requests, *c.rec)
+	switch c.rec.Status {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests:
+		s.invalid++
+	}
+	if c.rec.Status == http.StatusTooManyRequests {
+		s.count429++
+	}
+	s.notifyLocked()
 }
 
 func (c *restCtx) param(name string) string { return c.params[name] }
 
-// reply writes v as JSON with the status.
+// reply records the request and writes v as JSON with the status.
+// s.mu must not be held.
 func (c *restCtx) reply(status int, v any) {
 	var b []byte
 	switch x := v.(type) {
@@ -135,6 +169,7 @@ func (c *restCtx) reply(status int, v any) {
 		}
 	}
 	c.rec.Status = status
+	c.record()
 	if b != nil {
 		c.w.Header().Set("Content-Type", "application/json")
 	}
@@ -145,6 +180,24 @@ func (c *restCtx) reply(status int, v any) {
 }
 
 func (c *restCtx) noContent() { c.reply(http.StatusNoContent, nil) }
+
+// dropConnection records the request as Dropped and closes the client's
+// TCP connection without writing an answer. The client cannot tell whether
+// the request was handled: net/http reports an error (it does not resend a
+// POST, which is not idempotent) and discordgo returns it. s.mu must not be
+// held.
+func (c *restCtx) dropConnection() {
+	c.rec.Dropped = true
+	c.record()
+	if hj, ok := c.w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	// Not hijackable (HTTP/2): abort, which also resets without an answer.
+	panic(http.ErrAbortHandler)
+}
 
 // apiError replies with a Discord JSON error.
 func (c *restCtx) apiError(status, code int, msg string) {
@@ -219,6 +272,7 @@ func init() {
 	handle("DELETE", "/webhooks/{app}/{token}/messages/{message}", (*Server).deleteWebhookMessage).exempt = true
 
 	handle("GET", "/channels/{channel}", (*Server).getChannel)
+	handle("GET", "/channels/{channel}/messages", (*Server).listMessages)
 	handle("POST", "/channels/{channel}/messages", (*Server).createMessage)
 	handle("GET", "/channels/{channel}/messages/{message}", (*Server).getMessage)
 	handle("PATCH", "/channels/{channel}/messages/{message}", (*Server).editMessage)
@@ -239,20 +293,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	path := r.URL.Path
 	rec := &Request{Method: r.Method, Path: strings.TrimPrefix(path, apiPrefix), Query: r.URL.RawQuery, At: now}
-	c := &restCtx{w: w, r: r, rec: rec}
-	defer func() {
-		s.mu.Lock()
-		s.requests = append(s.requests, *rec)
-		switch rec.Status {
-		case http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests:
-			s.invalid++
-		}
-		if rec.Status == http.StatusTooManyRequests {
-			s.count429++
-		}
-		s.notifyLocked()
-		s.mu.Unlock()
-	}()
+	c := &restCtx{s: s, w: w, r: r, rec: rec}
+	defer c.record() // for a request that got no answer
 
 	body, err := io.ReadAll(io.LimitReader(r.Body, 32<<20))
 	if err != nil {

@@ -70,10 +70,29 @@ func WithInteractionDeadline(d time.Duration) Option {
 	return func(s *Server) { s.ackDeadline = d }
 }
 
+// DefaultNonceWindow is how long the fake remembers a message nonce for
+// enforce_nonce de-duplication unless told otherwise. Discord documents only
+// "the past few minutes"; code under test must not rely on the exact value.
+const DefaultNonceWindow = 2 * time.Minute
+
 // WithNonceWindow sets how long a message nonce is remembered for
-// enforce_nonce de-duplication (default 2 minutes).
+// enforce_nonce de-duplication (default DefaultNonceWindow); see
+// SetNonceWindow.
 func WithNonceWindow(d time.Duration) Option {
 	return func(s *Server) { s.nonceWindow = d }
+}
+
+// WithClock sets the clock of the messages: their creation and edit times,
+// the time part of the snowflake IDs the fake hands out, and the age of
+// nonces in the nonce window. A test that drives the bot with a fake clock
+// passes the same clock here, so that IDs made from the bot's times
+// (SnowflakeAt) compare with the fake's IDs, and so it can pass the nonce
+// window by moving the clock. The default is time.Now. Rate limits, the
+// interaction deadline and Request.At stay on real time: discordgo waits
+// for those in real time. now is called with the server's lock held, so it
+// must not call the Server.
+func WithClock(now func() time.Time) Option {
+	return func(s *Server) { s.now = now }
 }
 
 // WithGuildCreate controls whether a GUILD_CREATE event is sent for each guild
@@ -92,8 +111,8 @@ type Server struct {
 	globalLimit  int
 	privilegedOK bool
 	ackDeadline  time.Duration
-	nonceWindow  time.Duration
 	guildCreate  bool
+	now          func() time.Time
 	upgrader     websocket.Upgrader
 
 	closeOnce sync.Once
@@ -102,6 +121,8 @@ type Server struct {
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced on every state change
 	lastID  uint64
+
+	nonceWindow time.Duration
 
 	// gateway
 	conns      map[*gwConn]struct{}
@@ -134,6 +155,9 @@ type Server struct {
 	channels  map[string]*channelState
 	messages  []*storedMessage
 	followups map[string][]*storedMessage
+	// dropAfterCreate counts, per channel, the message posts whose answer
+	// is to be dropped (DropResponseAfterCreate).
+	dropAfterCreate map[string]int
 }
 
 // New starts a fake Discord server on 127.0.0.1. It is closed by t.Cleanup.
@@ -144,8 +168,9 @@ func New(t testing.TB, opts ...Option) *Server {
 		heartbeat:           time.Second,
 		globalLimit:         50,
 		ackDeadline:         discordgo.InteractionDeadline,
-		nonceWindow:         2 * time.Minute,
+		nonceWindow:         DefaultNonceWindow,
 		guildCreate:         true,
+		now:                 time.Now,
 		done:                make(chan struct{}),
 		changed:             make(chan struct{}),
 		conns:               map[*gwConn]struct{}{},
@@ -157,6 +182,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		interactionsByToken: map[string]*interactionState{},
 		channels:            map[string]*channelState{},
 		followups:           map[string][]*storedMessage{},
+		dropAfterCreate:     map[string]int{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -224,9 +250,46 @@ func (s *Server) waitFor(ctx context.Context, cond func() bool) error {
 // discordEpoch is 2015-01-01T00:00:00Z in milliseconds.
 const discordEpoch = 1420070400000
 
-// newIDLocked returns a new, strictly increasing snowflake. s.mu must be held.
-func (s *Server) newIDLocked() string {
-	id := uint64(time.Now().UnixMilli()-discordEpoch) << 22
+// snowflakeWorker sets the worker ID bits (17 to 21) of the fake's
+// snowflakes to 1, as Discord's IDs have non-zero low bits: an ID the fake
+// makes at millisecond T is then greater than SnowflakeAt(T), so
+// after=SnowflakeAt(T) finds a message created at T.
+const snowflakeWorker = 1 << 17
+
+// SnowflakeAt returns the smallest snowflake of t's millisecond, as a
+// client computes it to ask for messages created from t on
+// (after=SnowflakeAt(t)) or before t (before=SnowflakeAt(t)). Times before
+// Discord's epoch (2015) give "0".
+func SnowflakeAt(t time.Time) string {
+	ms := t.UnixMilli() - discordEpoch
+	if ms < 0 {
+		ms = 0
+	}
+	return strconv.FormatUint(uint64(ms)<<22, 10)
+}
+
+// stampLocked returns the ID and creation time of a new message: the
+// clock's now and a snowflake of that time. s.mu must be held.
+func (s *Server) stampLocked() (string, time.Time) {
+	at := s.now()
+	return s.newIDAtLocked(at), at
+}
+
+// newIDLocked returns a new snowflake made at the server clock's now.
+// s.mu must be held.
+func (s *Server) newIDLocked() string { return s.newIDAtLocked(s.now()) }
+
+// newIDAtLocked returns a new snowflake whose time part is at's
+// millisecond, as Discord's are, so IDs order messages by creation time. It
+// is strictly greater than every ID before it: when the clock stands still
+// or goes back (a test's clock), the ID counts up from the last one instead.
+// s.mu must be held.
+func (s *Server) newIDAtLocked(at time.Time) string {
+	ms := at.UnixMilli() - discordEpoch
+	if ms < 0 {
+		ms = 0
+	}
+	id := uint64(ms)<<22 | snowflakeWorker
 	if id <= s.lastID {
 		id = s.lastID + 1
 	}
