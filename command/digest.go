@@ -212,6 +212,11 @@ func digestHeading(n int, topic string) string {
 	return fmt.Sprintf("News digest: %d new %s", n, what)
 }
 
+// zones.go, the names completeZones offers, is rebuilt from the Go
+// toolchain's zone database, so that it follows the tzdata the binary
+// embeds.
+//go:generate go run ./internal/zonesgen -o zones.go
+
 // completeZones offers zone names containing the query, prefix matches first.
 func completeZones(query string, n int) []Choice {
 	q := strings.ToLower(strings.TrimSpace(query))
