@@ -69,7 +69,7 @@ func (h briefHandlers) read(_ context.Context, req Request) (Reply, error) {
 	}
 	a, ok := h.find(query)
 	if !ok {
-		return Reply{}, Userf("No article matches %q. Start typing a title and pick one from the list, or try /brief search.", query)
+		return Reply{}, h.notFound(query)
 	}
 	s := briefs.Summarize(a, length)
 	card := articleCard(a, s)
@@ -81,7 +81,9 @@ func (h briefHandlers) read(_ context.Context, req Request) (Reply, error) {
 }
 
 // find resolves an article option: an ID from autocomplete, or else what
-// the user typed, read as a title and then as search terms.
+// the user typed, read as a title the way autocomplete matches titles.
+// Search terms are no answer here: the best-ranked article for words that
+// name none is a guess, which notFound offers as one.
 func (h briefHandlers) find(query string) (briefs.Article, bool) {
 	if a, ok := h.lib.Get(query); ok {
 		return a, true
@@ -89,10 +91,28 @@ func (h briefHandlers) find(query string) (briefs.Article, bool) {
 	if m := h.lib.Complete(query, 1); len(m) > 0 {
 		return m[0], true
 	}
-	if hits := h.lib.Search(query, 1); len(hits) > 0 {
-		return hits[0].Article, true
-	}
 	return briefs.Article{}, false
+}
+
+// maxGuesses is how many search matches notFound offers.
+const maxGuesses = 3
+
+// notFound refuses an article option that is no ID or title, offering the
+// best search matches for its words, each with the ID that reads it.
+func (h briefHandlers) notFound(query string) error {
+	hits := h.lib.Search(query, maxGuesses)
+	if len(hits) == 0 {
+		return Userf("No article matches %q as a title or ID, and no article contains its words. Start typing a title and pick one from the list, or try /brief search.", query)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "No article matches %q as a title or ID. The best %s for its words:",
+		query, plural(len(hits), "match", "matches"))
+	for _, hit := range hits {
+		fmt.Fprintf(&b, "\n• %s: `%s`", choiceName(hit.Article), hit.Article.ID)
+	}
+	fmt.Fprintf(&b, "\nGive %s as the article, or start typing a title and pick one from the list.",
+		plural(len(hits), "this ID", "one of these IDs"))
+	return Userf("%s", b.String())
 }
 
 func (h briefHandlers) completeArticle(_ context.Context, req Request) (Reply, error) {

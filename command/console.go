@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -99,8 +100,19 @@ func splitQuoted(s string) ([]string, error) {
 
 // Console runs r's handlers on lines read from in, printing each reply as
 // text to out, until in ends, "quit" is typed or ctx is done. The console
-// user is treated as a server admin in a channel named "console".
+// user is treated as a server admin in a channel named "console". Times in
+// replies are shown in the process's local zone (time.Local).
 func Console(ctx context.Context, r *Router, in io.Reader, out io.Writer, prompt bool) error {
+	return consoleClock{now: time.Now, loc: time.Local}.run(ctx, r, in, out, prompt)
+}
+
+// consoleClock is the console's present time and zone, which its tests fix.
+type consoleClock struct {
+	now func() time.Time
+	loc *time.Location
+}
+
+func (c consoleClock) run(ctx context.Context, r *Router, in io.Reader, out io.Writer, prompt bool) error {
 	sc := bufio.NewScanner(in)
 	for {
 		if prompt {
@@ -130,6 +142,6 @@ func Console(ctx context.Context, r *Router, in io.Reader, out io.Writer, prompt
 		req.GuildID, req.ChannelID, req.UserID = "console", "console", "console"
 		req.Permissions = ^int64(0)
 		rep, err := r.Serve(ctx, req)
-		fmt.Fprint(out, Text(ReplyFor(rep, err)))
+		fmt.Fprint(out, textAt(ReplyFor(rep, err), c.now(), c.loc))
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"newsbrief/briefs"
 	"newsbrief/digest"
@@ -79,5 +80,34 @@ func TestRouterRecoversAndChecksPermissions(t *testing.T) {
 	var ue *UserError
 	if !errors.As(err, &ue) || !strings.Contains(ue.Msg, "Manage Channels") {
 		t.Errorf("digest without permission: %v", err)
+	}
+}
+
+// TestConsoleShowsDatesAndChannels: the console printed a subscription's
+// next runs as "<t:…:F> (<t:…:R>)" and channels as "<#console>". It shows
+// them as dates in its zone and as #names; Discord's replies keep the
+// markup.
+func TestConsoleShowsDatesAndChannels(t *testing.T) {
+	r, _ := digestRouter(t, time.Second)
+	in := strings.NewReader("/digest subscribe channel:news schedule:\"@every 2h\"\n/digest list\n?/digest subscribe timezone:tok\n/digest unsubscribe channel:news\n")
+	var out bytes.Buffer
+	clock := consoleClock{now: time.Now, loc: mustZone(t, "Asia/Tokyo")}
+	if err := clock.run(context.Background(), r, in, &out, false); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{"Subscribed #news to a digest", " JST (in 2 hours)", " JST (in 6 hours)",
+		"#news: a digest every 2h", "Next run: ", "  Asia/Tokyo  [Asia/Tokyo]", "Unsubscribed #news"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("console output lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "<t:") || strings.Contains(got, "<#") {
+		t.Errorf("console output shows Discord markup:\n%s", got)
+	}
+	rep, err := r.Serve(context.Background(), Request{Path: "digest subscribe", GuildID: "console", UserID: "console",
+		Permissions: ^int64(0), Options: map[string]any{"channel": "news", "schedule": "@every 2h"}})
+	if err != nil || !strings.Contains(rep.Content, "<#news>") || !strings.Contains(rep.Content, ":R>)") {
+		t.Errorf("the reply itself lost its Discord markup: %v %+v", err, rep)
 	}
 }

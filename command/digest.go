@@ -89,6 +89,9 @@ func subscribeError(err error, zone string) error {
 		return Userf("Leave the time zone out of the schedule and use the timezone option instead. %s", scheduleExample)
 	case errors.Is(se, digest.ErrScheduleNever):
 		return Userf("%q never fires (no such date). %s", se.Spec, scheduleExample)
+	case errors.Is(se, digest.ErrScheduleEvery):
+		return Userf("%q: @every takes whole seconds, 1s or more (%s would run every %s). %s",
+			se.Spec, se.Every, se.Runs, scheduleExample)
 	case errors.Is(se, digest.ErrScheduleTooOften):
 		return Userf("%q runs too often: %s apart at %s, and digests may run at most once every %s. %s",
 			se.Spec, se.Gap, se.At.Format("Mon 15:04"), se.MinGap, scheduleExample)
@@ -151,7 +154,7 @@ func (h DigestHandlers) list(ctx context.Context, req Request) (Reply, error) {
 			last = Timestamp(s.LastRunAt, 'f') + ": " + s.LastOutcome
 		}
 		card.Fields = []Field{
-			{Name: "Schedule", Value: "`" + s.Schedule + "`", Inline: true},
+			{Name: "Schedule", Value: scheduleField(s.Schedule), Inline: true},
 			{Name: "Time zone", Value: s.Timezone, Inline: true},
 			{Name: "Count", Value: fmt.Sprint(s.Count), Inline: true},
 			{Name: "Topic", Value: topic, Inline: true},
@@ -209,6 +212,11 @@ func digestHeading(n int, topic string) string {
 	return fmt.Sprintf("News digest: %d new %s", n, what)
 }
 
+// zones.go, the names completeZones offers, is rebuilt from the Go
+// toolchain's zone database, so that it follows the tzdata the binary
+// embeds.
+//go:generate go run ./internal/zonesgen -o zones.go
+
 // completeZones offers zone names containing the query, prefix matches first.
 func completeZones(query string, n int) []Choice {
 	q := strings.ToLower(strings.TrimSpace(query))
@@ -241,7 +249,20 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// describeSchedule says a schedule in words for confirmations.
+// scheduleField shows a schedule as stored and, when robfig/cron runs it at
+// another pace (an @every stored before sub-second parts were refused),
+// the pace it runs at.
+func scheduleField(spec string) string {
+	field := "`" + spec + "`"
+	if written, runs, ok := digest.EveryDelay(spec); ok && written != runs {
+		field += " (runs every " + runs.String() + ")"
+	}
+	return field
+}
+
+// describeSchedule says a schedule in words for confirmations and lists:
+// the pace that runs, which for @every is the duration as written unless it
+// was stored before ParseSchedule refused what robfig/cron rounds.
 func describeSchedule(spec string) string {
 	switch strings.ToLower(strings.TrimSpace(spec)) {
 	case "@hourly":
@@ -255,8 +276,12 @@ func describeSchedule(spec string) string {
 	case "@yearly", "@annually":
 		return "every 1 January at midnight"
 	}
-	if rest, ok := strings.CutPrefix(strings.TrimSpace(spec), "@every "); ok {
-		return "every " + strings.TrimSpace(rest)
+	if written, runs, ok := digest.EveryDelay(spec); ok {
+		if written != runs {
+			return "every " + runs.String()
+		}
+		rest, _ := strings.CutPrefix(strings.Join(strings.Fields(spec), " "), "@every ")
+		return "every " + rest
 	}
 	return fmt.Sprintf("on the schedule `%s`", spec)
 }

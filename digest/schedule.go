@@ -19,6 +19,12 @@ var (
 	ErrScheduleSyntax   = errors.New("not a cron expression or descriptor")
 	ErrScheduleNever    = errors.New("never fires")
 	ErrScheduleTooOften = errors.New("runs too often")
+	// ErrScheduleEvery: an @every duration that is not a whole number of
+	// seconds, at least one. robfig/cron runs such a schedule at another
+	// pace (it truncates to whole seconds and raises anything shorter to
+	// 1s), and the subscription would show the pace written, not the one
+	// that runs.
+	ErrScheduleEvery = errors.New("@every needs whole seconds, at least 1s")
 )
 
 // ScheduleError is a schedule ParseSchedule refused, with what a message
@@ -36,6 +42,9 @@ type ScheduleError struct {
 	// ErrScheduleTooOften.
 	Gap, MinGap time.Duration
 	At          time.Time
+	// Every is the @every duration as written and Runs the one robfig/cron
+	// would run instead, for ErrScheduleEvery.
+	Every, Runs time.Duration
 }
 
 func (e *ScheduleError) Error() string {
@@ -45,6 +54,8 @@ func (e *ScheduleError) Error() string {
 		msg += ": " + e.Cause.Error()
 	case errors.Is(e.Reason, ErrScheduleTooOften):
 		msg += fmt.Sprintf(": %s apart at %s, minimum %s", e.Gap, e.At.Format("Mon 15:04"), e.MinGap)
+	case errors.Is(e.Reason, ErrScheduleEvery):
+		msg += fmt.Sprintf(": %s would run every %s", e.Every, e.Runs)
 	}
 	return msg
 }
@@ -59,9 +70,10 @@ var scheduleParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Mo
 const gapSamples = 400
 
 // ParseSchedule parses a digest schedule in loc and checks that it fires,
-// and never twice within minGap. Every error is a *ScheduleError; no input
-// panics (robfig/cron's parser can, on some TZ= prefixes, so it is guarded
-// too).
+// never twice within minGap, and, for @every, at exactly the pace written
+// (so what a subscription shows is what runs). Every error is a
+// *ScheduleError; no input panics (robfig/cron's parser can, on some TZ=
+// prefixes, so it is guarded too).
 func ParseSchedule(spec string, loc *time.Location, minGap time.Duration, now time.Time) (sched cron.Schedule, err error) {
 	spec = strings.Join(strings.Fields(spec), " ")
 	refuse := func(reason error) *ScheduleError { return &ScheduleError{Spec: spec, Reason: reason} }
@@ -86,6 +98,11 @@ func ParseSchedule(spec string, loc *time.Location, minGap time.Duration, now ti
 	if s, ok := sched.(*cron.SpecSchedule); ok {
 		s.Location = loc
 	}
+	if written, runs, ok := EveryDelay(spec); ok && written != runs {
+		e := refuse(ErrScheduleEvery)
+		e.Every, e.Runs = written, runs
+		return nil, e
+	}
 	prev := sched.Next(now)
 	if prev.IsZero() {
 		return nil, refuse(ErrScheduleNever)
@@ -103,6 +120,22 @@ func ParseSchedule(spec string, loc *time.Location, minGap time.Duration, now ti
 		prev = next
 	}
 	return sched, nil
+}
+
+// EveryDelay reports, for an "@every <duration>" schedule, the duration as
+// written and the pace robfig/cron runs it at: whole seconds, at least one.
+// They differ only for schedules ParseSchedule refuses, or that were stored
+// before it refused them; ok is false for any other schedule.
+func EveryDelay(spec string) (written, runs time.Duration, ok bool) {
+	rest, ok := strings.CutPrefix(strings.Join(strings.Fields(spec), " "), "@every ")
+	if !ok {
+		return 0, 0, false
+	}
+	written, err := time.ParseDuration(rest)
+	if err != nil {
+		return 0, 0, false
+	}
+	return written, cron.Every(written).Delay, true
 }
 
 // ErrUnknownZone: a subscription names a time zone that is not an IANA

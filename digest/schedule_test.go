@@ -61,7 +61,9 @@ func TestParseScheduleRefuses(t *testing.T) {
 		{"0,1 9 * * *", ErrScheduleTooOften}, // the text looks daily; the gap is a minute
 		{"0 9,10 * * *", nil},                // an hour apart: allowed at a 1h minimum
 		{"@every 59m", ErrScheduleTooOften},
-		{"@every 0s", ErrScheduleTooOften},
+		{"@every 0s", ErrScheduleEvery},
+		{"@every -1h", ErrScheduleEvery},
+		{"@every 1h0.5s", ErrScheduleEvery},
 		{"0 0 30 2 *", ErrScheduleNever},
 		{"0 0 31 4 *", ErrScheduleNever},
 	}
@@ -88,6 +90,62 @@ func TestParseScheduleRefuses(t *testing.T) {
 	}
 }
 
+// TestParseScheduleEveryRunsAsWritten: robfig/cron runs @every in whole
+// seconds, at least one, so at a one-second minimum "@every 100ms" would
+// be accepted, shown as every 100ms and run every second. Only durations
+// it runs as written are accepted.
+func TestParseScheduleEveryRunsAsWritten(t *testing.T) {
+	now := time.Date(2026, 11, 24, 10, 0, 0, 500_000_000, time.UTC)
+	for _, tc := range []struct {
+		spec        string
+		every, runs time.Duration // zero: accepted
+	}{
+		{"@every 100ms", 100 * time.Millisecond, time.Second},
+		{"@every 999ms", 999 * time.Millisecond, time.Second},
+		{"@every 1.5s", 1500 * time.Millisecond, time.Second},
+		{"@every 1m0.25s", time.Minute + 250*time.Millisecond, time.Minute},
+		{"@every 0s", 0, time.Second},
+		{"@every 1s", 0, 0},
+		{"@every 2000ms", 0, 0}, // whole seconds, written in ms
+		{"@every 3000ms", 0, 0},
+		{"@every 1.5h", 0, 0},
+		{"@every   90m", 0, 0},
+	} {
+		s, err := ParseSchedule(tc.spec, time.UTC, time.Second, now)
+		if tc.every == 0 && tc.runs == 0 {
+			if err != nil {
+				t.Errorf("ParseSchedule(%q) = %v, want ok", tc.spec, err)
+				continue
+			}
+			written, runs, ok := EveryDelay(tc.spec)
+			if !ok || written != runs {
+				t.Errorf("EveryDelay(%q) = %s, %s, %v: accepted but runs at another pace", tc.spec, written, runs, ok)
+			}
+			if gap := s.Next(s.Next(now)).Sub(s.Next(now)); gap != runs {
+				t.Errorf("ParseSchedule(%q) runs %s apart, want %s", tc.spec, gap, runs)
+			}
+			continue
+		}
+		var se *ScheduleError
+		if !errors.As(err, &se) || !errors.Is(err, ErrScheduleEvery) {
+			t.Errorf("ParseSchedule(%q) = %v, want ErrScheduleEvery", tc.spec, err)
+			continue
+		}
+		if se.Every != tc.every || se.Runs != tc.runs {
+			t.Errorf("ParseSchedule(%q): Every %s, Runs %s, want %s, %s", tc.spec, se.Every, se.Runs, tc.every, tc.runs)
+		}
+		if want := fmt.Sprintf("would run every %s", tc.runs); !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseSchedule(%q) = %q, want it to say %q", tc.spec, err, want)
+		}
+	}
+	if _, _, ok := EveryDelay("0 9 * * *"); ok {
+		t.Error("EveryDelay took a cron expression for @every")
+	}
+	if _, _, ok := EveryDelay("@every banana"); ok {
+		t.Error("EveryDelay took a bad duration")
+	}
+}
+
 func FuzzParseSchedule(f *testing.F) {
 	for _, s := range []string{"0 9 * * 1-5", "@every 1h", "TZ=", "CRON_TZ=Europe/Berlin", "@", "* * * * * *", "0 0 30 2 *", "1-5/0 * * * *"} {
 		f.Add(s)
@@ -97,6 +155,9 @@ func FuzzParseSchedule(f *testing.F) {
 		s, err := ParseSchedule(spec, time.UTC, time.Minute, now)
 		if err == nil && s.Next(now).IsZero() {
 			t.Errorf("accepted %q, which never fires", spec)
+		}
+		if written, runs, ok := EveryDelay(spec); err == nil && ok && written != runs {
+			t.Errorf("accepted %q, which runs every %s", spec, runs)
 		}
 	})
 }
