@@ -6,7 +6,6 @@
 package digesttest
 
 import (
-	"context"
 	"sync"
 	"time"
 )
@@ -17,9 +16,6 @@ type Clock struct {
 	mu      sync.Mutex
 	now     time.Time
 	waiters []waiter
-	// changed is closed and replaced whenever a waiter is added, so
-	// WaitForWaiters can block without polling.
-	changed chan struct{}
 }
 
 type waiter struct {
@@ -29,7 +25,7 @@ type waiter struct {
 
 // NewClock returns a clock standing at start.
 func NewClock(start time.Time) *Clock {
-	return &Clock{now: start, changed: make(chan struct{})}
+	return &Clock{now: start}
 }
 
 // Now returns the clock's time.
@@ -49,8 +45,6 @@ func (c *Clock) At(t time.Time) <-chan time.Time {
 		return ch
 	}
 	c.waiters = append(c.waiters, waiter{at: t, ch: ch})
-	close(c.changed)
-	c.changed = make(chan struct{})
 	return ch
 }
 
@@ -84,36 +78,4 @@ func (c *Clock) set(t time.Time) {
 	}
 	clear(c.waiters[len(kept):])
 	c.waiters = kept
-}
-
-// Pending returns the times of the waits not yet reached, earliest first
-// is not guaranteed.
-func (c *Clock) Pending() []time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make([]time.Time, len(c.waiters))
-	for i, w := range c.waiters {
-		out[i] = w.at
-	}
-	return out
-}
-
-// WaitForWaiter blocks until someone waits for a time after the clock's
-// current one, or ctx ends. A test calls it before Advance when it needs
-// the code under test to be asleep first (for instance, when the advance
-// must wake a timer rather than be seen by a check that comes later).
-func (c *Clock) WaitForWaiter(ctx context.Context) error {
-	for {
-		c.mu.Lock()
-		n, changed := len(c.waiters), c.changed
-		c.mu.Unlock()
-		if n > 0 {
-			return nil
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
 }
