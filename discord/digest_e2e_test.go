@@ -126,6 +126,7 @@ func writeArticle(t *testing.T, dir, name, title string, date time.Time) {
 const witnessChannel = "300000000000000079"
 
 func TestDigestPostsOnScheduleExactlyOnce(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{})
 	ctx := ctxFor(t, 30*time.Second)
 	go h.lib.Watch(ctx)
@@ -198,6 +199,7 @@ func TestDigestPostsOnScheduleExactlyOnce(t *testing.T) {
 }
 
 func TestDigestNothingNewAndList(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{articles: briefs.GenerateArticles(2, 9)})
 	subscribe(h, digestChannel, "@every 1h", discordtest.Opt("count", 5), discordtest.Opt("timezone", "Europe/Berlin"))
 	ctx := ctxFor(t, 20*time.Second)
@@ -244,6 +246,7 @@ func withChannel(id string) func(*discordgo.Interaction) {
 }
 
 func TestDigestPreviewPostsNothing(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{})
 	subscribe(h, digestChannel, "@daily", discordtest.Opt("count", 2), discordtest.Opt("topic", "market"))
 	rep := h.interact(discordtest.Command("digest", discordtest.Sub("preview")), withChannel(digestChannel))
@@ -262,6 +265,7 @@ func TestDigestPreviewPostsNothing(t *testing.T) {
 // is posted once by the next bot on the same database, at start, and the
 // schedule carries on from there without repeating an article.
 func TestDigestRestartCarriesOn(t *testing.T) {
+	t.Parallel()
 	srv := discordtest.New(t)
 	dir := t.TempDir()
 	if err := briefs.WriteArticleFiles(dir, briefs.GenerateArticles(12, 4)); err != nil {
@@ -298,6 +302,7 @@ func TestDigestRestartCarriesOn(t *testing.T) {
 // clock. Every run is posted by exactly one of them, and a subscription
 // made through one bot is run by another that was already running.
 func TestDigestTwoBotsOneDatabase(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := briefs.WriteArticleFiles(dir, briefs.GenerateArticles(30, 5)); err != nil {
 		t.Fatal(err)
@@ -366,6 +371,7 @@ func TestDigestTwoBotsOneDatabase(t *testing.T) {
 // message but before the bot marked it sent: at start the bot posts it again
 // with the same nonce, and Discord (the fake honours enforce_nonce) keeps one.
 func TestDigestCrashBetweenPostAndMark(t *testing.T) {
+	t.Parallel()
 	srv := discordtest.New(t)
 	dir := t.TempDir()
 	arts := briefs.GenerateArticles(6, 2)
@@ -430,6 +436,7 @@ func TestDigestCrashBetweenPostAndMark(t *testing.T) {
 }
 
 func TestDigestForbiddenChannelPauses(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{})
 	h.srv.ForbidChannel(digestChannel)
 	subscribe(h, digestChannel, "@every 1h")
@@ -470,6 +477,7 @@ func TestDigestForbiddenChannelPauses(t *testing.T) {
 }
 
 func TestDigestRateLimitedPostIsRetried(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{})
 	h.srv.FailNext("POST", "/channels/"+digestChannel+"/messages", 429, 1)
 	h.srv.FailNext("POST", "/channels/"+digestChannel+"/messages", 500, 1)
@@ -490,6 +498,7 @@ func TestDigestRateLimitedPostIsRetried(t *testing.T) {
 }
 
 func TestDigestRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{})
 	cases := []struct {
 		schedule string
@@ -539,6 +548,7 @@ func TestDigestRefusesBadInput(t *testing.T) {
 }
 
 func TestDigestNeedsManageChannels(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{})
 	in := discordtest.Command("digest", discordtest.Sub("list"))
 	in.Member = &discordgo.Member{User: &discordgo.User{ID: "400000000000000009"}, Permissions: discordgo.PermissionSendMessages}
@@ -549,6 +559,7 @@ func TestDigestNeedsManageChannels(t *testing.T) {
 }
 
 func TestDigestMissedRunPostsOnceAtStart(t *testing.T) {
+	t.Parallel()
 	srv := discordtest.New(t)
 	db := filepath.Join(t.TempDir(), "nb.db")
 	ctx := ctxFor(t, 20*time.Second)
@@ -602,6 +613,7 @@ func TestDigestMissedRunPostsOnceAtStart(t *testing.T) {
 // TestDigestFailedPostGoesOutNextRun: a post that fails past its retries
 // stays recorded and pending; the next run sends it before anything newer.
 func TestDigestFailedPostGoesOutNextRun(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{})
 	subscribe(h, digestChannel, "@every 1h", discordtest.Opt("count", 2))
 	ctx := ctxFor(t, 60*time.Second)
@@ -632,6 +644,7 @@ func TestDigestFailedPostGoesOutNextRun(t *testing.T) {
 // out as two messages (the second with its own derived nonce); a small digest
 // stays one message.
 func TestDigestSplitsOnlyWhenLimitsForce(t *testing.T) {
+	t.Parallel()
 	arts := briefs.GenerateArticles(10, 8)
 	for i := range arts {
 		long := strings.Repeat(fmt.Sprintf("word%d ", i), 130) // one 900-character sentence
