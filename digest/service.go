@@ -451,8 +451,10 @@ func (s *Service) run(ctx context.Context, sub Subscription, now time.Time) bool
 	}
 	dg, err := s.store.ClaimRun(ctx, Run{SubscriptionID: sub.ID, Due: sub.NextRun, ScheduledFor: at, Next: next}, nonce, ids)
 	if errors.Is(err, ErrRunClaimed) {
-		log.Debug("digest: run claimed elsewhere", slog.Time("scheduled", at))
-		return true
+		// Not ours to make. Whoever moved the next run, the poll sees
+		// where it went; poking here could spin on a refusal.
+		log.Debug("digest: run claimed elsewhere", slog.Time("scheduled", at), slog.Any("err", err))
+		return false
 	}
 	if err != nil {
 		log.Error("digest: claim run", slog.Time("scheduled", at), slog.Any("err", err))

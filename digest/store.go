@@ -6,8 +6,11 @@ import (
 )
 
 // Store is what the digest service needs from storage. The posted records
-// it keeps are what make "at most once" hold across crashes, so it is never
-// replaced by memory. store/sqlite implements it; store/storetest is the
+// it keeps are what make "at most once" hold across crashes, and the next
+// runs and claims are what let several processes share one store, so it is
+// never replaced by memory. Every method is a plain query or one
+// transaction of conditional writes, so that a server database can
+// implement it too. store/sqlite implements it; store/storetest is the
 // contract suite every implementation runs.
 type Store interface {
 	// PutSubscription creates the subscription of sub.GuildID/sub.ChannelID,
@@ -38,11 +41,14 @@ type Store interface {
 	// it is still run.Due, adds a claim unique per subscription and
 	// run.ScheduledFor, and, when articleIDs is not empty, records a pending
 	// digest of them (in posting order) with nonce and marks each article
-	// posted for the subscription, before anything is sent. A run that is
-	// no longer due at run.Due, or already claimed, is an error wrapping
+	// posted for the subscription, before anything is sent. A run whose
+	// subscription is gone, paused or no longer due at run.Due, or whose
+	// scheduled time was claimed already, is an error wrapping
 	// ErrRunClaimed; an article already recorded for the subscription one
-	// wrapping ErrAlreadyPosted; either way nothing is written. With no
-	// articles ("nothing new") the returned Digest is zero.
+	// wrapping ErrAlreadyPosted. Nothing is written then, except that a
+	// scheduled time claimed already still moves the next run on (so a
+	// subscription put back on a time that was made is not stuck there).
+	// With no articles ("nothing new") the returned Digest is zero.
 	//
 	// Claiming is one conditional update and one insert, so processes
 	// sharing a database never both run the same scheduled time.

@@ -1,14 +1,17 @@
 // Package sqlite is newsbrief's durable state in a SQLite file: the digest
-// subscriptions channel admins create, and the record of which articles were
-// posted to which subscription. It implements digest.Store.
+// subscriptions channel admins create, their next runs and the runs claimed,
+// and the record of which articles were posted to which subscription. It
+// implements digest.Store.
 //
 // # Why SQLite
 //
-// The bot is a single process with a small, write-light data set (one row per
-// subscribed channel, a handful of rows per posted digest), so an embedded
-// database in one file is the right size: nothing to run or administer, one
-// file to back up, and real transactions, which is what the posting guarantee
-// below rests on. The driver is modernc.org/sqlite, a pure-Go port, so the
+// The data set is small and write-light (one row per subscribed channel, a
+// handful of rows per run), so an embedded database in one file is the right
+// size: nothing to run or administer, one file to back up, and real
+// transactions, which is what the posting guarantee below rests on. Several
+// bot processes on one machine may share the file: every claim is a
+// conditional write in an IMMEDIATE transaction, so SQLite's write lock
+// orders them. Processes on several machines need a server database. The driver is modernc.org/sqlite, a pure-Go port, so the
 // binary stays cgo-free and cross-compiles.
 //
 // The file is opened in WAL mode with synchronous=NORMAL (a commit is durable
@@ -25,9 +28,12 @@
 // point. The bot cannot make "send the Discord message" and "remember that it
 // was sent" one atomic step, so it splits them:
 //
-//  1. BeginDigest records the digest as pending, with a Discord nonce, and
-//     one posted row per article, in one transaction, before anything is
-//     sent. posted has primary key (subscription_id, article_id), so the
+//  1. ClaimRun claims the run (moves subscriptions.next_run on, only if it
+//     is still the value the caller read, and inserts a runs row unique per
+//     subscription and scheduled time) and records the digest as pending,
+//     with a Discord nonce, and one posted row per article, in one
+//     transaction, before anything is sent. So a run is made by one process
+//     only, and posted has primary key (subscription_id, article_id), so the
 //     database itself refuses a second record of the same article for the
 //     same subscription (digest.ErrAlreadyPosted), whatever races or bugs
 //     exist in the scheduler: at most once is a constraint, not a convention.
@@ -38,6 +44,12 @@
 //     that closes the "at least once" half. If the channel is gone for good,
 //     CancelDigest deletes the pending digest and its posted rows, so the
 //     articles can go out later.
+//
+// Prune keeps the tables bounded: sent digests and run claims go after
+// their retention, and a posted row goes once its article has been out of
+// the library for a grace period (posted.gone_since), never while the
+// article is in it. A pruned digest leaves its posted rows behind
+// (posted.digest_id becomes NULL), since they are what stops a repost.
 //
 // Times are stored as UTC text in a fixed-width RFC 3339 form, so that text
 // order is time order and the file stays readable with the sqlite3 shell.
@@ -471,6 +483,13 @@ func (s *Store) ClaimRun(ctx context.Context, run digest.Run, nonce string, arti
 	if n, err := res.RowsAffected(); err != nil {
 		return fail(err)
 	} else if n == 0 {
+		// The scheduled time was made already, and next_run was put back
+		// on it (a re-subscription by a process whose clock is behind):
+		// keep the move, so the subscription is not stuck on a time that
+		// can never be claimed, and record nothing else.
+		if err := tx.Commit(); err != nil {
+			return fail(err)
+		}
 		return fail(fmt.Errorf("%w: a claim exists", digest.ErrRunClaimed))
 	}
 	if len(articleIDs) == 0 {

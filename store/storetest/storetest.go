@@ -715,17 +715,21 @@ func testClaimRun(t *testing.T, s digest.Store) {
 	if _, err := s.ClaimRun(ctx, run, "", nil); !errors.Is(err, digest.ErrRunClaimed) {
 		t.Errorf("claiming the same run again: %v", err)
 	}
-	// The claim is unique per scheduled time even if the next run were put
-	// back (another process's clock, a rescheduling to the same time).
-	again := digest.Run{SubscriptionID: sub.ID, Due: t0.Add(day), ScheduledFor: t0, Next: t0.Add(2 * day)}
+	// The claim is unique per scheduled time even if the next run is put
+	// back on it (a re-subscription by a process whose clock is behind):
+	// refused, with the next run moved on so that it is not stuck there.
+	if _, err := s.SetNextRun(ctx, sub.ID, t0.Add(day), t0); err != nil {
+		t.Fatal(err)
+	}
+	again := digest.Run{SubscriptionID: sub.ID, Due: t0, ScheduledFor: t0, Next: t0.Add(day)}
 	if _, err := s.ClaimRun(ctx, again, "n", []string{"x"}); !errors.Is(err, digest.ErrRunClaimed) {
 		t.Errorf("claiming a scheduled time twice: %v", err)
 	}
 	if got, _ := s.SubscriptionByID(ctx, sub.ID); !got.NextRun.Equal(t0.Add(day)) {
-		t.Errorf("a refused claim moved the next run to %v", got.NextRun)
+		t.Errorf("after a refused claim of a made time, next run %v, want %v", got.NextRun, t0.Add(day))
 	}
-	if posted, _ := s.PostedIDs(ctx, sub.ID, []string{"x"}); len(posted) != 0 {
-		t.Errorf("a refused claim recorded its articles")
+	if posted, _ := s.PostedIDs(ctx, sub.ID, []string{"x"}); len(posted) != 0 || pendingCount(t, s) != 0 {
+		t.Errorf("a refused claim recorded its digest")
 	}
 
 	// A run with articles: the digest is recorded with the claim. A run
