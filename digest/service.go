@@ -286,6 +286,8 @@ func (s *Service) Preview(ctx context.Context, guildID, channelID string, defaul
 	return p, nil
 }
 
+// location loads a subscription's zone; "" is the service's default zone,
+// so that subscriptions made without one follow DEFAULT_TIMEZONE.
 func (s *Service) location(name string) (*time.Location, error) {
 	if name == "" {
 		return s.loc, nil

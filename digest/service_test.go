@@ -201,3 +201,23 @@ func TestPruneNeverRepostsAnArticleInTheLibrary(t *testing.T) {
 		t.Errorf("first digest had %d articles, want 3", n)
 	}
 }
+
+// TestRunDueWhileUpIsNotMissed: the missed-run grace applies to runs that
+// fell due before the service started; with catch-up off (grace 0), a run
+// falling due while the service is up is still made, even when the service
+// looks at it late.
+func TestRunDueWhileUpIsNotMissed(t *testing.T) {
+	lib := briefs.FromArticles(briefs.GenerateArticles(5, 2))
+	st := openStore(t, filepath.Join(t.TempDir(), "nb.db"))
+	clock := digesttest.NewClock(epoch())
+	var r recorder
+	s := startService(t, lib, st, &r, digest.WithClock(clock), digest.WithMissedGrace(0))
+	sub, err := s.Subscribe(context.Background(), digest.Subscription{GuildID: "g", ChannelID: "c", Schedule: "@every 1h", Count: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Set(sub.NextRun.Add(time.Minute))
+	if got := waitRun(t, st, sub.ID, sub.NextRun); got.LastOutcome != "posted 2" || len(r.Posts()) != 1 {
+		t.Errorf("run due while up: %q, %d posts", got.LastOutcome, len(r.Posts()))
+	}
+}
