@@ -313,13 +313,13 @@ func runCheck(e env) int {
 
 func runDigest(_ context.Context, e env) int {
 	fs := newFlags(e, "digest", "[-n N] [-topic WORDS]")
-	n := fs.Int("n", 5, "how many articles (1-10)")
+	n := fs.Int("n", command.DefaultCount, fmt.Sprintf("how many articles (%d-%d)", command.MinCount, command.MaxCount))
 	topic := fs.String("topic", "", "only articles about this")
 	if code, stop := parseFlags(fs, e.args); stop {
 		return code
 	}
-	if fs.NArg() > 0 || *n < 1 || *n > 10 {
-		fmt.Fprintln(e.stderr, "newsbrief digest: -n must be between 1 and 10")
+	if fs.NArg() > 0 || *n < command.MinCount || *n > command.MaxCount {
+		fmt.Fprintf(e.stderr, "newsbrief digest: -n must be between %d and %d\n", command.MinCount, command.MaxCount)
 		fs.Usage()
 		return exitUsage
 	}

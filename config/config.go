@@ -1,6 +1,14 @@
 // Package config loads newsbrief's settings from the environment, after
 // reading a .env file when there is one. It is the only package that knows
-// about godotenv, and it imports nothing else of the project.
+// about godotenv.
+//
+// It is a leaf of the wiring: only main imports it. The defaults of
+// settings that a package also needs without config (the digest service's
+// intervals and zone, the bot's API URL) are that package's constants, and
+// config refers to them, so each default is defined once, where it is used,
+// and a test or another program building those packages gets the same
+// behaviour as the binary. Zone names are checked by digest.LoadZone, the
+// function subscriptions use, for the same reason.
 package config
 
 import (
@@ -9,23 +17,22 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
-	_ "time/tzdata" // IANA zones even on machines without a zoneinfo database
-
 	"github.com/joho/godotenv"
+
+	"newsbrief/digest"
+	"newsbrief/discord"
 )
 
-// Defaults for the optional variables.
+// Defaults for the optional variables that only the program uses; the
+// others are the defaults of the packages that use them
+// (discord.DefaultAPIURL, digest.DefaultMinInterval,
+// digest.DefaultMissedGrace, digest.DefaultTimezone).
 const (
-	DefaultAPIURL          = "https://discord.com/api/v9"
 	DefaultBriefsDir       = "articles"
 	DefaultDatabasePath    = "data/newsbrief.db"
-	DefaultMinInterval     = time.Hour
-	DefaultTimezone        = "UTC"
-	DefaultMissedRunGrace  = 24 * time.Hour
 	DefaultLogLevel        = slog.LevelInfo
 	defaultEnvFile         = ".env"
 	tokenVar               = "DISCORD_TOKEN"
@@ -63,13 +70,13 @@ type Config struct {
 // Defaults returns the configuration used when no variable is set.
 func Defaults() Config {
 	return Config{
-		APIURL:         DefaultAPIURL,
+		APIURL:         discord.DefaultAPIURL,
 		BriefsDir:      DefaultBriefsDir,
 		DatabasePath:   DefaultDatabasePath,
-		MinInterval:    DefaultMinInterval,
-		Timezone:       DefaultTimezone,
+		MinInterval:    digest.DefaultMinInterval,
+		Timezone:       digest.DefaultTimezone,
 		Location:       time.UTC,
-		MissedRunGrace: DefaultMissedRunGrace,
+		MissedRunGrace: digest.DefaultMissedGrace,
 		LogLevel:       DefaultLogLevel,
 	}
 }
@@ -117,7 +124,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	if v, ok := get("DISCORD_API_URL"); ok {
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			bad("DISCORD_API_URL", v, "want an http(s) base URL such as "+DefaultAPIURL)
+			bad("DISCORD_API_URL", v, "want an http(s) base URL such as "+discord.DefaultAPIURL)
 		}
 		c.APIURL = strings.TrimRight(v, "/")
 	}
@@ -147,7 +154,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		}
 	}
 	if v, ok := get("DEFAULT_TIMEZONE"); ok {
-		loc, err := LoadLocation(v)
+		loc, err := digest.LoadZone(v)
 		if err != nil {
 			bad("DEFAULT_TIMEZONE", v, "want an IANA time zone name such as Europe/Berlin or UTC")
 		} else {
@@ -205,19 +212,6 @@ func (c Config) String() string { return strings.Join(c.Lines(), " ") }
 
 // LogValue keeps the token out of structured logs too.
 func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
-
-// LoadLocation is time.LoadLocation restricted to IANA names: it refuses
-// "Local" and path-like names, which time.LoadLocation would accept.
-func LoadLocation(name string) (*time.Location, error) {
-	if name == "" || name == "Local" || strings.Contains(name, "..") || filepath.IsAbs(name) || strings.ContainsAny(name, "\\ \x00") {
-		return nil, fmt.Errorf("unknown time zone %q", name)
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, fmt.Errorf("unknown time zone %q", name)
-	}
-	return loc, nil
-}
 
 func isSnowflake(s string) bool {
 	if len(s) < 5 || len(s) > 20 {

@@ -3,12 +3,13 @@ package digest
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
+	_ "time/tzdata" // IANA zones even on machines without a zoneinfo database
 
-	"newsbrief/config"
+	"github.com/robfig/cron/v3"
 )
 
 // Why ParseSchedule refused a schedule: a ScheduleError unwraps to one of
@@ -69,11 +70,11 @@ var scheduleParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Mo
 // minimum gap: enough to cover every run of an hour- or day-shaped pattern.
 const gapSamples = 400
 
-// ParseSchedule parses a digest schedule in loc and checks that it fires,
-// never twice within minGap, and, for @every, at exactly the pace written
-// (so what a subscription shows is what runs). Every error is a
-// *ScheduleError; no input panics (robfig/cron's parser can, on some TZ=
-// prefixes, so it is guarded too).
+// ParseSchedule parses a digest schedule in loc and checks that it fires
+// after now, never twice within minGap (not checked when minGap is 0), and,
+// for @every, at exactly the pace written (so what a subscription shows is
+// what runs). Every error is a *ScheduleError; no input panics
+// (robfig/cron's parser can, on some TZ= prefixes, so it is guarded too).
 func ParseSchedule(spec string, loc *time.Location, minGap time.Duration, now time.Time) (sched cron.Schedule, err error) {
 	spec = strings.Join(strings.Fields(spec), " ")
 	refuse := func(reason error) *ScheduleError { return &ScheduleError{Spec: spec, Reason: reason} }
@@ -107,7 +108,7 @@ func ParseSchedule(spec string, loc *time.Location, minGap time.Duration, now ti
 	if prev.IsZero() {
 		return nil, refuse(ErrScheduleNever)
 	}
-	for i := 0; i < gapSamples; i++ {
+	for i := 0; minGap > 0 && i < gapSamples; i++ {
 		next := sched.Next(prev)
 		if next.IsZero() {
 			break
@@ -143,11 +144,16 @@ func EveryDelay(spec string) (written, runs time.Duration, ok bool) {
 var ErrUnknownZone = errors.New("unknown time zone")
 
 // LoadZone loads an IANA zone; an unknown one is an error wrapping
-// ErrUnknownZone that names it.
+// ErrUnknownZone that names it. Unlike time.LoadLocation it refuses "Local"
+// (which would follow the host's setting) and path-like names (which would
+// read files).
 func LoadZone(name string) (*time.Location, error) {
-	loc, err := config.LoadLocation(name)
+	if name == "" || name == "Local" || strings.Contains(name, "..") || filepath.IsAbs(name) || strings.ContainsAny(name, "\\ \x00") {
+		return nil, fmt.Errorf("digest: %w %q", ErrUnknownZone, name)
+	}
+	loc, err := time.LoadLocation(name)
 	if err != nil {
-		return nil, fmt.Errorf("digest: %w %q: %v", ErrUnknownZone, name, err)
+		return nil, fmt.Errorf("digest: %w %q", ErrUnknownZone, name)
 	}
 	return loc, nil
 }

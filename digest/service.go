@@ -21,29 +21,52 @@ import (
 const (
 	DefaultMinInterval = time.Hour
 	DefaultMissedGrace = 24 * time.Hour
+	// DefaultTimezone is the zone of subscriptions that name none: UTC,
+	// which needs no zone database.
+	DefaultTimezone = "UTC"
+	// DefaultPollInterval bounds how long a subscription made or changed
+	// by another process on the same database waits to be seen.
+	DefaultPollInterval = 5 * time.Second
+	// DefaultPruneInterval is how often the service prunes records that
+	// can no longer matter (also once at start).
+	DefaultPruneInterval = 24 * time.Hour
+	// DefaultRetention is how long gone articles' posted records, sent
+	// digests and run claims are kept: long enough that an article removed
+	// by mistake and restored within a month is not posted again.
+	DefaultRetention = 30 * 24 * time.Hour
 )
 
 // Service runs subscriptions: it subscribes, unsubscribes, lists and
 // previews them for the command layer, and posts each one's digest when its
 // schedule falls due. Build it with New; Start begins posting.
+//
+// The database decides which runs happen: each subscription's next run is
+// stored, and a run is made only by the process whose claim of it commits
+// (Store.ClaimRun), so several processes may share one database, and a
+// subscription made in one of them is run by whichever claims it.
 type Service struct {
 	lib   *briefs.Library
 	store Store
 	log   *slog.Logger
+	clock Clock
 
 	minInterval time.Duration
 	loc         *time.Location
 	grace       time.Duration
-	poster      Poster // set by Start
+	poll        time.Duration
+	pruneEvery  time.Duration
+	keep        Retention
+	poster      Poster    // set by Start
+	startedAt   time.Time // set by Start: runs due before it were missed
 
-	cron    *cron.Cron
-	mu      sync.Mutex
-	entries map[int64]cron.EntryID
-	running map[int64]bool
-	wg      sync.WaitGroup
-	ctx     context.Context
-	cancel  context.CancelFunc
-	started chan struct{} // closed when Start has finished
+	mu       sync.Mutex
+	running  map[int64]bool
+	wg       sync.WaitGroup
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wake     chan struct{} // buffered 1: look at the store again now
+	started  chan struct{} // closed when Start has finished
+	loopDone chan struct{} // closed when the runner has returned
 }
 
 // Option configures a Service.
@@ -61,12 +84,30 @@ func WithMissedGrace(d time.Duration) Option { return func(s *Service) { s.grace
 // WithLogger sets the logger; the default discards.
 func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
+// WithClock sets the clock schedules run by; the default is the wall clock.
+func WithClock(c Clock) Option { return func(s *Service) { s.clock = c } }
+
+// WithPollInterval sets how often the runner looks at the store for
+// subscriptions other processes made or changed; default
+// DefaultPollInterval.
+func WithPollInterval(d time.Duration) Option { return func(s *Service) { s.poll = d } }
+
+// WithRetention sets what pruning keeps, and how often it runs (at start,
+// then every interval by the service's clock); defaults DefaultRetention
+// for each kind and DefaultPruneInterval.
+func WithRetention(keep Retention, interval time.Duration) Option {
+	return func(s *Service) { s.keep, s.pruneEvery = keep, interval }
+}
+
 // New builds the digest service over lib and st.
 func New(lib *briefs.Library, st Store, opts ...Option) *Service {
 	s := &Service{
-		lib: lib, store: st,
-		minInterval: DefaultMinInterval, loc: time.UTC, grace: DefaultMissedGrace,
-		entries: map[int64]cron.EntryID{}, running: map[int64]bool{},
+		lib: lib, store: st, clock: SystemClock{},
+		minInterval: DefaultMinInterval, grace: DefaultMissedGrace,
+		loc:  time.UTC, // DefaultTimezone
+		poll: DefaultPollInterval, pruneEvery: DefaultPruneInterval,
+		keep:    Retention{Gone: DefaultRetention, Sent: DefaultRetention, Runs: DefaultRetention},
+		running: map[int64]bool{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -74,18 +115,27 @@ func New(lib *briefs.Library, st Store, opts ...Option) *Service {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	if s.poll <= 0 {
+		s.poll = DefaultPollInterval
+	}
+	if s.pruneEvery <= 0 {
+		s.pruneEvery = DefaultPruneInterval
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.wake = make(chan struct{}, 1)
 	s.started = make(chan struct{})
-	s.cron = cron.New(cron.WithLocation(time.UTC))
+	s.loopDone = make(chan struct{})
 	return s
 }
 
-// Start loads every subscription into the scheduler, finishes digests that
-// were recorded but not confirmed sent (a crash between posting and marking),
-// posts the latest missed run of each subscription within the grace period,
-// and starts the clock. Digests go out through p.
+// Start finishes digests that were recorded but not confirmed sent (a crash
+// between posting and marking), schedules subscriptions stored without a
+// next run (from their last run, or their creation), prunes, and starts the
+// runner, whose first look posts the latest missed run of each subscription
+// within the grace period. Digests go out through p.
 func (s *Service) Start(ctx context.Context, p Poster) error {
 	s.poster = p
+	s.startedAt = s.clock.Now()
 	pending, err := s.store.PendingDigests(ctx)
 	if err != nil {
 		return fmt.Errorf("digests: load pending digests: %w", err)
@@ -97,48 +147,52 @@ func (s *Service) Start(ctx context.Context, p Poster) error {
 	if err != nil {
 		return fmt.Errorf("digests: load subscriptions: %w", err)
 	}
-	now := time.Now()
 	for _, sub := range subs {
-		sched, err := s.schedule(sub, now)
-		if err != nil {
-			// Stored schedules were valid when made; a tighter minimum
-			// since then still runs them rather than silently dropping.
-			s.log.Warn("stored schedule refused; running it anyway", slog.Int64("subscription", sub.ID), slog.Any("err", err))
-			if sched, err = scheduleParser.Parse(sub.Schedule); err != nil {
-				continue
-			}
-		}
-		s.add(sub.ID, sched)
-		if sub.Paused != "" {
-			continue
-		}
-		base := sub.LastRunAt
-		if base.IsZero() {
-			base = sub.CreatedAt
-		}
-		if missed, ok := latestMissed(sched, base, now); ok && now.Sub(missed) <= s.grace {
-			s.log.Info("posting missed digest", slog.Int64("subscription", sub.ID), slog.Time("missed", missed))
-			s.launch(sub.ID, missed)
+		if sub.NextRun.IsZero() && sub.Paused == "" {
+			s.scheduleStored(ctx, sub)
 		}
 	}
-	s.cron.Start()
+	s.prune(ctx)
+	go s.loop()
 	close(s.started)
 	s.log.Info("digest scheduler started", slog.Int("subscriptions", len(subs)), slog.Int("pending", len(pending)))
 	return nil
 }
 
+// scheduleStored gives a subscription stored without a next run (by a
+// build before next runs were stored) the first run after its last one, or
+// after its creation, so catch-up treats it as it did before.
+func (s *Service) scheduleStored(ctx context.Context, sub Subscription) {
+	sched, err := s.storedSchedule(sub)
+	if err != nil {
+		s.log.Warn("digest: stored schedule does not parse; not scheduling it", slog.Int64("subscription", sub.ID), slog.Any("err", err))
+		return
+	}
+	base := sub.LastRunAt
+	if base.IsZero() {
+		base = sub.CreatedAt
+	}
+	if _, err := s.store.SetNextRun(ctx, sub.ID, time.Time{}, sched.Next(base)); err != nil {
+		s.log.Error("digest: schedule stored subscription", slog.Int64("subscription", sub.ID), slog.Any("err", err))
+	}
+}
+
 // Started is closed once Start has finished: from then on every loaded
-// subscription is scheduled and RunOnce has a poster.
+// subscription is scheduled and the runner is looking at the store.
 func (s *Service) Started() <-chan struct{} { return s.started }
 
-// Stop stops the clock and waits for digests being posted.
+// Stop stops the runner and waits for digests being posted.
 func (s *Service) Stop() {
-	<-s.cron.Stop().Done()
 	// Cancelling under mu orders every launch's wg.Add before the Wait:
 	// a launch either ran before this or sees the context cancelled.
 	s.mu.Lock()
 	s.cancel()
 	s.mu.Unlock()
+	select {
+	case <-s.started:
+		<-s.loopDone
+	default:
+	}
 	s.wg.Wait()
 }
 
@@ -159,32 +213,43 @@ func (s *Service) Subscribe(ctx context.Context, sub Subscription) (Subscription
 	}
 	sub.Schedule = strings.Join(strings.Fields(sub.Schedule), " ")
 	if sub.CreatedAt.IsZero() {
-		sub.CreatedAt = time.Now()
+		sub.CreatedAt = s.clock.Now()
 	}
 	sched, err := ParseSchedule(sub.Schedule, loc, s.minInterval, sub.CreatedAt)
 	if err != nil {
 		return Subscription{}, err
 	}
+	sub.NextRun = sched.Next(sub.CreatedAt)
 	stored, err := s.store.PutSubscription(ctx, sub)
 	if err != nil {
 		return Subscription{}, fmt.Errorf("subscribe channel %s: %w", sub.ChannelID, err)
 	}
-	s.add(stored.ID, sched)
+	s.poke()
 	return stored, nil
 }
 
-// Unsubscribe deletes the channel's subscription and stops its schedule;
+// Unsubscribe deletes the channel's subscription, which stops its runs;
 // a channel without one is an error wrapping ErrNotFound.
 func (s *Service) Unsubscribe(ctx context.Context, guildID, channelID string) error {
-	sub, err := s.store.Subscription(ctx, guildID, channelID)
+	ok, err := s.store.DeleteSubscription(ctx, guildID, channelID)
 	if err != nil {
 		return err
 	}
-	if _, err := s.store.DeleteSubscription(ctx, guildID, channelID); err != nil {
-		return err
+	if !ok {
+		return fmt.Errorf("unsubscribe guild=%s channel=%s: %w", guildID, channelID, ErrNotFound)
 	}
-	s.remove(sub.ID)
+	s.poke()
 	return nil
+}
+
+// poke makes the runner look at the store now rather than at its next
+// wake-up: this process changed a subscription, or finished a run whose
+// subscription may be due again.
+func (s *Service) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
 }
 
 // List returns the guild's subscriptions.
@@ -221,15 +286,8 @@ func (s *Service) Preview(ctx context.Context, guildID, channelID string, defaul
 	return p, nil
 }
 
-// schedule parses a subscription's schedule in its zone.
-func (s *Service) schedule(sub Subscription, now time.Time) (cron.Schedule, error) {
-	loc, err := s.location(sub.Timezone)
-	if err != nil {
-		return nil, err
-	}
-	return ParseSchedule(sub.Schedule, loc, s.minInterval, now)
-}
-
+// location loads a subscription's zone; "" is the service's default zone,
+// so that subscriptions made without one follow DEFAULT_TIMEZONE.
 func (s *Service) location(name string) (*time.Location, error) {
 	if name == "" {
 		return s.loc, nil
@@ -237,118 +295,223 @@ func (s *Service) location(name string) (*time.Location, error) {
 	return LoadZone(name)
 }
 
-// add puts (or replaces) a subscription's cron entry.
-func (s *Service) add(id int64, sched cron.Schedule) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if old, ok := s.entries[id]; ok {
-		s.cron.Remove(old)
+// storedSchedule parses a stored subscription's schedule in its zone,
+// without the minimum-interval check: it was valid when made, and a tighter
+// minimum since then still runs it rather than silently dropping it.
+func (s *Service) storedSchedule(sub Subscription) (cron.Schedule, error) {
+	loc, err := s.location(sub.Timezone)
+	if err != nil {
+		return nil, err
 	}
-	s.entries[id] = s.cron.Schedule(sched, cron.FuncJob(func() { s.launch(id, time.Now()) }))
-}
-
-func (s *Service) remove(id int64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if old, ok := s.entries[id]; ok {
-		s.cron.Remove(old)
-		delete(s.entries, id)
-	}
+	return ParseSchedule(sub.Schedule, loc, 0, s.clock.Now())
 }
 
 // NextRuns lists the subscription's next n scheduled times after now, or
 // none when its zone or schedule no longer parses.
 func (s *Service) NextRuns(sub Subscription, now time.Time, n int) []time.Time {
-	loc, err := s.location(sub.Timezone)
+	sched, err := s.storedSchedule(sub)
 	if err != nil {
 		return nil
-	}
-	sched, err := scheduleParser.Parse(sub.Schedule)
-	if err != nil {
-		return nil
-	}
-	if c, ok := sched.(*cron.SpecSchedule); ok {
-		c.Location = loc
 	}
 	return nextRuns(sched, now, n)
 }
 
-// launch runs one subscription's digest in the background, unless one is
-// already running for it (a slow post never overlaps the next tick).
-func (s *Service) launch(id int64, scheduledFor time.Time) {
+// loop is the runner: it starts every due run, then sleeps until the
+// earliest next run, a poke, the next prune or the poll interval, whichever
+// comes first. The poll is what shows it subscriptions made or changed by
+// other processes, and bounds how far a wall clock that jumped (a machine
+// that slept) can make it oversleep.
+func (s *Service) loop() {
+	defer close(s.loopDone)
+	nextPrune := s.clock.Now().Add(s.pruneEvery)
+	for {
+		now := s.clock.Now()
+		if !now.Before(nextPrune) {
+			s.prune(s.ctx)
+			nextPrune = now.Add(s.pruneEvery)
+		}
+		wakeAt := s.runDue(now)
+		if nextPrune.Before(wakeAt) {
+			wakeAt = nextPrune
+		}
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-s.wake:
+		case <-s.clock.At(wakeAt):
+		}
+	}
+}
+
+// runDue launches the run of every subscription due at now and returns when
+// to look again: the earliest next run still ahead, or the poll interval
+// from now when that is sooner. A run still in flight when its subscription
+// is due again pokes the runner when it ends.
+func (s *Service) runDue(now time.Time) time.Time {
+	wakeAt := now.Add(s.poll)
+	due, err := s.store.DueSubscriptions(s.ctx, now)
+	if err != nil {
+		if s.ctx.Err() == nil {
+			s.log.Error("digest: list due subscriptions", slog.Any("err", err))
+		}
+		return wakeAt
+	}
+	for _, sub := range due {
+		s.launch(sub, now)
+	}
+	next, ok, err := s.store.EarliestRun(s.ctx)
+	switch {
+	case err != nil:
+		if s.ctx.Err() == nil {
+			s.log.Error("digest: earliest next run", slog.Any("err", err))
+		}
+	case ok && next.After(now) && next.Before(wakeAt):
+		wakeAt = next
+	}
+	return wakeAt
+}
+
+// launch runs one subscription's due run in the background, unless one is
+// already running for it in this process (a slow post never overlaps the
+// next run: that one starts when the first ends).
+func (s *Service) launch(sub Subscription, now time.Time) {
 	s.mu.Lock()
-	if s.running[id] || s.ctx.Err() != nil {
+	if s.running[sub.ID] || s.ctx.Err() != nil {
 		s.mu.Unlock()
-		s.log.Warn("digest still running; skipping this run", slog.Int64("subscription", id))
 		return
 	}
-	s.running[id] = true
+	s.running[sub.ID] = true
 	s.wg.Add(1)
 	s.mu.Unlock()
 	go func() {
+		progressed := false
 		defer func() {
 			if p := recover(); p != nil {
-				s.log.Error("digest run panicked", slog.Int64("subscription", id), slog.Any("panic", p))
+				s.log.Error("digest run panicked", slog.Int64("subscription", sub.ID), slog.Any("panic", p))
 			}
 			s.mu.Lock()
-			delete(s.running, id)
+			delete(s.running, sub.ID)
 			s.mu.Unlock()
 			s.wg.Done()
+			if progressed {
+				s.poke()
+			}
 		}()
-		s.RunOnce(s.ctx, id, scheduledFor)
+		progressed = s.run(s.ctx, sub, now)
 	}()
 }
 
-// RunOnce posts one digest for subscription id now: first any of its
-// digests left pending (a post that failed after its retries), then the
-// newest articles it has not had.
-func (s *Service) RunOnce(ctx context.Context, id int64, scheduledFor time.Time) {
-	log := s.log.With(slog.Int64("subscription", id))
-	sub, err := s.store.SubscriptionByID(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		s.remove(id)
-		return
-	}
+// run makes the subscription's due run: it claims it, then posts its
+// subscription's digests left pending (oldest first, with their own nonces),
+// then the new one. A run due before the service started was missed while
+// no process was running it: only the latest missed time is made, and only
+// within the grace period. It reports whether the subscription's next run
+// moved, so that the runner knows whether looking again at once is useful.
+func (s *Service) run(ctx context.Context, sub Subscription, now time.Time) bool {
+	log := s.log.With(slog.Int64("subscription", sub.ID))
+	sched, err := s.storedSchedule(sub)
 	if err != nil {
-		log.Error("digest: load subscription", slog.Any("err", err))
-		return
-	}
-	if sub.Paused != "" {
-		return
-	}
-	// A digest left pending by a post that kept failing goes out first,
-	// with its own nonce, before anything newer.
-	pending, err := s.store.PendingDigests(ctx)
-	if err != nil {
-		log.Error("digest: load pending digests", slog.Any("err", err))
-		return
-	}
-	for _, p := range pending {
-		if p.SubscriptionID == id {
-			s.finishPending(ctx, p)
+		// Not scheduled again until subscribed again.
+		log.Error("digest: stored schedule does not parse; unscheduling it", slog.Any("err", err))
+		ok, err := s.store.SetNextRun(ctx, sub.ID, sub.NextRun, time.Time{})
+		if err != nil {
+			log.Error("digest: unschedule", slog.Any("err", err))
 		}
+		return ok
+	}
+	at := sub.NextRun
+	if latest, ok := latestMissed(sched, at, now); ok {
+		at = latest
+	}
+	next := sched.Next(at)
+	if !next.After(now) {
+		next = sched.Next(now)
+	}
+	missed := sub.NextRun.Before(s.startedAt)
+	if missed && now.Sub(at) > s.grace {
+		log.Info("digest: skipping a run missed beyond the grace period", slog.Time("missed", at), slog.Duration("grace", s.grace))
+		ok, err := s.store.SetNextRun(ctx, sub.ID, sub.NextRun, next)
+		if err != nil {
+			log.Error("digest: skip missed run", slog.Any("err", err))
+		}
+		return ok
 	}
 	articles, err := Compose(s.lib, sub.Count, sub.Topic, func(ids []string) (map[string]bool, error) {
 		return s.store.PostedIDs(ctx, sub.ID, ids)
 	})
 	if err != nil {
 		log.Error("digest: compose", slog.Any("err", err))
-		return
-	}
-	if len(articles) == 0 {
-		s.recordRun(ctx, sub.ID, scheduledFor, "nothing new")
-		return
+		return false
 	}
 	ids := make([]string, len(articles))
 	for i, a := range articles {
 		ids[i] = a.ID
 	}
-	dg, err := s.store.BeginDigest(ctx, sub.ID, newNonce(), ids, scheduledFor)
+	nonce := ""
+	if len(ids) > 0 {
+		nonce = newNonce()
+	}
+	dg, err := s.store.ClaimRun(ctx, Run{SubscriptionID: sub.ID, Due: sub.NextRun, ScheduledFor: at, Next: next}, nonce, ids)
+	if errors.Is(err, ErrRunClaimed) {
+		// Not ours to make. Whoever moved the next run, the poll sees
+		// where it went; poking here could spin on a refusal.
+		log.Debug("digest: run claimed elsewhere", slog.Time("scheduled", at), slog.Any("err", err))
+		return false
+	}
 	if err != nil {
-		log.Error("digest: record before posting", slog.Any("err", err))
+		log.Error("digest: claim run", slog.Time("scheduled", at), slog.Any("err", err))
+		return false
+	}
+	if missed {
+		log.Info("posting missed digest", slog.Time("missed", at))
+	}
+	s.finishPendingOf(ctx, sub.ID, dg.ID)
+	if len(articles) == 0 {
+		s.recordRun(ctx, sub.ID, at, "nothing new")
+		return true
+	}
+	s.post(ctx, sub, dg, articles, at)
+	return true
+}
+
+// finishPendingOf posts the subscription's digests left pending by an
+// earlier post that kept failing, except the digest just claimed, so they
+// go out before anything newer.
+func (s *Service) finishPendingOf(ctx context.Context, subID, except int64) {
+	pending, err := s.store.PendingDigests(ctx)
+	if err != nil {
+		s.log.Error("digest: load pending digests", slog.Int64("subscription", subID), slog.Any("err", err))
 		return
 	}
-	s.post(ctx, sub, dg, articles, scheduledFor)
+	for _, p := range pending {
+		if p.SubscriptionID == subID && p.ID != except {
+			s.finishPending(ctx, p)
+		}
+	}
+}
+
+// prune deletes what can no longer matter (see Retention). An empty
+// library keeps every posted record: it more likely means a missing or
+// unmounted folder than every article deleted, and forgetting them would
+// post the articles again when the folder is back.
+func (s *Service) prune(ctx context.Context) {
+	keep := s.keep
+	var ids []string
+	if s.lib.Len() == 0 {
+		keep.Gone = 0
+	} else {
+		for _, a := range s.lib.All() {
+			ids = append(ids, a.ID)
+		}
+	}
+	n, err := s.store.Prune(ctx, s.clock.Now(), ids, keep)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("digest: prune", slog.Any("err", err))
+		}
+		return
+	}
+	s.log.Info("digest records pruned", slog.Int64("posted", n.Posted), slog.Int64("digests", n.Digests), slog.Int64("runs", n.Runs))
 }
 
 // finishPending re-posts a digest recorded but not confirmed sent, with
@@ -390,7 +553,7 @@ func (s *Service) post(ctx context.Context, sub Subscription, dg Digest, article
 	}
 	switch {
 	case err == nil:
-		if err := s.store.MarkSent(ctx, dg.ID, time.Now()); err != nil {
+		if err := s.store.MarkSent(ctx, dg.ID, s.clock.Now()); err != nil {
 			log.Error("digest: mark sent", slog.Any("err", err))
 		}
 		s.recordRun(ctx, sub.ID, scheduledFor, fmt.Sprintf("posted %d", len(articles)))

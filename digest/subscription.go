@@ -25,6 +25,9 @@ var (
 	// ErrDigestSent: CancelDigest was asked to cancel a digest that was
 	// already marked sent.
 	ErrDigestSent = errors.New("digest already sent")
+	// ErrRunClaimed: ClaimRun lost the run, to another process or an
+	// earlier claim, or the subscription was rescheduled meanwhile.
+	ErrRunClaimed = errors.New("run already claimed")
 )
 
 // MaxNonceLen is Discord's limit on a message nonce (25 characters); stores
@@ -51,6 +54,10 @@ type Subscription struct {
 	LastRunAt time.Time
 	// LastOutcome is "posted 3", "nothing new", "failed: ...", "" if never run.
 	LastOutcome string
+	// NextRun is when the subscription runs next, zero when it is not
+	// scheduled (its schedule never fires again, or it was stored before
+	// next runs were: the service schedules those at start).
+	NextRun time.Time
 }
 
 // Digest is one message's worth of articles recorded for a subscription.

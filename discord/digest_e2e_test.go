@@ -17,8 +17,10 @@ import (
 
 	"newsbrief/briefs"
 	"newsbrief/digest"
+	"newsbrief/digest/digesttest"
 	"newsbrief/discord/discordtest"
 	"newsbrief/store/sqlite"
+	"newsbrief/store/storetest"
 )
 
 const digestChannel = "300000000000000077"
@@ -77,6 +79,39 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	}
 }
 
+// subscription returns the channel's stored subscription.
+func (h *harness) subscription(ctx context.Context, channel string) digest.Subscription {
+	h.t.Helper()
+	sub, err := h.st.Subscription(ctx, discordtest.DefaultGuildID, channel)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return sub
+}
+
+// runNext moves the clock to the channel's next run and waits until the
+// run is recorded (posted, nothing new, or failed). It returns the
+// subscription as it was before the run.
+func (h *harness) runNext(ctx context.Context, channel string) digest.Subscription {
+	h.t.Helper()
+	sub := h.subscription(ctx, channel)
+	if sub.NextRun.IsZero() {
+		h.t.Fatalf("channel %s has no next run: %+v", channel, sub)
+	}
+	h.clock.Set(sub.NextRun)
+	h.waitRun(ctx, sub.ID, sub.NextRun)
+	return sub
+}
+
+// waitRun waits until the subscription's run scheduled for at is recorded.
+func (h *harness) waitRun(ctx context.Context, id int64, at time.Time) {
+	h.t.Helper()
+	waitFor(h.t, 10*time.Second, fmt.Sprintf("subscription %d's run at %s", id, at.Format(time.RFC3339)), func() bool {
+		s, err := h.st.SubscriptionByID(ctx, id)
+		return err == nil && s.LastRunAt.Equal(at)
+	})
+}
+
 func writeArticle(t *testing.T, dir, name, title string, date time.Time) {
 	t.Helper()
 	body := fmt.Sprintf("%s\n\n%s\nA fresh development was reported today. Officials said more details would follow.\n", date.Format("Monday, January 2, 2006"), title)
@@ -85,18 +120,31 @@ func writeArticle(t *testing.T, dir, name, title string, date time.Time) {
 	}
 }
 
+// witnessChannel's subscription shares the schedule of the one under test:
+// once its run is recorded, the runner has looked at every subscription due
+// at that time, which is how a test sees that nothing else was posted.
+const witnessChannel = "300000000000000079"
+
 func TestDigestPostsOnScheduleExactlyOnce(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{})
 	ctx := ctxFor(t, 30*time.Second)
 	go h.lib.Watch(ctx)
 
-	rep := subscribe(h, digestChannel, "@every 1s", discordtest.Opt("count", 3))
+	rep := subscribe(h, digestChannel, "@every 1h", discordtest.Opt("count", 3))
 	if !isEphemeral(rep) || !strings.Contains(rep.Data.Content, "Subscribed <#"+digestChannel+">") || strings.Count(rep.Data.Content, "<t:") != 6 {
 		t.Fatalf("subscribe reply: %q", rep.Data.Content)
 	}
-	msgs, err := h.srv.WaitMessages(ctx, digestChannel, 1)
-	if err != nil {
-		t.Fatal(err)
+	if next := h.subscription(ctx, digestChannel).NextRun; !next.Equal(testEpoch().Add(time.Hour)) {
+		t.Errorf("next run %v, want an hour after subscribing", next)
+	}
+	if n := len(h.srv.Messages(digestChannel)); n != 0 {
+		t.Fatalf("%d digests before the first run", n)
+	}
+	h.runNext(ctx, digestChannel)
+	msgs := h.srv.Messages(digestChannel)
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages after the first run, want 1", len(msgs))
 	}
 	first := msgs[0]
 	want := h.lib.Latest(3, "")
@@ -113,35 +161,37 @@ func TestDigestPostsOnScheduleExactlyOnce(t *testing.T) {
 		t.Errorf("digest posted without a usable nonce: %s", first.Raw)
 	}
 
-	// The next runs post the next-newest articles, never the same one twice.
-	if _, err := h.srv.WaitMessages(ctx, digestChannel, 2); err != nil {
-		t.Fatal(err)
+	// The next run posts the next-newest articles, never the same one twice.
+	h.runNext(ctx, digestChannel)
+	if n := len(h.srv.Messages(digestChannel)); n != 2 {
+		t.Fatalf("%d messages after the second run, want 2", n)
 	}
-	// A new article file shows up in a following digest.
+	// A new article file shows up in the following digest.
 	writeArticle(t, h.dir, "fresh.txt", "Fresh Comet Sighted Over Harbour", time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC))
-	waitFor(t, 20*time.Second, "the new article in a digest", func() bool {
-		for _, m := range h.srv.Messages(digestChannel) {
-			for _, e := range m.Embeds {
-				if e.Title == "Fresh Comet Sighted Over Harbour" {
-					return true
-				}
-			}
-		}
-		return false
+	waitFor(t, 20*time.Second, "the new article in the library", func() bool {
+		return h.lib.Latest(1, "")[0].Title == "Fresh Comet Sighted Over Harbour"
 	})
+	h.runNext(ctx, digestChannel)
+	msgs = h.srv.Messages(digestChannel)
+	if len(msgs) != 3 || msgs[2].Embeds[0].Title != "Fresh Comet Sighted Over Harbour" {
+		t.Errorf("third digest does not lead with the new article: %d messages", len(msgs))
+	}
 	noDuplicates(t, postedIDs(t, h.srv.Messages(digestChannel)))
 
-	// Unsubscribe stops it.
+	// Unsubscribe stops it: while a witness on the same schedule runs three
+	// times, nothing more is posted.
 	rep = h.interact(discordtest.Command("digest", discordtest.Sub("unsubscribe", channelOpt(digestChannel))))
 	if !isEphemeral(rep) || !strings.Contains(rep.Data.Content, "Unsubscribed") {
 		t.Fatalf("unsubscribe: %q", rep.Data.Content)
 	}
-	n := len(h.srv.Messages(digestChannel))
-	// Absence can't be waited for: give the schedule three periods to misfire.
-	time.Sleep(3 * time.Second)
-	if m := len(h.srv.Messages(digestChannel)); m > n+1 { // one run may have been in flight
-		t.Errorf("%d digests posted after unsubscribe", m-n)
+	subscribe(h, witnessChannel, "@every 1h")
+	for range 3 {
+		h.runNext(ctx, witnessChannel)
 	}
+	if n := len(h.srv.Messages(digestChannel)); n != 3 {
+		t.Errorf("%d digests after unsubscribing, want the 3 from before", n)
+	}
+	h.interact(discordtest.Command("digest", discordtest.Sub("unsubscribe", channelOpt(witnessChannel))))
 	rep = h.interact(discordtest.Command("digest", discordtest.Sub("list")))
 	if !strings.Contains(rep.Data.Content, "no digest subscriptions") {
 		t.Errorf("list after unsubscribe: %q", rep.Data.Content)
@@ -149,19 +199,18 @@ func TestDigestPostsOnScheduleExactlyOnce(t *testing.T) {
 }
 
 func TestDigestNothingNewAndList(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{articles: briefs.GenerateArticles(2, 9)})
-	subscribe(h, digestChannel, "@every 1s", discordtest.Opt("count", 5), discordtest.Opt("timezone", "Europe/Berlin"))
+	subscribe(h, digestChannel, "@every 1h", discordtest.Opt("count", 5), discordtest.Opt("timezone", "Europe/Berlin"))
 	ctx := ctxFor(t, 20*time.Second)
-	if _, err := h.srv.WaitMessages(ctx, digestChannel, 1); err != nil {
-		t.Fatal(err)
+	h.runNext(ctx, digestChannel)
+	h.runNext(ctx, digestChannel)
+	rep := h.interact(discordtest.Command("digest", discordtest.Sub("list")))
+	if len(rep.Data.Embeds) != 1 {
+		t.Fatalf("list: %+v", rep.Data)
 	}
-	var rep *discordtest.Reply
-	waitFor(t, 10*time.Second, "list to show nothing new", func() bool {
-		rep = h.interact(discordtest.Command("digest", discordtest.Sub("list")))
-		return len(rep.Data.Embeds) == 1 && strings.Contains(fieldsText(rep.Data.Embeds[0]), "nothing new")
-	})
 	fields := fieldsText(rep.Data.Embeds[0])
-	for _, want := range []string{"@every 1s", "Europe/Berlin", "5", "(all)", "<t:"} {
+	for _, want := range []string{"nothing new", "@every 1h", "Europe/Berlin", "5", "(all)", "<t:"} {
 		if !strings.Contains(fields, want) {
 			t.Errorf("list lacks %q: %s", want, fields)
 		}
@@ -172,23 +221,15 @@ func TestDigestNothingNewAndList(t *testing.T) {
 	if got := len(h.srv.Messages(digestChannel)); got != 1 {
 		t.Errorf("%d messages with only 2 articles; want 1 digest and then nothing", got)
 	}
+	// A run with nothing new is claimed like any other: the next run moved on.
+	if sub := h.subscription(ctx, digestChannel); !sub.NextRun.Equal(testEpoch().Add(3 * time.Hour)) {
+		t.Errorf("next run after nothing new: %v", sub.NextRun)
+	}
 	// Preview posts nothing and says there is nothing new.
 	pv := h.interact(discordtest.Command("digest", discordtest.Sub("preview")), withChannel(digestChannel))
 	if !isEphemeral(pv) || !strings.Contains(pv.Data.Content, "Nothing new") {
 		t.Errorf("preview: %q", pv.Data.Content)
 	}
-}
-
-// runNow runs the digest channel's subscription at once, as its schedule
-// would in an hour, and returns the subscription.
-func runNow(h *harness, ctx context.Context) digest.Subscription {
-	h.t.Helper()
-	sub, err := h.st.Subscription(ctx, discordtest.DefaultGuildID, digestChannel)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	h.digests.RunOnce(ctx, sub.ID, time.Now())
-	return sub
 }
 
 // fieldsText renders an embed's fields as "name: value" lines.
@@ -205,6 +246,7 @@ func withChannel(id string) func(*discordgo.Interaction) {
 }
 
 func TestDigestPreviewPostsNothing(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{})
 	subscribe(h, digestChannel, "@daily", discordtest.Opt("count", 2), discordtest.Opt("topic", "market"))
 	rep := h.interact(discordtest.Command("digest", discordtest.Sub("preview")), withChannel(digestChannel))
@@ -219,7 +261,11 @@ func TestDigestPreviewPostsNothing(t *testing.T) {
 	}
 }
 
+// TestDigestRestartCarriesOn: a run that falls due while the bot is down
+// is posted once by the next bot on the same database, at start, and the
+// schedule carries on from there without repeating an article.
 func TestDigestRestartCarriesOn(t *testing.T) {
+	t.Parallel()
 	srv := discordtest.New(t)
 	dir := t.TempDir()
 	if err := briefs.WriteArticleFiles(dir, briefs.GenerateArticles(12, 4)); err != nil {
@@ -227,23 +273,97 @@ func TestDigestRestartCarriesOn(t *testing.T) {
 	}
 	db := filepath.Join(t.TempDir(), "nb.db")
 	h := start(t, setup{srv: srv, dir: dir, dbPath: db})
-	subscribe(h, digestChannel, "@every 1s", discordtest.Opt("count", 2))
+	subscribe(h, digestChannel, "@every 1h", discordtest.Opt("count", 2))
 	ctx := ctxFor(t, 30*time.Second)
-	if _, err := srv.WaitMessages(ctx, digestChannel, 2); err != nil {
-		t.Fatal(err)
-	}
+	h.runNext(ctx, digestChannel)
+	h.runNext(ctx, digestChannel)
+	due := h.subscription(ctx, digestChannel)
 	h.stop()
-	before := len(srv.Messages(digestChannel))
 
-	h2 := start(t, setup{srv: srv, dir: dir, dbPath: db})
-	if _, err := srv.WaitMessages(ctx, digestChannel, before+2); err != nil {
-		t.Fatal(err)
+	// Down while the next run falls due.
+	h.clock.Set(due.NextRun.Add(10 * time.Minute))
+	h2 := start(t, setup{srv: srv, dir: dir, dbPath: db, clock: h.clock})
+	h2.waitRun(ctx, due.ID, due.NextRun)
+	if n := len(srv.Messages(digestChannel)); n != 3 {
+		t.Errorf("%d digests after the restart, want 3 (the run missed while down, once)", n)
 	}
+	h2.runNext(ctx, digestChannel)
 	h2.stop()
 	ids := postedIDs(t, srv.Messages(digestChannel))
 	noDuplicates(t, ids)
-	if len(ids) < 2*(before+2)-2 {
-		t.Errorf("only %d articles in %d digests", len(ids), before+2)
+	if n := len(srv.Messages(digestChannel)); n != 4 || len(ids) != 8 {
+		t.Errorf("%d digests of %d articles, want 4 of 8", n, len(ids))
+	}
+}
+
+// TestDigestTwoBotsOneDatabase runs bots as separate processes would: each
+// with its own Discord connection (here, its own fake Discord, so a run
+// posted by both would show as two messages), one SQLite file and one
+// clock. Every run is posted by exactly one of them, and a subscription
+// made through one bot is run by another that was already running.
+func TestDigestTwoBotsOneDatabase(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := briefs.WriteArticleFiles(dir, briefs.GenerateArticles(30, 5)); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "nb.db")
+	clock := digesttest.NewClock(testEpoch())
+	h1 := start(t, setup{dir: dir, dbPath: db, clock: clock})
+	h2 := start(t, setup{dir: dir, dbPath: db, clock: clock})
+	bots := []*harness{h1, h2}
+	posts := func(channel string) (n int) {
+		for _, h := range bots {
+			n += len(h.srv.Messages(channel))
+		}
+		return n
+	}
+	ctx := ctxFor(t, 30*time.Second)
+	const chX, chY, chZ, chW = "300000000000000101", "300000000000000102", "300000000000000103", "300000000000000104"
+	subscribe(h1, chX, "@every 1h", discordtest.Opt("count", 1))
+	subscribe(h2, chY, "@every 1h", discordtest.Opt("count", 1))
+	x, y := h1.subscription(ctx, chX), h1.subscription(ctx, chY)
+	for i := 1; i <= 4; i++ {
+		next := h1.subscription(ctx, chX).NextRun
+		clock.Set(next)
+		h1.waitRun(ctx, x.ID, next)
+		h1.waitRun(ctx, y.ID, next)
+		if px, py := posts(chX), posts(chY); px != i || py != i {
+			t.Fatalf("after %d runs: %d digests in X, %d in Y across both bots, want %d each", i, px, py, i)
+		}
+	}
+
+	// Made through h1, run by h2 once h1 is gone: h2 saw it without a restart.
+	subscribe(h1, chZ, "@every 1h", discordtest.Opt("count", 1))
+	h1.stop()
+	h2.runNext(ctx, chZ)
+	if n := len(h2.srv.Messages(chZ)); n != 1 {
+		t.Errorf("bot 2 posted %d digests for the subscription made through bot 1, want 1", n)
+	}
+	// And the other way round, with a third bot started before it.
+	h3 := start(t, setup{dir: dir, dbPath: db, clock: clock})
+	bots = append(bots, h3)
+	subscribe(h2, chW, "@every 1h", discordtest.Opt("count", 1))
+	h2.stop()
+	w := h3.runNext(ctx, chW)
+	if n := len(h3.srv.Messages(chW)); n != 1 {
+		t.Errorf("bot 3 posted %d digests for the subscription made through bot 2, want 1", n)
+	}
+	// X and Y ran at Z's and W's runs too, and Z at W's: count every run
+	// once across the three bots.
+	z := h3.subscription(ctx, chZ)
+	for _, id := range []int64{x.ID, y.ID, z.ID} {
+		h3.waitRun(ctx, id, w.NextRun)
+	}
+	for ch, want := range map[string]int{chX: 6, chY: 6, chZ: 2, chW: 1} {
+		if n := posts(ch); n != want {
+			t.Errorf("channel %s: %d digests across the bots, want %d", ch, n, want)
+		}
+		var ids []string
+		for _, h := range bots {
+			ids = append(ids, postedIDs(t, h.srv.Messages(ch))...)
+		}
+		noDuplicates(t, ids)
 	}
 }
 
@@ -251,6 +371,7 @@ func TestDigestRestartCarriesOn(t *testing.T) {
 // message but before the bot marked it sent: at start the bot posts it again
 // with the same nonce, and Discord (the fake honours enforce_nonce) keeps one.
 func TestDigestCrashBetweenPostAndMark(t *testing.T) {
+	t.Parallel()
 	srv := discordtest.New(t)
 	dir := t.TempDir()
 	arts := briefs.GenerateArticles(6, 2)
@@ -268,13 +389,13 @@ func TestDigestCrashBetweenPostAndMark(t *testing.T) {
 		t.Fatal(err)
 	}
 	sub, err := st.PutSubscription(ctx, digest.Subscription{GuildID: discordtest.DefaultGuildID, ChannelID: digestChannel,
-		Schedule: "@every 1h", Timezone: "UTC", Count: 2, CreatedBy: "1", CreatedAt: time.Now()})
+		Schedule: "@every 1h", Timezone: "UTC", Count: 2, CreatedBy: "1", CreatedAt: testEpoch(), NextRun: testEpoch().Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	latest := lib.Latest(2, "")
 	ids := []string{latest[0].ID, latest[1].ID}
-	crashed, err := st.BeginDigest(ctx, sub.ID, "crashnonce0000000001", ids, time.Now())
+	crashed, err := storetest.Begin(ctx, st, sub.ID, "crashnonce0000000001", ids, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +411,7 @@ func TestDigestCrashBetweenPostAndMark(t *testing.T) {
 	}
 	resp.Body.Close()
 	// A second digest recorded whose post never left (crash before posting).
-	lost, err := st.BeginDigest(ctx, sub.ID, "lostnonce00000000001", []string{lib.Latest(3, "")[2].ID}, time.Now())
+	lost, err := storetest.Begin(ctx, st, sub.ID, "lostnonce00000000001", []string{lib.Latest(3, "")[2].ID}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,16 +436,14 @@ func TestDigestCrashBetweenPostAndMark(t *testing.T) {
 }
 
 func TestDigestForbiddenChannelPauses(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{})
 	h.srv.ForbidChannel(digestChannel)
-	subscribe(h, digestChannel, "@every 1s")
+	subscribe(h, digestChannel, "@every 1h")
+	subscribe(h, witnessChannel, "@every 1h")
 	ctx := ctxFor(t, 20*time.Second)
-	var sub digest.Subscription
-	waitFor(t, 10*time.Second, "the subscription to pause", func() bool {
-		s, err := h.st.Subscription(ctx, discordtest.DefaultGuildID, digestChannel)
-		sub = s
-		return err == nil && s.Paused != ""
-	})
+	h.runNext(ctx, digestChannel)
+	sub := h.subscription(ctx, digestChannel)
 	if !strings.Contains(sub.Paused, "403") {
 		t.Errorf("pause reason %q", sub.Paused)
 	}
@@ -332,8 +451,10 @@ func TestDigestForbiddenChannelPauses(t *testing.T) {
 	if !strings.Contains(fieldsText(rep.Data.Embeds[0]), "paused: 403") {
 		t.Errorf("list does not show the pause: %+v", rep.Data.Embeds[0].Fields)
 	}
-	// Paused means no retries: the articles were released, not re-sent.
-	time.Sleep(2 * time.Second)
+	// Paused means no retries: while the witness runs twice more, nothing is
+	// sent to the forbidden channel.
+	h.runNext(ctx, witnessChannel)
+	h.runNext(ctx, witnessChannel)
 	posts := 0
 	for _, r := range h.srv.Requests() {
 		if r.Method == "POST" && strings.Contains(r.Path, "/channels/"+digestChannel+"/messages") {
@@ -343,24 +464,26 @@ func TestDigestForbiddenChannelPauses(t *testing.T) {
 	if posts != 1 {
 		t.Errorf("%d posts to a forbidden channel, want 1", posts)
 	}
+	// The articles of the failed digest were released, not kept as sent.
 	if p, _ := h.st.PostedIDs(ctx, sub.ID, []string{h.lib.Latest(1, "")[0].ID}); len(p) != 0 {
 		t.Errorf("articles of the failed digest still count as posted: %v", p)
 	}
 	// Subscribing again resumes.
 	subscribe(h, digestChannel, "@every 1h")
 	s, err := h.st.Subscription(ctx, discordtest.DefaultGuildID, digestChannel)
-	if err != nil || s.Paused != "" {
-		t.Errorf("after re-subscribing: paused=%q err=%v", s.Paused, err)
+	if err != nil || s.Paused != "" || !s.NextRun.After(h.clock.Now()) {
+		t.Errorf("after re-subscribing: paused=%q next=%v err=%v", s.Paused, s.NextRun, err)
 	}
 }
 
 func TestDigestRateLimitedPostIsRetried(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{})
 	h.srv.FailNext("POST", "/channels/"+digestChannel+"/messages", 429, 1)
 	h.srv.FailNext("POST", "/channels/"+digestChannel+"/messages", 500, 1)
 	subscribe(h, digestChannel, "@every 1h")
 	ctx := ctxFor(t, 20*time.Second)
-	runNow(h, ctx)
+	h.runNext(ctx, digestChannel)
 	msgs := h.srv.Messages(digestChannel)
 	if len(msgs) != 1 {
 		t.Fatalf("%d messages after a 429 and a 500, want 1", len(msgs))
@@ -375,6 +498,7 @@ func TestDigestRateLimitedPostIsRetried(t *testing.T) {
 }
 
 func TestDigestRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{})
 	cases := []struct {
 		schedule string
@@ -424,6 +548,7 @@ func TestDigestRefusesBadInput(t *testing.T) {
 }
 
 func TestDigestNeedsManageChannels(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{})
 	in := discordtest.Command("digest", discordtest.Sub("list"))
 	in.Member = &discordgo.Member{User: &discordgo.User{ID: "400000000000000009"}, Permissions: discordgo.PermissionSendMessages}
@@ -434,6 +559,7 @@ func TestDigestNeedsManageChannels(t *testing.T) {
 }
 
 func TestDigestMissedRunPostsOnceAtStart(t *testing.T) {
+	t.Parallel()
 	srv := discordtest.New(t)
 	db := filepath.Join(t.TempDir(), "nb.db")
 	ctx := ctxFor(t, 20*time.Second)
@@ -441,13 +567,15 @@ func TestDigestMissedRunPostsOnceAtStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now()
+	// Stored as a build before next runs were stored left them: the bot
+	// schedules them at start from their last run.
+	now := testEpoch()
 	sub, err := st.PutSubscription(ctx, digest.Subscription{GuildID: discordtest.DefaultGuildID, ChannelID: digestChannel,
 		Schedule: "0 * * * *", Timezone: "UTC", Count: 2, CreatedBy: "1", CreatedAt: now.Add(-48 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Last ran three hours ago: two or three hourly runs were missed.
+	// Last ran three hours ago: three hourly runs were missed.
 	if err := st.RecordRun(ctx, sub.ID, now.Add(-3*time.Hour), "posted 2"); err != nil {
 		t.Fatal(err)
 	}
@@ -459,33 +587,38 @@ func TestDigestMissedRunPostsOnceAtStart(t *testing.T) {
 	st.Close()
 
 	h := start(t, setup{srv: srv, dbPath: db})
-	msgs, err := srv.WaitMessages(ctx, digestChannel, 1)
-	if err != nil {
-		t.Fatal(err)
+	h.waitRun(ctx, sub.ID, now) // the latest missed run, on the hour
+	waitFor(t, 5*time.Second, "the yearly digest's missed run to be skipped", func() bool {
+		s, err := h.st.SubscriptionByID(ctx, other.ID)
+		return err == nil && s.NextRun.After(now)
+	})
+	msgs := srv.Messages(digestChannel)
+	if len(msgs) != 1 {
+		t.Fatalf("%d catch-up digests, want exactly 1 (the latest missed run)", len(msgs))
 	}
 	if len(postedIDs(t, msgs)) != 2 {
 		t.Errorf("missed digest: %d articles", len(postedIDs(t, msgs)))
 	}
-	waitFor(t, 5*time.Second, "the run to be recorded", func() bool {
-		s, err := h.st.SubscriptionByID(ctx, sub.ID)
-		return err == nil && s.LastOutcome == "posted 2" && now.Sub(s.LastRunAt) < time.Hour
-	})
-	if n := len(srv.Messages(digestChannel)); n != 1 {
-		t.Errorf("%d catch-up digests, want exactly 1 (the latest missed run)", n)
+	if s := h.subscription(ctx, digestChannel); s.LastOutcome != "posted 2" || !s.NextRun.Equal(now.Add(time.Hour)) {
+		t.Errorf("after catch-up: outcome %q, next run %v", s.LastOutcome, s.NextRun)
 	}
 	if n := len(srv.Messages("300000000000000088")); n != 0 {
 		t.Errorf("a run missed long ago was posted (grace is 24h)")
+	}
+	if s, _ := h.st.SubscriptionByID(ctx, other.ID); !s.LastRunAt.Equal(now.Add(-2 * 365 * 24 * time.Hour)) {
+		t.Errorf("a skipped run was recorded as run: %v", s.LastRunAt)
 	}
 }
 
 // TestDigestFailedPostGoesOutNextRun: a post that fails past its retries
 // stays recorded and pending; the next run sends it before anything newer.
 func TestDigestFailedPostGoesOutNextRun(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{})
 	subscribe(h, digestChannel, "@every 1h", discordtest.Opt("count", 2))
 	ctx := ctxFor(t, 60*time.Second)
 	h.srv.FailNext("POST", "/channels/"+digestChannel+"/messages", 500, 5)
-	sub := runNow(h, ctx)
+	h.runNext(ctx, digestChannel)
 	if n := len(h.srv.Messages(digestChannel)); n != 0 {
 		t.Fatalf("%d messages despite five 500s", n)
 	}
@@ -493,7 +626,7 @@ func TestDigestFailedPostGoesOutNextRun(t *testing.T) {
 	if !strings.HasPrefix(s.LastOutcome, "failed") || s.Paused != "" {
 		t.Errorf("after repeated 500s: outcome %q paused %q", s.LastOutcome, s.Paused)
 	}
-	h.digests.RunOnce(ctx, sub.ID, time.Now())
+	h.runNext(ctx, digestChannel)
 	msgs := h.srv.Messages(digestChannel)
 	if len(msgs) != 2 {
 		t.Fatalf("%d messages on the next run, want 2 (the pending digest, then the next)", len(msgs))
@@ -511,6 +644,7 @@ func TestDigestFailedPostGoesOutNextRun(t *testing.T) {
 // out as two messages (the second with its own derived nonce); a small digest
 // stays one message.
 func TestDigestSplitsOnlyWhenLimitsForce(t *testing.T) {
+	t.Parallel()
 	arts := briefs.GenerateArticles(10, 8)
 	for i := range arts {
 		long := strings.Repeat(fmt.Sprintf("word%d ", i), 130) // one 900-character sentence
@@ -519,7 +653,7 @@ func TestDigestSplitsOnlyWhenLimitsForce(t *testing.T) {
 	h := start(t, setup{articles: arts})
 	subscribe(h, digestChannel, "@every 1h", discordtest.Opt("count", 10))
 	ctx := ctxFor(t, 20*time.Second)
-	runNow(h, ctx)
+	h.runNext(ctx, digestChannel)
 	msgs := h.srv.Messages(digestChannel)
 	if len(msgs) != 2 {
 		t.Fatalf("%d messages, want 2", len(msgs))

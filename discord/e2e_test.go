@@ -19,6 +19,7 @@ import (
 	"newsbrief/briefs"
 	"newsbrief/command"
 	"newsbrief/digest"
+	"newsbrief/digest/digesttest"
 	"newsbrief/discord"
 	"newsbrief/discord/discordtest"
 	"newsbrief/store/sqlite"
@@ -34,9 +35,11 @@ type harness struct {
 	dbPath  string
 	st      *sqlite.Store
 	digests *digest.Service
-	cancel  context.CancelFunc
-	done    chan error
-	logs    *syncBuffer
+	// clock is what the digest service goes by: the tests move it.
+	clock  *digesttest.Clock
+	cancel context.CancelFunc
+	done   chan error
+	logs   *syncBuffer
 }
 
 // syncBuffer collects the bot's logs from many goroutines.
@@ -69,8 +72,13 @@ type setup struct {
 	srv        *discordtest.Server
 	dir        string
 	dbPath     string
-	noWait     bool
+	// clock is the digest service's; a fresh one at testEpoch when nil.
+	clock  *digesttest.Clock
+	noWait bool
 }
+
+// testEpoch is where the digest tests' clocks start: a Monday morning.
+func testEpoch() time.Time { return time.Date(2030, 1, 7, 8, 0, 0, 0, time.UTC) }
 
 func ctxFor(t *testing.T, d time.Duration) context.Context {
 	t.Helper()
@@ -82,7 +90,10 @@ func ctxFor(t *testing.T, d time.Duration) context.Context {
 // start runs a bot until the test ends (or h.stop).
 func start(t *testing.T, s setup) *harness {
 	t.Helper()
-	h := &harness{t: t, srv: s.srv, dir: s.dir, dbPath: s.dbPath}
+	h := &harness{t: t, srv: s.srv, dir: s.dir, dbPath: s.dbPath, clock: s.clock}
+	if h.clock == nil {
+		h.clock = digesttest.NewClock(testEpoch())
+	}
 	if h.srv == nil {
 		h.srv = discordtest.New(t, s.srvOpts...)
 	}
@@ -109,7 +120,7 @@ func start(t *testing.T, s setup) *harness {
 		t.Fatal(err)
 	}
 	h.st = st
-	dopts := append([]digest.Option{digest.WithMinInterval(time.Second)}, s.digestOpts...)
+	dopts := append([]digest.Option{digest.WithMinInterval(time.Second), digest.WithClock(h.clock)}, s.digestOpts...)
 	h.logs = &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h.digests = digest.New(lib, st, append(dopts, digest.WithLogger(log))...)

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"newsbrief/briefs"
 	"newsbrief/command"
 	"newsbrief/digest"
+	"newsbrief/digest/digesttest"
 	"newsbrief/discord"
 	"newsbrief/discord/discordtest"
 	"newsbrief/store/sqlite"
@@ -18,8 +18,9 @@ import (
 
 // fanout subscribes n channels spread over guilds of at most 500 channels
 // (Discord's cap), starts the real bot against the fake Discord enforcing
-// the global limit of 50 requests per second, makes every digest fall due
-// at once and returns how long posting all of them took.
+// the global limit of 50 requests per second, moves the digest clock to the
+// minute every digest falls due in, and returns how long posting all of
+// them took.
 func fanout(tb testing.TB, n int) (*discordtest.Server, time.Duration) {
 	srv := discordtest.New(tb)
 	dir := tb.TempDir()
@@ -36,19 +37,18 @@ func fanout(tb testing.TB, n int) (*discordtest.Server, time.Duration) {
 		tb.Fatal(err)
 	}
 	defer st.Close()
-	var ids []int64
+	clock := digesttest.NewClock(testEpoch()) // 08:00; every digest runs at 09:00
 	for i := 0; i < n; i++ {
 		guild := fmt.Sprintf("2000000000000%05d", i/500)
 		channel := fmt.Sprintf("3000000000000%05d", i)
 		srv.AddChannel(guild, channel)
-		sub, err := st.PutSubscription(ctx, digest.Subscription{GuildID: guild, ChannelID: channel,
-			Schedule: "0 9 * * *", Timezone: "UTC", Count: 5, CreatedBy: "1", CreatedAt: time.Now()})
+		_, err := st.PutSubscription(ctx, digest.Subscription{GuildID: guild, ChannelID: channel,
+			Schedule: "0 9 * * *", Timezone: "UTC", Count: 5, CreatedBy: "1", CreatedAt: clock.Now()})
 		if err != nil {
 			tb.Fatal(err)
 		}
-		ids = append(ids, sub.ID)
 	}
-	d := digest.New(lib, st)
+	d := digest.New(lib, st, digest.WithClock(clock))
 	b := discord.New(command.New(lib, d, nil), discord.WithAPIURL(srv.URL()), discord.WithDigests(d))
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -60,13 +60,15 @@ func fanout(tb testing.TB, n int) (*discordtest.Server, time.Duration) {
 		tb.Fatal(err)
 	}
 	<-d.Started()
-	// Every digest falls due at once, as when cron fires them in one minute.
 	start := time.Now()
-	var wg sync.WaitGroup
-	for _, id := range ids {
-		wg.Go(func() { d.RunOnce(runCtx, id, start) })
+	clock.Set(time.Date(2030, 1, 7, 9, 0, 0, 0, time.UTC))
+	wctx, wcancel = context.WithTimeout(ctx, time.Duration(n)*time.Second)
+	defer wcancel()
+	for i := 0; i < n; i++ {
+		if _, err := srv.WaitMessages(wctx, fmt.Sprintf("3000000000000%05d", i), 1); err != nil {
+			tb.Fatalf("channel %d: %v", i, err)
+		}
 	}
-	wg.Wait()
 	took := time.Since(start)
 	for i := 0; i < n; i++ {
 		if got := len(srv.Messages(fmt.Sprintf("3000000000000%05d", i))); got != 1 {

@@ -1,14 +1,17 @@
 // Package sqlite is newsbrief's durable state in a SQLite file: the digest
-// subscriptions channel admins create, and the record of which articles were
-// posted to which subscription. It implements digest.Store.
+// subscriptions channel admins create, their next runs and the runs claimed,
+// and the record of which articles were posted to which subscription. It
+// implements digest.Store.
 //
 // # Why SQLite
 //
-// The bot is a single process with a small, write-light data set (one row per
-// subscribed channel, a handful of rows per posted digest), so an embedded
-// database in one file is the right size: nothing to run or administer, one
-// file to back up, and real transactions, which is what the posting guarantee
-// below rests on. The driver is modernc.org/sqlite, a pure-Go port, so the
+// The data set is small and write-light (one row per subscribed channel, a
+// handful of rows per run), so an embedded database in one file is the right
+// size: nothing to run or administer, one file to back up, and real
+// transactions, which is what the posting guarantee below rests on. Several
+// bot processes on one machine may share the file: every claim is a
+// conditional write in an IMMEDIATE transaction, so SQLite's write lock
+// orders them. Processes on several machines need a server database. The driver is modernc.org/sqlite, a pure-Go port, so the
 // binary stays cgo-free and cross-compiles.
 //
 // The file is opened in WAL mode with synchronous=NORMAL (a commit is durable
@@ -25,9 +28,12 @@
 // point. The bot cannot make "send the Discord message" and "remember that it
 // was sent" one atomic step, so it splits them:
 //
-//  1. BeginDigest records the digest as pending, with a Discord nonce, and
-//     one posted row per article, in one transaction, before anything is
-//     sent. posted has primary key (subscription_id, article_id), so the
+//  1. ClaimRun claims the run (moves subscriptions.next_run on, only if it
+//     is still the value the caller read, and inserts a runs row unique per
+//     subscription and scheduled time) and records the digest as pending,
+//     with a Discord nonce, and one posted row per article, in one
+//     transaction, before anything is sent. So a run is made by one process
+//     only, and posted has primary key (subscription_id, article_id), so the
 //     database itself refuses a second record of the same article for the
 //     same subscription (digest.ErrAlreadyPosted), whatever races or bugs
 //     exist in the scheduler: at most once is a constraint, not a convention.
@@ -39,6 +45,12 @@
 //     CancelDigest deletes the pending digest and its posted rows, so the
 //     articles can go out later.
 //
+// Prune keeps the tables bounded: sent digests and run claims go after
+// their retention, and a posted row goes once its article has been out of
+// the library for a grace period (posted.gone_since), never while the
+// article is in it. A pruned digest leaves its posted rows behind
+// (posted.digest_id becomes NULL), since they are what stops a repost.
+//
 // Times are stored as UTC text in a fixed-width RFC 3339 form, so that text
 // order is time order and the file stays readable with the sqlite3 shell.
 // The schema is created and upgraded by the numbered SQL files in
@@ -49,6 +61,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -223,16 +236,16 @@ func (s *Store) Path() string { return s.path }
 
 // subscriptionCols is the column list scanSubscription reads.
 const subscriptionCols = `id, guild_id, channel_id, schedule, timezone, count, topic,
-	created_by, created_at, paused, last_run_at, last_outcome`
+	created_by, created_at, paused, last_run_at, last_outcome, next_run`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanSubscription(sc scanner) (digest.Subscription, error) {
 	var sub digest.Subscription
 	var createdAt string
-	var lastRun sql.NullString
+	var lastRun, nextRun sql.NullString
 	err := sc.Scan(&sub.ID, &sub.GuildID, &sub.ChannelID, &sub.Schedule, &sub.Timezone,
-		&sub.Count, &sub.Topic, &sub.CreatedBy, &createdAt, &sub.Paused, &lastRun, &sub.LastOutcome)
+		&sub.Count, &sub.Topic, &sub.CreatedBy, &createdAt, &sub.Paused, &lastRun, &sub.LastOutcome, &nextRun)
 	if err != nil {
 		return digest.Subscription{}, err
 	}
@@ -244,15 +257,21 @@ func scanSubscription(sc scanner) (digest.Subscription, error) {
 			return digest.Subscription{}, fmt.Errorf("subscription %d: last_run_at: %w", sub.ID, err)
 		}
 	}
+	if nextRun.Valid {
+		if sub.NextRun, err = parseTime(nextRun.String); err != nil {
+			return digest.Subscription{}, fmt.Errorf("subscription %d: next_run: %w", sub.ID, err)
+		}
+	}
 	return sub, nil
 }
 
 // PutSubscription creates the subscription of sub.GuildID/sub.ChannelID, or
 // replaces it if the channel already has one. Replacing keeps the ID, the
 // posted history and the last run, updates Schedule, Timezone, Count, Topic,
-// CreatedBy and CreatedAt, and clears Paused: re-subscribing resumes. sub.ID,
-// Paused, LastRunAt and LastOutcome are ignored; a zero CreatedAt means now.
-// It returns the stored row.
+// CreatedBy, CreatedAt and NextRun, and clears Paused: re-subscribing
+// resumes. sub.ID, Paused, LastRunAt and LastOutcome are ignored; a zero
+// CreatedAt means now, a zero NextRun not scheduled. It returns the stored
+// row.
 func (s *Store) PutSubscription(ctx context.Context, sub digest.Subscription) (digest.Subscription, error) {
 	fail := func(err error) (digest.Subscription, error) {
 		return digest.Subscription{}, fmt.Errorf("store: put subscription guild=%s channel=%s: %w", sub.GuildID, sub.ChannelID, err)
@@ -270,8 +289,8 @@ func (s *Store) PutSubscription(ctx context.Context, sub digest.Subscription) (d
 		createdAt = s.now()
 	}
 	row := s.w.QueryRowContext(ctx, `
-		INSERT INTO subscriptions (guild_id, channel_id, schedule, timezone, count, topic, created_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		INSERT INTO subscriptions (guild_id, channel_id, schedule, timezone, count, topic, created_by, created_at, next_run)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (guild_id, channel_id) DO UPDATE SET
 			schedule = excluded.schedule,
 			timezone = excluded.timezone,
@@ -279,10 +298,11 @@ func (s *Store) PutSubscription(ctx context.Context, sub digest.Subscription) (d
 			topic = excluded.topic,
 			created_by = excluded.created_by,
 			created_at = excluded.created_at,
+			next_run = excluded.next_run,
 			paused = ''
 		RETURNING `+subscriptionCols,
 		sub.GuildID, sub.ChannelID, sub.Schedule, sub.Timezone, sub.Count, sub.Topic, sub.CreatedBy,
-		formatTime(createdAt))
+		formatTime(createdAt), nullTime(sub.NextRun))
 	stored, err := scanSubscription(row)
 	if err != nil {
 		return fail(err)
@@ -340,24 +360,30 @@ func (s *Store) Subscriptions(ctx context.Context, guildID string) ([]digest.Sub
 	fail := func(err error) ([]digest.Subscription, error) {
 		return nil, fmt.Errorf("store: list subscriptions guild=%q: %w", guildID, err)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+subscriptionCols+` FROM subscriptions
+	subs, err := s.listSubscriptions(ctx, `SELECT `+subscriptionCols+` FROM subscriptions
 		WHERE ?1 = '' OR guild_id = ?1 ORDER BY guild_id, channel_id`, guildID)
 	if err != nil {
 		return fail(err)
+	}
+	return subs, nil
+}
+
+// listSubscriptions runs a query of subscriptionCols on the read pool.
+func (s *Store) listSubscriptions(ctx context.Context, q string, args ...any) ([]digest.Subscription, error) {
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var subs []digest.Subscription
 	for rows.Next() {
 		sub, err := scanSubscription(rows)
 		if err != nil {
-			return fail(err)
+			return nil, err
 		}
 		subs = append(subs, sub)
 	}
-	if err := rows.Err(); err != nil {
-		return fail(err)
-	}
-	return subs, nil
+	return subs, rows.Err()
 }
 
 // postedChunk bounds the number of SQL parameters per PostedIDs query.
@@ -400,21 +426,26 @@ func (s *Store) collectPosted(ctx context.Context, q string, args []any, posted 
 	return rows.Err()
 }
 
-// BeginDigest records a pending digest of articleIDs (in posting order) for
-// the subscription, and one posted row per article, in one transaction. If
-// any article is already recorded for the subscription it fails with an error
-// wrapping digest.ErrAlreadyPosted that names the article, and writes nothing. The
-// nonce must be 1 to digest.MaxNonceLen bytes; articleIDs must be non-empty and
-// distinct. The digest's ChannelID is the subscription's current channel.
-func (s *Store) BeginDigest(ctx context.Context, subID int64, nonce string, articleIDs []string, scheduledFor time.Time) (digest.Digest, error) {
+// ClaimRun claims run for this process and records its digest, in one
+// IMMEDIATE transaction: the conditional UPDATE of next_run (from run.Due,
+// on an active subscription) is the claim, the runs row makes it unique per
+// scheduled time, and the digest and one posted row per article are written
+// with it, so a run is never made twice and its articles are recorded before
+// anything is sent. Articles already recorded for the subscription fail it
+// with an error wrapping digest.ErrAlreadyPosted that names the article, and
+// nothing is written. With articleIDs, the nonce must be 1 to
+// digest.MaxNonceLen bytes and the IDs distinct and non-empty; the digest's
+// ChannelID is the subscription's current channel.
+func (s *Store) ClaimRun(ctx context.Context, run digest.Run, nonce string, articleIDs []string) (digest.Digest, error) {
 	fail := func(err error) (digest.Digest, error) {
-		return digest.Digest{}, fmt.Errorf("store: begin digest subscription=%d nonce=%q: %w", subID, nonce, err)
+		return digest.Digest{}, fmt.Errorf("store: claim run subscription=%d scheduled=%s nonce=%q: %w",
+			run.SubscriptionID, formatTime(run.ScheduledFor), nonce, err)
 	}
-	if nonce == "" || len(nonce) > digest.MaxNonceLen {
+	switch {
+	case run.Due.IsZero() || run.ScheduledFor.IsZero():
+		return fail(errors.New("no due or scheduled time"))
+	case len(articleIDs) > 0 && (nonce == "" || len(nonce) > digest.MaxNonceLen):
 		return fail(fmt.Errorf("nonce is %d bytes, must be 1 to %d", len(nonce), digest.MaxNonceLen))
-	}
-	if len(articleIDs) == 0 {
-		return fail(errors.New("no articles"))
 	}
 	seen := make(map[string]bool, len(articleIDs))
 	for _, id := range articleIDs {
@@ -433,26 +464,59 @@ func (s *Store) BeginDigest(ctx context.Context, subID int64, nonce string, arti
 	}
 	defer tx.Rollback() // no-op after Commit
 
-	d := digest.Digest{
-		SubscriptionID: subID,
-		Nonce:          nonce,
-		ArticleIDs:     append([]string(nil), articleIDs...),
-		ScheduledFor:   scheduledFor.UTC(),
-		CreatedAt:      s.now().UTC(),
-	}
-	err = tx.QueryRowContext(ctx, `SELECT channel_id FROM subscriptions WHERE id = ?`, subID).Scan(&d.ChannelID)
+	var channel string
+	err = tx.QueryRowContext(ctx, `UPDATE subscriptions SET next_run = ?
+		WHERE id = ? AND next_run = ? AND paused = '' RETURNING channel_id`,
+		nullTime(run.Next), run.SubscriptionID, formatTime(run.Due)).Scan(&channel)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fail(fmt.Errorf("subscription: %w", digest.ErrNotFound))
+		return fail(fmt.Errorf("%w: not due at %s", digest.ErrRunClaimed, formatTime(run.Due)))
 	}
 	if err != nil {
 		return fail(err)
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO digests (subscription_id, channel_id, nonce, scheduled_for, created_at)
-		VALUES (?, ?, ?, ?, ?)`, subID, d.ChannelID, nonce, formatTime(d.ScheduledFor), formatTime(d.CreatedAt))
+	now := s.now().UTC()
+	res, err := tx.ExecContext(ctx, `INSERT INTO runs (subscription_id, scheduled_for, claimed_at)
+		VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, run.SubscriptionID, formatTime(run.ScheduledFor), formatTime(now))
+	if err != nil {
+		return fail(err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fail(err)
+	} else if n == 0 {
+		// The scheduled time was made already, and next_run was put back
+		// on it (a re-subscription by a process whose clock is behind):
+		// keep the move, so the subscription is not stuck on a time that
+		// can never be claimed, and record nothing else.
+		if err := tx.Commit(); err != nil {
+			return fail(err)
+		}
+		return fail(fmt.Errorf("%w: a claim exists", digest.ErrRunClaimed))
+	}
+	if len(articleIDs) == 0 {
+		if err := tx.Commit(); err != nil {
+			return fail(err)
+		}
+		return digest.Digest{}, nil
+	}
+
+	d := digest.Digest{
+		SubscriptionID: run.SubscriptionID,
+		ChannelID:      channel,
+		Nonce:          nonce,
+		ArticleIDs:     append([]string(nil), articleIDs...),
+		ScheduledFor:   run.ScheduledFor.UTC(),
+		CreatedAt:      now,
+	}
+	res, err = tx.ExecContext(ctx, `INSERT INTO digests (subscription_id, channel_id, nonce, scheduled_for, created_at)
+		VALUES (?, ?, ?, ?, ?)`, d.SubscriptionID, d.ChannelID, nonce, formatTime(d.ScheduledFor), formatTime(d.CreatedAt))
 	if err != nil {
 		return fail(err)
 	}
 	if d.ID, err = res.LastInsertId(); err != nil {
+		return fail(err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE runs SET digest_id = ? WHERE subscription_id = ? AND scheduled_for = ?`,
+		d.ID, d.SubscriptionID, formatTime(d.ScheduledFor)); err != nil {
 		return fail(err)
 	}
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO posted (subscription_id, article_id, digest_id, position)
@@ -462,7 +526,7 @@ func (s *Store) BeginDigest(ctx context.Context, subID int64, nonce string, arti
 	}
 	defer stmt.Close()
 	for i, id := range articleIDs {
-		res, err := stmt.ExecContext(ctx, subID, id, d.ID, i)
+		res, err := stmt.ExecContext(ctx, d.SubscriptionID, id, d.ID, i)
 		if err != nil {
 			return fail(fmt.Errorf("article %q: %w", id, err))
 		}
@@ -471,13 +535,120 @@ func (s *Store) BeginDigest(ctx context.Context, subID int64, nonce string, arti
 			return fail(fmt.Errorf("article %q: %w", id, err))
 		}
 		if n == 0 {
-			return fail(fmt.Errorf("article %q%s: %w", id, holder(ctx, tx, subID, id), digest.ErrAlreadyPosted))
+			return fail(fmt.Errorf("article %q%s: %w", id, holder(ctx, tx, d.SubscriptionID, id), digest.ErrAlreadyPosted))
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fail(err)
 	}
 	return d, nil
+}
+
+// SetNextRun moves the subscription's next run from "from" to "to" if it is
+// still "from" (zero: NULL, not scheduled), and reports whether it moved.
+func (s *Store) SetNextRun(ctx context.Context, subID int64, from, to time.Time) (bool, error) {
+	res, err := s.w.ExecContext(ctx, `UPDATE subscriptions SET next_run = ?1 WHERE id = ?2 AND next_run IS ?3`,
+		nullTime(to), subID, nullTime(from))
+	var n int64
+	if err == nil {
+		n, err = res.RowsAffected()
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: set next run subscription=%d from=%s to=%s: %w", subID, formatTime(from), formatTime(to), err)
+	}
+	return n > 0, nil
+}
+
+// DueSubscriptions lists the active subscriptions whose next run is at or
+// before now, earliest first.
+func (s *Store) DueSubscriptions(ctx context.Context, now time.Time) ([]digest.Subscription, error) {
+	subs, err := s.listSubscriptions(ctx, `SELECT `+subscriptionCols+` FROM subscriptions
+		WHERE next_run IS NOT NULL AND paused = '' AND next_run <= ? ORDER BY next_run, id`, formatTime(now))
+	if err != nil {
+		return nil, fmt.Errorf("store: due subscriptions at %s: %w", formatTime(now), err)
+	}
+	return subs, nil
+}
+
+// EarliestRun is the earliest next run of an active subscription; false
+// when none is scheduled.
+func (s *Store) EarliestRun(ctx context.Context) (time.Time, bool, error) {
+	var next sql.NullString
+	err := s.r.QueryRowContext(ctx, `SELECT min(next_run) FROM subscriptions
+		WHERE next_run IS NOT NULL AND paused = ''`).Scan(&next)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("store: earliest run: %w", err)
+	}
+	if !next.Valid {
+		return time.Time{}, false, nil
+	}
+	t, err := parseTime(next.String)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("store: earliest run %q: %w", next.String, err)
+	}
+	return t, true, nil
+}
+
+// Prune deletes what can no longer matter as of now, in one transaction
+// (see digest.Retention): it unmarks the posted rows of articles in
+// inLibrary and marks the others gone from now, unless already marked;
+// deletes the rows gone for keep.Gone whose digest is not pending; then sent
+// digests older than keep.Sent and run claims older than keep.Runs. The
+// library's IDs go in as one JSON array parameter, however many there are.
+func (s *Store) Prune(ctx context.Context, now time.Time, inLibrary []string, keep digest.Retention) (digest.Pruned, error) {
+	var n digest.Pruned
+	fail := func(err error) (digest.Pruned, error) {
+		return digest.Pruned{}, fmt.Errorf("store: prune at %s (%d articles in the library): %w", formatTime(now), len(inLibrary), err)
+	}
+	if inLibrary == nil {
+		inLibrary = []string{}
+	}
+	ids, err := json.Marshal(inLibrary)
+	if err != nil {
+		return fail(err)
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fail(err)
+	}
+	defer tx.Rollback()
+	exec := func(q string, args ...any) (int64, error) {
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected()
+	}
+	if keep.Gone > 0 {
+		if _, err := exec(`UPDATE posted SET gone_since = NULL
+			WHERE gone_since IS NOT NULL AND article_id IN (SELECT value FROM json_each(?))`, string(ids)); err != nil {
+			return fail(err)
+		}
+		if _, err := exec(`UPDATE posted SET gone_since = ?
+			WHERE gone_since IS NULL AND article_id NOT IN (SELECT value FROM json_each(?))`, formatTime(now), string(ids)); err != nil {
+			return fail(err)
+		}
+		if n.Posted, err = exec(`DELETE FROM posted WHERE gone_since <= ?
+			AND (digest_id IS NULL OR digest_id IN (SELECT id FROM digests WHERE sent_at IS NOT NULL))`,
+			formatTime(now.Add(-keep.Gone))); err != nil {
+			return fail(err)
+		}
+	}
+	if keep.Sent > 0 {
+		if n.Digests, err = exec(`DELETE FROM digests WHERE sent_at IS NOT NULL AND sent_at < ?`,
+			formatTime(now.Add(-keep.Sent))); err != nil {
+			return fail(err)
+		}
+	}
+	if keep.Runs > 0 {
+		if n.Runs, err = exec(`DELETE FROM runs WHERE scheduled_for < ?`, formatTime(now.Add(-keep.Runs))); err != nil {
+			return fail(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fail(err)
+	}
+	return n, nil
 }
 
 // holder describes the digest that already holds the article, for an
@@ -544,7 +715,11 @@ func (s *Store) CancelDigest(ctx context.Context, digestID int64) error {
 	if sent.Valid {
 		return fail(fmt.Errorf("%w at %s", digest.ErrDigestSent, sent.String))
 	}
-	// posted rows go with it: ON DELETE CASCADE on posted.digest_id.
+	// Its posted rows are deleted first: posted.digest_id is ON DELETE SET
+	// NULL, so that pruning a sent digest keeps its articles recorded.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM posted WHERE digest_id = ?`, digestID); err != nil {
+		return fail(err)
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM digests WHERE id = ?`, digestID); err != nil {
 		return fail(err)
 	}
@@ -644,6 +819,14 @@ func (s *Store) updateSubscription(ctx context.Context, q string, args ...any) e
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+// nullTime is a time for a nullable column: NULL for the zero time.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return formatTime(t)
+}
 
 func parseTime(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)

@@ -128,7 +128,7 @@ func TestReopenKeepsDataAndDoesNotRerunMigrations(t *testing.T) {
 		t.Fatal(err)
 	}
 	sub := mustPut(t, s, "g", "c")
-	d, err := s.BeginDigest(ctx, sub.ID, "n1", []string{"a1"}, time.Now())
+	d, err := storetest.Begin(ctx, s, sub.ID, "n1", []string{"a1"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,6 +207,67 @@ func TestMigrationUpgrade(t *testing.T) {
 	if n := count(t, s, `SELECT count(*) FROM sqlite_schema WHERE name = 'half'`); n != 0 {
 		t.Error("failed migration left table half behind")
 	}
+}
+
+// TestUpgradeFromVersion1 opens a database written by the build before
+// claims (schema version 1, with a sent and a pending digest) and checks
+// that 0002_runs keeps every record: the subscription without a next run
+// (the service schedules it at start), the posted history that keeps
+// articles from going out twice, and the pending digest with its articles.
+func TestUpgradeFromVersion1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "newsbrief.db")
+	saved := migrations
+	migrations = saved[:1:1]
+	s, err := Open(ctx, path)
+	migrations = saved
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO subscriptions (id, guild_id, channel_id, schedule, timezone, count, created_at, last_run_at, last_outcome)
+			VALUES (7, 'g', 'c', '@daily', 'UTC', 3, '2025-01-01T00:00:00.000000000Z', '2025-01-02T00:00:00.000000000Z', 'posted 2')`,
+		`INSERT INTO digests (id, subscription_id, channel_id, nonce, scheduled_for, created_at, sent_at)
+			VALUES (1, 7, 'c', 'n1', '2025-01-02T00:00:00.000000000Z', '2025-01-02T00:00:00.000000000Z', '2025-01-02T00:00:01.000000000Z')`,
+		`INSERT INTO digests (id, subscription_id, channel_id, nonce, scheduled_for, created_at)
+			VALUES (2, 7, 'c', 'n2', '2025-01-03T00:00:00.000000000Z', '2025-01-03T00:00:00.000000000Z')`,
+		`INSERT INTO posted VALUES (7, 'a1', 1, 0), (7, 'a2', 1, 1), (7, 'a3', 2, 0)`,
+	} {
+		if _, err := s.w.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	s.Close()
+
+	s = openAt(t, path)
+	if got := pragma(t, s, "user_version"); got != latestVersion() {
+		t.Errorf("user_version = %s, want %s", got, latestVersion())
+	}
+	sub, err := s.SubscriptionByID(ctx, 7)
+	if err != nil || !sub.NextRun.IsZero() || sub.LastOutcome != "posted 2" {
+		t.Errorf("upgraded subscription: %+v, %v", sub, err)
+	}
+	posted, err := s.PostedIDs(ctx, 7, []string{"a1", "a2", "a3", "a4"})
+	if err != nil || len(posted) != 3 {
+		t.Errorf("posted after upgrade: %v, %v", posted, err)
+	}
+	pending, err := s.PendingDigests(ctx)
+	if err != nil || len(pending) != 1 || pending[0].Nonce != "n2" || !slices.Equal(pending[0].ArticleIDs, []string{"a3"}) {
+		t.Errorf("pending after upgrade: %+v, %v", pending, err)
+	}
+	if n := count(t, s, `SELECT count(*) FROM pragma_foreign_key_check`); n != 0 {
+		t.Errorf("%d foreign key violations after upgrade", n)
+	}
+}
+
+func openAt(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
 
 func TestOpenNewerSchema(t *testing.T) {
@@ -357,13 +418,15 @@ func TestTwoStoresOneFile(t *testing.T) {
 		defer s.Close()
 		stores[i] = s
 	}
-	sub := mustPut(t, stores[0], "g", "c")
+	// One subscription each: claims of one subscription's runs race by
+	// design (TestContract's ConcurrentClaims covers that).
+	subs := [2]digest.Subscription{mustPut(t, stores[0], "g", "c0"), mustPut(t, stores[0], "g", "c1")}
 	var wg sync.WaitGroup
 	errs := make(chan error, 2*100)
 	for i, s := range stores {
 		wg.Go(func() {
 			for j := range 100 {
-				d, err := s.BeginDigest(ctx, sub.ID, fmt.Sprintf("s%d-%d", i, j), []string{fmt.Sprintf("s%d-a%d", i, j)}, time.Now())
+				d, err := storetest.Begin(ctx, s, subs[i].ID, fmt.Sprintf("s%d-%d", i, j), []string{fmt.Sprintf("s%d-a%d", i, j)}, time.Now())
 				if err == nil {
 					err = s.MarkSent(ctx, d.ID, time.Now())
 				}
@@ -395,10 +458,11 @@ func TestTimeFormatSorts(t *testing.T) {
 	}
 }
 
-// BenchmarkBeginDigestMarkSent is the per-digest cost of a scheduled post:
-// one digest of 5 articles begun and marked sent, against a file on disk.
+// BenchmarkClaimRunMarkSent is the per-digest cost of a scheduled post:
+// one run claimed with a digest of 5 articles, and marked sent, against a
+// file on disk.
 // Multiply by 1,000 for a thousand subscriptions falling due at once.
-func BenchmarkBeginDigestMarkSent(b *testing.B) {
+func BenchmarkClaimRunMarkSent(b *testing.B) {
 	ctx := context.Background()
 	s := openTemp(b)
 	const subs = 1000
@@ -412,7 +476,7 @@ func BenchmarkBeginDigestMarkSent(b *testing.B) {
 		for j := range arts {
 			arts[j] = fmt.Sprintf("article-%d-%d", i, j)
 		}
-		d, err := s.BeginDigest(ctx, ids[i%subs], fmt.Sprintf("nb%d", i), arts, now)
+		d, err := storetest.Begin(ctx, s, ids[i%subs], fmt.Sprintf("nb%d", i), arts, now.Add(time.Duration(i)))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -445,26 +509,26 @@ func TestErrorsNameTheirInput(t *testing.T) {
 	for _, bad := range []struct {
 		nonce    string
 		articles []string
-	}{{"", []string{"a"}}, {"n", nil}, {"n", []string{"a", "a"}}} {
-		_, err := s.BeginDigest(ctx, sub.ID, bad.nonce, bad.articles, time.Now())
-		if err == nil || !strings.HasPrefix(err.Error(), fmt.Sprintf("store: begin digest subscription=%d", sub.ID)) {
-			t.Errorf("BeginDigest(%q, %q): %v", bad.nonce, bad.articles, err)
+	}{{"", []string{"a"}}, {"n", []string{"a", ""}}, {"n", []string{"a", "a"}}} {
+		_, err := storetest.Begin(ctx, s, sub.ID, bad.nonce, bad.articles, time.Now())
+		if err == nil || !strings.HasPrefix(err.Error(), fmt.Sprintf("store: claim run subscription=%d scheduled=", sub.ID)) {
+			t.Errorf("ClaimRun(%q, %q): %v", bad.nonce, bad.articles, err)
 		}
 	}
-	first, err := s.BeginDigest(ctx, sub.ID, "n1", []string{"a1", "a2"}, time.Now())
+	first, err := storetest.Begin(ctx, s, sub.ID, "n1", []string{"a1", "a2"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	check := func(state string) {
 		t.Helper()
 		digests, posted := count(t, s, `SELECT count(*) FROM digests`), count(t, s, `SELECT count(*) FROM posted`)
-		_, err := s.BeginDigest(ctx, sub.ID, "n2", []string{"b1", "a2", "b2"}, time.Now())
+		_, err := storetest.Begin(ctx, s, sub.ID, "n2", []string{"b1", "a2", "b2"}, time.Now())
 		if msg := fmt.Sprint(err); !strings.Contains(msg, `"a2"`) || !strings.Contains(msg, state) ||
 			!strings.Contains(msg, fmt.Sprintf("subscription=%d", sub.ID)) {
 			t.Errorf("%s: error %q does not name the article, its state and the subscription", state, msg)
 		}
 		if d, p := count(t, s, `SELECT count(*) FROM digests`), count(t, s, `SELECT count(*) FROM posted`); d != digests || p != posted {
-			t.Errorf("%s: failed BeginDigest wrote: digests %d -> %d, posted %d -> %d", state, digests, d, posted, p)
+			t.Errorf("%s: failed ClaimRun wrote: digests %d -> %d, posted %d -> %d", state, digests, d, posted, p)
 		}
 	}
 	check("pending")
@@ -482,7 +546,7 @@ func TestMarkSentKeepsFirstTime(t *testing.T) {
 	clock := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	s.now = func() time.Time { clock = clock.Add(time.Second); return clock }
 	sub := mustPut(t, s, "g", "c")
-	d, err := s.BeginDigest(ctx, sub.ID, "n", []string{"a"}, clock)
+	d, err := storetest.Begin(ctx, s, sub.ID, "n", []string{"a"}, clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -500,7 +564,8 @@ func TestMarkSentKeepsFirstTime(t *testing.T) {
 }
 
 // TestDeleteCascadesRows checks the rows themselves: ON DELETE CASCADE
-// removes a deleted subscription's digests and posted rows, and no other.
+// removes a deleted subscription's digests, posted rows and run claims, and
+// no other.
 func TestDeleteCascadesRows(t *testing.T) {
 	ctx := context.Background()
 	s := openTemp(t)
@@ -511,7 +576,7 @@ func TestDeleteCascadesRows(t *testing.T) {
 		nonce string
 		arts  []string
 	}{{sub.ID, "n1", []string{"a1", "a2"}}, {sub.ID, "n2", []string{"a3"}}, {other.ID, "n3", []string{"a1"}}} {
-		if _, err := s.BeginDigest(ctx, b.sub, b.nonce, b.arts, time.Now()); err != nil {
+		if _, err := storetest.Begin(ctx, s, b.sub, b.nonce, b.arts, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -523,6 +588,9 @@ func TestDeleteCascadesRows(t *testing.T) {
 	}
 	if n := count(t, s, `SELECT count(*) FROM posted WHERE subscription_id = ?`, sub.ID); n != 0 {
 		t.Errorf("%d posted rows left", n)
+	}
+	if n := count(t, s, `SELECT count(*) FROM runs WHERE subscription_id = ?`, sub.ID); n != 0 {
+		t.Errorf("%d run claims left", n)
 	}
 	if n := count(t, s, `SELECT count(*) FROM posted`); n != 1 {
 		t.Errorf("other subscription's posted rows: %d, want 1", n)

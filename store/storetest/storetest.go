@@ -31,11 +31,14 @@ func Run(t *testing.T, newStore func(t *testing.T) digest.Store) {
 		{"DigestLifecycle", testDigestLifecycle},
 		{"PostedIDsManyArticles", testPostedIDsManyArticles},
 		{"BeginDigestAlreadyPostedWritesNothing", testBeginDigestAlreadyPostedWritesNothing},
-		{"BeginDigestValidation", testBeginDigestValidation},
+		{"ClaimRunValidation", testClaimRunValidation},
 		{"CancelDigestReleasesArticles", testCancelDigestReleasesArticles},
 		{"RecordRunAndPause", testRecordRunAndPause},
 		{"ConcurrentBeginDigest", testConcurrentBeginDigest},
-		{"ConcurrentSameArticle", testConcurrentSameArticle},
+		{"ConcurrentClaims", testConcurrentClaims},
+		{"NextRuns", testNextRuns},
+		{"ClaimRun", testClaimRun},
+		{"Prune", testPrune},
 		{"ContextCanceled", testContextCanceled},
 	}
 	for _, tc := range tests {
@@ -55,6 +58,25 @@ func MustPut(t testing.TB, s digest.Store, guild, channel string) digest.Subscri
 		t.Fatal(err)
 	}
 	return sub
+}
+
+// Begin records a pending digest of articleIDs for the subscription as the
+// digest service does, by claiming the subscription's next run (after
+// scheduling one, when it has none) as a run scheduled for scheduledFor.
+// Tests that need a digest in the store, but are not about claims, use it.
+func Begin(ctx context.Context, s digest.Store, subID int64, nonce string, articleIDs []string, scheduledFor time.Time) (digest.Digest, error) {
+	sub, err := s.SubscriptionByID(ctx, subID)
+	if err != nil {
+		return digest.Digest{}, err
+	}
+	due := sub.NextRun
+	if due.IsZero() {
+		due = time.Date(2025, 1, 1, 8, 0, 0, 0, time.UTC)
+		if _, err := s.SetNextRun(ctx, subID, time.Time{}, due); err != nil {
+			return digest.Digest{}, err
+		}
+	}
+	return s.ClaimRun(ctx, digest.Run{SubscriptionID: subID, Due: due, ScheduledFor: scheduledFor, Next: due.Add(time.Hour)}, nonce, articleIDs)
 }
 
 func pendingCount(t *testing.T, s digest.Store) int {
@@ -172,7 +194,7 @@ func testPutSubscriptionValidation(t *testing.T, s digest.Store) {
 func testReplaceKeepsHistoryAndResumes(t *testing.T, s digest.Store) {
 	ctx := context.Background()
 	sub := MustPut(t, s, "g", "c")
-	d, err := s.BeginDigest(ctx, sub.ID, "n1", []string{"a1", "a2"}, time.Now())
+	d, err := Begin(ctx, s, sub.ID, "n1", []string{"a1", "a2"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +217,7 @@ func testReplaceKeepsHistoryAndResumes(t *testing.T, s digest.Store) {
 	if err != nil || len(posted) != 2 || !posted["a1"] || !posted["a2"] {
 		t.Errorf("posted history after replace: %v, %v", posted, err)
 	}
-	if _, err := s.BeginDigest(ctx, repl.ID, "n2", []string{"a1"}, time.Now()); !errors.Is(err, digest.ErrAlreadyPosted) {
+	if _, err := Begin(ctx, s, repl.ID, "n2", []string{"a1"}, time.Now()); !errors.Is(err, digest.ErrAlreadyPosted) {
 		t.Errorf("re-posting after replace: %v", err)
 	}
 }
@@ -204,17 +226,17 @@ func testDeleteCascades(t *testing.T, s digest.Store) {
 	ctx := context.Background()
 	sub := MustPut(t, s, "g", "c")
 	other := MustPut(t, s, "g", "other")
-	d1, err := s.BeginDigest(ctx, sub.ID, "n1", []string{"a1", "a2"}, time.Now())
+	d1, err := Begin(ctx, s, sub.ID, "n1", []string{"a1", "a2"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := s.MarkSent(ctx, d1.ID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.BeginDigest(ctx, sub.ID, "n2", []string{"a3"}, time.Now()); err != nil {
+	if _, err := Begin(ctx, s, sub.ID, "n2", []string{"a3"}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.BeginDigest(ctx, other.ID, "n3", []string{"a1"}, time.Now()); err != nil {
+	if _, err := Begin(ctx, s, other.ID, "n3", []string{"a1"}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := s.DeleteSubscription(ctx, "g", "c"); !ok || err != nil {
@@ -238,7 +260,7 @@ func testDigestLifecycle(t *testing.T, s digest.Store) {
 	other := MustPut(t, s, "g", "c2")
 
 	sched := time.Date(2025, 6, 1, 8, 0, 0, 0, time.FixedZone("X", 2*3600))
-	d1, err := s.BeginDigest(ctx, sub.ID, "nb-1-abc", []string{"z", "a", "m"}, sched)
+	d1, err := Begin(ctx, s, sub.ID, "nb-1-abc", []string{"z", "a", "m"}, sched)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +269,7 @@ func testDigestLifecycle(t *testing.T, s digest.Store) {
 		d1.CreatedAt.IsZero() || !d1.SentAt.IsZero() {
 		t.Errorf("BeginDigest returned %+v", d1)
 	}
-	d2, err := s.BeginDigest(ctx, other.ID, "nb-2", []string{"a"}, sched) // same article, other subscription
+	d2, err := Begin(ctx, s, other.ID, "nb-2", []string{"a"}, sched) // same article, other subscription
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +324,7 @@ func testPostedIDsManyArticles(t *testing.T, s digest.Store) {
 	for i := range 1200 {
 		ids = append(ids, fmt.Sprintf("art-%04d", i))
 	}
-	if _, err := s.BeginDigest(ctx, sub.ID, "n", ids[:700:700], time.Now()); err != nil {
+	if _, err := Begin(ctx, s, sub.ID, "n", ids[:700:700], time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	posted, err := s.PostedIDs(ctx, sub.ID, ids)
@@ -314,14 +336,14 @@ func testPostedIDsManyArticles(t *testing.T, s digest.Store) {
 func testBeginDigestAlreadyPostedWritesNothing(t *testing.T, s digest.Store) {
 	ctx := context.Background()
 	sub := MustPut(t, s, "g", "c")
-	first, err := s.BeginDigest(ctx, sub.ID, "n1", []string{"a1", "a2"}, time.Now())
+	first, err := Begin(ctx, s, sub.ID, "n1", []string{"a1", "a2"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	check := func(state string) {
 		t.Helper()
 		pending := pendingCount(t, s)
-		_, err := s.BeginDigest(ctx, sub.ID, "n2", []string{"b1", "a2", "b2"}, time.Now())
+		_, err := Begin(ctx, s, sub.ID, "n2", []string{"b1", "a2", "b2"}, time.Now())
 		if !errors.Is(err, digest.ErrAlreadyPosted) {
 			t.Fatalf("%s: BeginDigest = %v, want ErrAlreadyPosted", state, err)
 		}
@@ -343,7 +365,10 @@ func testBeginDigestAlreadyPostedWritesNothing(t *testing.T, s digest.Store) {
 	check("sent")
 }
 
-func testBeginDigestValidation(t *testing.T, s digest.Store) {
+// testClaimRunValidation: a claim with articles needs a usable nonce and
+// distinct, non-empty IDs, and a refused one writes nothing, not even the
+// claim.
+func testClaimRunValidation(t *testing.T, s digest.Store) {
 	ctx := context.Background()
 	sub := MustPut(t, s, "g", "c")
 	now := time.Now()
@@ -355,17 +380,17 @@ func testBeginDigestValidation(t *testing.T, s digest.Store) {
 	}{
 		"empty nonce":   {sub.ID, "", []string{"a"}, nil},
 		"long nonce":    {sub.ID, strings.Repeat("n", digest.MaxNonceLen+1), []string{"a"}, nil},
-		"no articles":   {sub.ID, "n", nil, nil},
 		"empty article": {sub.ID, "n", []string{"a", ""}, nil},
 		"duplicate":     {sub.ID, "n", []string{"a", "b", "a"}, nil},
 		"unknown sub":   {sub.ID + 100, "n", []string{"a"}, digest.ErrNotFound},
 	} {
-		_, err := s.BeginDigest(ctx, tc.subID, tc.nonce, tc.articles, now)
+		now = now.Add(time.Second)
+		_, err := Begin(ctx, s, tc.subID, tc.nonce, tc.articles, now)
 		if err == nil || (tc.want != nil && !errors.Is(err, tc.want)) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if _, err := s.BeginDigest(ctx, sub.ID, strings.Repeat("n", digest.MaxNonceLen), []string{"ok"}, now); err != nil {
+	if _, err := Begin(ctx, s, sub.ID, strings.Repeat("n", digest.MaxNonceLen), []string{"ok"}, now.Add(time.Minute)); err != nil {
 		t.Errorf("nonce of MaxNonceLen bytes: %v", err)
 	}
 	if n := pendingCount(t, s); n != 1 {
@@ -376,7 +401,7 @@ func testBeginDigestValidation(t *testing.T, s digest.Store) {
 func testCancelDigestReleasesArticles(t *testing.T, s digest.Store) {
 	ctx := context.Background()
 	sub := MustPut(t, s, "g", "c")
-	d, err := s.BeginDigest(ctx, sub.ID, "n1", []string{"a1", "a2"}, time.Now())
+	d, err := Begin(ctx, s, sub.ID, "n1", []string{"a1", "a2"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,7 +418,7 @@ func testCancelDigestReleasesArticles(t *testing.T, s digest.Store) {
 		t.Errorf("cancel twice: %v", err)
 	}
 
-	d2, err := s.BeginDigest(ctx, sub.ID, "n2", []string{"a2", "a1"}, time.Now())
+	d2, err := Begin(ctx, s, sub.ID, "n2", []string{"a2", "a1"}, time.Now())
 	if err != nil {
 		t.Fatalf("articles not released: %v", err)
 	}
@@ -472,7 +497,7 @@ func testConcurrentBeginDigest(t *testing.T, s digest.Store) {
 					errs <- err
 					return
 				}
-				d, err := s.BeginDigest(ctx, id, fmt.Sprintf("n%d-%d", i, j), arts, time.Now())
+				d, err := Begin(ctx, s, id, fmt.Sprintf("n%d-%d", i, j), arts, time.Now())
 				if err != nil {
 					errs <- err
 					return
@@ -516,17 +541,21 @@ func testConcurrentBeginDigest(t *testing.T, s digest.Store) {
 	}
 }
 
-// testConcurrentSameArticle races goroutines to post the same article to
-// one subscription: exactly one may win.
-func testConcurrentSameArticle(t *testing.T, s digest.Store) {
+// testConcurrentClaims races goroutines, as processes sharing the
+// database would, to claim the same due run with digests sharing an
+// article: exactly one may win, the others learn the run was claimed, and
+// only the winner's digest and articles are recorded.
+func testConcurrentClaims(t *testing.T, s digest.Store) {
 	ctx := context.Background()
-	sub := MustPut(t, s, "g", "c")
+	due := time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)
+	sub := putScheduled(t, s, "g", "c", due)
+	run := digest.Run{SubscriptionID: sub.ID, Due: due, ScheduledFor: due, Next: due.Add(24 * time.Hour)}
 	const racers = 20
 	var wg sync.WaitGroup
 	results := make(chan error, racers)
 	for i := range racers {
 		wg.Go(func() {
-			_, err := s.BeginDigest(ctx, sub.ID, fmt.Sprintf("n%d", i), []string{fmt.Sprintf("own%d", i), "hot"}, time.Now())
+			_, err := s.ClaimRun(ctx, run, fmt.Sprintf("n%d", i), []string{fmt.Sprintf("own%d", i), "hot"})
 			results <- err
 		})
 	}
@@ -537,12 +566,305 @@ func testConcurrentSameArticle(t *testing.T, s digest.Store) {
 		switch {
 		case err == nil:
 			won++
-		case !errors.Is(err, digest.ErrAlreadyPosted):
-			t.Error(err)
+		case !errors.Is(err, digest.ErrRunClaimed):
+			t.Errorf("losing claim: %v, want ErrRunClaimed", err)
 		}
 	}
 	if won != 1 {
-		t.Errorf("%d BeginDigest calls won, want 1", won)
+		t.Errorf("%d claims of one run won, want 1", won)
+	}
+	pending, err := s.PendingDigests(ctx)
+	if err != nil || len(pending) != 1 || len(pending[0].ArticleIDs) != 2 || pending[0].ArticleIDs[1] != "hot" {
+		t.Errorf("pending after the race: %+v, %v", pending, err)
+	}
+	var own []string
+	for i := range racers {
+		own = append(own, fmt.Sprintf("own%d", i))
+	}
+	if posted, err := s.PostedIDs(ctx, sub.ID, own); err != nil || len(posted) != 1 {
+		t.Errorf("%d racers' articles recorded, want the winner's 1 (%v)", len(posted), err)
+	}
+	if got, err := s.SubscriptionByID(ctx, sub.ID); err != nil || !got.NextRun.Equal(run.Next) {
+		t.Errorf("next run after the race: %v, %v; want %v", got.NextRun, err, run.Next)
+	}
+}
+
+// putScheduled stores a subscription of guild/channel whose next run is
+// next.
+func putScheduled(t *testing.T, s digest.Store, guild, channel string, next time.Time) digest.Subscription {
+	t.Helper()
+	sub, err := s.PutSubscription(context.Background(), digest.Subscription{
+		GuildID: guild, ChannelID: channel, Schedule: "0 9 * * *", Timezone: "UTC", Count: 3, NextRun: next,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sub.NextRun.Equal(next) {
+		t.Fatalf("PutSubscription stored next run %v, want %v", sub.NextRun, next)
+	}
+	return sub
+}
+
+// testNextRuns: the next run is stored with the subscription, replaced by
+// PutSubscription, moved only by a compare-and-set, and what
+// DueSubscriptions and EarliestRun answer from, paused subscriptions
+// excepted.
+func testNextRuns(t *testing.T, s digest.Store) {
+	ctx := context.Background()
+	t0 := time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)
+	if _, ok, err := s.EarliestRun(ctx); ok || err != nil {
+		t.Errorf("EarliestRun of an empty store: %v, %v", ok, err)
+	}
+	a := putScheduled(t, s, "g", "a", t0)
+	b := putScheduled(t, s, "g", "b", t0.Add(time.Hour))
+	c := putScheduled(t, s, "g", "c", t0.Add(-time.Hour))
+	none := MustPut(t, s, "g", "none")
+	if !none.NextRun.IsZero() {
+		t.Errorf("a subscription stored without a next run has one: %v", none.NextRun)
+	}
+	if err := s.Pause(ctx, c.ID, "403 Missing Access"); err != nil {
+		t.Fatal(err)
+	}
+
+	due := func(at time.Time) (ids []int64) {
+		t.Helper()
+		subs, err := s.DueSubscriptions(ctx, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sub := range subs {
+			ids = append(ids, sub.ID)
+		}
+		return ids
+	}
+	if got := due(t0.Add(-time.Second)); len(got) != 0 {
+		t.Errorf("due before any run (the paused one excepted): %v", got)
+	}
+	if got := due(t0); !slices.Equal(got, []int64{a.ID}) {
+		t.Errorf("due at t0: %v, want [%d] (at or before, paused excepted)", got, a.ID)
+	}
+	if got := due(t0.Add(2 * time.Hour)); !slices.Equal(got, []int64{a.ID, b.ID}) {
+		t.Errorf("due later: %v, want [%d %d], earliest first", got, a.ID, b.ID)
+	}
+	if subs, _ := s.DueSubscriptions(ctx, t0); len(subs) != 1 || !subs[0].NextRun.Equal(t0) || subs[0].ChannelID != "a" {
+		t.Errorf("due subscription as returned: %+v", subs)
+	}
+	if next, ok, err := s.EarliestRun(ctx); !ok || err != nil || !next.Equal(t0) {
+		t.Errorf("EarliestRun = %v, %v, %v; want %v (the paused one's is earlier, and ignored)", next, ok, err, t0)
+	}
+
+	// Compare-and-set: only from the current value.
+	for _, tc := range []struct {
+		id       int64
+		from, to time.Time
+		want     bool
+	}{
+		{a.ID, t0.Add(time.Minute), t0.Add(24 * time.Hour), false},
+		{a.ID, time.Time{}, t0.Add(24 * time.Hour), false},
+		{a.ID, t0, t0.Add(24 * time.Hour), true},
+		{a.ID, t0, t0.Add(48 * time.Hour), false},
+		{none.ID, time.Time{}, t0.Add(30 * time.Minute), true},
+		{b.ID, t0.Add(time.Hour), time.Time{}, true},
+		{12345, time.Time{}, t0, false},
+	} {
+		if ok, err := s.SetNextRun(ctx, tc.id, tc.from, tc.to); ok != tc.want || err != nil {
+			t.Errorf("SetNextRun(%d, %v -> %v) = %v, %v; want %v", tc.id, tc.from, tc.to, ok, err, tc.want)
+		}
+	}
+	for id, want := range map[int64]time.Time{a.ID: t0.Add(24 * time.Hour), none.ID: t0.Add(30 * time.Minute), b.ID: {}} {
+		if got, err := s.SubscriptionByID(ctx, id); err != nil || !got.NextRun.Equal(want) {
+			t.Errorf("subscription %d: next run %v, %v; want %v", id, got.NextRun, err, want)
+		}
+	}
+	if next, ok, err := s.EarliestRun(ctx); !ok || err != nil || !next.Equal(t0.Add(30*time.Minute)) {
+		t.Errorf("EarliestRun after moves = %v, %v, %v", next, ok, err)
+	}
+
+	// Subscribing again resumes with the new next run.
+	c2 := putScheduled(t, s, "g", "c", t0.Add(10*time.Minute))
+	if c2.ID != c.ID || c2.Paused != "" {
+		t.Errorf("re-subscribed: %+v", c2)
+	}
+	if next, _, _ := s.EarliestRun(ctx); !next.Equal(t0.Add(10 * time.Minute)) {
+		t.Errorf("EarliestRun after re-subscribing = %v", next)
+	}
+}
+
+// testClaimRun: claiming moves the next run, records the claim (with the
+// digest when there are articles, alone when there is nothing new), and a
+// run can be claimed once: not again, not when its subscription moved on,
+// is paused or is gone.
+func testClaimRun(t *testing.T, s digest.Store) {
+	ctx := context.Background()
+	t0 := time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	sub := putScheduled(t, s, "g", "c", t0)
+
+	// Nothing new: claimed, no digest.
+	run := digest.Run{SubscriptionID: sub.ID, Due: t0, ScheduledFor: t0, Next: t0.Add(day)}
+	d, err := s.ClaimRun(ctx, run, "", nil)
+	if err != nil || d.ID != 0 {
+		t.Fatalf("claim with nothing new = %+v, %v", d, err)
+	}
+	if n := pendingCount(t, s); n != 0 {
+		t.Errorf("nothing new recorded %d digests", n)
+	}
+	if got, _ := s.SubscriptionByID(ctx, sub.ID); !got.NextRun.Equal(t0.Add(day)) {
+		t.Errorf("next run after claim: %v", got.NextRun)
+	}
+	if _, err := s.ClaimRun(ctx, run, "", nil); !errors.Is(err, digest.ErrRunClaimed) {
+		t.Errorf("claiming the same run again: %v", err)
+	}
+	// The claim is unique per scheduled time even if the next run is put
+	// back on it (a re-subscription by a process whose clock is behind):
+	// refused, with the next run moved on so that it is not stuck there.
+	if _, err := s.SetNextRun(ctx, sub.ID, t0.Add(day), t0); err != nil {
+		t.Fatal(err)
+	}
+	again := digest.Run{SubscriptionID: sub.ID, Due: t0, ScheduledFor: t0, Next: t0.Add(day)}
+	if _, err := s.ClaimRun(ctx, again, "n", []string{"x"}); !errors.Is(err, digest.ErrRunClaimed) {
+		t.Errorf("claiming a scheduled time twice: %v", err)
+	}
+	if got, _ := s.SubscriptionByID(ctx, sub.ID); !got.NextRun.Equal(t0.Add(day)) {
+		t.Errorf("after a refused claim of a made time, next run %v, want %v", got.NextRun, t0.Add(day))
+	}
+	if posted, _ := s.PostedIDs(ctx, sub.ID, []string{"x"}); len(posted) != 0 || pendingCount(t, s) != 0 {
+		t.Errorf("a refused claim recorded its digest")
+	}
+
+	// A run with articles: the digest is recorded with the claim. A run
+	// missed and made late carries its own scheduled time.
+	late := t0.Add(day + 3*time.Hour)
+	run = digest.Run{SubscriptionID: sub.ID, Due: t0.Add(day), ScheduledFor: late, Next: t0.Add(2 * day)}
+	d, err = s.ClaimRun(ctx, run, "nonce-1", []string{"a1", "a2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.ID == 0 || d.SubscriptionID != sub.ID || d.ChannelID != "c" || d.Nonce != "nonce-1" ||
+		!slices.Equal(d.ArticleIDs, []string{"a1", "a2"}) || !d.ScheduledFor.Equal(late) {
+		t.Errorf("claimed digest: %+v", d)
+	}
+	if pending, err := s.PendingDigests(ctx); err != nil || len(pending) != 1 || pending[0].ID != d.ID {
+		t.Errorf("pending after claim: %+v, %v", pending, err)
+	}
+
+	// A paused subscription's run cannot be claimed; nor a deleted one's.
+	if err := s.Pause(ctx, sub.ID, "404 Unknown Channel"); err != nil {
+		t.Fatal(err)
+	}
+	run = digest.Run{SubscriptionID: sub.ID, Due: t0.Add(2 * day), ScheduledFor: t0.Add(2 * day), Next: t0.Add(3 * day)}
+	if _, err := s.ClaimRun(ctx, run, "", nil); !errors.Is(err, digest.ErrRunClaimed) {
+		t.Errorf("claiming a paused subscription's run: %v", err)
+	}
+	other := putScheduled(t, s, "g", "other", t0)
+	if _, err := s.DeleteSubscription(ctx, "g", "other"); err != nil {
+		t.Fatal(err)
+	}
+	run = digest.Run{SubscriptionID: other.ID, Due: t0, ScheduledFor: t0, Next: t0.Add(day)}
+	if _, err := s.ClaimRun(ctx, run, "", nil); !errors.Is(err, digest.ErrRunClaimed) {
+		t.Errorf("claiming a deleted subscription's run: %v", err)
+	}
+
+	// A zero Next leaves the subscription unscheduled.
+	last := putScheduled(t, s, "g", "last", t0)
+	if _, err := s.ClaimRun(ctx, digest.Run{SubscriptionID: last.ID, Due: t0, ScheduledFor: t0}, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.SubscriptionByID(ctx, last.ID); !got.NextRun.IsZero() {
+		t.Errorf("next run after a final run: %v", got.NextRun)
+	}
+	if due, _ := s.DueSubscriptions(ctx, t0.Add(365*day)); len(due) != 0 {
+		t.Errorf("due after every run was claimed (or paused): %+v", due)
+	}
+}
+
+// testPrune: pruning forgets sent digests and claims past their retention
+// and posted records of articles gone from the library past theirs, and
+// keeps the rest: above all the records of articles still in the library,
+// however old, so they are never posted again.
+func testPrune(t *testing.T, s digest.Store) {
+	ctx := context.Background()
+	day := 24 * time.Hour
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	keep := digest.Retention{Gone: 7 * day, Sent: 30 * day, Runs: 30 * day}
+	sub := MustPut(t, s, "g", "c")
+	begin := func(nonce string, ids []string, scheduled, sent time.Time) digest.Digest {
+		t.Helper()
+		d, err := Begin(ctx, s, sub.ID, nonce, ids, scheduled)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sent.IsZero() {
+			if err := s.MarkSent(ctx, d.ID, sent); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return d
+	}
+	begin("old", []string{"a1", "a2"}, now.Add(-40*day), now.Add(-40*day))
+	begin("recent", []string{"a3"}, now.Add(-day), now.Add(-day))
+	pending := begin("pending", []string{"a4"}, now.Add(-50*day), time.Time{})
+	all := []string{"a1", "a2", "a3", "a4"}
+	posted := func(when string, want ...string) {
+		t.Helper()
+		got, err := s.PostedIDs(ctx, sub.ID, all)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, id := range all {
+			if got[id] {
+				ids = append(ids, id)
+			}
+		}
+		if !slices.Equal(ids, want) {
+			t.Errorf("%s: posted %v, want %v", when, ids, want)
+		}
+	}
+	prune := func(at time.Time, lib []string, k digest.Retention, want digest.Pruned) {
+		t.Helper()
+		got, err := s.Prune(ctx, at, lib, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("Prune at %s with %v: %+v, want %+v", at.Format(time.DateOnly), lib, got, want)
+		}
+	}
+
+	// a2 and a4 left the library; a1 and a3 are in it.
+	// The claims scheduled 40 and 50 days ago go (a pending digest keeps
+	// its own record, not its claim's).
+	prune(now, []string{"a1", "a3", "zz"}, keep, digest.Pruned{Digests: 1, Runs: 2})
+	posted("after the first prune (the old digest went, its articles stay)", all...)
+	if _, err := Begin(ctx, s, sub.ID, "again", []string{"a1"}, now); !errors.Is(err, digest.ErrAlreadyPosted) {
+		t.Errorf("posting an article of a pruned digest again: %v", err)
+	}
+	// A week on, a2's record goes; a4's stays while its digest is pending.
+	prune(now.Add(7*day), []string{"a1", "a3"}, keep, digest.Pruned{Posted: 1})
+	posted("a week after a2 left", "a1", "a3", "a4")
+	if p, err := s.PendingDigests(ctx); err != nil || len(p) != 1 || p[0].ID != pending.ID || !slices.Equal(p[0].ArticleIDs, []string{"a4"}) {
+		t.Errorf("pending digest after pruning: %+v, %v", p, err)
+	}
+	// In the library forever, kept forever.
+	prune(now.Add(400*day), []string{"a1", "a3"}, keep, digest.Pruned{Digests: 1, Runs: 1})
+	posted("400 days on", "a1", "a3", "a4")
+	// a3 leaves, comes back before its grace ends: its clock starts over.
+	prune(now.Add(401*day), []string{"a1"}, keep, digest.Pruned{})
+	prune(now.Add(405*day), []string{"a1", "a3"}, keep, digest.Pruned{})
+	prune(now.Add(410*day), []string{"a1"}, keep, digest.Pruned{})
+	prune(now.Add(416*day), []string{"a1"}, keep, digest.Pruned{})
+	posted("a3 gone 6 days after coming back", "a1", "a3", "a4")
+	prune(now.Add(417*day), []string{"a1"}, keep, digest.Pruned{Posted: 1})
+	posted("a3 gone 7 days", "a1", "a4")
+	// Zero retention keeps everything, even with an empty library.
+	prune(now.Add(9000*day), nil, digest.Retention{}, digest.Pruned{})
+	posted("with zero retention", "a1", "a4")
+	// Once a3's record is gone, a3 may be posted again: the documented
+	// price of bounded growth, for an article that left and came back
+	// after the grace.
+	if _, err := Begin(ctx, s, sub.ID, "back", []string{"a3"}, now.Add(420*day)); err != nil {
+		t.Errorf("posting an article whose record was pruned: %v", err)
 	}
 }
 
@@ -550,10 +872,11 @@ func testContextCanceled(t *testing.T, s digest.Store) {
 	sub := MustPut(t, s, "g", "c")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := s.BeginDigest(ctx, sub.ID, "n", []string{"a"}, time.Now()); !errors.Is(err, context.Canceled) {
-		t.Errorf("BeginDigest with canceled context: %v", err)
+	run := digest.Run{SubscriptionID: sub.ID, Due: time.Now(), ScheduledFor: time.Now()}
+	if _, err := s.ClaimRun(ctx, run, "n", []string{"a"}); !errors.Is(err, context.Canceled) {
+		t.Errorf("ClaimRun with canceled context: %v", err)
 	}
 	if posted, err := s.PostedIDs(context.Background(), sub.ID, []string{"a"}); err != nil || len(posted) != 0 {
-		t.Errorf("canceled BeginDigest wrote: %v, %v", posted, err)
+		t.Errorf("canceled ClaimRun wrote: %v, %v", posted, err)
 	}
 }

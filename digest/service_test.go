@@ -1,0 +1,223 @@
+package digest_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"newsbrief/briefs"
+	"newsbrief/digest"
+	"newsbrief/digest/digesttest"
+	"newsbrief/store/sqlite"
+)
+
+// These tests run the service over real SQLite files with a recording
+// poster: what is posted and when is the service's and the store's, and
+// Discord (covered end to end in package discord) has no part in it.
+
+// recorder is a digest.Poster that keeps what it is given.
+type recorder struct {
+	mu    sync.Mutex
+	posts []digest.Post
+}
+
+func (r *recorder) Post(_ context.Context, p digest.Post) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.posts = append(r.posts, p)
+	return nil
+}
+
+func (r *recorder) Posts() []digest.Post {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.posts)
+}
+
+// epoch is where the tests' clocks start.
+func epoch() time.Time { return time.Date(2030, 1, 7, 8, 0, 0, 0, time.UTC) }
+
+func openStore(t *testing.T, path string) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// startService starts a service and stops it when the test ends.
+func startService(t *testing.T, lib *briefs.Library, st digest.Store, p digest.Poster, opts ...digest.Option) *digest.Service {
+	t.Helper()
+	s := digest.New(lib, st, append([]digest.Option{digest.WithMinInterval(time.Second)}, opts...)...)
+	if err := s.Start(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// waitRun waits until the subscription's run scheduled for at is recorded,
+// polling the store: the record is the event the test waits for.
+func waitRun(t *testing.T, st digest.Store, id int64, at time.Time) digest.Subscription {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		sub, err := st.SubscriptionByID(context.Background(), id)
+		if err == nil && sub.LastRunAt.Equal(at) {
+			return sub
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("subscription %d: run at %s never recorded (last %s, %v)", id, at, sub.LastRunAt, err)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// TestTwoServicesNeverPostARunTwice runs two services, as two processes
+// would, on one SQLite file and one clock, with subscriptions made through
+// either: at every run time both race for every subscription, and each run
+// is posted by exactly one of them.
+func TestTwoServicesNeverPostARunTwice(t *testing.T) {
+	lib := briefs.FromArticles(briefs.GenerateArticles(80, 3))
+	path := filepath.Join(t.TempDir(), "nb.db")
+	st1, st2 := openStore(t, path), openStore(t, path)
+	clock := digesttest.NewClock(epoch())
+	var r1, r2 recorder
+	s1 := startService(t, lib, st1, &r1, digest.WithClock(clock))
+	s2 := startService(t, lib, st2, &r2, digest.WithClock(clock))
+
+	ctx := context.Background()
+	const subs, runs = 12, 5
+	var ids []int64
+	for i := range subs {
+		via := s1
+		if i%2 == 1 {
+			via = s2
+		}
+		sub, err := via.Subscribe(ctx, digest.Subscription{GuildID: "g", ChannelID: fmt.Sprintf("c%02d", i), Schedule: "@every 1h", Count: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, sub.ID)
+	}
+	for run := 1; run <= runs; run++ {
+		at := epoch().Add(time.Duration(run) * time.Hour)
+		clock.Set(at)
+		for _, id := range ids {
+			waitRun(t, st1, id, at)
+		}
+	}
+	perChannel := map[string][]string{}
+	for _, p := range append(r1.Posts(), r2.Posts()...) {
+		for _, a := range p.Articles {
+			perChannel[p.ChannelID] = append(perChannel[p.ChannelID], a.ID)
+		}
+	}
+	for i := range subs {
+		ch := fmt.Sprintf("c%02d", i)
+		got := perChannel[ch]
+		slices.Sort(got)
+		if len(got) != runs || len(slices.Compact(got)) != runs {
+			t.Errorf("channel %s: %d articles posted over %d runs, want one per run, none twice", ch, len(perChannel[ch]), runs)
+		}
+	}
+	t.Logf("posts: %d by service 1, %d by service 2", len(r1.Posts()), len(r2.Posts()))
+}
+
+// TestPruneNeverRepostsAnArticleInTheLibrary: after pruning has deleted
+// the sent digest, the articles still in the library are not posted again;
+// one that left the library and came back after the grace period is (the
+// documented price of bounded growth).
+func TestPruneNeverRepostsAnArticleInTheLibrary(t *testing.T) {
+	dir := t.TempDir()
+	arts := briefs.GenerateArticles(3, 21)
+	if err := briefs.WriteArticleFiles(dir, arts); err != nil {
+		t.Fatal(err)
+	}
+	lib, err := briefs.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t, filepath.Join(t.TempDir(), "nb.db"))
+	clock := digesttest.NewClock(epoch())
+	var r recorder
+	day := 24 * time.Hour
+	keep := digest.Retention{Gone: 7 * day, Sent: 30 * day, Runs: 30 * day}
+	s := startService(t, lib, st, &r, digest.WithClock(clock), digest.WithRetention(keep, day))
+	ctx := context.Background()
+	sub, err := s.Subscribe(ctx, digest.Subscription{GuildID: "g", ChannelID: "c", Schedule: "@every 1h", Count: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(at time.Time, outcome string) {
+		t.Helper()
+		clock.Set(at)
+		if got := waitRun(t, st, sub.ID, at); got.LastOutcome != outcome {
+			t.Fatalf("run at %s: %q, want %q", at, got.LastOutcome, outcome)
+		}
+	}
+	run(epoch().Add(time.Hour), "posted 3")
+
+	// 40 days on, the prune that runs before the due run has deleted the
+	// sent digest; its articles are still recorded, so nothing is new.
+	run(epoch().Add(40*day), "nothing new")
+
+	// One article leaves the library: the next prune notes it, and the one
+	// after the grace forgets it.
+	gone := filepath.Join(dir, filepath.FromSlash(arts[0].Source))
+	body, err := os.ReadFile(gone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(gone); err != nil {
+		t.Fatal(err)
+	}
+	if err := lib.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	run(epoch().Add(41*day), "nothing new")
+	run(epoch().Add(48*day), "nothing new")
+
+	// Back after the grace: posted again, alone.
+	if err := os.WriteFile(gone, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := lib.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	run(epoch().Add(48*day+time.Hour), "posted 1")
+	posts := r.Posts()
+	if len(posts) != 2 || len(posts[1].Articles) != 1 || posts[1].Articles[0].ID != arts[0].ID {
+		t.Fatalf("posts %v, want the first digest and then only the article that came back", posts)
+	}
+	if n := len(posts[0].Articles); n != 3 {
+		t.Errorf("first digest had %d articles, want 3", n)
+	}
+}
+
+// TestRunDueWhileUpIsNotMissed: the missed-run grace applies to runs that
+// fell due before the service started; with catch-up off (grace 0), a run
+// falling due while the service is up is still made, even when the service
+// looks at it late.
+func TestRunDueWhileUpIsNotMissed(t *testing.T) {
+	lib := briefs.FromArticles(briefs.GenerateArticles(5, 2))
+	st := openStore(t, filepath.Join(t.TempDir(), "nb.db"))
+	clock := digesttest.NewClock(epoch())
+	var r recorder
+	s := startService(t, lib, st, &r, digest.WithClock(clock), digest.WithMissedGrace(0))
+	sub, err := s.Subscribe(context.Background(), digest.Subscription{GuildID: "g", ChannelID: "c", Schedule: "@every 1h", Count: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Set(sub.NextRun.Add(time.Minute))
+	if got := waitRun(t, st, sub.ID, sub.NextRun); got.LastOutcome != "posted 2" || len(r.Posts()) != 1 {
+		t.Errorf("run due while up: %q, %d posts", got.LastOutcome, len(r.Posts()))
+	}
+}
