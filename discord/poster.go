@@ -59,6 +59,11 @@ type messageBody struct {
 // how long that is is not promised. So Post first reads the channel back
 // (readBack) and sends only the parts that are not there, with their
 // original nonces, which still cover a repeat within Discord's window.
+// Parts are matched by number: a pending digest renders as it did the
+// first time unless its articles changed in between. When Discord refuses
+// the read (403, no Read Message History), Post sends every part again with
+// its nonce and warns: a duplicate past the window is a smaller harm than a
+// digest that never arrives.
 func (p *poster) Post(ctx context.Context, d digest.Post) error {
 	rep := command.DigestReply(d.Articles, d.Topic)
 	id := markerID(d.Nonce)
