@@ -3,6 +3,7 @@ package digest
 import (
 	"context"
 	"errors"
+	"time"
 
 	"newsbrief/briefs"
 )
@@ -19,15 +20,29 @@ type Post struct {
 	Topic string
 	// Articles are in posting order, newest first.
 	Articles []briefs.Article
+	// PendingSince is when the digest was recorded, set when it is posted
+	// again after an attempt that may have reached the channel, in whole
+	// or in part (a restart after a crash, or a post that kept failing):
+	// the Poster then looks for it there and sends only what is missing.
+	// Zero for a first attempt.
+	PendingSince time.Time
 }
 
 // Poster delivers digests. Discord's lives in package discord.
 type Poster interface {
-	// Post sends p, retrying what is worth retrying. When the channel is
-	// gone or forbids the bot it returns an error wrapping
-	// ErrChannelUnavailable (an *UnavailableError gives the reason), and the
-	// service pauses the subscription instead of retrying: retrying those
-	// counts toward Discord's ban for invalid requests.
+	// Post sends p, retrying what is worth retrying. When p.PendingSince
+	// is set, Post first finds out what of p is already in the channel
+	// (the platform's own de-duplication of a repeated nonce is only
+	// short-lived) and sends only the rest, returning nil when it was all
+	// there. When it cannot find out for now it returns an error and p
+	// stays pending; when it can never find out (a permission is missing)
+	// it may send p again rather than lose it, and documents it.
+	//
+	// When the channel is gone or forbids the bot, Post returns an error
+	// wrapping ErrChannelUnavailable (an *UnavailableError gives the
+	// reason), and the service pauses the subscription instead of
+	// retrying: retrying those counts toward Discord's ban for invalid
+	// requests.
 	Post(ctx context.Context, p Post) error
 }
 

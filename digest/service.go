@@ -470,7 +470,7 @@ func (s *Service) run(ctx context.Context, sub Subscription, now time.Time) bool
 		s.recordRun(ctx, sub.ID, at, "nothing new")
 		return true
 	}
-	s.post(ctx, sub, dg, articles, at)
+	s.post(ctx, sub, dg, articles, at, time.Time{})
 	return true
 }
 
@@ -515,7 +515,8 @@ func (s *Service) prune(ctx context.Context) {
 }
 
 // finishPending re-posts a digest recorded but not confirmed sent, with
-// its original nonce, so Discord drops it if the first post did land.
+// its original nonce, so Discord drops it if the first post did land; past
+// Discord's short nonce window the poster finds it by reading back.
 func (s *Service) finishPending(ctx context.Context, dg Digest) {
 	sub, err := s.store.SubscriptionByID(ctx, dg.SubscriptionID)
 	if err != nil {
@@ -536,7 +537,7 @@ func (s *Service) finishPending(ctx context.Context, dg Digest) {
 		return
 	}
 	s.log.Info("finishing digest recorded before a restart", slog.Int64("digest", dg.ID), slog.String("nonce", dg.Nonce))
-	s.post(ctx, sub, dg, articles, dg.ScheduledFor)
+	s.post(ctx, sub, dg, articles, dg.ScheduledFor, dg.CreatedAt)
 }
 
 // errNoPoster is a run before Start gave the service a poster.
@@ -545,11 +546,12 @@ var errNoPoster = errors.New("digest: not connected: Start has not run")
 // post sends a recorded digest and records the outcome: sent, paused (the
 // channel is gone or forbidden: the articles are released for later), or
 // left pending for the next run after repeated transient failures.
-func (s *Service) post(ctx context.Context, sub Subscription, dg Digest, articles []briefs.Article, scheduledFor time.Time) {
+// pendingSince is Post.PendingSince: zero on a digest's first attempt.
+func (s *Service) post(ctx context.Context, sub Subscription, dg Digest, articles []briefs.Article, scheduledFor, pendingSince time.Time) {
 	log := s.log.With(slog.Int64("subscription", sub.ID), slog.String("channel", sub.ChannelID), slog.Int64("digest", dg.ID))
 	err := errNoPoster
 	if s.poster != nil {
-		err = s.poster.Post(ctx, Post{ChannelID: sub.ChannelID, Nonce: dg.Nonce, Topic: sub.Topic, Articles: articles})
+		err = s.poster.Post(ctx, Post{ChannelID: sub.ChannelID, Nonce: dg.Nonce, Topic: sub.Topic, Articles: articles, PendingSince: pendingSince})
 	}
 	switch {
 	case err == nil:

@@ -1,8 +1,12 @@
 package discord
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -97,6 +101,11 @@ func embedSize(e *discordgo.MessageEmbed) int {
 // characters are shared out fairly: small embeds keep everything, and the
 // large ones are shrunk to what is left (see shrinkEmbed).
 func FitMessage(embeds []*discordgo.MessageEmbed) ([]*discordgo.MessageEmbed, int) {
+	return fitMessage(embeds, maxEmbedTotal)
+}
+
+// fitMessage is FitMessage with budget characters in all instead of 6,000.
+func fitMessage(embeds []*discordgo.MessageEmbed, budget int) ([]*discordgo.MessageEmbed, int) {
 	dropped := 0
 	if len(embeds) > maxEmbeds {
 		dropped = len(embeds) - maxEmbeds
@@ -106,12 +115,12 @@ func FitMessage(embeds []*discordgo.MessageEmbed) ([]*discordgo.MessageEmbed, in
 	for _, e := range embeds {
 		total += embedSize(e)
 	}
-	if total <= maxEmbedTotal {
+	if total <= budget {
 		return embeds, dropped
 	}
 	bySize := append([]*discordgo.MessageEmbed(nil), embeds...)
 	sort.SliceStable(bySize, func(i, j int) bool { return embedSize(bySize[i]) < embedSize(bySize[j]) })
-	left := maxEmbedTotal
+	left := budget
 	for i, e := range bySize {
 		share := left / (len(bySize) - i)
 		if embedSize(e) > share {
@@ -145,19 +154,25 @@ func shrinkEmbed(e *discordgo.MessageEmbed, budget int) {
 // limits allow, keeping their order. An embed too large on its own is
 // shortened to fit.
 func SplitEmbeds(embeds []*discordgo.MessageEmbed) [][]*discordgo.MessageEmbed {
+	return splitEmbeds(embeds, maxEmbedTotal)
+}
+
+// splitEmbeds is SplitEmbeds with budget characters per message instead of
+// 6,000.
+func splitEmbeds(embeds []*discordgo.MessageEmbed, budget int) [][]*discordgo.MessageEmbed {
 	var out [][]*discordgo.MessageEmbed
 	var cur []*discordgo.MessageEmbed
 	size := 0
 	for _, e := range embeds {
-		if s := embedSize(e); s > maxEmbedTotal {
-			one, _ := FitMessage([]*discordgo.MessageEmbed{e})
+		if s := embedSize(e); s > budget {
+			one, _ := fitMessage([]*discordgo.MessageEmbed{e}, budget)
 			if len(one) == 0 {
 				continue
 			}
 			e = one[0]
 		}
 		s := embedSize(e)
-		if len(cur) == maxEmbeds || size+s > maxEmbedTotal {
+		if len(cur) == maxEmbeds || size+s > budget {
 			out = append(out, cur)
 			cur, size = nil, 0
 		}
@@ -168,6 +183,88 @@ func SplitEmbeds(embeds []*discordgo.MessageEmbed) [][]*discordgo.MessageEmbed {
 		out = append(out, cur)
 	}
 	return out
+}
+
+// A digest marker tags every message of a scheduled digest, at the end of
+// the footer of its last embed: "digest 1a2b3c4d" when the digest is one
+// message, "digest 1a2b3c4d · 2/3" on the second of three. Discord returns
+// no nonce when a channel's messages are read, so the marker is how the
+// poster recognises its own earlier posts of a digest, and which of its
+// parts, when it cannot tell whether a post went through (see
+// poster.readBack). It sits in the footer because that is small print under
+// the last article, where a reader looks least, and because a footer is
+// never cut by Discord's limits the way content or fields may be here: the
+// split keeps room for it.
+const (
+	// markerIDLen is how many hex digits of the nonce's hash name a
+	// digest: 32 bits, so that two digests read back from one channel
+	// share an ID with odds of about one in four billion, while the
+	// footer stays short.
+	markerIDLen = 8
+	// markerReserve is the room a message keeps for its marker and the
+	// separator before it; " · digest 1a2b3c4d · 99/99" is 26.
+	markerReserve = 40
+	footerSep     = " · "
+)
+
+// markerPattern finds a digest marker at the end of a footer.
+var markerPattern = regexp.MustCompile(`(?:^|` + footerSep + `)digest ([0-9a-f]{8})(?:` + footerSep + `([0-9]+)/([0-9]+))?$`)
+
+// markerID is the ID a digest's marker shows: a hash of its nonce rather
+// than the nonce itself, so that it is short and evenly spread whatever the
+// nonce looks like (nonces that share a prefix get unrelated IDs).
+func markerID(nonce string) string {
+	sum := sha256.Sum256([]byte(nonce))
+	return hex.EncodeToString(sum[:])[:markerIDLen]
+}
+
+// digestMarker is the marker of part (1-based) of a digest of total messages.
+func digestMarker(id string, part, total int) string {
+	if total == 1 {
+		return "digest " + id
+	}
+	return fmt.Sprintf("digest %s%s%d/%d", id, footerSep, part, total)
+}
+
+// parseMarker reads the digest marker at the end of a footer: the digest's
+// ID and the part (1 when the marker names none).
+func parseMarker(footer string) (id string, part int, ok bool) {
+	m := markerPattern.FindStringSubmatch(footer)
+	if m == nil {
+		return "", 0, false
+	}
+	part = 1
+	if m[2] != "" {
+		n, err := strconv.Atoi(m[2])
+		if err != nil || n < 1 {
+			return "", 0, false
+		}
+		part = n
+	}
+	return m[1], part, true
+}
+
+// digestMessages renders a digest's cards as the embeds of the messages
+// that carry it, split as Discord's per-message limits require, and ends
+// each message's last footer with the digest marker of id. The split keeps
+// markerReserve characters free in every message, so the marker is never
+// cut by a limit.
+func digestMessages(cards []command.Card, id string) [][]*discordgo.MessageEmbed {
+	parts := splitEmbeds(Embeds(cards), maxEmbedTotal-markerReserve)
+	for i, embeds := range parts {
+		addMarker(embeds[len(embeds)-1], digestMarker(id, i+1, len(parts)))
+	}
+	return parts
+}
+
+// addMarker ends e's footer with marker, shortening the footer's text
+// before it when the footer limit requires.
+func addMarker(e *discordgo.MessageEmbed, marker string) {
+	if e.Footer == nil || strings.TrimSpace(e.Footer.Text) == "" {
+		e.Footer = &discordgo.MessageEmbedFooter{Text: marker}
+		return
+	}
+	e.Footer.Text = command.Truncate(e.Footer.Text, maxFooter-runeLen(footerSep+marker)) + footerSep + marker
 }
 
 // Choices renders autocomplete choices within Discord's limits.

@@ -155,3 +155,83 @@ func TestRouteDiscordgoLogs(t *testing.T) {
 		t.Errorf("log line %q", got)
 	}
 }
+
+// TestDigestMessagesMarkEveryPart: each message of a digest ends its last
+// footer with the digest's marker, whole, within Discord's limits, however
+// large the articles; the marker reads back as the digest and the part.
+func TestDigestMessagesMarkEveryPart(t *testing.T) {
+	id := markerID("3f9a0c1b2d4e5f607182")
+	cases := map[string][]command.Card{
+		"one small":  {{Title: "A", Description: "d", Footer: "Source: a.txt · a-123456"}},
+		"no footer":  {{Title: "A", Description: "d"}},
+		"huge":       {hugeCard(0), hugeCard(1), hugeCard(2)},
+		"eleven":     make([]command.Card, 11),
+		"just fit":   {{Title: "T", Description: strings.Repeat("y", maxEmbedTotal-1)}},
+		"long notes": {{Title: "T", Description: "d", Footer: strings.Repeat("f", maxFooter)}},
+	}
+	for i := range cases["eleven"] {
+		cases["eleven"][i] = command.Card{Title: "t", Description: "d", Footer: "Source: x · x-abcdef"}
+	}
+	for name, cards := range cases {
+		parts := digestMessages(cards, id)
+		if len(parts) == 0 {
+			t.Errorf("%s: no messages", name)
+			continue
+		}
+		for i, embeds := range parts {
+			checkLimits(t, "", embeds)
+			last := embeds[len(embeds)-1]
+			want := digestMarker(id, i+1, len(parts))
+			if last.Footer == nil || !strings.HasSuffix(last.Footer.Text, want) {
+				t.Errorf("%s: part %d's last footer does not end with %q: %+v", name, i+1, want, last.Footer)
+				continue
+			}
+			gotID, part, ok := parseMarker(last.Footer.Text)
+			if !ok || gotID != id || part != i+1 {
+				t.Errorf("%s: part %d reads back as %q part %d (ok %v)", name, i+1, gotID, part, ok)
+			}
+			for _, e := range embeds[:len(embeds)-1] {
+				if e.Footer != nil {
+					if _, _, ok := parseMarker(e.Footer.Text); ok {
+						t.Errorf("%s: a marker on an embed that is not the message's last", name)
+					}
+				}
+			}
+		}
+	}
+	if got := digestMessages(cases["one small"], id)[0][0].Footer.Text; got != "Source: a.txt · a-123456 · digest "+id {
+		t.Errorf("one-message digest footer %q", got)
+	}
+	if parts := digestMessages(cases["eleven"], id); len(parts) != 2 || !strings.HasSuffix(parts[1][0].Footer.Text, "digest "+id+" · 2/2") {
+		t.Errorf("eleven articles: %d messages, want 2 marked 1/2 and 2/2", len(parts))
+	}
+}
+
+func TestParseMarker(t *testing.T) {
+	for footer, want := range map[string]struct {
+		id   string
+		part int
+	}{
+		"digest 1a2b3c4d": {"1a2b3c4d", 1},
+		"Source: a.txt · a-1a2b3c · digest 1a2b3c4d":       {"1a2b3c4d", 1},
+		"Source: a.txt · a-1a2b3c · digest 1a2b3c4d · 3/4": {"1a2b3c4d", 3},
+		"digest 1a2b3c4d · 10/10":                          {"1a2b3c4d", 10},
+	} {
+		id, part, ok := parseMarker(footer)
+		if !ok || id != want.id || part != want.part {
+			t.Errorf("parseMarker(%q) = %q, %d, %v; want %q, %d", footer, id, part, ok, want.id, want.part)
+		}
+	}
+	for _, footer := range []string{
+		"", "Source: a.txt · digest-news-1a2b3c", "my digest 1a2b3c4d", "digest 1a2b3c4d trailing",
+		"digest 1A2B3C4D", "digest 1a2b3c", "digest 1a2b3c4d · 0/2", "digest 1a2b3c4d · x/2",
+	} {
+		if id, part, ok := parseMarker(footer); ok {
+			t.Errorf("parseMarker(%q) = %q, %d: want no marker", footer, id, part)
+		}
+	}
+	// Nonces that differ only at the end still get different IDs.
+	if markerID("nonce-0001") == markerID("nonce-0002") || len(markerID("x")) != markerIDLen {
+		t.Error("marker IDs of similar nonces collide, or have the wrong length")
+	}
+}
