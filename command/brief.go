@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"newsbrief/briefs"
+	"newsbrief/summarize"
 )
 
 // briefHandlers answers /brief: everything here is a read of the library's
@@ -38,7 +39,7 @@ func (h briefHandlers) latest(_ context.Context, req Request) (Reply, error) {
 	}
 	rep := Reply{Content: latestHeading(len(articles), topic)}
 	for _, a := range articles {
-		rep.Cards = append(rep.Cards, articleCard(a, briefs.Summarize(a, briefs.Short)))
+		rep.Cards = append(rep.Cards, articleCard(a, summarize.Summarize(a.Text(), summarize.Short)))
 	}
 	return rep, nil
 }
@@ -55,9 +56,9 @@ func latestHeading(n int, topic string) string {
 }
 
 func (h briefHandlers) read(_ context.Context, req Request) (Reply, error) {
-	length := briefs.Standard
+	length := summarize.Standard
 	if v := req.String("length"); v != "" {
-		l, err := briefs.ParseLength(v)
+		l, err := summarize.ParseLength(v)
 		if err != nil {
 			return Reply{}, Userf("Length must be short, standard or long, not %q.", v)
 		}
@@ -71,7 +72,7 @@ func (h briefHandlers) read(_ context.Context, req Request) (Reply, error) {
 	if !ok {
 		return Reply{}, Userf("No article matches %q. Start typing a title and pick one from the list, or try /brief search.", query)
 	}
-	s := briefs.Summarize(a, length)
+	s := summarize.Summarize(a.Text(), length)
 	card := articleCard(a, s)
 	if len(s.Keywords) > 0 {
 		card.Fields = append(card.Fields, Field{Name: "Keywords", Value: strings.Join(s.Keywords, ", "), Inline: true})
@@ -132,7 +133,7 @@ func (h briefHandlers) search(_ context.Context, req Request) (Reply, error) {
 }
 
 // articleCard is the one way an article with a summary is shown.
-func articleCard(a briefs.Article, s briefs.Summary) Card {
+func articleCard(a briefs.Article, s summarize.Summary) Card {
 	return Card{
 		Title:       a.Title,
 		Description: strings.Join(s.Sentences, " "),

@@ -22,6 +22,7 @@ import (
 	"newsbrief/discord"
 	"newsbrief/discord/discordtest"
 	"newsbrief/store/sqlite"
+	"newsbrief/summarize"
 )
 
 // harness is the real bot, with real discordgo, connected to the fake
@@ -327,7 +328,7 @@ func TestBriefReadAndAutocomplete(t *testing.T) {
 			t.Fatalf("read %s: %+v", target.ID, rep.Data)
 		}
 		e := rep.Data.Embeds[0]
-		want := briefs.Summarize(target, briefs.Length{Sentences: tc.max})
+		want := summarize.Summarize(target.Text(), summarize.Length{Sentences: tc.max})
 		if e.Description != strings.Join(want.Sentences, " ") {
 			t.Errorf("%s summary = %q, want %q", tc.length, e.Description, strings.Join(want.Sentences, " "))
 		}
