@@ -3,7 +3,7 @@ package command
 import (
 	"context"
 	"fmt"
-	"path/filepath"
+	"path"
 	"strings"
 	"time"
 
@@ -142,12 +142,25 @@ func articleCard(a briefs.Article, s summarize.Summary) Card {
 	}
 }
 
-// footer names the source by file name only: full paths would show the
-// operator's folders to every reader.
+// footer names where the article came from, its origin (the folder or a
+// feed) and, for an article file, the file's name only: its path would show
+// the operator's folders to every reader. Then the ID, which /brief read
+// takes.
 func footer(a briefs.Article) string {
-	s := "Source: " + filepath.Base(a.Source) + " · " + a.ID
+	s := "Source: "
+	if a.Origin != "" {
+		s += a.Origin + " · "
+	}
+	if a.File != "" {
+		s += path.Base(a.File) + " · "
+	}
+	s += a.ID
 	if !a.Dated {
-		s += " · date from file time"
+		if a.File != "" {
+			s += " · date from file time"
+		} else {
+			s += " · date not given"
+		}
 	}
 	return s
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"newsbrief/briefs"
+	"newsbrief/briefs/folder"
 	"newsbrief/digest"
 	"newsbrief/discord/discordtest"
 	"newsbrief/store/sqlite"
@@ -88,7 +89,7 @@ func writeArticle(t *testing.T, dir, name, title string, date time.Time) {
 func TestDigestPostsOnScheduleExactlyOnce(t *testing.T) {
 	h := start(t, setup{})
 	ctx := ctxFor(t, 30*time.Second)
-	go h.lib.Watch(ctx)
+	go h.src.Watch(ctx)
 
 	rep := subscribe(h, digestChannel, "@every 1s", discordtest.Opt("count", 3))
 	if !isEphemeral(rep) || !strings.Contains(rep.Data.Content, "Subscribed <#"+digestChannel+">") || strings.Count(rep.Data.Content, "<t:") != 6 {
@@ -222,7 +223,7 @@ func TestDigestPreviewPostsNothing(t *testing.T) {
 func TestDigestRestartCarriesOn(t *testing.T) {
 	srv := discordtest.New(t)
 	dir := t.TempDir()
-	if err := briefs.WriteArticleFiles(dir, briefs.GenerateArticles(12, 4)); err != nil {
+	if err := folder.Write(dir, briefs.GenerateArticles(12, 4)); err != nil {
 		t.Fatal(err)
 	}
 	db := filepath.Join(t.TempDir(), "nb.db")
@@ -254,11 +255,11 @@ func TestDigestCrashBetweenPostAndMark(t *testing.T) {
 	srv := discordtest.New(t)
 	dir := t.TempDir()
 	arts := briefs.GenerateArticles(6, 2)
-	if err := briefs.WriteArticleFiles(dir, arts); err != nil {
+	if err := folder.Write(dir, arts); err != nil {
 		t.Fatal(err)
 	}
-	lib, err := briefs.Load(dir)
-	if err != nil {
+	lib := briefs.New()
+	if _, err := folder.Load(lib, dir); err != nil {
 		t.Fatal(err)
 	}
 	db := filepath.Join(t.TempDir(), "nb.db")

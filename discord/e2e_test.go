@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"newsbrief/briefs"
+	"newsbrief/briefs/folder"
 	"newsbrief/command"
 	"newsbrief/digest"
 	"newsbrief/discord"
@@ -31,6 +33,7 @@ type harness struct {
 	t       *testing.T
 	srv     *discordtest.Server
 	lib     *briefs.Library
+	src     *folder.Source
 	dir     string
 	dbPath  string
 	st      *sqlite.Store
@@ -93,18 +96,19 @@ func start(t *testing.T, s setup) *harness {
 		if arts == nil {
 			arts = briefs.GenerateArticles(30, 7)
 		}
-		if err := briefs.WriteArticleFiles(h.dir, arts); err != nil {
+		if err := folder.Write(h.dir, arts); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if h.dbPath == "" {
 		h.dbPath = filepath.Join(t.TempDir(), "newsbrief.db")
 	}
-	lib, err := briefs.Load(h.dir)
+	lib := briefs.New()
+	src, err := folder.Load(lib, h.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.lib = lib
+	h.lib, h.src = lib, src
 	st, err := sqlite.Open(context.Background(), h.dbPath)
 	if err != nil {
 		t.Fatal(err)
@@ -253,7 +257,7 @@ func TestBriefLatest(t *testing.T) {
 		if e.Title != want[i].Title {
 			t.Errorf("embed %d title %q, want %q (newest first)", i, e.Title, want[i].Title)
 		}
-		if e.Description == "" || !strings.Contains(e.Footer.Text, filepath.Base(want[i].Source)) {
+		if e.Description == "" || !strings.Contains(e.Footer.Text, h.src.Origin()+" · "+path.Base(want[i].File)) {
 			t.Errorf("embed %d: description %q footer %q", i, e.Description, e.Footer.Text)
 		}
 		if len(e.Fields) == 0 || !strings.Contains(e.Fields[0].Value, fmt.Sprintf("<t:%d:D>", want[i].Date.Unix())) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"newsbrief/briefs"
+	"newsbrief/briefs/folder"
 	"newsbrief/command"
 	"newsbrief/digest"
 	"newsbrief/discord"
@@ -23,11 +24,11 @@ import (
 func fanout(tb testing.TB, n int) (*discordtest.Server, time.Duration) {
 	srv := discordtest.New(tb)
 	dir := tb.TempDir()
-	if err := briefs.WriteArticleFiles(dir, briefs.GenerateArticles(50, 11)); err != nil {
+	if err := folder.Write(dir, briefs.GenerateArticles(50, 11)); err != nil {
 		tb.Fatal(err)
 	}
-	lib, err := briefs.Load(dir)
-	if err != nil {
+	lib := briefs.New()
+	if _, err := folder.Load(lib, dir); err != nil {
 		tb.Fatal(err)
 	}
 	ctx := context.Background()
