@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"newsbrief/briefs"
+	"newsbrief/briefs/folder"
 	"newsbrief/command"
 	"newsbrief/config"
 	"newsbrief/digest"
@@ -175,14 +176,14 @@ type summaryPrinter struct {
 // are the library's: seeded by the path relative to the folder named.
 func (p *summaryPrinter) path(e env, path string) error {
 	if path == "-" {
-		data, err := io.ReadAll(io.LimitReader(e.stdin, briefs.DefaultMaxFileSize+1))
+		data, err := io.ReadAll(io.LimitReader(e.stdin, folder.MaxFileSize+1))
 		if err != nil {
 			return fmt.Errorf("read standard input: %w", err)
 		}
-		if len(data) > briefs.DefaultMaxFileSize {
-			return fmt.Errorf("standard input: %w (limit %d bytes)", briefs.ErrTooLarge, briefs.DefaultMaxFileSize)
+		if len(data) > folder.MaxFileSize {
+			return fmt.Errorf("standard input: %w (limit %d bytes)", folder.ErrTooLarge, folder.MaxFileSize)
 		}
-		a, err := briefs.Parse("-", data)
+		a, err := folder.Parse("-", data)
 		if err != nil {
 			return err
 		}
@@ -193,10 +194,10 @@ func (p *summaryPrinter) path(e env, path string) error {
 		return err
 	}
 	if !info.IsDir() {
-		f := briefs.ArticleFile{Dir: filepath.Dir(path), Rel: filepath.Base(path), Size: info.Size(), ModTime: info.ModTime()}
+		f := folder.File{Dir: filepath.Dir(path), Rel: filepath.Base(path), Size: info.Size(), ModTime: info.ModTime()}
 		return p.file(f)
 	}
-	files, skipped, err := briefs.ArticleFiles(path)
+	files, skipped, err := folder.Files(path)
 	if err != nil {
 		return err
 	}
@@ -219,12 +220,12 @@ func (p *summaryPrinter) path(e env, path string) error {
 // errSkipped reports that some files were skipped, each already reported.
 var errSkipped = errors.New("some files were skipped")
 
-func (p *summaryPrinter) file(f briefs.ArticleFile) error {
-	a, err := f.Read(briefs.DefaultMaxFileSize)
+func (p *summaryPrinter) file(f folder.File) error {
+	a, err := f.Read(folder.MaxFileSize)
 	if err != nil {
 		return err
 	}
-	return p.print(a.Source, a) // Read sets Source to f.Path()
+	return p.print(f.Path(), a)
 }
 
 type jsonSummary struct {
@@ -273,9 +274,15 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// loadLibrary loads the configured articles folder, logging skipped files.
-func loadLibrary(cfg config.Config, log *slog.Logger) (*briefs.Library, error) {
-	return briefs.Load(cfg.BriefsDir, briefs.WithLogger(log))
+// loadLibrary loads the configured articles folder into a new library,
+// logging skipped files; the source is what reloads and watches it.
+func loadLibrary(cfg config.Config, log *slog.Logger) (*briefs.Library, *folder.Source, error) {
+	lib := briefs.New()
+	src, err := folder.Load(lib, cfg.BriefsDir, folder.WithLogger(log))
+	if err != nil {
+		return nil, nil, err
+	}
+	return lib, src, nil
 }
 
 func runCheck(e env) int {
@@ -295,13 +302,13 @@ func runCheck(e env) int {
 	if cfg.Token == "" {
 		fmt.Fprintln(e.stdout, "note: DISCORD_TOKEN is not set: the offline commands work, the bot will not start")
 	}
-	lib, err := loadLibrary(cfg, slog.New(slog.DiscardHandler))
+	lib, src, err := loadLibrary(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		fmt.Fprintf(e.stderr, "newsbrief check: %v\n", err)
 		return exitFail
 	}
-	fmt.Fprintf(e.stdout, "articles: %d loaded from %s\n", lib.Len(), cfg.BriefsDir)
-	skipped := lib.Skipped()
+	fmt.Fprintf(e.stdout, "articles: %d loaded from %s\n", lib.Count(src.Origin()), cfg.BriefsDir)
+	skipped := src.Skipped()
 	if len(skipped) > 0 {
 		fmt.Fprintf(e.stdout, "skipped: %d\n", len(skipped))
 		for _, s := range skipped {
@@ -327,7 +334,7 @@ func runDigest(_ context.Context, e env) int {
 	if !ok {
 		return exitFail
 	}
-	lib, err := loadLibrary(cfg, newLogger(e.stderr, slog.LevelWarn))
+	lib, _, err := loadLibrary(cfg, newLogger(e.stderr, slog.LevelWarn))
 	if err != nil {
 		fmt.Fprintf(e.stderr, "newsbrief digest: %v\n", err)
 		return exitFail
@@ -355,7 +362,7 @@ func runConsole(ctx context.Context, e env) int {
 		return exitFail
 	}
 	log := newLogger(e.stderr, cfg.LogLevel)
-	lib, st, err := openData(ctx, cfg, log)
+	lib, _, st, err := openData(ctx, cfg, log)
 	if err != nil {
 		log.Error("newsbrief console", slog.Any("err", err))
 		return exitFail
@@ -372,17 +379,17 @@ func runConsole(ctx context.Context, e env) int {
 
 // openData loads the articles folder and opens the database: what the bot
 // and the console stand on.
-func openData(ctx context.Context, cfg config.Config, log *slog.Logger) (*briefs.Library, *sqlite.Store, error) {
-	lib, err := loadLibrary(cfg, log)
+func openData(ctx context.Context, cfg config.Config, log *slog.Logger) (*briefs.Library, *folder.Source, *sqlite.Store, error) {
+	lib, src, err := loadLibrary(cfg, log)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	log.Info("articles loaded", slog.Int("count", lib.Len()), slog.Int("skipped", len(lib.Skipped())), slog.String("dir", cfg.BriefsDir))
+	log.Info("articles loaded", slog.Int("count", lib.Count(src.Origin())), slog.Int("skipped", len(src.Skipped())), slog.String("dir", cfg.BriefsDir))
 	st, err := sqlite.Open(ctx, cfg.DatabasePath)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return lib, st, nil
+	return lib, src, st, nil
 }
 
 func newDigests(cfg config.Config, lib *briefs.Library, st *sqlite.Store, log *slog.Logger) *digest.Service {
@@ -407,14 +414,14 @@ func runBot(ctx context.Context, e env) int {
 	}
 	log := newLogger(e.stderr, cfg.LogLevel)
 	discord.RouteDiscordgoLogs(log)
-	lib, st, err := openData(ctx, cfg, log)
+	lib, src, st, err := openData(ctx, cfg, log)
 	if err != nil {
 		log.Error("newsbrief", slog.Any("err", err))
 		return exitFail
 	}
 	defer st.Close()
 	go func() {
-		if err := lib.Watch(ctx); err != nil {
+		if err := src.Watch(ctx); err != nil {
 			log.Warn("watching the articles folder failed: reload needs a restart", slog.Any("err", err))
 		}
 	}()

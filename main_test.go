@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"newsbrief/briefs"
+	"newsbrief/briefs/folder"
 )
 
 // runCLI runs newsbrief with args in dir and returns the exit code, stdout
@@ -100,8 +101,8 @@ func TestSummarizeTextAndJSON(t *testing.T) {
 		}
 	}
 	// The IDs are the library's.
-	lib, err := briefs.Load("news")
-	if err != nil {
+	lib := briefs.New()
+	if _, err := folder.Load(lib, "news"); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := lib.Get(got[0]["id"].(string)); !ok {
@@ -186,14 +187,17 @@ func TestCheck(t *testing.T) {
 func TestDigestCommand(t *testing.T) {
 	dir := isolate(t)
 	arts := briefs.GenerateArticles(8, 3)
-	if err := briefs.WriteArticleFiles(filepath.Join(dir, "articles"), arts); err != nil {
+	if err := folder.Write(filepath.Join(dir, "articles"), arts); err != nil {
 		t.Fatal(err)
 	}
 	code, out, _ := runCLI(t, "", "", "digest", "-n", "3")
 	if code != 0 || !strings.Contains(out, "News digest: 3 new articles") || strings.Count(out, "## ") != 3 {
 		t.Errorf("digest (exit %d):\n%s", code, out)
 	}
-	lib, _ := briefs.Load(filepath.Join(dir, "articles"))
+	lib := briefs.New()
+	if _, err := folder.Load(lib, filepath.Join(dir, "articles")); err != nil {
+		t.Fatal(err)
+	}
 	if newest := lib.Latest(1, "")[0]; !strings.Contains(out, "## "+newest.Title) {
 		t.Errorf("digest lacks the newest article %q", newest.Title)
 	}
@@ -201,7 +205,7 @@ func TestDigestCommand(t *testing.T) {
 
 func TestConsoleCommand(t *testing.T) {
 	dir := isolate(t)
-	if err := briefs.WriteArticleFiles(filepath.Join(dir, "articles"), briefs.GenerateArticles(4, 3)); err != nil {
+	if err := folder.Write(filepath.Join(dir, "articles"), briefs.GenerateArticles(4, 3)); err != nil {
 		t.Fatal(err)
 	}
 	code, out, errOut := runCLI(t, "", "/brief latest count:1\n/digest list\n", "console")
@@ -215,7 +219,7 @@ func TestConsoleCommand(t *testing.T) {
 // figure.
 func BenchmarkSummarizeFolder(b *testing.B) {
 	dir := b.TempDir()
-	if err := briefs.WriteArticleFiles(dir, briefs.GenerateArticles(1500, 5)); err != nil {
+	if err := folder.Write(dir, briefs.GenerateArticles(1500, 5)); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()

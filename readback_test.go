@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"newsbrief/briefs"
+	"newsbrief/briefs/folder"
 	"newsbrief/digest"
 	"newsbrief/discord/discordtest"
 	"newsbrief/store/sqlite"
@@ -66,7 +67,7 @@ func TestKilledAfterDiscordCreatedTheDigest(t *testing.T) {
 	srv := discordtest.New(t)
 	dir := t.TempDir()
 	arts := briefs.GenerateArticles(3, 11)
-	if err := briefs.WriteArticleFiles(filepath.Join(dir, "articles"), arts); err != nil {
+	if err := folder.Write(filepath.Join(dir, "articles"), arts); err != nil {
 		t.Fatal(err)
 	}
 	db := filepath.Join(dir, "data", "nb.db")

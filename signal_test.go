@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"newsbrief/briefs"
+	"newsbrief/briefs/folder"
 	"newsbrief/discord/discordtest"
 )
 
@@ -30,7 +31,7 @@ func TestMain(m *testing.M) {
 func TestSIGTERMShutsDownGracefully(t *testing.T) {
 	srv := discordtest.New(t)
 	dir := t.TempDir()
-	if err := briefs.WriteArticleFiles(filepath.Join(dir, "articles"), briefs.GenerateArticles(5, 1)); err != nil {
+	if err := folder.Write(filepath.Join(dir, "articles"), briefs.GenerateArticles(5, 1)); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")

@@ -16,23 +16,6 @@ func benchLibrary() *Library {
 	return benchLib
 }
 
-func BenchmarkLoad10000(b *testing.B) {
-	dir := b.TempDir()
-	if err := WriteArticleFiles(dir, GenerateArticles(10000, 42)); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		l, err := Load(dir)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if l.Len() != 10000 {
-			b.Fatalf("loaded %d", l.Len())
-		}
-	}
-}
-
 func BenchmarkBuild10000(b *testing.B) {
 	arts := GenerateArticles(10000, 42)
 	b.ReportAllocs()

@@ -3,8 +3,6 @@ package briefs
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -123,8 +121,8 @@ var (
 // GenerateArticles returns n deterministic fake news articles for tests and
 // benchmarks: varied titles, dates over three years, a dozen topics and 4-8
 // paragraphs each. The same n and seed always give the same articles. Each
-// Source is the relative file name WriteArticleFiles uses, and each ID is the
-// one Parse gives that file.
+// File is a file name, and each ID the one briefs/folder gives that file, so
+// a folder written with folder.Write loads as the same articles.
 func GenerateArticles(n int, seed int64) []Article {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x6e657773627269ef))
 	places := make([]string, 200)
@@ -155,12 +153,12 @@ func GenerateArticles(n int, seed int64) []Article {
 		}
 		name := fmt.Sprintf("%05d-%s.txt", i, Slug(title, 40))
 		arts = append(arts, Article{
-			ID:         makeID(name, title),
+			ID:         NewID(name, title),
 			Title:      title,
 			Date:       base.AddDate(0, 0, rng.IntN(3*365)),
 			Dated:      true,
 			Paragraphs: paras,
-			Source:     name,
+			File:       name,
 			Words:      words,
 		})
 	}
@@ -231,37 +229,4 @@ func genFill(rng *rand.Rand, tmpl string, t *genTopic, places, surnames []string
 		tmpl = tmpl[j+1:]
 	}
 	return b.String()
-}
-
-// WriteArticleFiles writes the articles into dir in the article file format:
-// a date line ("Monday, January 2, 2006", only for dated articles), the title,
-// a blank line and the paragraphs separated by blank lines. An article whose
-// Source is a relative .txt or .md path is written there (folders created);
-// any other gets a name made of its position and title.
-func WriteArticleFiles(dir string, articles []Article) error {
-	for i, a := range articles {
-		name := filepath.FromSlash(a.Source)
-		if name == "" || !filepath.IsLocal(name) || !IsArticleFile(name) {
-			name = fmt.Sprintf("%05d-%s.txt", i, Slug(a.Title, 40))
-		}
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return err
-		}
-		var b strings.Builder
-		if a.Dated && !a.Date.IsZero() {
-			b.WriteString(a.Date.Format("Monday, January 2, 2006"))
-			b.WriteByte('\n')
-		}
-		b.WriteString(a.Title)
-		for _, p := range a.Paragraphs {
-			b.WriteString("\n\n")
-			b.WriteString(p)
-		}
-		b.WriteByte('\n')
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
 }

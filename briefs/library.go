@@ -2,29 +2,17 @@ package briefs
 
 import (
 	"errors"
-	"fmt"
-	"io/fs"
-	"log/slog"
-	"os"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
-// ErrDuplicateID is the reason a file is skipped when an earlier file
-// already produced the same article ID.
+// ErrDuplicateID is why an article is left out when another one already
+// has its ID: IDs are how commands and digests name articles, so two
+// articles may not share one.
 var ErrDuplicateID = errors.New("duplicate article ID")
-
-// Skip is a file the library did not load, and why.
-type Skip struct {
-	Path string
-	Err  error
-}
 
 // Hit is one search result.
 type Hit struct {
@@ -34,102 +22,119 @@ type Hit struct {
 	Snippet string
 }
 
-// Option configures Load.
-type Option func(*options)
-
-type options struct {
-	logger      *slog.Logger
-	maxFileSize int64
-}
-
-// WithLogger sets where the library logs skipped files and reloads. The
-// default discards everything.
-func WithLogger(l *slog.Logger) Option {
-	return func(o *options) {
-		if l != nil {
-			o.logger = l
-		}
-	}
-}
-
-// WithMaxFileSize sets the largest file Load reads (DefaultMaxFileSize by
-// default); larger files are skipped with ErrTooLarge.
-func WithMaxFileSize(n int64) Option {
-	return func(o *options) {
-		if n > 0 {
-			o.maxFileSize = n
-		}
-	}
-}
-
-func newOptions(opts []Option) options {
-	o := options{logger: slog.New(slog.DiscardHandler), maxFileSize: DefaultMaxFileSize}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	return o
-}
-
-// Library is an indexed, searchable set of articles loaded from a folder.
-// Every method is safe for concurrent use: readers work on an immutable
-// snapshot that Reload replaces atomically.
+// Library is an indexed, searchable set of articles from any number of
+// origins. Every method is safe for concurrent use: readers work on an
+// immutable snapshot that Replace swaps atomically, so a reader never sees
+// a source half-loaded.
 type Library struct {
-	dir    string
-	opts   options
-	reload sync.Mutex // serializes Reload so snapshots are swapped in order
-	snap   atomic.Pointer[snapshot]
+	mu sync.Mutex // serializes Replace so snapshots are swapped in order
+	// origins holds each origin's articles as last given to Replace, for
+	// the next rebuild. Guarded by mu.
+	origins map[string][]Article
+	snap    atomic.Pointer[snapshot]
 }
 
 // snapshot is one complete, immutable state of the library.
 type snapshot struct {
 	articles []Article // newest first
 	byID     map[string]int
-	skipped  []Skip
-	dirs     []string  // the folders walked, for Watch
-	walked   time.Time // when the walk began: later changes are not in it
+	counts   map[string]int // articles per origin
 	index    *searchIndex
 	complete *completer
 }
 
-// Load reads every article file (.txt or .md, at any depth, hidden files and
-// folders excepted) under dir. Files that are not articles are skipped,
-// logged and listed by Skipped; the error is only for a dir that cannot be
-// read.
-func Load(dir string, opts ...Option) (*Library, error) {
-	l := &Library{dir: dir, opts: newOptions(opts)}
-	if err := l.Reload(); err != nil {
-		return nil, err
-	}
-	return l, nil
-}
-
-// FromArticles builds an in-memory library (Dir is "" and Reload fails).
-// Articles without an ID get one; of two with the same ID the first wins.
-func FromArticles(articles []Article) *Library {
-	l := &Library{opts: newOptions(nil)}
-	arts := make([]Article, 0, len(articles))
-	seen := make(map[string]string, len(articles))
-	var skipped []Skip
-	for i, a := range articles {
-		if a.ID == "" {
-			a.ID = makeID(a.Source+"#"+strconv.Itoa(i), a.Title)
-		}
-		if first, dup := seen[a.ID]; dup {
-			skipped = append(skipped, Skip{Path: a.Source, Err: fmt.Errorf("%w %s (already used by %s)", ErrDuplicateID, a.ID, first)})
-			continue
-		}
-		seen[a.ID] = a.Source
-		arts = append(arts, a)
-	}
-	l.snap.Store(newSnapshot(arts, skipped, nil))
+// New returns an empty library, for sources to fill with Replace.
+func New() *Library {
+	l := &Library{origins: map[string][]Article{}}
+	l.snap.Store(newSnapshot(nil))
 	return l
 }
 
-// Dir returns the folder the library was loaded from.
-func (l *Library) Dir() string { return l.dir }
+// FromArticles builds a library of the given articles, each under its own
+// Origin, as if every origin had been given to Replace: for tests and tools
+// that have their articles in memory.
+func FromArticles(articles []Article) *Library {
+	l := New()
+	for _, a := range articles {
+		l.origins[a.Origin] = append(l.origins[a.Origin], a)
+	}
+	for origin, arts := range l.origins {
+		adopt(origin, arts)
+	}
+	s, _ := l.build("")
+	l.snap.Store(s)
+	return l
+}
+
+// Replace makes articles the whole of origin's articles and swaps in a
+// new snapshot at once; other origins' articles stay as they are. An empty
+// articles removes the origin. The library keeps its own copy, with each
+// article's Origin set to origin and an ID given to articles without one.
+//
+// IDs are unique in the library: of two articles with one ID it keeps the
+// one whose origin sorts first, and within an origin the first given.
+// Replace returns the articles of this origin it left out for that reason;
+// sources should report them, as they report files they could not read.
+func (l *Library) Replace(origin string, articles []Article) (dropped []Article) {
+	arts := adopt(origin, slices.Clone(articles))
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(arts) == 0 {
+		delete(l.origins, origin)
+	} else {
+		l.origins[origin] = arts
+	}
+	s, dropped := l.build(origin)
+	l.snap.Store(s)
+	return dropped
+}
+
+// adopt sets every article's Origin to origin and gives an ID to those
+// without one, in place.
+func adopt(origin string, arts []Article) []Article {
+	for i := range arts {
+		a := &arts[i]
+		a.Origin = origin
+		if a.ID == "" {
+			a.ID = NewID(origin+"#"+strconv.Itoa(i), a.Title)
+		}
+	}
+	return arts
+}
+
+// build merges every origin's articles, origins in name order, into a new
+// snapshot, leaving out articles whose ID an earlier one has; it returns
+// those of origin it left out. The caller holds mu (or owns l alone).
+func (l *Library) build(origin string) (s *snapshot, dropped []Article) {
+	names := make([]string, 0, len(l.origins))
+	total := 0
+	for name, arts := range l.origins {
+		names = append(names, name)
+		total += len(arts)
+	}
+	slices.Sort(names)
+	arts := make([]Article, 0, total)
+	seen := make(map[string]struct{}, total)
+	for _, name := range names {
+		for _, a := range l.origins[name] {
+			if _, dup := seen[a.ID]; dup {
+				if name == origin {
+					dropped = append(dropped, a)
+				}
+				continue
+			}
+			seen[a.ID] = struct{}{}
+			arts = append(arts, a)
+		}
+	}
+	return newSnapshot(arts), dropped
+}
 
 // Len returns the number of articles.
 func (l *Library) Len() int { return len(l.snap.Load().articles) }
+
+// Count returns the number of articles from origin.
+func (l *Library) Count(origin string) int { return l.snap.Load().counts[origin] }
 
 // All returns every article, newest first (then by title, then ID). The
 // slice is shared: callers must not modify it.
@@ -137,9 +142,6 @@ func (l *Library) All() []Article {
 	a := l.snap.Load().articles
 	return a[:len(a):len(a)]
 }
-
-// Skipped lists the files the last load did not take, and why.
-func (l *Library) Skipped() []Skip { return slices.Clone(l.snap.Load().skipped) }
 
 // Get returns the article with the given ID.
 func (l *Library) Get(id string) (Article, bool) {
@@ -187,22 +189,6 @@ func (l *Library) Search(query string, n int) []Hit {
 	return l.snap.Load().search(query, n)
 }
 
-// Reload reads the folder again and swaps the new state in at once; readers
-// never see a partial library. On error the old state stays.
-func (l *Library) Reload() error {
-	if l.dir == "" {
-		return errors.New("reload: library has no folder")
-	}
-	l.reload.Lock()
-	defer l.reload.Unlock()
-	s, err := loadSnapshot(l.dir, l.opts)
-	if err != nil {
-		return err
-	}
-	l.snap.Store(s)
-	return nil
-}
-
 func (s *snapshot) pick(docs []int32) []Article {
 	if len(docs) == 0 {
 		return nil
@@ -215,11 +201,12 @@ func (s *snapshot) pick(docs []int32) []Article {
 }
 
 // newSnapshot sorts the articles and builds every index over them.
-func newSnapshot(arts []Article, skipped []Skip, dirs []string) *snapshot {
+func newSnapshot(arts []Article) *snapshot {
 	slices.SortFunc(arts, compareArticles)
-	s := &snapshot{articles: arts, skipped: skipped, dirs: dirs, byID: make(map[string]int, len(arts))}
+	s := &snapshot{articles: arts, byID: make(map[string]int, len(arts)), counts: map[string]int{}}
 	for i, a := range arts {
 		s.byID[a.ID] = i
+		s.counts[a.Origin]++
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { s.complete = buildCompleter(arts) })
@@ -237,171 +224,4 @@ func compareArticles(a, b Article) int {
 		return c
 	}
 	return strings.Compare(a.ID, b.ID)
-}
-
-// ArticleFile is an article file found below a library folder.
-type ArticleFile struct {
-	Dir string // the library folder
-	Rel string // slash-separated path relative to Dir; it seeds the ID
-	// Size and ModTime may be zero: ArticleFiles leaves them so to save a
-	// stat per file, and Read takes them from the open file when they are.
-	Size    int64
-	ModTime time.Time
-}
-
-// Path is the file's path.
-func (f ArticleFile) Path() string { return filepath.Join(f.Dir, filepath.FromSlash(f.Rel)) }
-
-// IsArticleFile reports whether name has an article extension.
-func IsArticleFile(name string) bool {
-	ext := strings.ToLower(filepath.Ext(name))
-	return ext == ".txt" || ext == ".md"
-}
-
-func isHidden(name string) bool { return strings.HasPrefix(name, ".") }
-
-// ArticleFiles lists the article files below dir in lexical order: .txt
-// and .md files, hidden files and folders left out, links to files followed
-// and links to folders not. What cannot be read is listed in the skips. It
-// fails only when dir itself cannot be read.
-func ArticleFiles(dir string) ([]ArticleFile, []Skip, error) {
-	files, skipped, _, err := walkFolder(dir)
-	return files, skipped, err
-}
-
-// walkFolder is ArticleFiles, also returning the folders walked (for Watch).
-func walkFolder(dir string) (files []ArticleFile, skipped []Skip, dirs []string, err error) {
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("load library %s: %w", dir, err)
-	}
-	if !fi.IsDir() {
-		return nil, nil, nil, fmt.Errorf("load library %s: not a directory", dir)
-	}
-	skip := func(path string, err error) {
-		skipped = append(skipped, Skip{Path: path, Err: err})
-	}
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if path == dir {
-				return err
-			}
-			skip(path, err)
-			if d != nil && d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if path != dir && isHidden(d.Name()) {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			dirs = append(dirs, path)
-			return nil
-		}
-		if !IsArticleFile(d.Name()) {
-			return nil
-		}
-		// The directory entry tells regular files apart without a stat:
-		// their size and modification time are left for Read to find on
-		// the open file. Links are followed to files, not to folders.
-		var info fs.FileInfo
-		if d.Type()&fs.ModeSymlink != 0 {
-			if info, err = os.Stat(path); err != nil {
-				skip(path, err)
-				return nil
-			}
-			if !info.Mode().IsRegular() {
-				return nil
-			}
-		} else if !d.Type().IsRegular() {
-			return nil
-		}
-		rel, err := filepath.Rel(dir, path)
-		if err != nil {
-			skip(path, err)
-			return nil
-		}
-		f := ArticleFile{Dir: dir, Rel: filepath.ToSlash(rel)}
-		if info != nil {
-			f.Size, f.ModTime = info.Size(), info.ModTime()
-		}
-		files = append(files, f)
-		return nil
-	})
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("load library %s: %w", dir, err)
-	}
-	return files, skipped, dirs, nil
-}
-
-// loadSnapshot walks dir, parses the article files in parallel and builds a
-// snapshot.
-func loadSnapshot(dir string, o options) (*snapshot, error) {
-	walked := time.Now()
-	files, skipped, dirs, err := walkFolder(dir)
-	if err != nil {
-		return nil, err
-	}
-	skip := func(path string, err error) {
-		skipped = append(skipped, Skip{Path: path, Err: err})
-	}
-
-	type result struct {
-		a   Article
-		err error
-	}
-	results := make([]result, len(files))
-	workers := min(runtime.GOMAXPROCS(0), len(files))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(files) {
-					return
-				}
-				a, err := files[i].Read(o.maxFileSize)
-				results[i] = result{a, err}
-			}
-		})
-	}
-	wg.Wait()
-
-	arts := make([]Article, 0, len(files))
-	seen := make(map[string]string, len(files))
-	for i, r := range results {
-		path := files[i].Path()
-		if r.err != nil {
-			skip(path, r.err)
-			continue
-		}
-		if first, dup := seen[r.a.ID]; dup {
-			skip(path, fmt.Errorf("%s: %w %s (already used by %s)", files[i].Rel, ErrDuplicateID, r.a.ID, first))
-			continue
-		}
-		seen[r.a.ID] = files[i].Rel
-		arts = append(arts, r.a)
-	}
-	for _, sk := range skipped {
-		o.logger.Warn("skipped file", slog.String("file", sk.Path), slog.String("reason", sk.Err.Error()))
-	}
-	snap := newSnapshot(arts, skipped, dirs)
-	snap.walked = walked
-	return snap, nil
-}
-
-// Read reads and parses the file, refusing more than max bytes. The ID is
-// seeded by Rel, so it is the same wherever the folder lives; an undated
-// article gets the file's modification time. Size and ModTime, when the
-// walk left them unset (ModTime zero), come from the open file.
-func (f ArticleFile) Read(max int64) (Article, error) {
-	if f.Size > max {
-		return Article{}, fmt.Errorf("%s: %d bytes, over the %d-byte limit: %w", f.Rel, f.Size, max, ErrTooLarge)
-	}
-	return readArticleFile(f, max)
 }

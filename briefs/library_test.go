@@ -1,148 +1,41 @@
 package briefs
 
 import (
-	"bytes"
-	"errors"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
-// libWriteFile writes content to dir/rel, creating folders.
-func libWriteFile(t testing.TB, dir, rel, content string) string {
-	t.Helper()
-	path := filepath.Join(dir, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
+func ids(as []Article) string {
+	var s []string
+	for _, a := range as {
+		s = append(s, a.ID)
 	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return strings.Join(s, ",")
 }
 
-func libArticleText(date, title string, paras ...string) string {
-	s := title + "\n\n" + strings.Join(paras, "\n\n") + "\n"
-	if date != "" {
-		s = date + "\n" + s
-	}
-	return s
-}
-
-func TestLoad(t *testing.T) {
-	dir := t.TempDir()
-	libWriteFile(t, dir, "budget.txt", libArticleText("2023-11-03", "Council passes budget", "The council approved the budget."))
-	libWriteFile(t, dir, "sub/deeper/rail.MD", libArticleText("November 5, 2023", "Rail strike ends", "Trains run again."))
-	libWriteFile(t, dir, "sub/undated.txt", libArticleText("", "Undated story", "No date here."))
-	libWriteFile(t, dir, "notes.doc", libArticleText("2023-11-03", "Not an article", "Wrong extension."))
-	libWriteFile(t, dir, "README", libArticleText("2023-11-03", "No extension", "Ignored."))
-	libWriteFile(t, dir, ".hidden.txt", libArticleText("2023-11-03", "Hidden file", "Ignored."))
-	libWriteFile(t, dir, ".git/inside.txt", libArticleText("2023-11-03", "Hidden folder", "Ignored."))
-	libWriteFile(t, dir, "empty.txt", "")
-	libWriteFile(t, dir, "binary.txt", "Title\n\n\x00\x01\x02")
-	libWriteFile(t, dir, "notitle.txt", "2023-11-03\n\n")
-	libWriteFile(t, dir, "nobody.txt", "Only a title\n")
-	libWriteFile(t, dir, "big.txt", libArticleText("2023-11-03", "Big file", strings.Repeat("word ", 400)))
-	mtime := time.Date(2022, 5, 6, 7, 8, 9, 0, time.UTC)
-	if err := os.Chtimes(filepath.Join(dir, "sub", "undated.txt"), mtime, mtime); err != nil {
-		t.Fatal(err)
-	}
-
-	var logs bytes.Buffer
-	logger := slog.New(slog.NewTextHandler(&logs, nil))
-	l, err := Load(dir, WithLogger(logger), WithMaxFileSize(1000))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if l.Dir() != dir {
-		t.Errorf("Dir %q", l.Dir())
-	}
-	var titles []string
-	for _, a := range l.All() {
-		titles = append(titles, a.Title)
-	}
-	if got, want := strings.Join(titles, "|"), "Rail strike ends|Council passes budget|Undated story"; got != want {
-		t.Errorf("titles %q, want %q", got, want)
-	}
-	if l.Len() != 3 {
-		t.Errorf("Len %d", l.Len())
-	}
-
-	rail := l.All()[0]
-	if rail.Source != filepath.Join(dir, "sub", "deeper", "rail.MD") {
-		t.Errorf("Source %q", rail.Source)
-	}
-	// IDs come from the path relative to the folder, with forward slashes.
-	if want, _ := Parse("sub/deeper/rail.MD", []byte(libArticleText("", "Rail strike ends", "x"))); rail.ID != want.ID {
-		t.Errorf("ID %q, want %q", rail.ID, want.ID)
-	}
-	if got, ok := l.Get(rail.ID); !ok || got.Title != rail.Title {
-		t.Errorf("Get(%q) = %q, %v", rail.ID, got.Title, ok)
-	}
-	if _, ok := l.Get("no-such-id"); ok {
-		t.Error("Get of an unknown ID succeeded")
-	}
-	undated := l.All()[2]
-	if undated.Dated || !undated.Date.Equal(mtime) {
-		t.Errorf("undated: Dated %v Date %v, want mtime %v", undated.Dated, undated.Date, mtime)
-	}
-
-	want := map[string]error{
-		"empty.txt": ErrEmpty, "binary.txt": ErrBinary, "notitle.txt": ErrNoTitle,
-		"nobody.txt": ErrNoBody, "big.txt": ErrTooLarge,
-	}
-	skipped := l.Skipped()
-	if len(skipped) != len(want) {
-		t.Errorf("skipped %v, want %d files", skipped, len(want))
-	}
-	for _, s := range skipped {
-		base := filepath.Base(s.Path)
-		if !errors.Is(s.Err, want[base]) {
-			t.Errorf("%s skipped with %v, want %v", s.Path, s.Err, want[base])
-		}
-		if !strings.Contains(logs.String(), "file="+s.Path) {
-			t.Errorf("%s not logged", s.Path)
-		}
-	}
-	for _, s := range skipped {
-		if filepath.Base(s.Path) == "big.txt" && (!strings.Contains(s.Err.Error(), "big.txt") || !strings.Contains(s.Err.Error(), "bytes")) {
-			t.Errorf("oversize reason %q should name the file and its size", s.Err)
-		}
-	}
-	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "reason=") {
-		t.Errorf("skips not logged at Warn with a reason:\n%s", logs.String())
-	}
-}
-
-func TestLoadMissingDir(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "missing")
-	_, err := Load(dir)
-	if err == nil || !strings.Contains(err.Error(), dir) {
-		t.Fatalf("err %v, want one naming %s", err, dir)
-	}
-	file := libWriteFile(t, t.TempDir(), "a.txt", libArticleText("", "T", "B"))
-	if _, err := Load(file); err == nil {
-		t.Fatal("Load of a file succeeded")
-	}
-}
-
-func TestLoadDuplicateIDs(t *testing.T) {
-	a := Article{ID: "same", Title: "First", Paragraphs: []string{"x"}, Source: "a.txt", Words: 1}
-	b := Article{ID: "same", Title: "Second", Paragraphs: []string{"y"}, Source: "b.txt", Words: 1}
-	l := FromArticles([]Article{a, b})
+func TestDuplicateIDs(t *testing.T) {
+	a := Article{ID: "same", Title: "First", Paragraphs: []string{"x"}, Words: 1}
+	b := Article{ID: "same", Title: "Second", Paragraphs: []string{"y"}, Words: 1}
+	l := New()
+	dropped := l.Replace("desk", []Article{a, b})
 	if l.Len() != 1 {
 		t.Fatalf("Len %d, want 1", l.Len())
 	}
 	if got, _ := l.Get("same"); got.Title != "First" {
 		t.Errorf("kept %q, want the first", got.Title)
 	}
-	s := l.Skipped()
-	if len(s) != 1 || s[0].Path != "b.txt" || !errors.Is(s[0].Err, ErrDuplicateID) {
-		t.Errorf("Skipped %v", s)
+	if len(dropped) != 1 || dropped[0].Title != "Second" {
+		t.Errorf("dropped %+v, want the second", dropped)
+	}
+	// Across origins the origin that sorts first keeps the ID, whichever
+	// came first, so the outcome does not depend on timing.
+	c := Article{ID: "same", Title: "From the archive", Paragraphs: []string{"z"}, Words: 1}
+	if dropped := l.Replace("archive", []Article{c}); len(dropped) != 0 {
+		t.Errorf("archive dropped %+v", dropped)
+	}
+	if got, _ := l.Get("same"); got.Title != "From the archive" || l.Len() != 1 {
+		t.Errorf("kept %q of %d, want the archive's", got.Title, l.Len())
 	}
 }
 
@@ -152,8 +45,53 @@ func TestFromArticlesGivesIDs(t *testing.T) {
 	if len(all) != 2 || all[0].ID == "" || all[0].ID == all[1].ID {
 		t.Fatalf("IDs %q", []string{all[0].ID, all[1].ID})
 	}
-	if err := l.Reload(); err == nil {
-		t.Error("Reload of an in-memory library succeeded")
+}
+
+// TestReplace: each origin's articles are replaced as a whole, and the
+// others stay.
+func TestReplace(t *testing.T) {
+	l := New()
+	if l.Len() != 0 || l.Latest(5, "") != nil || l.Search("budget", 5) != nil || l.Complete("b", 5) != nil {
+		t.Fatal("a new library is not empty")
+	}
+	wire := []Article{
+		{ID: "w1", Title: "Budget vote", Date: libDay(1), URL: "https://example.com/w1", Origin: "ignored", Paragraphs: []string{"The council budget."}},
+		{ID: "w2", Title: "Rail strike", Date: libDay(3), URL: "https://example.com/w2", Paragraphs: []string{"Trains stop."}},
+	}
+	desk := []Article{{ID: "d1", Title: "Budget cuts", Date: libDay(2), File: "cuts.txt", Paragraphs: []string{"Cuts to the budget."}}}
+	l.Replace("wire", wire)
+	l.Replace("desk", desk)
+	if got := ids(l.All()); got != "w2,d1,w1" {
+		t.Fatalf("All = %s", got)
+	}
+	if a, _ := l.Get("w1"); a.Origin != "wire" || a.URL != "https://example.com/w1" {
+		t.Errorf("w1: Origin %q URL %q", a.Origin, a.URL)
+	}
+	if wire[0].Origin != "ignored" {
+		t.Error("Replace changed the caller's slice")
+	}
+	if a, _ := l.Get("d1"); a.Origin != "desk" || a.File != "cuts.txt" {
+		t.Errorf("d1: Origin %q File %q", a.Origin, a.File)
+	}
+	if got := ids(l.Latest(10, "budget")); got != "d1,w1" {
+		t.Errorf("Latest budget = %s", got)
+	}
+	if l.Count("wire") != 2 || l.Count("desk") != 1 || l.Count("none") != 0 {
+		t.Errorf("counts %d %d %d", l.Count("wire"), l.Count("desk"), l.Count("none"))
+	}
+
+	// A new state of one origin replaces its old one entirely.
+	l.Replace("wire", wire[1:])
+	if got := ids(l.All()); got != "w2,d1" {
+		t.Errorf("after replacing wire: %s", got)
+	}
+	if _, ok := l.Get("w1"); ok || len(l.Search("council", 5)) != 0 {
+		t.Error("a replaced article is still found")
+	}
+	// No articles removes the origin.
+	l.Replace("desk", nil)
+	if got := ids(l.All()); got != "w2" || l.Count("desk") != 0 {
+		t.Errorf("after emptying desk: %s", got)
 	}
 }
 
@@ -165,13 +103,6 @@ func TestLatest(t *testing.T) {
 		{ID: "d", Title: "Another strike", Date: libDay(3), Paragraphs: []string{"Bus drivers strike over the budget."}},
 		{ID: "e", Title: "Weather", Date: libDay(4), Paragraphs: []string{"Sunny."}},
 	})
-	ids := func(as []Article) string {
-		var s []string
-		for _, a := range as {
-			s = append(s, a.ID)
-		}
-		return strings.Join(s, ",")
-	}
 	for _, tc := range []struct {
 		n     int
 		topic string
@@ -197,17 +128,12 @@ func TestLatest(t *testing.T) {
 	}
 }
 
-// TestConcurrentReload runs readers against a library that keeps reloading
-// (go test -race): every reader must see a complete snapshot.
-func TestConcurrentReload(t *testing.T) {
-	dir := t.TempDir()
-	if err := WriteArticleFiles(dir, GenerateArticles(200, 1)); err != nil {
-		t.Fatal(err)
-	}
-	l, err := Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+// TestConcurrentReplace runs readers against a library whose origins keep
+// being replaced (go test -race): every reader sees a complete snapshot.
+func TestConcurrentReplace(t *testing.T) {
+	arts := GenerateArticles(201, 1)
+	l := New()
+	l.Replace("wire", arts[:200])
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for range 4 {
@@ -217,11 +143,6 @@ func TestConcurrentReload(t *testing.T) {
 				case <-stop:
 					return
 				default:
-				}
-				n := l.Len()
-				if n != 200 && n != 201 {
-					t.Errorf("Len %d", n)
-					return
 				}
 				all := l.All()
 				if len(all) != 200 && len(all) != 201 {
@@ -240,19 +161,16 @@ func TestConcurrentReload(t *testing.T) {
 	}
 	for i := range 10 {
 		if i%2 == 0 {
-			libWriteFile(t, dir, "extra.txt", libArticleText("2024-01-01", "Extra article", "Body."))
+			l.Replace("desk", arts[200:])
 		} else {
-			os.Remove(filepath.Join(dir, "extra.txt"))
-		}
-		if err := l.Reload(); err != nil {
-			t.Error(err)
+			l.Replace("desk", nil)
 		}
 	}
 	close(stop)
 	wg.Wait()
 }
 
-func TestGeneratedRoundTrip(t *testing.T) {
+func TestGeneratedArticles(t *testing.T) {
 	arts := GenerateArticles(50, 7)
 	again := GenerateArticles(50, 7)
 	for i := range arts {
@@ -262,25 +180,8 @@ func TestGeneratedRoundTrip(t *testing.T) {
 		if n := len(arts[i].Paragraphs); n < 4 || n > 8 {
 			t.Errorf("%d paragraphs", n)
 		}
-	}
-	dir := t.TempDir()
-	if err := WriteArticleFiles(dir, arts); err != nil {
-		t.Fatal(err)
-	}
-	l, err := Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if l.Len() != len(arts) || len(l.Skipped()) != 0 {
-		t.Fatalf("loaded %d, skipped %v", l.Len(), l.Skipped())
-	}
-	for _, want := range arts {
-		got, ok := l.Get(want.ID)
-		if !ok {
-			t.Fatalf("%s not loaded", want.ID)
-		}
-		if got.Title != want.Title || !got.Date.Equal(want.Date) || got.Body() != want.Body() || got.Words != want.Words {
-			t.Errorf("round trip of %s changed it:\n%+v\n%+v", want.ID, got, want)
+		if arts[i].ID != NewID(arts[i].File, arts[i].Title) {
+			t.Errorf("ID %q is not the one of its file %q", arts[i].ID, arts[i].File)
 		}
 	}
 }

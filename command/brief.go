@@ -3,11 +3,12 @@ package command
 import (
 	"context"
 	"fmt"
-	"path/filepath"
+	"path"
 	"strings"
 	"time"
 
 	"newsbrief/briefs"
+	"newsbrief/summarize"
 )
 
 // briefHandlers answers /brief: everything here is a read of the library's
@@ -38,7 +39,7 @@ func (h briefHandlers) latest(_ context.Context, req Request) (Reply, error) {
 	}
 	rep := Reply{Content: latestHeading(len(articles), topic)}
 	for _, a := range articles {
-		rep.Cards = append(rep.Cards, articleCard(a, briefs.Summarize(a, briefs.Short)))
+		rep.Cards = append(rep.Cards, articleCard(a, summarize.Summarize(a.Text(), summarize.Short)))
 	}
 	return rep, nil
 }
@@ -55,9 +56,9 @@ func latestHeading(n int, topic string) string {
 }
 
 func (h briefHandlers) read(_ context.Context, req Request) (Reply, error) {
-	length := briefs.Standard
+	length := summarize.Standard
 	if v := req.String("length"); v != "" {
-		l, err := briefs.ParseLength(v)
+		l, err := summarize.ParseLength(v)
 		if err != nil {
 			return Reply{}, Userf("Length must be short, standard or long, not %q.", v)
 		}
@@ -71,7 +72,7 @@ func (h briefHandlers) read(_ context.Context, req Request) (Reply, error) {
 	if !ok {
 		return Reply{}, h.notFound(query)
 	}
-	s := briefs.Summarize(a, length)
+	s := summarize.Summarize(a.Text(), length)
 	card := articleCard(a, s)
 	if len(s.Keywords) > 0 {
 		card.Fields = append(card.Fields, Field{Name: "Keywords", Value: strings.Join(s.Keywords, ", "), Inline: true})
@@ -152,7 +153,7 @@ func (h briefHandlers) search(_ context.Context, req Request) (Reply, error) {
 }
 
 // articleCard is the one way an article with a summary is shown.
-func articleCard(a briefs.Article, s briefs.Summary) Card {
+func articleCard(a briefs.Article, s summarize.Summary) Card {
 	return Card{
 		Title:       a.Title,
 		Description: strings.Join(s.Sentences, " "),
@@ -161,12 +162,25 @@ func articleCard(a briefs.Article, s briefs.Summary) Card {
 	}
 }
 
-// footer names the source by file name only: full paths would show the
-// operator's folders to every reader.
+// footer names where the article came from, its origin (the folder or a
+// feed) and, for an article file, the file's name only: its path would show
+// the operator's folders to every reader. Then the ID, which /brief read
+// takes.
 func footer(a briefs.Article) string {
-	s := "Source: " + filepath.Base(a.Source) + " · " + a.ID
+	s := "Source: "
+	if a.Origin != "" {
+		s += a.Origin + " · "
+	}
+	if a.File != "" {
+		s += path.Base(a.File) + " · "
+	}
+	s += a.ID
 	if !a.Dated {
-		s += " · date from file time"
+		if a.File != "" {
+			s += " · date from file time"
+		} else {
+			s += " · date not given"
+		}
 	}
 	return s
 }

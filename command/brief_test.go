@@ -13,7 +13,7 @@ import (
 func briefLibrary() *briefs.Library {
 	day := func(d int) time.Time { return time.Date(2025, 5, d, 0, 0, 0, 0, time.UTC) }
 	art := func(id, title string, d int, body string) briefs.Article {
-		return briefs.Article{ID: id, Title: title, Date: day(d), Dated: true, Source: id + ".txt",
+		return briefs.Article{ID: id, Title: title, Date: day(d), Dated: true, File: id + ".txt",
 			Paragraphs: []string{body}, Words: len(strings.Fields(body))}
 	}
 	return briefs.FromArticles([]briefs.Article{

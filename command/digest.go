@@ -10,6 +10,7 @@ import (
 
 	"newsbrief/briefs"
 	"newsbrief/digest"
+	"newsbrief/summarize"
 )
 
 // DigestHandlers answers /digest over the digest service: they read the
@@ -195,7 +196,7 @@ func (h DigestHandlers) preview(ctx context.Context, req Request) (Reply, error)
 func DigestReply(articles []briefs.Article, topic string) Reply {
 	cards := make([]Card, 0, len(articles))
 	for _, a := range articles {
-		cards = append(cards, articleCard(a, briefs.Summarize(a, briefs.Short)))
+		cards = append(cards, articleCard(a, summarize.Summarize(a.Text(), summarize.Short)))
 	}
 	return Reply{Content: digestHeading(len(articles), topic), Cards: cards}
 }

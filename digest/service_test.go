@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"newsbrief/briefs"
+	"newsbrief/briefs/folder"
 	"newsbrief/digest"
 	"newsbrief/digest/digesttest"
 	"newsbrief/store/sqlite"
@@ -138,10 +139,11 @@ func TestTwoServicesNeverPostARunTwice(t *testing.T) {
 func TestPruneNeverRepostsAnArticleInTheLibrary(t *testing.T) {
 	dir := t.TempDir()
 	arts := briefs.GenerateArticles(3, 21)
-	if err := briefs.WriteArticleFiles(dir, arts); err != nil {
+	if err := folder.Write(dir, arts); err != nil {
 		t.Fatal(err)
 	}
-	lib, err := briefs.Load(dir)
+	lib := briefs.New()
+	src, err := folder.Load(lib, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +173,7 @@ func TestPruneNeverRepostsAnArticleInTheLibrary(t *testing.T) {
 
 	// One article leaves the library: the next prune notes it, and the one
 	// after the grace forgets it.
-	gone := filepath.Join(dir, filepath.FromSlash(arts[0].Source))
+	gone := filepath.Join(dir, filepath.FromSlash(arts[0].File))
 	body, err := os.ReadFile(gone)
 	if err != nil {
 		t.Fatal(err)
@@ -179,7 +181,7 @@ func TestPruneNeverRepostsAnArticleInTheLibrary(t *testing.T) {
 	if err := os.Remove(gone); err != nil {
 		t.Fatal(err)
 	}
-	if err := lib.Reload(); err != nil {
+	if err := src.Reload(); err != nil {
 		t.Fatal(err)
 	}
 	run(epoch().Add(41*day), "nothing new")
@@ -189,7 +191,7 @@ func TestPruneNeverRepostsAnArticleInTheLibrary(t *testing.T) {
 	if err := os.WriteFile(gone, body, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := lib.Reload(); err != nil {
+	if err := src.Reload(); err != nil {
 		t.Fatal(err)
 	}
 	run(epoch().Add(48*day+time.Hour), "posted 1")

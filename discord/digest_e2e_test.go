@@ -16,6 +16,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"newsbrief/briefs"
+	"newsbrief/briefs/folder"
 	"newsbrief/digest"
 	"newsbrief/digest/digesttest"
 	"newsbrief/discord/discordtest"
@@ -129,7 +130,7 @@ func TestDigestPostsOnScheduleExactlyOnce(t *testing.T) {
 	t.Parallel()
 	h := start(t, setup{})
 	ctx := ctxFor(t, 30*time.Second)
-	go h.lib.Watch(ctx)
+	go h.src.Watch(ctx)
 
 	rep := subscribe(h, digestChannel, "@every 1h", discordtest.Opt("count", 3))
 	if !isEphemeral(rep) || !strings.Contains(rep.Data.Content, "Subscribed <#"+digestChannel+">") || strings.Count(rep.Data.Content, "<t:") != 6 {
@@ -268,7 +269,7 @@ func TestDigestRestartCarriesOn(t *testing.T) {
 	t.Parallel()
 	srv := discordtest.New(t)
 	dir := t.TempDir()
-	if err := briefs.WriteArticleFiles(dir, briefs.GenerateArticles(12, 4)); err != nil {
+	if err := folder.Write(dir, briefs.GenerateArticles(12, 4)); err != nil {
 		t.Fatal(err)
 	}
 	db := filepath.Join(t.TempDir(), "nb.db")
@@ -304,7 +305,7 @@ func TestDigestRestartCarriesOn(t *testing.T) {
 func TestDigestTwoBotsOneDatabase(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	if err := briefs.WriteArticleFiles(dir, briefs.GenerateArticles(30, 5)); err != nil {
+	if err := folder.Write(dir, briefs.GenerateArticles(30, 5)); err != nil {
 		t.Fatal(err)
 	}
 	db := filepath.Join(t.TempDir(), "nb.db")
@@ -375,11 +376,11 @@ func TestDigestCrashBetweenPostAndMark(t *testing.T) {
 	srv := discordtest.New(t)
 	dir := t.TempDir()
 	arts := briefs.GenerateArticles(6, 2)
-	if err := briefs.WriteArticleFiles(dir, arts); err != nil {
+	if err := folder.Write(dir, arts); err != nil {
 		t.Fatal(err)
 	}
-	lib, err := briefs.Load(dir)
-	if err != nil {
+	lib := briefs.New()
+	if _, err := folder.Load(lib, dir); err != nil {
 		t.Fatal(err)
 	}
 	db := filepath.Join(t.TempDir(), "nb.db")

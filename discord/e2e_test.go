@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,12 +18,14 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"newsbrief/briefs"
+	"newsbrief/briefs/folder"
 	"newsbrief/command"
 	"newsbrief/digest"
 	"newsbrief/digest/digesttest"
 	"newsbrief/discord"
 	"newsbrief/discord/discordtest"
 	"newsbrief/store/sqlite"
+	"newsbrief/summarize"
 )
 
 // harness is the real bot, with real discordgo, connected to the fake
@@ -31,6 +34,7 @@ type harness struct {
 	t       *testing.T
 	srv     *discordtest.Server
 	lib     *briefs.Library
+	src     *folder.Source
 	dir     string
 	dbPath  string
 	st      *sqlite.Store
@@ -103,18 +107,19 @@ func start(t *testing.T, s setup) *harness {
 		if arts == nil {
 			arts = briefs.GenerateArticles(30, 7)
 		}
-		if err := briefs.WriteArticleFiles(h.dir, arts); err != nil {
+		if err := folder.Write(h.dir, arts); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if h.dbPath == "" {
 		h.dbPath = filepath.Join(t.TempDir(), "newsbrief.db")
 	}
-	lib, err := briefs.Load(h.dir)
+	lib := briefs.New()
+	src, err := folder.Load(lib, h.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.lib = lib
+	h.lib, h.src = lib, src
 	st, err := sqlite.Open(context.Background(), h.dbPath)
 	if err != nil {
 		t.Fatal(err)
@@ -263,7 +268,7 @@ func TestBriefLatest(t *testing.T) {
 		if e.Title != want[i].Title {
 			t.Errorf("embed %d title %q, want %q (newest first)", i, e.Title, want[i].Title)
 		}
-		if e.Description == "" || !strings.Contains(e.Footer.Text, filepath.Base(want[i].Source)) {
+		if e.Description == "" || !strings.Contains(e.Footer.Text, h.src.Origin()+" · "+path.Base(want[i].File)) {
 			t.Errorf("embed %d: description %q footer %q", i, e.Description, e.Footer.Text)
 		}
 		if len(e.Fields) == 0 || !strings.Contains(e.Fields[0].Value, fmt.Sprintf("<t:%d:D>", want[i].Date.Unix())) {
@@ -338,7 +343,7 @@ func TestBriefReadAndAutocomplete(t *testing.T) {
 			t.Fatalf("read %s: %+v", target.ID, rep.Data)
 		}
 		e := rep.Data.Embeds[0]
-		want := briefs.Summarize(target, briefs.Length{Sentences: tc.max})
+		want := summarize.Summarize(target.Text(), summarize.Length{Sentences: tc.max})
 		if e.Description != strings.Join(want.Sentences, " ") {
 			t.Errorf("%s summary = %q, want %q", tc.length, e.Description, strings.Join(want.Sentences, " "))
 		}

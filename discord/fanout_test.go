@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"newsbrief/briefs"
+	"newsbrief/briefs/folder"
 	"newsbrief/command"
 	"newsbrief/digest"
 	"newsbrief/digest/digesttest"
@@ -24,11 +25,11 @@ import (
 func fanout(tb testing.TB, n int) (*discordtest.Server, time.Duration) {
 	srv := discordtest.New(tb)
 	dir := tb.TempDir()
-	if err := briefs.WriteArticleFiles(dir, briefs.GenerateArticles(50, 11)); err != nil {
+	if err := folder.Write(dir, briefs.GenerateArticles(50, 11)); err != nil {
 		tb.Fatal(err)
 	}
-	lib, err := briefs.Load(dir)
-	if err != nil {
+	lib := briefs.New()
+	if _, err := folder.Load(lib, dir); err != nil {
 		tb.Fatal(err)
 	}
 	ctx := context.Background()

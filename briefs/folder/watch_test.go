@@ -1,11 +1,14 @@
-package briefs
+package folder
 
 import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"newsbrief/briefs"
 )
 
 // libEventually polls cond until it holds or the deadline passes.
@@ -20,7 +23,7 @@ func libEventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func libHasTitle(l *Library, title string) bool {
+func libHasTitle(l *briefs.Library, title string) bool {
 	for _, a := range l.All() {
 		if a.Title == title {
 			return true
@@ -31,14 +34,11 @@ func libHasTitle(l *Library, title string) bool {
 
 func TestWatch(t *testing.T) {
 	dir := t.TempDir()
-	libWriteFile(t, dir, "first.txt", libArticleText("2023-11-01", "First story", "Body one."))
-	l, err := Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, dir, "first.txt", articleText("2023-11-01", "First story", "Body one."))
+	l, src := loadDir(t, dir)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- l.Watch(ctx) }()
+	go func() { done <- src.Watch(ctx) }()
 	defer func() {
 		cancel()
 		select {
@@ -57,7 +57,7 @@ func TestWatch(t *testing.T) {
 	var written time.Time
 	libEventually(t, "a new file is loaded", func() bool {
 		if time.Since(written) > 500*time.Millisecond {
-			libWriteFile(t, dir, "second.txt", libArticleText("2023-11-02", "Second story", "Body two."))
+			writeFile(t, dir, "second.txt", articleText("2023-11-02", "Second story", "Body two."))
 			written = time.Now()
 		}
 		return l.Len() == 2 && libHasTitle(l, "Second story")
@@ -67,7 +67,7 @@ func TestWatch(t *testing.T) {
 		t.Fatalf("Get(%q) failed", id)
 	}
 
-	libWriteFile(t, dir, "second.txt", libArticleText("2023-11-02", "Second story, updated", "Body two."))
+	writeFile(t, dir, "second.txt", articleText("2023-11-02", "Second story, updated", "Body two."))
 	libEventually(t, "a changed title is seen", func() bool { return libHasTitle(l, "Second story, updated") })
 
 	if err := os.Remove(second); err != nil {
@@ -76,33 +76,42 @@ func TestWatch(t *testing.T) {
 	libEventually(t, "a removed file is gone", func() bool { return l.Len() == 1 && !libHasTitle(l, "Second story, updated") })
 
 	// A new folder is watched as soon as it appears, files in it included.
-	libWriteFile(t, dir, "2023/11/third.txt", libArticleText("2023-11-03", "Third story", "Body three."))
+	writeFile(t, dir, "2023/11/third.txt", articleText("2023-11-03", "Third story", "Body three."))
 	libEventually(t, "a file in a new folder is loaded", func() bool { return libHasTitle(l, "Third story") })
-	libWriteFile(t, dir, "2023/11/fourth.txt", libArticleText("2023-11-04", "Fourth story", "Body four."))
+	writeFile(t, dir, "2023/11/fourth.txt", articleText("2023-11-04", "Fourth story", "Body four."))
 	libEventually(t, "a later file in the new folder is loaded", func() bool { return libHasTitle(l, "Fourth story") })
 	if l.Len() != 3 {
 		t.Errorf("Len %d, want 3", l.Len())
 	}
 }
 
-func TestWatchInMemory(t *testing.T) {
-	if err := FromArticles(nil).Watch(context.Background()); err == nil {
-		t.Error("Watch of an in-memory library succeeded")
+func TestWatchMissingFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "missing")
+	if err := New(briefs.New(), dir).Watch(context.Background()); err == nil || !strings.Contains(err.Error(), dir) {
+		t.Errorf("Watch of a missing folder: %v, want an error naming it", err)
 	}
+}
+
+// TestWatchWithoutLoad: Watch on a source never loaded loads it.
+func TestWatchWithoutLoad(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "first.txt", articleText("2023-11-01", "First story", "Body one."))
+	l := briefs.New()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go New(l, dir).Watch(ctx)
+	libEventually(t, "the folder is loaded", func() bool { return l.Len() == 1 })
 }
 
 // TestWatchSeesChangesBeforeItStarted: a file added after Load but before
 // Watch sends no event; Watch still picks it up.
 func TestWatchSeesChangesBeforeItStarted(t *testing.T) {
 	dir := t.TempDir()
-	libWriteFile(t, dir, "first.txt", libArticleText("2023-11-01", "First story", "Body one."))
-	l, err := Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	libWriteFile(t, dir, "early.txt", libArticleText("2023-11-03", "Early story", "Written before the watch."))
+	writeFile(t, dir, "first.txt", articleText("2023-11-01", "First story", "Body one."))
+	l, src := loadDir(t, dir)
+	writeFile(t, dir, "early.txt", articleText("2023-11-03", "Early story", "Written before the watch."))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go l.Watch(ctx)
+	go src.Watch(ctx)
 	libEventually(t, "the early file is loaded", func() bool { return l.Len() == 2 })
 }

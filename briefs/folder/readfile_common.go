@@ -1,8 +1,10 @@
-package briefs
+package folder
 
 import (
 	"fmt"
 	"sync"
+
+	"newsbrief/briefs"
 )
 
 // readBufs holds the buffers article files are read into: Parse copies what
@@ -12,20 +14,20 @@ var readBufs = sync.Pool{New: func() any { return new([]byte) }}
 // readArticleFile reads the article file f, refusing more than max bytes,
 // and parses it. It takes the file's size and modification time from f
 // when the walk found them (ModTime is set), from the open file otherwise.
-func readArticleFile(f ArticleFile, max int64) (Article, error) {
+func readArticleFile(f File, max int64) (briefs.Article, error) {
 	path := f.Path()
 	fh, err := openFile(path)
 	if err != nil {
-		return Article{}, err
+		return briefs.Article{}, err
 	}
 	defer fh.close()
 	size, modTime := f.Size, f.ModTime
 	if modTime.IsZero() {
 		if size, modTime, err = fh.stat(); err != nil {
-			return Article{}, err
+			return briefs.Article{}, err
 		}
 		if size > max {
-			return Article{}, fmt.Errorf("%s: %d bytes, over the %d-byte limit: %w", f.Rel, size, max, ErrTooLarge)
+			return briefs.Article{}, fmt.Errorf("%s: %d bytes, over the %d-byte limit: %w", f.Rel, size, max, ErrTooLarge)
 		}
 	}
 	bp := readBufs.Get().(*[]byte)
@@ -36,7 +38,7 @@ func readArticleFile(f ArticleFile, max int64) (Article, error) {
 	data := growBuf((*bp)[:0], size+1)
 	n, err := fh.read(data[:size+1])
 	if err != nil {
-		return Article{}, fmt.Errorf("read %s: %w", f.Rel, err)
+		return briefs.Article{}, fmt.Errorf("read %s: %w", f.Rel, err)
 	}
 	data = data[:n]
 	if int64(n) != size && n != 0 {
@@ -47,7 +49,7 @@ func readArticleFile(f ArticleFile, max int64) (Article, error) {
 			m, err := fh.read(data[len(data):min(int64(cap(data)), max+1)])
 			if err != nil {
 				*bp = data
-				return Article{}, fmt.Errorf("read %s: %w", f.Rel, err)
+				return briefs.Article{}, fmt.Errorf("read %s: %w", f.Rel, err)
 			}
 			if m == 0 {
 				break
@@ -57,13 +59,12 @@ func readArticleFile(f ArticleFile, max int64) (Article, error) {
 	}
 	*bp = data
 	if int64(len(data)) > max {
-		return Article{}, fmt.Errorf("%s: more than %d bytes: %w", f.Rel, max, ErrTooLarge)
+		return briefs.Article{}, fmt.Errorf("%s: more than %d bytes: %w", f.Rel, max, ErrTooLarge)
 	}
 	a, err := Parse(f.Rel, data)
 	if err != nil {
-		return Article{}, err
+		return briefs.Article{}, err
 	}
-	a.Source = path
 	if !a.Dated {
 		a.Date = modTime
 	}

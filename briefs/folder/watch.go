@@ -1,8 +1,7 @@
-package briefs
+package folder
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -21,24 +20,23 @@ const watchDebounce = 250 * time.Millisecond
 // copy): the library still reloads at least this often.
 const watchMaxDelay = 3 * time.Second
 
-// Watch reloads the library whenever something changes in its folder or any
-// folder below it (new folders are watched as they appear). Bursts of
-// changes are debounced into one reload. It returns nil when ctx is done, and
-// an error only if watching cannot start.
-func (l *Library) Watch(ctx context.Context) error {
-	if l.dir == "" {
-		return errors.New("watch: library has no folder")
-	}
+// Watch reloads the folder whenever something changes in it or in any
+// folder below it (new folders are watched as they appear), so the library
+// follows the folder without a restart. Bursts of changes are debounced
+// into one reload. Changes made since the last Reload, before Watch began,
+// are picked up too. It returns nil when ctx is done, and an error only if
+// watching cannot start.
+func (s *Source) Watch(ctx context.Context) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
-		return fmt.Errorf("watch %s: %w", l.dir, err)
+		return fmt.Errorf("watch %s: %w", s.dir, err)
 	}
 	defer w.Close()
-	log := l.opts.logger
-	if err := w.Add(l.dir); err != nil {
-		return fmt.Errorf("watch %s: %w", l.dir, err)
+	log := s.opts.logger
+	if err := w.Add(s.dir); err != nil {
+		return fmt.Errorf("watch %s: %w", s.dir, err)
 	}
-	watched := map[string]bool{l.dir: true}
+	watched := map[string]bool{s.dir: true}
 	watch := func(dirs []string) {
 		for _, d := range dirs {
 			if watched[d] {
@@ -52,8 +50,8 @@ func (l *Library) Watch(ctx context.Context) error {
 		}
 	}
 	// The folders the last load walked; new ones are added as they appear.
-	snap := l.snap.Load()
-	watch(snap.dirs)
+	last := s.last.Load()
+	watch(last.dirs)
 
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -66,7 +64,7 @@ func (l *Library) Watch(ctx context.Context) error {
 		timer.Reset(max(0, min(watchDebounce, watchMaxDelay-now.Sub(pendingSince))))
 	}
 	// What changed between the load and the watch has sent no event: look.
-	if changedSince(l.dir, snap.walked) {
+	if last.walked.IsZero() || changedSince(s.dir, last.walked) {
 		schedule()
 	}
 	for {
@@ -99,19 +97,19 @@ func (l *Library) Watch(ctx context.Context) error {
 				return nil
 			}
 			// Typically an event queue overflow: events were lost, so reload.
-			log.Warn("watch error", slog.String("dir", l.dir), slog.String("reason", err.Error()))
+			log.Warn("watch error", slog.String("dir", s.dir), slog.String("reason", err.Error()))
 			schedule()
 		case <-timer.C:
 			pendingSince = time.Time{}
 			start := time.Now()
-			if err := l.Reload(); err != nil {
-				log.Error("library reload failed", slog.String("dir", l.dir), slog.String("reason", err.Error()))
+			if err := s.Reload(); err != nil {
+				log.Error("articles folder reload failed", slog.String("dir", s.dir), slog.String("reason", err.Error()))
 				continue
 			}
-			s := l.snap.Load()
-			watch(s.dirs)
-			log.Info("library reloaded", slog.String("dir", l.dir), slog.Int("articles", len(s.articles)),
-				slog.Int("skipped", len(s.skipped)), slog.Duration("took", time.Since(start)))
+			last := s.last.Load()
+			watch(last.dirs)
+			log.Info("articles folder reloaded", slog.String("dir", s.dir), slog.Int("articles", s.lib.Count(s.opts.origin)),
+				slog.Int("skipped", len(last.skipped)), slog.Duration("took", time.Since(start)))
 		}
 	}
 }

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package briefs
+package folder
 
 import (
 	"io"

@@ -1,4 +1,4 @@
-package briefs
+package folder
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"newsbrief/briefs"
 )
 
 const testBody = "The council met on Tuesday to vote on the budget.\n\nMembers approved it after a long debate.\n"
@@ -50,8 +52,8 @@ func TestParseNoDateLine(t *testing.T) {
 	if a.Words != 17 {
 		t.Errorf("Words %d, want 17", a.Words)
 	}
-	if a.Source != "a.txt" {
-		t.Errorf("Source %q", a.Source)
+	if a.File != "a.txt" || a.URL != "" {
+		t.Errorf("File %q URL %q", a.File, a.URL)
 	}
 }
 
@@ -180,16 +182,33 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("title not folded: %q", a.Title)
 		}
 		// The library's indexes must cope with whatever Parse accepts.
-		l := FromArticles([]Article{a})
+		l := briefs.FromArticles([]briefs.Article{a})
 		if l.Len() != 1 {
 			t.Fatalf("library has %d articles", l.Len())
 		}
 		l.Search(a.Title, 3)
 		l.Complete(a.Title, 3)
 		for _, h := range l.Search(a.Paragraphs[0], 1) {
-			if !utf8.ValidString(h.Snippet) || utf8.RuneCountInString(h.Snippet) > snippetMax {
+			if !utf8.ValidString(h.Snippet) || utf8.RuneCountInString(h.Snippet) > 200 {
 				t.Fatalf("bad snippet %q", h.Snippet)
 			}
 		}
 	})
+}
+
+// TestIDsStayStable pins the IDs of files: digests record the IDs they
+// posted, so a changed ID would post an article again.
+func TestIDsStayStable(t *testing.T) {
+	for _, tc := range []struct{ rel, title, want string }{
+		{"lunar-lander-south-pole.txt", "Private Lunar Lander Touches Down Near Moon's South Pole and Finds Signs of Ice",
+			"private-lunar-lander-touches-down-near-moon-s-so-6ad483"},
+	} {
+		if got := ID(tc.rel, tc.title); got != tc.want {
+			t.Errorf("ID(%q, %q) = %q, want %q", tc.rel, tc.title, got, tc.want)
+		}
+		a, err := Parse(tc.rel, []byte(tc.title+"\n\nBody.\n"))
+		if err != nil || a.ID != tc.want {
+			t.Errorf("Parse(%q) ID %q, %v; want %q", tc.rel, a.ID, err, tc.want)
+		}
+	}
 }
