@@ -13,6 +13,7 @@ import (
 
 	"newsbrief/briefs"
 	"newsbrief/briefs/folder"
+	"newsbrief/summarize"
 )
 
 // runCLI runs newsbrief with args in dir and returns the exit code, stdout
@@ -230,4 +231,34 @@ func BenchmarkSummarizeFolder(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(1500*b.N)/time.Since(start).Seconds(), "articles/s")
+}
+
+// The short brief of every sample article opens with a sentence that
+// stands alone: these are what a fresh clone shows first.
+func TestSampleBriefsStandAlone(t *testing.T) {
+	samples, err := filepath.Abs("articles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	isolate(t)
+	code, out, errOut := runCLI(t, "", "", "summarize", "-json", "-n", "1", samples)
+	if code != 0 {
+		t.Fatalf("summarize: exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 10 {
+		t.Fatalf("%d briefs, want the 10 samples", len(lines))
+	}
+	for _, line := range lines {
+		var s struct {
+			File    string   `json:"file"`
+			Summary []string `json:"summary"`
+		}
+		if err := json.Unmarshal([]byte(line), &s); err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Summary) != 1 || summarize.Dependent(s.Summary[0]) {
+			t.Errorf("%s: short brief %q", s.File, s.Summary)
+		}
+	}
 }

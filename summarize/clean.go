@@ -80,10 +80,11 @@ func stripByline(s string) (string, bool) {
 	if !strings.HasPrefix(s, "By ") && !strings.HasPrefix(s, "PUBLISHED:") && !strings.HasPrefix(s, "Last updated") {
 		return s, false
 	}
-	up := strings.ToUpper(s)
+	// Lower-cased byte for byte, so that its indexes are s's.
+	low := string(lowerASCII(make([]byte, 0, len(s)), s))
 	end := -1
-	for _, stamp := range []string{"UPDATED:", "PUBLISHED:", "LAST UPDATED AT"} {
-		if i := strings.LastIndex(up, stamp); i >= 0 && i < 200 {
+	for _, stamp := range []string{"updated:", "published:", "last updated at"} {
+		if i := strings.LastIndex(low, stamp); i >= 0 && i < 200 {
 			end = max(end, i+len(stamp))
 		}
 	}
@@ -230,7 +231,15 @@ var boilerplatePrefixes = []string{
 	"this article", "this story", "this report", "an earlier version", "editor's note",
 	"ireport", "(photo", "(image", "(video", "[photo", "source:", "sources:", "getty images",
 	"reporting by", "additional reporting", "writing by", "editing by", "story highlights",
-	"view gallery", "just watched", "replay", "more videos", "must watch",
+	"view gallery", "just watched", "replay", "more videos", "must watch", "watch ",
+}
+
+// labels are the words in capitals that put a line that is not news
+// before a colon.
+var labels = map[string]bool{
+	"read": true, "read more": true, "watch": true, "photo": true, "photos": true,
+	"video": true, "videos": true, "more": true, "related": true, "see": true, "see also": true,
+	"listen": true, "gallery": true, "share": true, "click": true, "interactive": true, "map": true,
 }
 
 // boilerplateSuffixes end lines that are not news.
@@ -246,32 +255,65 @@ var boilerplateSuffixes = []string{
 // "Photo: …", "Follow us on Twitter", "CNN's Jane Doe contributed to this
 // report."
 func Boilerplate(s string) bool {
-	if len(s) > 400 {
+	s = strings.TrimSpace(s)
+	if len(s) > 400 || s == "" {
 		return false
 	}
-	low := strings.ToLower(strings.TrimSpace(s))
-	for _, p := range boilerplatePrefixes {
-		if strings.HasPrefix(low, p) {
+	for _, p := range boilerplateByFirst[lowerByte(s[0])] {
+		if len(s) >= len(p) && strings.EqualFold(s[:len(p)], p) {
 			return true
 		}
 	}
-	for _, p := range boilerplateSuffixes {
-		if strings.HasSuffix(low, p) {
+	for _, p := range boilerplateByLast[lowerByte(s[len(s)-1])] {
+		if len(s) >= len(p) && strings.EqualFold(s[len(s)-len(p):], p) {
 			return true
 		}
 	}
-	if strings.Contains(low, "click here") || strings.Contains(low, "follow us on") ||
-		strings.Contains(low, "http://") || strings.Contains(low, "https://") || strings.Contains(low, "www.") ||
-		strings.Contains(low, "contributed to this report") {
+	// Links and calls to act in the middle of a line. (Credits end lines:
+	// the suffixes catch them.)
+	if strings.IndexByte(s, ':') >= 0 && strings.Contains(s, "://") || strings.Contains(s, "www.") ||
+		strings.Contains(s, "lick here") || strings.Contains(s, "ollow us on") {
 		return true
 	}
-	// A line in capitals ending in a colon, as "READ MORE:" or "PHOTOS:", or
-	// a capitalized label before a colon: "READ: Will your watch…".
-	if head, _, ok := strings.Cut(s, ":"); ok && len(head) <= 20 && len(head) >= 2 && strings.ToUpper(head) == head && hasLetterOrDigit(head) && !hasDigit(head) {
+	// A label in capitals before a colon: "READ: Will your watch…",
+	// "PHOTOS: The storm's path".
+	if i := strings.IndexByte(s[:min(len(s), 20)], ':'); i > 0 && strings.ToUpper(s[:i]) == s[:i] && labels[strings.ToLower(s[:i])] {
 		return true
 	}
 	return false
 }
+
+// lowerByte returns c in lower case if it is an ASCII letter.
+func lowerByte(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// lowerASCII appends s to dst with its ASCII letters in lower case.
+func lowerASCII(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// boilerplateByFirst and boilerplateByLast are the boilerplate prefixes by
+// their first byte and the suffixes by their last.
+var boilerplateByFirst, boilerplateByLast = func() (first, last [256][]string) {
+	for _, p := range boilerplatePrefixes {
+		first[p[0]] = append(first[p[0]], p)
+	}
+	for _, p := range boilerplateSuffixes {
+		last[p[len(p)-1]] = append(last[p[len(p)-1]], p)
+	}
+	return first, last
+}()
 
 // dependentWords open sentences that need the ones before them: pronouns
 // that point back and connectives. Compared in lower case, without
@@ -320,6 +362,9 @@ var dependentPhrases = []string{
 // a sentence).
 func Dependent(s string) bool {
 	s = strings.TrimSpace(s)
+	if s == "" {
+		return false
+	}
 	r, _ := utf8.DecodeRuneInString(s)
 	switch r {
 	case '"', '“', '”', '\'', '‘', '’', '«', '„':
@@ -329,34 +374,65 @@ func Dependent(s string) bool {
 		return true
 	}
 	var lowBuf [48]byte
-	low := lowBuf[:0]
-	for i := 0; i < len(s) && len(low) < len(lowBuf); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		low = append(low, c)
-	}
-	ls := string(low)
-	// The first word, without trailing punctuation; curly apostrophes
+	low := lowerASCII(lowBuf[:0], s[:min(len(s), len(lowBuf))])
+	// The first word, without trailing punctuation; a curly apostrophe
 	// straight.
-	first := ls
-	if i := strings.IndexAny(first, " \t"); i >= 0 {
+	first := low
+	if i := bytesIndexSpace(first); i >= 0 {
 		first = first[:i]
 	}
-	first = strings.ReplaceAll(first, "’", "'")
-	first = strings.TrimRight(first, ",.;:!?—–-")
-	if dependentWords[first] {
-		return true
+	var wordBuf [24]byte
+	if len(first) <= len(wordBuf) {
+		w := wordBuf[:0]
+		for i := 0; i < len(first); i++ {
+			if strings.HasPrefix(string(first[i:]), "’") {
+				w = append(w, '\'')
+				i += len("’") - 1
+				continue
+			}
+			w = append(w, first[i])
+		}
+		for len(w) > 0 && strings.IndexByte(",.;:!?-", w[len(w)-1]) >= 0 {
+			w = w[:len(w)-1]
+		}
+		if dependentWords[string(w)] {
+			return true
+		}
 	}
-	for _, p := range dependentPhrases {
-		if strings.HasPrefix(ls, p) && (len(ls) == len(p) || !isWordByte(ls[len(p)])) {
+	for _, p := range dependentByFirst[low[0]] {
+		if len(low) >= len(p) && string(low[:len(p)]) == p && (len(low) == len(p) || !isWordByte(low[len(p)])) {
 			return true
 		}
 	}
 	return false
 }
 
+// dependentByFirst is dependentPhrases by their first byte.
+var dependentByFirst = func() (by [256][]string) {
+	for _, p := range dependentPhrases {
+		by[p[0]] = append(by[p[0]], p)
+	}
+	return by
+}()
+
+// bytesIndexSpace returns the index of the first space or tab in b, or -1.
+func bytesIndexSpace(b []byte) int {
+	for i, c := range b {
+		if c == ' ' || c == '\t' {
+			return i
+		}
+	}
+	return -1
+}
+
 func isWordByte(c byte) bool {
 	return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c >= utf8.RuneSelf
+}
+
+// isQuestion reports whether s asks rather than tells: a brief says what
+// happened, and a question, often a link to another story ("What did it
+// show?"), says nothing of it.
+func isQuestion(s string) bool {
+	s = strings.TrimRight(s, "\"'”’) ")
+	return strings.HasSuffix(s, "?")
 }

@@ -5,17 +5,23 @@ package summarize
 // The model is fitted on both development sets, so that one model serves
 // both kinds of news: cnn-dev (CNN stories with their editors' highlights:
 // what a reader wants first) and bbc-dev (BBC articles with references
-// extracted from across the article). Each sentence is labelled by how much
-// of the reference it holds: for cnn-dev its ROUGE-1/2 F1 against the
-// highlights, scaled so that the article's best sentence is 1; for bbc-dev
-// 1 when the reference holds it, else 0. The weights are fitted by logistic
-// regression (Newton's method, a small L2 penalty), each article weighing
-// the same; then the redundancy penalty is picked by ROUGE on cnn-dev's
-// 3-sentence briefs and the word-budget threshold by ROUGE on bbc-dev's
-// 75-word briefs.
+// extracted from across the article).
 //
-//	go test ./summarize -run TestROUGE -v     the figures of defaultModel
-//	go test ./summarize -run TestFit -v       refit; compare with defaultModel
+// Each sentence gets a label: for cnn-dev, half its own ROUGE against the
+// highlights (R-1 and, counted twice, R-2 F1, scaled so the article's best
+// sentence is 1) and half whether a greedy oracle picks it; for bbc-dev, 1
+// when the reference holds it, else 0. The weights are fitted to order each
+// article's sentences as their labels do (pairwise logistic loss, Newton's
+// method, an L2 penalty; each article weighs the same, a cnn-dev article
+// cnnWeight times more), then scaled into probabilities on bbc-dev's labels.
+// Last, the picking settings are searched on the training articles: the
+// lead bonus, redundancy and word cost by ROUGE of cnn-dev's 1- and
+// 3-sentence briefs, the word-budget threshold by ROUGE of bbc-dev's 75-word
+// briefs.
+//
+//	go test ./summarize -run 'TestROUGE$' -v   the figures of defaultModel
+//	go test ./summarize -run TestFit -v        refit; compare with defaultModel
+//	go test ./summarize -run TestFit -update   refit and write model.go
 //	NEWSBRIEF_CV=1 go test ./summarize -run TestCrossValidate -v
 //
 // TestFit fails when the committed weights are not what the fitting gives.
@@ -43,6 +49,32 @@ type fitDoc struct {
 	y      []float64 // label per sentence
 	cand   []bool
 	weight float64 // of each sentence in the fit
+	d      *doc    // the article analyzed, kept to brief it under many models
+	scored map[string]rougeScores
+}
+
+// score returns the ROUGE of a brief of the article, remembering it: the
+// search over a model's settings makes the same briefs again and again.
+func (fd *fitDoc) score(brief []string) rougeScores {
+	key := strings.Join(brief, "\x00")
+	if r, ok := fd.scored[key]; ok {
+		return r
+	}
+	r := rougeScore(brief, fd.ref)
+	if fd.scored == nil {
+		fd.scored = map[string]rougeScores{}
+	}
+	fd.scored[key] = r
+	return r
+}
+
+// brief returns the article's brief under m: what Summarize gives, without
+// analyzing the article again.
+func (fd *fitDoc) brief(l Length, m *model) []string {
+	if len(fd.d.sents) == 0 {
+		return nil
+	}
+	return fd.d.brief(fd.d.weigh(fd.x, m), l, m)
 }
 
 func loadFit(tb testing.TB) (cnn, bbc []fitDoc) {
@@ -50,9 +82,9 @@ func loadFit(tb testing.TB) (cnn, bbc []fitDoc) {
 	load := func(dir string, isCNN bool) []fitDoc {
 		var out []fitDoc
 		for _, e := range loadEval(tb, dir) {
-			var d doc
+			d := new(doc)
 			d.analyze(e.article)
-			fd := fitDoc{evalDoc: e, cnn: isCNN}
+			fd := fitDoc{evalDoc: e, cnn: isCNN, d: d}
 			fd.x = make([]float64, len(d.sents)*numFeatures)
 			d.features(fd.x)
 			raw := strings.Join(e.ref, "")
@@ -62,8 +94,7 @@ func loadFit(tb testing.TB) (cnn, bbc []fitDoc) {
 				switch {
 				case !s.cand:
 				case isCNN:
-					r := rougeScore([]string{s.text}, e.ref)
-					y = (r.R1 + 2*r.R2) / 3
+					y = sentenceLabel(s.text, e.ref)
 				case strings.Contains(raw, s.text):
 					y = 1
 				}
@@ -93,9 +124,16 @@ func loadFit(tb testing.TB) (cnn, bbc []fitDoc) {
 	return load(cnnDevDir, true), load(bbcDevDir, false)
 }
 
+// sentenceLabel is how much of the reference ref the sentence holds: its
+// ROUGE-1 and, counted twice, ROUGE-2 F1.
+func sentenceLabel(text string, ref []string) float64 {
+	r := rougeScore([]string{text}, ref)
+	return (r.R1 + 2*r.R2) / 3
+}
+
 // oracleShare is the weight of the greedy oracle's choice in a cnn-dev
 // sentence's label; the rest is its own ROUGE.
-var oracleShare = 0.5
+const oracleShare = 0.5
 
 // greedyOracle picks, one by one, the sentences that most raise the ROUGE
 // of the picks against ref, up to three, while the ROUGE rises.
@@ -124,49 +162,73 @@ func greedyOracle(sents []sentence, ref []string) []bool {
 	return pick
 }
 
-// cnnWeight is how much more a cnn-dev article weighs in the fit than a
-// bbc-dev one.
-var cnnWeight = 10.0
+// pairGap is how much two labels must differ for their sentences to make a
+// pair; pairLambda is the L2 penalty of the pairwise fit.
+const pairGap, pairLambda = 0.2, 0.5
 
-// fitWeights fits the feature weights by logistic regression with soft
-// labels, Newton's method and an L2 penalty. Each set gets its own
-// intercept in the fit (a fixed effect: the sets label different shares of
-// their sentences, which says nothing of which sentences to pick); the
-// model keeps cnn-dev's.
-func fitWeights(docs []fitDoc) [numFeatures]float64 {
-	const dim = numFeatures + 1 // the last: bbc-dev's intercept, instead of fBias
+// cnnWeight is how much more a cnn-dev article weighs in the fit than a
+// bbc-dev one. Their references ask for different things (the lede; long
+// central sentences), and bbc-dev's bar leaves more room: at 3 the held-out
+// cnn-dev standard briefs lose 0.5 ROUGE-2, at 7 bbc-dev loses a point.
+const cnnWeight = 5.0
+
+// fitPairwise fits the feature weights to order each article's sentences
+// as their labels do: logistic loss on the difference of two sentences'
+// features, for every pair of an article whose labels differ by more than
+// pairGap, each article weighing the same. Then a scale and an intercept
+// turn the scores into probabilities, fitted on bbc-dev's labels, which say
+// whether a sentence belongs in a summary.
+func fitPairwise(docs []fitDoc) [numFeatures]float64 {
+	type pair struct {
+		d    *fitDoc
+		i, j int // y[i] > y[j]
+		w    float64
+	}
+	var pairs []pair
+	for k := range docs {
+		d := &docs[k]
+		start := len(pairs)
+		for i := range d.y {
+			for j := range d.y {
+				if d.cand[i] && d.cand[j] && d.y[i] > d.y[j]+pairGap {
+					pairs = append(pairs, pair{d: d, i: i, j: j})
+				}
+			}
+		}
+		n := len(pairs) - start
+		for p := start; p < len(pairs); p++ {
+			pairs[p].w = 1 / float64(n)
+			if d.cnn {
+				pairs[p].w *= cnnWeight
+			}
+		}
+	}
+	const dim = numFeatures
 	w := make([]float64, dim)
-	const lambda = 0.5
+	lambda := pairLambda
 	x := make([]float64, dim)
-	for range 30 {
+	for range 20 {
 		g := make([]float64, dim)
 		h := make([][]float64, dim)
 		for a := range h {
 			h[a] = make([]float64, dim)
 		}
-		for _, d := range docs {
-			for i, y := range d.y {
-				if !d.cand[i] {
+		for _, p := range pairs {
+			xi := p.d.x[p.i*numFeatures : (p.i+1)*numFeatures]
+			xj := p.d.x[p.j*numFeatures : (p.j+1)*numFeatures]
+			z := 0.0
+			for k := range x {
+				x[k] = xi[k] - xj[k]
+				z += w[k] * x[k]
+			}
+			q := 1 / (1 + math.Exp(-z))
+			for a := range w {
+				if x[a] == 0 {
 					continue
 				}
-				copy(x, d.x[i*numFeatures:(i+1)*numFeatures])
-				x[numFeatures] = 0
-				if !d.cnn {
-					x[fBias], x[numFeatures] = 0, 1
-				}
-				z := 0.0
-				for k := range w {
-					z += w[k] * x[k]
-				}
-				p := 1 / (1 + math.Exp(-z))
-				for a := range w {
-					if x[a] == 0 {
-						continue
-					}
-					g[a] += d.weight * (p - y) * x[a]
-					for b := a; b < dim; b++ {
-						h[a][b] += d.weight * p * (1 - p) * x[a] * x[b]
-					}
+				g[a] += p.w * (q - 1) * x[a]
+				for b := a; b < dim; b++ {
+					h[a][b] += p.w * q * (1 - q) * x[a] * x[b]
 				}
 			}
 		}
@@ -174,21 +236,52 @@ func fitWeights(docs []fitDoc) [numFeatures]float64 {
 			for b := range a {
 				h[a][b] = h[b][a]
 			}
-			if a != fBias && a != numFeatures {
-				g[a] += lambda * w[a]
-				h[a][a] += lambda
-			}
-			h[a][a] += 1e-9
+			g[a] += lambda * w[a]
+			h[a][a] += lambda + 1e-9
 		}
 		step := solve(h, g)
 		for a := range w {
 			w[a] -= step[a]
 		}
 	}
+	w[fBias] = 0
+	// Calibrate: p = σ(a·score + b) on bbc-dev's labels.
+	a, b := 1.0, 0.0
+	for range 30 {
+		var ga, gb, haa, hab, hbb float64
+		for _, d := range docs {
+			if d.cnn {
+				continue
+			}
+			for i, y := range d.y {
+				if !d.cand[i] {
+					continue
+				}
+				sc := 0.0
+				for k := range w {
+					sc += w[k] * d.x[i*numFeatures+k]
+				}
+				p := 1 / (1 + math.Exp(-(a*sc + b)))
+				r := p * (1 - p) * d.weight
+				ga += (p - y) * sc * d.weight
+				gb += (p - y) * d.weight
+				haa += r * sc * sc
+				hab += r * sc
+				hbb += r
+			}
+		}
+		det := haa*hbb - hab*hab
+		if det == 0 {
+			break
+		}
+		a -= (hbb*ga - hab*gb) / det
+		b -= (haa*gb - hab*ga) / det
+	}
 	var out [numFeatures]float64
 	for k := range out {
-		out[k] = math.Round(w[k]*1000) / 1000
+		out[k] = math.Round(a*w[k]*1000) / 1000
 	}
+	out[fBias] = math.Round(b*1000) / 1000
 	return out
 }
 
@@ -238,27 +331,24 @@ func (r rougeScores) bigramWeighted() float64 { return (r.R1 + 2*r.R2 + r.RL) / 
 
 func scoreCNN(docs []fitDoc, l Length, m *model) rougeScores {
 	var sum rougeScores
-	var z Summarizer
-	for _, d := range docs {
-		sum = sum.add(rougeScore(z.d.summarize(d.article, l, m).Sentences, d.ref))
+	for i := range docs {
+		sum = sum.add(docs[i].score(docs[i].brief(l, m)))
 	}
 	return sum.scale(100 / float64(len(docs)))
 }
 
 func scoreBBC(docs []fitDoc, m *model) rougeScores {
 	var sum rougeScores
-	var z Summarizer
-	for _, d := range docs {
-		sum = sum.add(rougeScore(cutWords(z.d.summarize(d.article, Length{Words: 75}, m).Sentences, 75), d.ref))
+	for i := range docs {
+		sum = sum.add(docs[i].score(cutWords(docs[i].brief(Length{Words: 75}, m), 75)))
 	}
 	return sum.scale(100 / float64(len(docs)))
 }
 
 func dependentShare(docs []fitDoc, m *model) float64 {
-	var z Summarizer
 	n := 0
-	for _, d := range docs {
-		s := z.d.summarize(d.article, Short, m).Sentences
+	for i := range docs {
+		s := docs[i].brief(Short, m)
 		if len(s) > 0 && Dependent(s[0]) {
 			n++
 		}
@@ -277,14 +367,18 @@ func measure(cnn, bbc []fitDoc, m *model) figures {
 
 // fitModel fits a model on the training articles of both sets.
 func fitModel(cnn, bbc []fitDoc) model {
-	m := model{w: fitWeights(append(slices.Clip(cnn), bbc...))}
+	m := model{w: fitPairwise(append(slices.Clip(cnn), bbc...))}
 	best := math.Inf(-1)
 	bestR, bestC, bestL := 0.0, 0.0, 0.0
 	for _, l := range []float64{0, 0.2, 0.4, 0.6, 0.9, 1.3} {
+		m.leadBonus = l
+		// A short brief is the first pick alone, which the lead bonus
+		// decides: both lengths count.
+		short := scoreCNN(cnn, Short, &m).bigramWeighted()
 		for _, r := range []float64{0, 0.2, 0.4, 0.6, 0.8, 1.0} {
 			for _, c := range []float64{0, 0.004, 0.008, 0.012, 0.016, 0.02} {
-				m.redundancy, m.wordCost, m.leadBonus = r, c, l
-				if s := scoreCNN(cnn, Standard, &m).bigramWeighted(); s > best {
+				m.redundancy, m.wordCost = r, c
+				if s := short + scoreCNN(cnn, Standard, &m).bigramWeighted(); s > best {
 					best, bestR, bestC, bestL = s, r, c, l
 				}
 			}
@@ -293,7 +387,7 @@ func fitModel(cnn, bbc []fitDoc) model {
 	m.redundancy, m.wordCost, m.leadBonus = bestR, bestC, bestL
 	best = math.Inf(-1)
 	th := 0.0
-	for _, t := range []float64{0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5} {
+	for _, t := range []float64{0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7} {
 		m.threshold = t
 		if s := scoreBBC(bbc, &m).mean(); s > best {
 			best, th = s, t
@@ -367,6 +461,9 @@ func TestROUGE(t *testing.T) {
 // TestFit refits the model on both development sets and checks that the
 // committed defaultModel is what the fitting gives.
 func TestFit(t *testing.T) {
+	if raceEnabled && !*update {
+		t.Skip("the fit is plain single-goroutine arithmetic: under the race detector it takes minutes and checks nothing more")
+	}
 	cnn, bbc := loadFit(t)
 	m := fitModel(cnn, bbc)
 	t.Logf("fitted on %d cnn-dev and %d bbc-dev articles:\n%s", len(cnn), len(bbc), modelSource(m))
@@ -411,7 +508,7 @@ var constNames = map[string]string{
 	"textrank": "TextRank", "trrank": "TRRank", "trtop": "TRTop", "logwords": "LogWords",
 	"short": "Short", "long": "Long", "quote": "Quote", "quotestart": "QuoteStart",
 	"attrib": "Attrib", "number": "Number", "names": "Names", "density": "Density",
-	"dependent": "Dependent", "question": "Question", "fresh": "Fresh", "day": "Day", "ledesim": "LedeSim",
+	"dependent": "Dependent", "fresh": "Fresh", "day": "Day", "ledesim": "LedeSim",
 	"earlycentroid": "EarlyCentroid", "earlytitle": "EarlyTitle", "earlywords": "EarlyWords", "earlytr": "EarlyTR",
 }
 

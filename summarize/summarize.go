@@ -75,33 +75,33 @@ func (z *Summarizer) Summarize(a Text, l Length) Summary {
 	return z.d.summarize(a, l, &defaultModel)
 }
 
-func summarizeWith(a Text, l Length, m *model) Summary {
-	var d doc
-	return d.summarize(a, l, m)
-}
-
 // summarize analyzes a and summarizes it, reusing d's memory.
 func (d *doc) summarize(a Text, l Length, m *model) Summary {
 	d.analyze(a)
 	var s Summary
 	if len(d.sents) > 0 {
-		scores := d.score(m)
-		var pick []bool
-		if l.Words > 0 && l.Sentences <= 0 {
-			pick = d.fillWords(scores, l.Words, m)
-			if !slices.Contains(pick, true) {
-				pick = d.topSentences(scores, Length{Sentences: 1}, m)
-			}
-		} else {
-			if l.Sentences <= 0 && l.Words <= 0 {
-				l = Standard
-			}
-			pick = d.topSentences(scores, l, m)
-		}
-		s.Sentences = d.ordered(pick, scores)
+		s.Sentences = d.brief(d.score(m), l, m)
 	}
 	s.Keywords = d.keywords(summaryKeywords)
 	return s
+}
+
+// brief picks the sentences of an analyzed article within l, given their
+// scores, and returns them as a brief shows them.
+func (d *doc) brief(scores []float64, l Length, m *model) []string {
+	var pick []bool
+	if l.Words > 0 && l.Sentences <= 0 {
+		pick = d.fillWords(scores, l.Words, m)
+		if !slices.Contains(pick, true) {
+			pick = d.topSentences(scores, Length{Sentences: 1}, m)
+		}
+	} else {
+		if l.Sentences <= 0 && l.Words <= 0 {
+			l = Standard
+		}
+		pick = d.topSentences(scores, l, m)
+	}
+	return d.ordered(pick, scores)
 }
 
 // ordered returns the picked sentences as a brief shows them: in article
@@ -181,7 +181,6 @@ const (
 	fNames         // share of its words that are capitalized past the first
 	fDensity       // content words over all words
 	fDependent     // opens with a pronoun, a connective or a quotation
-	fQuestion      // ends with a question mark
 	fFresh         // share of its content words the article has not used before
 	fDay           // names a day or a recent time: Monday, yesterday, last week
 	fLedeSim       // cosine with the first candidate sentence
@@ -194,7 +193,7 @@ const (
 
 var featureNames = [numFeatures]string{"bias", "lede", "second", "position", "invpos", "parafirst",
 	"parapos", "centroid", "title", "textrank", "trrank", "trtop", "logwords", "short", "long",
-	"quote", "quotestart", "attrib", "number", "names", "density", "dependent", "question",
+	"quote", "quotestart", "attrib", "number", "names", "density", "dependent",
 	"fresh", "day", "ledesim", "earlycentroid", "earlytitle", "earlywords", "earlytr"}
 
 // term is what the summarizer knows of one word of an article.
@@ -270,7 +269,6 @@ type doc struct {
 	take          []bool
 	from          []int32
 	pick          []bool
-	order         []int32
 	cands         []keywordCand
 }
 
@@ -302,7 +300,7 @@ func (d *doc) analyze(a Text) {
 	for i, t := range texts {
 		t = StripDateline(t)
 		words, quote := scanSentence(t)
-		cand := !Boilerplate(t)
+		cand := !Boilerplate(t) && !isQuestion(t)
 		d.sents[i] = sentence{
 			text:       t,
 			words:      words,
@@ -732,7 +730,6 @@ func (d *doc) features(f []float64) {
 			row[fDensity] = float64(s.content) / float64(s.tokens)
 		}
 		row[fDependent] = b2f(!s.standalone)
-		row[fQuestion] = b2f(strings.HasSuffix(s.text, "?") || strings.HasSuffix(s.text, "?\""))
 		if s.content > 0 {
 			row[fFresh] = float64(s.fresh) / float64(s.hi-s.lo)
 		}
@@ -903,7 +900,7 @@ func (d *doc) textRank(f []float64) {
 			diff += math.Abs(q[j] - p[j])
 		}
 		p, q = q, p
-		if diff < 1e-9*float64(n) {
+		if diff < 1e-6*float64(n) {
 			break
 		}
 	}
@@ -944,6 +941,12 @@ func (d *doc) score(m *model) []float64 {
 	f := resize(d.feats, n*numFeatures)
 	d.feats = f
 	d.features(f)
+	return d.weigh(f, m)
+}
+
+// weigh returns each sentence's probability under m from its features f.
+func (d *doc) weigh(f []float64, m *model) []float64 {
+	n := len(d.sents)
 	out := resize(d.scores, n)
 	d.scores = out
 	for i := range n {
