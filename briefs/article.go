@@ -45,6 +45,14 @@ type Article struct {
 	// separated; empty for articles that are not files (feed items). It is
 	// relative so that readers never see the operator's folders.
 	File string
+	// Image is the address of the article's picture (a feed item's media
+	// thumbnail, image enclosure or page's og:image), shown as the embed's
+	// thumbnail; empty when there is none.
+	Image string
+	// Also names the other origins that carry the same story, when the
+	// Library grouped near-duplicates under this article (the earliest of
+	// them): "also: Reuters, AP". The Library sets it.
+	Also []string
 }
 
 // ReadingTime estimates how long the body takes to read, rounded up to a

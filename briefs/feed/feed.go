@@ -1,0 +1,89 @@
+// Package feed is the news-feed source: it reads the operator's list of
+// feeds, polls each one politely (conditional GET, its own interval,
+// backoff when it fails, one request at a time per host, never a private
+// address unless allowed), parses RSS, Atom and JSON Feed, fetches the full
+// text of items that carry only a teaser, gives every item an identity so a
+// story is stored once, stores the items through the Store it declares, and
+// hands each feed's kept items to the briefs.Library as articles under the
+// feed's name.
+package feed
+
+import (
+	"context"
+	"time"
+)
+
+// Feed is one line of the feeds file: a feed to poll.
+type Feed struct {
+	// Name is the feed's origin in the library and in the footer of its
+	// items; from the line, else the URL's host.
+	Name string
+	URL  string
+	// Every is how often to poll it; zero means the default interval.
+	Every time.Duration
+	// Line is the line of the feeds file it came from, for messages.
+	Line int
+}
+
+// Item is one story of a feed, as stored.
+type Item struct {
+	// Identity is what makes two fetches of a story the same item: the
+	// GUID; else the normalized link; else a hash of title and date.
+	Identity string
+	// Origin is the feed's name.
+	Origin string
+	// GUID, Link (normalized) and TitleKey (the title folded for
+	// comparison) are kept apart as well, so that an item whose GUID
+	// changed while its link or title did not is known as the same story.
+	GUID     string
+	Link     string
+	TitleKey string
+	// Title and Text are plain text: no markup, no entities. Text holds
+	// paragraphs separated by blank lines.
+	Title string
+	Text  string
+	// URL is the item's page as the feed gave it (the embed links to it).
+	URL       string
+	Image     string
+	Published time.Time
+	// Fetched is when it was first stored.
+	Fetched time.Time
+}
+
+// State is what the poller remembers of a feed between polls and across
+// restarts.
+type State struct {
+	URL string
+	// ETag and LastModified come from the last 200, for conditional GETs.
+	ETag         string
+	LastModified string
+	// LastSuccess is when the feed last answered 200 or 304.
+	LastSuccess time.Time
+	// LastError is the last failure, empty after a success.
+	LastError string
+	// Failures counts the failures in a row, for the backoff.
+	Failures int
+	// NextTry is when the feed may be fetched next (interval, max-age,
+	// Retry-After or backoff, whichever is latest).
+	NextTry time.Time
+}
+
+// Store keeps feed items and feed states; store/sqlite implements it.
+type Store interface {
+	// SaveItems stores items of one origin, and returns those that are
+	// new: an item is not new when an item of the same origin has its
+	// Identity, or has its GUID's item's Link or TitleKey (a changed GUID,
+	// a re-dated or re-published item). A stored item is never updated by
+	// a later fetch.
+	SaveItems(ctx context.Context, items []Item) (added []Item, err error)
+	// Items returns the stored items of origin, or of every origin when
+	// origin is "".
+	Items(ctx context.Context, origin string) ([]Item, error)
+	// PruneItems deletes items fetched before before.
+	PruneItems(ctx context.Context, before time.Time) (int64, error)
+	// FeedState returns the state of the feed at url; the zero State (with
+	// URL set) when there is none.
+	FeedState(ctx context.Context, url string) (State, error)
+	// SaveFeedState stores st, replacing the feed's earlier state.
+	SaveFeedState(ctx context.Context, st State) error
+}
