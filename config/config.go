@@ -14,6 +14,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
@@ -37,6 +38,23 @@ const (
 	defaultEnvFile         = ".env"
 	tokenVar               = "DISCORD_TOKEN"
 	minimumAllowedInterval = time.Second
+)
+
+// Defaults of the feed settings. They are config's own, not the feed
+// source's, so that config stays a leaf: main hands the values to the
+// source.
+const (
+	// DefaultFeedsFile is read when FEEDS_FILE is not set, and only when it
+	// exists: an operator without feeds needs no file.
+	DefaultFeedsFile = "feeds.txt"
+	// DefaultFeedPollInterval is how often a feed whose line gives no
+	// every= is polled: often enough for news, rarely enough that
+	// publishers do not block the bot.
+	DefaultFeedPollInterval = 15 * time.Minute
+	// DefaultFeedRetention keeps fetched items for 30 days, long enough
+	// for a weekly digest to catch up after an outage.
+	DefaultFeedRetention = 720 * time.Hour
+	feedsFileVar         = "FEEDS_FILE"
 )
 
 // Config is everything newsbrief reads from its environment. The zero value
@@ -65,6 +83,22 @@ type Config struct {
 	MissedRunGrace time.Duration
 	// LogLevel filters the logs.
 	LogLevel slog.Level
+
+	// FeedsFile is the list of news feeds to poll, one a line; "" when
+	// there are no feeds (FEEDS_FILE unset and no feeds.txt in the working
+	// directory).
+	FeedsFile string
+	// FeedPollInterval is how often a feed is polled when its line names
+	// no interval of its own.
+	FeedPollInterval time.Duration
+	// FeedRetention is how long a fetched feed item is kept, and so stays
+	// readable after it drops out of its feed.
+	FeedRetention time.Duration
+	// FeedsAllowPrivate lets feeds and the pages they link to live on
+	// loopback and private addresses: for tests and intranet feeds. Off,
+	// the feed source refuses them so that a feed cannot make the bot
+	// probe the network it runs in.
+	FeedsAllowPrivate bool
 }
 
 // Defaults returns the configuration used when no variable is set.
@@ -78,6 +112,9 @@ func Defaults() Config {
 		Location:       time.UTC,
 		MissedRunGrace: digest.DefaultMissedGrace,
 		LogLevel:       DefaultLogLevel,
+
+		FeedPollInterval: DefaultFeedPollInterval,
+		FeedRetention:    DefaultFeedRetention,
 	}
 }
 
@@ -169,6 +206,44 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 			c.LogLevel = l
 		}
 	}
+	if v, ok := get(feedsFileVar); ok {
+		if err := checkFeedsFile(v); err != nil {
+			bad(feedsFileVar, v, err.Error())
+		} else {
+			c.FeedsFile = v
+		}
+	} else if checkFeedsFile(DefaultFeedsFile) == nil {
+		c.FeedsFile = DefaultFeedsFile
+	}
+	if v, ok := get("FEED_POLL_INTERVAL"); ok {
+		d, err := time.ParseDuration(v)
+		switch {
+		case err != nil:
+			bad("FEED_POLL_INTERVAL", v, "want a Go duration such as 15m")
+		case d < minimumAllowedInterval:
+			bad("FEED_POLL_INTERVAL", v, "want at least 1s")
+		default:
+			c.FeedPollInterval = d
+		}
+	}
+	if v, ok := get("FEED_RETENTION"); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			bad("FEED_RETENTION", v, "want a positive Go duration such as 720h (30 days)")
+		} else {
+			c.FeedRetention = d
+		}
+	}
+	if v, ok := lookup("FEEDS_ALLOW_PRIVATE"); ok {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "1", "true":
+			c.FeedsAllowPrivate = true
+		case "0", "false", "":
+			c.FeedsAllowPrivate = false
+		default:
+			bad("FEEDS_ALLOW_PRIVATE", strings.TrimSpace(v), "want 1 or true to allow private addresses, 0, false or empty to refuse them")
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
@@ -194,6 +269,14 @@ func (c Config) Lines() []string {
 	if guild == "" {
 		guild = "(none: global commands)"
 	}
+	feeds := c.FeedsFile
+	if feeds == "" {
+		feeds = "(none: no " + DefaultFeedsFile + " here)"
+	}
+	allowPrivate := "0"
+	if c.FeedsAllowPrivate {
+		allowPrivate = "1"
+	}
 	return []string{
 		tokenVar + "=" + token,
 		"DISCORD_GUILD_ID=" + guild,
@@ -204,7 +287,31 @@ func (c Config) Lines() []string {
 		"DIGEST_MISSED_GRACE=" + c.MissedRunGrace.String(),
 		"DEFAULT_TIMEZONE=" + c.Timezone,
 		"LOG_LEVEL=" + strings.ToLower(c.LogLevel.String()),
+		feedsFileVar + "=" + feeds,
+		"FEED_POLL_INTERVAL=" + c.FeedPollInterval.String(),
+		"FEED_RETENTION=" + c.FeedRetention.String(),
+		"FEEDS_ALLOW_PRIVATE=" + allowPrivate,
 	}
+}
+
+// checkFeedsFile says what is wrong with name as a feeds file: missing, or
+// not a regular file. Its content is the feed source's to check, line by
+// line, since the file may change while the bot runs.
+func checkFeedsFile(name string) error {
+	fi, err := os.Stat(name)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return errors.New("no such file: want the path of a text file of feeds, one a line (see feeds.txt in the README)")
+	case err != nil:
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is named already, with the variable
+		}
+		return fmt.Errorf("cannot read it (%v): want a readable text file of feeds", err)
+	case !fi.Mode().IsRegular():
+		return errors.New("not a regular file: want a text file of feeds, one a line")
+	}
+	return nil
 }
 
 // String is Lines on one line, for logs.

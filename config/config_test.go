@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -128,5 +129,82 @@ func TestMalformedDotEnvHidesContent(t *testing.T) {
 	_, err := Load()
 	if err != nil && strings.Contains(err.Error(), "unterminated-secret") {
 		t.Errorf("error shows .env content: %v", err)
+	}
+}
+
+// TestFeedDefaults: without the feed variables, feeds.txt is used only when
+// the working directory has one, and the intervals are the documented ones.
+func TestFeedDefaults(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	c, err := FromLookup(lookupFrom(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.FeedsFile != "" || c.FeedPollInterval != 15*time.Minute || c.FeedRetention != 720*time.Hour || c.FeedsAllowPrivate {
+		t.Errorf("feed defaults without feeds.txt: file %q every %s keep %s private %v",
+			c.FeedsFile, c.FeedPollInterval, c.FeedRetention, c.FeedsAllowPrivate)
+	}
+	if !slices.Contains(c.Lines(), "FEEDS_FILE=(none: no feeds.txt here)") {
+		t.Errorf("Lines() = %q", c.Lines())
+	}
+
+	if err := os.WriteFile(filepath.Join(dir, "feeds.txt"), []byte("https://example.com/rss\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = FromLookup(lookupFrom(map[string]string{"FEEDS_FILE": "  "}))
+	if err != nil || c.FeedsFile != "feeds.txt" {
+		t.Errorf("with feeds.txt in the working directory: FeedsFile %q, %v", c.FeedsFile, err)
+	}
+}
+
+func TestFeedValues(t *testing.T) {
+	dir := t.TempDir()
+	feeds := filepath.Join(dir, "my-feeds.txt")
+	if err := os.WriteFile(feeds, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := FromLookup(lookupFrom(map[string]string{
+		"FEEDS_FILE":          feeds,
+		"FEED_POLL_INTERVAL":  "1s",
+		"FEED_RETENTION":      "48h",
+		"FEEDS_ALLOW_PRIVATE": "1",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.FeedsFile != feeds || c.FeedPollInterval != time.Second || c.FeedRetention != 48*time.Hour || !c.FeedsAllowPrivate {
+		t.Errorf("config = %+v", c)
+	}
+	for _, want := range []string{"FEEDS_FILE=" + feeds, "FEED_POLL_INTERVAL=1s", "FEED_RETENTION=48h0m0s", "FEEDS_ALLOW_PRIVATE=1"} {
+		if !slices.Contains(c.Lines(), want) {
+			t.Errorf("Lines() lacks %q: %q", want, c.Lines())
+		}
+	}
+	for v, want := range map[string]bool{"true": true, "TRUE": true, " 1 ": true, "0": false, "false": false, "": false} {
+		c, err := FromLookup(lookupFrom(map[string]string{"FEEDS_ALLOW_PRIVATE": v}))
+		if err != nil || c.FeedsAllowPrivate != want {
+			t.Errorf("FEEDS_ALLOW_PRIVATE=%q: %v, %v; want %v", v, c.FeedsAllowPrivate, err, want)
+		}
+	}
+}
+
+func TestFeedValidation(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "nope.txt")
+	cases := []struct{ name, value, want string }{
+		{"FEEDS_FILE", missing, `FEEDS_FILE="` + missing + `": no such file`},
+		{"FEEDS_FILE", dir, `FEEDS_FILE="` + dir + `": not a regular file`},
+		{"FEED_POLL_INTERVAL", "often", `FEED_POLL_INTERVAL="often": want a Go duration such as 15m`},
+		{"FEED_POLL_INTERVAL", "500ms", `FEED_POLL_INTERVAL="500ms": want at least 1s`},
+		{"FEED_RETENTION", "30d", `FEED_RETENTION="30d": want a positive Go duration such as 720h`},
+		{"FEED_RETENTION", "0s", `FEED_RETENTION="0s": want a positive Go duration`},
+		{"FEEDS_ALLOW_PRIVATE", "yes", `FEEDS_ALLOW_PRIVATE="yes": want 1 or true`},
+	}
+	for _, tc := range cases {
+		_, err := FromLookup(lookupFrom(map[string]string{tc.name: tc.value}))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s=%q: err = %v, want it to contain %q", tc.name, tc.value, err, tc.want)
+		}
 	}
 }
