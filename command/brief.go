@@ -147,18 +147,23 @@ func (h briefHandlers) search(_ context.Context, req Request) (Reply, error) {
 			Description: hit.Snippet,
 			Time:        a.Date,
 			Footer:      footer(a),
+			URL:         a.URL,
 		})
 	}
 	return rep, nil
 }
 
-// articleCard is the one way an article with a summary is shown.
+// articleCard is the one way an article with a summary is shown: its
+// title links to the article's page and its picture is the thumbnail, when
+// it has them (feed items do, files do not).
 func articleCard(a briefs.Article, s summarize.Summary) Card {
 	return Card{
 		Title:       a.Title,
 		Description: strings.Join(s.Sentences, " "),
 		Time:        a.Date,
 		Footer:      footer(a),
+		URL:         a.URL,
+		Thumbnail:   a.Image,
 	}
 }
 

@@ -98,6 +98,12 @@ type Card struct {
 	Footer      string
 	// Time, when set, is shown as a Discord timestamp.
 	Time time.Time
+	// URL is the page the card is about: Discord links the title to it,
+	// the console prints it. Empty for article files, which have no page.
+	URL string
+	// Thumbnail is the address of a picture Discord shows beside the card;
+	// the console leaves it out, since a terminal cannot show it.
+	Thumbnail string
 }
 
 // Field is a named value on a card.

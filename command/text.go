@@ -79,6 +79,12 @@ func textAt(rep Reply, now time.Time, loc *time.Location) string {
 		if !c.Time.IsZero() {
 			b.WriteString("Published: " + c.Time.Format("Mon, 2 Jan 2006") + "\n")
 		}
+		if c.URL != "" && !strings.ContainsFunc(c.URL, unicode.IsControl) {
+			// Shown whole, as given: a terminal makes it clickable. A
+			// link with control characters, which could drive the
+			// terminal, is no link to show.
+			b.WriteString("Link: " + c.URL + "\n")
+		}
 		if c.Description != "" {
 			b.WriteString(plain(c.Description) + "\n")
 		}

@@ -4,10 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
@@ -28,6 +30,8 @@ const (
 	maxEmbeds           = 10
 	maxEmbedTotal       = 6000
 	maxChoiceValue      = 100
+	// maxURL is the longest embed url or image URL Discord takes.
+	maxURL = 2048
 	// The choice count and name limits are command.MaxChoices and
 	// command.MaxChoiceName: handlers fit their choices to them.
 	maxChoices    = command.MaxChoices
@@ -53,6 +57,10 @@ func Embeds(cards []command.Card) []*discordgo.MessageEmbed {
 			Title:       command.Truncate(c.Title, maxEmbedTitle),
 			Description: command.Truncate(c.Description, maxEmbedDescription),
 			Color:       embedColor,
+			URL:         embedURL(c.URL),
+		}
+		if u := embedURL(c.Thumbnail); u != "" {
+			e.Thumbnail = &discordgo.MessageEmbedThumbnail{URL: u}
 		}
 		fields := c.Fields
 		if !c.Time.IsZero() {
@@ -72,6 +80,26 @@ func Embeds(cards []command.Card) []*discordgo.MessageEmbed {
 		out = append(out, e)
 	}
 	return out
+}
+
+// embedURL returns s when Discord takes it as an embed's url or image: an
+// absolute http(s) URL of at most maxURL characters (counted in bytes,
+// which is stricter), scheme in lower case; else "". Discord
+// refuses the whole message for one bad URL, and a feed's link or picture
+// is not worth an unanswered command: the card goes without it.
+func embedURL(s string) string {
+	if s == "" || len(s) > maxURL || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return ""
+	}
+	if u.Scheme != "http" && u.Scheme != "https" { // url.Parse lowers the scheme
+		return ""
+	}
+	// Discord matches the scheme in lower case only.
+	return u.Scheme + s[len(u.Scheme):]
 }
 
 // orDash keeps empty names and values, which Discord rejects, out of fields.
