@@ -7,13 +7,19 @@ import "newsbrief/briefs"
 // may be nil. The scheduler, /digest preview and the command line's digest
 // all use it, so what a preview shows is what would be posted.
 func Compose(lib *briefs.Library, count int, topic string, posted func(ids []string) (map[string]bool, error)) ([]briefs.Article, error) {
+	return ComposeFrom(lib, count, topic, "", posted)
+}
+
+// ComposeFrom is Compose over the articles of one source ("" for all), as
+// FromSource matches it: a subscription's digest.
+func ComposeFrom(lib *briefs.Library, count int, topic, source string, posted func(ids []string) (map[string]bool, error)) ([]briefs.Article, error) {
 	if posted == nil {
-		return lib.Latest(count, topic), nil
+		return LatestFrom(lib, count, topic, source), nil
 	}
 	// Look further back than count, since the newest may be posted already;
 	// widen until enough are found or the library is exhausted.
 	for window := count * 4; ; window *= 4 {
-		candidates := lib.Latest(window, topic)
+		candidates := LatestFrom(lib, window, topic, source)
 		ids := make([]string, len(candidates))
 		for i, a := range candidates {
 			ids[i] = a.ID

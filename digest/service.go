@@ -263,6 +263,7 @@ type Preview struct {
 	// articles are then the default digest's.
 	Subscribed bool
 	Topic      string
+	Source     string
 	Articles   []briefs.Article
 }
 
@@ -275,12 +276,12 @@ func (s *Service) Preview(ctx context.Context, guildID, channelID string, defaul
 	sub, err := s.store.Subscription(ctx, guildID, channelID)
 	switch {
 	case err == nil:
-		p.Subscribed, p.Topic, count = true, sub.Topic, sub.Count
+		p.Subscribed, p.Topic, p.Source, count = true, sub.Topic, sub.Source, sub.Count
 		posted = func(ids []string) (map[string]bool, error) { return s.store.PostedIDs(ctx, sub.ID, ids) }
 	case !errors.Is(err, ErrNotFound):
 		return Preview{}, err
 	}
-	if p.Articles, err = Compose(s.lib, count, p.Topic, posted); err != nil {
+	if p.Articles, err = ComposeFrom(s.lib, count, p.Topic, p.Source, posted); err != nil {
 		return Preview{}, err
 	}
 	return p, nil
@@ -436,7 +437,7 @@ func (s *Service) run(ctx context.Context, sub Subscription, now time.Time) bool
 		}
 		return ok
 	}
-	articles, err := Compose(s.lib, sub.Count, sub.Topic, func(ids []string) (map[string]bool, error) {
+	articles, err := ComposeFrom(s.lib, sub.Count, sub.Topic, sub.Source, func(ids []string) (map[string]bool, error) {
 		return s.store.PostedIDs(ctx, sub.ID, ids)
 	})
 	if err != nil {

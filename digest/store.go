@@ -16,7 +16,7 @@ type Store interface {
 	// PutSubscription creates the subscription of sub.GuildID/sub.ChannelID,
 	// or replaces it if the channel already has one. Replacing keeps the ID,
 	// the posted history and the last run, updates Schedule, Timezone,
-	// Count, Topic, CreatedBy, CreatedAt and NextRun, and clears Paused:
+	// Count, Topic, Source, CreatedBy, CreatedAt and NextRun, and clears Paused:
 	// subscribing again resumes. sub.ID, Paused, LastRunAt and LastOutcome
 	// are ignored; a zero CreatedAt means now, a zero NextRun "not
 	// scheduled". It returns the stored subscription.

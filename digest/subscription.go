@@ -45,6 +45,10 @@ type Subscription struct {
 	Timezone  string
 	Count     int
 	Topic     string
+	// Source is the origin (the articles folder's name or a feed's name)
+	// the digest draws from, as the subscriber picked it; "" for every
+	// source. See FromSource for how it matches.
+	Source    string
 	CreatedBy string // user id
 	CreatedAt time.Time
 	// Paused is the reason the subscription is paused, "" when active, e.g.

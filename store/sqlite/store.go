@@ -236,7 +236,7 @@ func (s *Store) Path() string { return s.path }
 
 // subscriptionCols is the column list scanSubscription reads.
 const subscriptionCols = `id, guild_id, channel_id, schedule, timezone, count, topic,
-	created_by, created_at, paused, last_run_at, last_outcome, next_run`
+	created_by, created_at, paused, last_run_at, last_outcome, next_run, source`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -245,7 +245,7 @@ func scanSubscription(sc scanner) (digest.Subscription, error) {
 	var createdAt string
 	var lastRun, nextRun sql.NullString
 	err := sc.Scan(&sub.ID, &sub.GuildID, &sub.ChannelID, &sub.Schedule, &sub.Timezone,
-		&sub.Count, &sub.Topic, &sub.CreatedBy, &createdAt, &sub.Paused, &lastRun, &sub.LastOutcome, &nextRun)
+		&sub.Count, &sub.Topic, &sub.CreatedBy, &createdAt, &sub.Paused, &lastRun, &sub.LastOutcome, &nextRun, &sub.Source)
 	if err != nil {
 		return digest.Subscription{}, err
 	}
@@ -268,7 +268,7 @@ func scanSubscription(sc scanner) (digest.Subscription, error) {
 // PutSubscription creates the subscription of sub.GuildID/sub.ChannelID, or
 // replaces it if the channel already has one. Replacing keeps the ID, the
 // posted history and the last run, updates Schedule, Timezone, Count, Topic,
-// CreatedBy, CreatedAt and NextRun, and clears Paused: re-subscribing
+// Source, CreatedBy, CreatedAt and NextRun, and clears Paused: re-subscribing
 // resumes. sub.ID, Paused, LastRunAt and LastOutcome are ignored; a zero
 // CreatedAt means now, a zero NextRun not scheduled. It returns the stored
 // row.
@@ -289,20 +289,21 @@ func (s *Store) PutSubscription(ctx context.Context, sub digest.Subscription) (d
 		createdAt = s.now()
 	}
 	row := s.w.QueryRowContext(ctx, `
-		INSERT INTO subscriptions (guild_id, channel_id, schedule, timezone, count, topic, created_by, created_at, next_run)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		INSERT INTO subscriptions (guild_id, channel_id, schedule, timezone, count, topic, created_by, created_at, next_run, source)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (guild_id, channel_id) DO UPDATE SET
 			schedule = excluded.schedule,
 			timezone = excluded.timezone,
 			count = excluded.count,
 			topic = excluded.topic,
+			source = excluded.source,
 			created_by = excluded.created_by,
 			created_at = excluded.created_at,
 			next_run = excluded.next_run,
 			paused = ''
 		RETURNING `+subscriptionCols,
 		sub.GuildID, sub.ChannelID, sub.Schedule, sub.Timezone, sub.Count, sub.Topic, sub.CreatedBy,
-		formatTime(createdAt), nullTime(sub.NextRun))
+		formatTime(createdAt), nullTime(sub.NextRun), sub.Source)
 	stored, err := scanSubscription(row)
 	if err != nil {
 		return fail(err)

@@ -93,7 +93,7 @@ func testSubscriptionCRUD(t *testing.T, s digest.Store) {
 	created := time.Date(2025, 3, 1, 8, 30, 0, 123456789, time.FixedZone("CET", 3600))
 	sub, err := s.PutSubscription(ctx, digest.Subscription{
 		ID: 999, GuildID: "g1", ChannelID: "c2", Schedule: "@daily", Timezone: "Europe/Paris",
-		Count: 5, Topic: "science", CreatedBy: "u7", CreatedAt: created,
+		Count: 5, Topic: "science", Source: "BBC News", CreatedBy: "u7", CreatedAt: created,
 		Paused: "ignored", LastOutcome: "ignored",
 	})
 	if err != nil {
@@ -101,7 +101,7 @@ func testSubscriptionCRUD(t *testing.T, s digest.Store) {
 	}
 	want := digest.Subscription{
 		ID: sub.ID, GuildID: "g1", ChannelID: "c2", Schedule: "@daily", Timezone: "Europe/Paris",
-		Count: 5, Topic: "science", CreatedBy: "u7", CreatedAt: created.UTC(),
+		Count: 5, Topic: "science", Source: "BBC News", CreatedBy: "u7", CreatedAt: created.UTC(),
 	}
 	if sub.ID == 999 || sub != want {
 		t.Fatalf("put returned %+v, want %+v", sub, want)
@@ -136,7 +136,7 @@ func testSubscriptionCRUD(t *testing.T, s digest.Store) {
 		t.Errorf("Subscriptions(nope) = %v, %v", none, err)
 	}
 
-	// Replace: same ID, new fields.
+	// Replace: same ID, new fields; the source goes back to all.
 	repl, err := s.PutSubscription(ctx, digest.Subscription{
 		GuildID: "g1", ChannelID: "c2", Schedule: "0 7 * * 1-5", Timezone: "UTC",
 		Count: 2, Topic: "", CreatedBy: "u8",
@@ -145,9 +145,25 @@ func testSubscriptionCRUD(t *testing.T, s digest.Store) {
 		t.Fatal(err)
 	}
 	if repl.ID != sub.ID || repl.Schedule != "0 7 * * 1-5" || repl.Timezone != "UTC" || repl.Count != 2 ||
-		repl.Topic != "" || repl.CreatedBy != "u8" || !repl.CreatedAt.After(created) {
+		repl.Topic != "" || repl.Source != "" || repl.CreatedBy != "u8" || !repl.CreatedAt.After(created) {
 		t.Errorf("replace returned %+v", repl)
 	}
+	if got, err := s.Subscription(ctx, "g1", "c2"); err != nil || got.Source != "" {
+		t.Errorf("source after replace = %q, %v; want all (\"\")", got.Source, err)
+	}
+	// A source of any case and script round-trips as given.
+	withSource := func(source string) {
+		t.Helper()
+		put, err := s.PutSubscription(ctx, digest.Subscription{
+			GuildID: "g1", ChannelID: "c2", Schedule: "@daily", Timezone: "UTC", Count: 1, Source: source,
+		})
+		got, gerr := s.SubscriptionByID(ctx, sub.ID)
+		if err != nil || gerr != nil || put.Source != source || got.Source != source {
+			t.Errorf("source %q: put %q (%v), read %q (%v)", source, put.Source, err, got.Source, gerr)
+		}
+	}
+	withSource("Süddeutsche Zeitung")
+	withSource("articles")
 	if all, err := s.Subscriptions(ctx, ""); err != nil || len(all) != 3 {
 		t.Errorf("%d subscriptions after replace, want 3 (%v)", len(all), err)
 	}
