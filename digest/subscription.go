@@ -45,10 +45,6 @@ type Subscription struct {
 	Timezone  string
 	Count     int
 	Topic     string
-	// Source is the origin (the articles folder's name or a feed's name)
-	// the digest draws from, as the subscriber picked it; "" for every
-	// source. See FromSource for how it matches.
-	Source    string
 	CreatedBy string // user id
 	CreatedAt time.Time
 	// Paused is the reason the subscription is paused, "" when active, e.g.
@@ -62,6 +58,10 @@ type Subscription struct {
 	// scheduled (its schedule never fires again, or it was stored before
 	// next runs were: the service schedules those at start).
 	NextRun time.Time
+	// Source is the origin (the articles folder's name or a feed's name)
+	// the digest draws from, as the subscriber picked it; "" for every
+	// source. See FromSource for how it matches.
+	Source string
 }
 
 // Digest is one message's worth of articles recorded for a subscription.
