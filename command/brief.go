@@ -8,20 +8,24 @@ import (
 	"time"
 
 	"newsbrief/briefs"
+	"newsbrief/digest"
 	"newsbrief/summarize"
 )
 
 // briefHandlers answers /brief: everything here is a read of the library's
 // current snapshot, fast enough to answer without deferring.
 type briefHandlers struct {
-	lib *briefs.Library
+	lib     *briefs.Library
+	sources Sources
 }
 
 func (h briefHandlers) register(r *Router) {
 	r.Handle("brief latest", h.latest)
+	r.HandleAutocomplete("brief latest", h.completeSource)
 	r.Handle("brief read", h.read)
 	r.HandleAutocomplete("brief read", h.completeArticle)
 	r.Handle("brief search", h.search)
+	r.Handle("brief sources", h.sourcesList)
 }
 
 func (h briefHandlers) latest(_ context.Context, req Request) (Reply, error) {
@@ -30,24 +34,36 @@ func (h briefHandlers) latest(_ context.Context, req Request) (Reply, error) {
 		return Reply{}, err
 	}
 	topic := strings.TrimSpace(req.String("topic"))
-	articles := h.lib.Latest(n, topic)
+	source, err := resolveSource(h.sources, req.String("source"))
+	if err != nil {
+		return Reply{}, err
+	}
+	articles := digest.LatestFrom(h.lib, n, topic, source)
 	if len(articles) == 0 {
-		if topic != "" {
+		switch {
+		case source != "" && topic != "":
+			return Reply{}, Userf("No article from %s matches the topic %q. Try fewer or other words, another source, or /brief search.", source, topic)
+		case source != "":
+			return Reply{}, Userf("%s has no articles yet. /brief sources shows how each source is doing.", source)
+		case topic != "":
 			return Reply{}, Userf("No article matches the topic %q. Try fewer or other words, or /brief search.", topic)
 		}
 		return Reply{}, Userf("The library has no articles yet. Add article files to the briefs folder.")
 	}
-	rep := Reply{Content: latestHeading(len(articles), topic)}
+	rep := Reply{Content: latestHeading(len(articles), topic, source)}
 	for _, a := range articles {
 		rep.Cards = append(rep.Cards, articleCard(a, summarize.Summarize(a.Text(), summarize.Short)))
 	}
 	return rep, nil
 }
 
-func latestHeading(n int, topic string) string {
+func latestHeading(n int, topic, source string) string {
 	s := fmt.Sprintf("The %d newest articles", n)
 	if n == 1 {
 		s = "The newest article"
+	}
+	if source != "" {
+		s += " from " + source
 	}
 	if topic != "" {
 		s += fmt.Sprintf(" about %q", topic)

@@ -17,6 +17,8 @@ const ConsoleHelp = `Type a slash command as you would in Discord, options as na
   /brief latest topic:"interest rates"
   /brief read article:tram length:long
   /brief search query:moon ice
+  /brief latest source:articles
+  /brief sources
   /digest preview
 Start a line with ? to see autocomplete choices for its last option:
   ?/brief read article:lunar

@@ -18,12 +18,15 @@ import (
 // scheduling and storage to the service.
 type DigestHandlers struct {
 	Service *digest.Service
+	// Sources names the sources a subscription may pick; nil takes any
+	// name as typed.
+	Sources Sources
 }
 
 // Register adds the /digest handlers to r.
 func (h DigestHandlers) Register(r *Router) {
 	r.Handle("digest subscribe", h.subscribe)
-	r.HandleAutocomplete("digest subscribe", h.completeTimezone)
+	r.HandleAutocomplete("digest subscribe", h.complete)
 	r.Handle("digest unsubscribe", h.unsubscribe)
 	r.Handle("digest list", h.list)
 	r.Handle("digest preview", h.preview)
@@ -50,9 +53,13 @@ func (h DigestHandlers) subscribe(ctx context.Context, req Request) (Reply, erro
 	}
 	zone := strings.TrimSpace(req.String("timezone"))
 	topic := strings.TrimSpace(req.String("topic"))
+	source, err := resolveSource(h.Sources, req.String("source"))
+	if err != nil {
+		return Reply{}, err
+	}
 	sub, err := h.Service.Subscribe(ctx, digest.Subscription{
 		GuildID: req.GuildID, ChannelID: channel, Schedule: req.String("schedule"), Timezone: zone,
-		Count: count, Topic: topic, CreatedBy: req.UserID,
+		Count: count, Topic: topic, Source: source, CreatedBy: req.UserID,
 	})
 	if err != nil {
 		return Reply{}, subscribeError(err, zone)
@@ -60,6 +67,9 @@ func (h DigestHandlers) subscribe(ctx context.Context, req Request) (Reply, erro
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "Subscribed <#%s> to a digest of up to %d new %s", channel, count, plural(count, "article", "articles"))
+	if source != "" {
+		fmt.Fprintf(&b, " from %s", source)
+	}
 	if topic != "" {
 		fmt.Fprintf(&b, " about %q", topic)
 	}
@@ -103,11 +113,14 @@ func subscribeError(err error, zone string) error {
 	}
 }
 
-func (h DigestHandlers) completeTimezone(_ context.Context, req Request) (Reply, error) {
-	if req.Focused != "timezone" {
-		return Reply{}, nil
+func (h DigestHandlers) complete(_ context.Context, req Request) (Reply, error) {
+	switch req.Focused {
+	case "timezone":
+		return Reply{Choices: completeZones(req.String("timezone"), MaxChoices)}, nil
+	case "source":
+		return Reply{Choices: completeSources(h.Sources, req.String("source"))}, nil
 	}
-	return Reply{Choices: completeZones(req.String("timezone"), MaxChoices)}, nil
+	return Reply{}, nil
 }
 
 func (h DigestHandlers) unsubscribe(ctx context.Context, req Request) (Reply, error) {
@@ -140,9 +153,12 @@ func (h DigestHandlers) list(ctx context.Context, req Request) (Reply, error) {
 	for _, s := range subs {
 		// Embed titles cannot show a channel mention; the description can.
 		card := Card{Description: fmt.Sprintf("<#%s>: a digest %s", s.ChannelID, describeSchedule(s.Schedule))}
-		topic := s.Topic
+		topic, source := s.Topic, s.Source
 		if topic == "" {
 			topic = "(all)"
+		}
+		if source == "" {
+			source = "(all)"
 		}
 		next := "-"
 		if s.Paused != "" {
@@ -159,6 +175,7 @@ func (h DigestHandlers) list(ctx context.Context, req Request) (Reply, error) {
 			{Name: "Time zone", Value: s.Timezone, Inline: true},
 			{Name: "Count", Value: fmt.Sprint(s.Count), Inline: true},
 			{Name: "Topic", Value: topic, Inline: true},
+			{Name: "Source", Value: source, Inline: true},
 			{Name: "Next run", Value: next},
 			{Name: "Last run", Value: last},
 		}

@@ -19,18 +19,37 @@ const PermissionManageChannels int64 = 1 << 4
 // New returns the router answering newsbrief's commands: /brief over lib,
 // and /digest over digests unless it is nil, behind the Recover, Logging and
 // Manage Channels middleware. log may be nil to discard.
-func New(lib *briefs.Library, digests *digest.Service, log *slog.Logger) *Router {
+func New(lib *briefs.Library, digests *digest.Service, log *slog.Logger, opts ...Option) *Router {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	o := options{}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.sources == nil {
+		o.sources = LibrarySources(lib)
+	}
 	r := NewRouter(Recover(log), Logging(log),
 		RequirePermission("digest", PermissionManageChannels, "Manage Channels"))
-	briefHandlers{lib: lib}.register(r)
+	briefHandlers{lib: lib, sources: o.sources}.register(r)
 	if digests != nil {
-		DigestHandlers{Service: digests}.Register(r)
+		DigestHandlers{Service: digests, Sources: o.sources}.Register(r)
 	}
 	return r
 }
+
+// Option changes what New wires.
+type Option func(*options)
+
+type options struct {
+	sources Sources
+}
+
+// WithSources gives the commands the sources' names and health, for the
+// source option and /brief sources. Without it they come from the library
+// alone (LibrarySources): no feed that has no articles yet, no health.
+func WithSources(s Sources) Option { return func(o *options) { o.sources = s } }
 
 // Handler answers one request.
 type Handler func(ctx context.Context, req Request) (Reply, error)

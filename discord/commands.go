@@ -25,6 +25,7 @@ func Commands() []*discordgo.ApplicationCommand {
 					Options: []*discordgo.ApplicationCommandOption{
 						countOption("How many articles (1-10, default 5)"),
 						{Type: discordgo.ApplicationCommandOptionString, Name: "topic", Description: "Only articles about this (search terms)", MaxLength: 100},
+						sourceOption(),
 					},
 				},
 				{
@@ -48,6 +49,11 @@ func Commands() []*discordgo.ApplicationCommand {
 						{Type: discordgo.ApplicationCommandOptionString, Name: "query", Description: "Words to look for", Required: true, MaxLength: 200},
 					},
 				},
+				{
+					Type:        discordgo.ApplicationCommandOptionSubCommand,
+					Name:        "sources",
+					Description: "Where the articles come from: the folder and each feed, with their health",
+				},
 			},
 		},
 		{
@@ -67,6 +73,7 @@ func Commands() []*discordgo.ApplicationCommand {
 						{Type: discordgo.ApplicationCommandOptionString, Name: "timezone", Description: "IANA time zone such as Europe/Berlin (default: the bot's)", Autocomplete: true, MaxLength: 64},
 						countOption("Articles per digest (1-10, default 5)"),
 						{Type: discordgo.ApplicationCommandOptionString, Name: "topic", Description: "Only articles about this (search terms)", MaxLength: 100},
+						sourceOption(),
 					},
 				},
 				{
@@ -94,6 +101,16 @@ func countOption(desc string) *discordgo.ApplicationCommandOption {
 	return &discordgo.ApplicationCommandOption{
 		Type: discordgo.ApplicationCommandOptionInteger, Name: "count", Description: desc,
 		MinValue: ptr(float64(command.MinCount)), MaxValue: command.MaxCount,
+	}
+}
+
+// sourceOption picks one source (the folder or a feed) by name; the
+// names change with the feeds file, so they are offered by autocomplete
+// rather than fixed choices.
+func sourceOption() *discordgo.ApplicationCommandOption {
+	return &discordgo.ApplicationCommandOption{
+		Type: discordgo.ApplicationCommandOptionString, Name: "source", Description: "Only articles from this source (the folder or a feed)",
+		Autocomplete: true, MaxLength: command.MaxChoiceName,
 	}
 }
 

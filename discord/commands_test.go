@@ -18,7 +18,11 @@ import (
 // a handler and every handler a registered command, and every option marked
 // for autocomplete has an autocomplete handler on its path that answers it.
 func TestCommandsMatchRouter(t *testing.T) {
-	lib := briefs.FromArticles(briefs.GenerateArticles(5, 1))
+	arts := briefs.GenerateArticles(5, 1)
+	for i := range arts {
+		arts[i].Origin = "articles" // so that the source option has a source to offer
+	}
+	lib := briefs.FromArticles(arts)
 	r := command.New(lib, digest.New(lib, nil), nil)
 
 	var paths []string
