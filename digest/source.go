@@ -53,11 +53,21 @@ func LatestFrom(lib *briefs.Library, n int, topic, source string) []briefs.Artic
 }
 
 // keepFrom returns the first n (all when n < 0) of arts from source.
+//
+// It may walk the whole library, so it remembers the last origin it
+// compared: articles of one origin share its string, and comparing two
+// strings of different lengths, or one with itself, is cheaper than
+// folding case.
 func keepFrom(arts []briefs.Article, n int, source string) []briefs.Article {
 	var out []briefs.Article
-	for _, a := range arts {
-		if FromSource(a, source) {
-			out = append(out, a)
+	lastOrigin, lastMatch := "", false
+	for i := range arts {
+		a := &arts[i]
+		if a.Origin != lastOrigin || i == 0 {
+			lastOrigin, lastMatch = a.Origin, strings.EqualFold(a.Origin, source)
+		}
+		if lastMatch || len(a.Also) > 0 && FromSource(*a, source) {
+			out = append(out, *a)
 			if len(out) == n {
 				break
 			}
