@@ -234,6 +234,11 @@ func (s *Source) setFeeds(feeds []Feed) (removed []string) {
 			fr = &feedRun{feed: f, state: State{URL: f.URL}}
 		default:
 			fr.feed = f
+			// A shorter interval takes effect now, not after the wait the
+			// old one set; a failing feed keeps its backoff.
+			if next := fr.state.LastSuccess.Add(s.interval(f)); fr.state.Failures == 0 && !fr.state.LastSuccess.IsZero() && next.Before(fr.state.NextTry) {
+				fr.state.NextTry = next
+			}
 		}
 		next[f.Name] = fr
 		order = append(order, f.Name)

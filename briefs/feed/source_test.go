@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -448,11 +449,11 @@ func TestInvalidFeedDoesNotStopOthers(t *testing.T) {
 func TestSlowServer(t *testing.T) {
 	srv := newFeedServer(t)
 	fastSaved := make(chan struct{})
-	var overlapped bool
+	var overlapped atomic.Bool
 	srv.put("/slow.xml", doc{handler: func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-fastSaved:
-			overlapped = true // read after FetchDue returns: the server has answered
+			overlapped.Store(true)
 		case <-r.Context().Done():
 		}
 		<-r.Context().Done()
@@ -472,8 +473,8 @@ func TestSlowServer(t *testing.T) {
 	if !strings.Contains(st.LastError, "timed out") || st.Failures != 1 {
 		t.Errorf("slow status %+v", st)
 	}
-	if !overlapped || e.lib.Count("fast") != 1 {
-		t.Errorf("the fast feed waited for the slow one (stored while slow in flight: %v)", overlapped)
+	if !overlapped.Load() || e.lib.Count("fast") != 1 {
+		t.Errorf("the fast feed waited for the slow one (stored while slow in flight: %v)", overlapped.Load())
 	}
 }
 
@@ -650,6 +651,11 @@ func TestSetFeedsAndPrune(t *testing.T) {
 	}
 	if got := e.src.Status(); len(got) != 1 || got[0].Name != "courier" || got[0].Articles != 2 || got[0].Every != 2*time.Hour {
 		t.Errorf("status after SetFeeds %+v", got)
+	}
+	// A shorter interval applies at once.
+	e.src.SetFeeds(ctx, []Feed{{Name: "courier", URL: srv.URL + "/atom.xml", Every: 10 * time.Minute}})
+	if got := e.src.Status()[0]; !got.NextTry.Equal(t0.Add(10 * time.Minute)) {
+		t.Errorf("next try %v after the interval went down to 10m", got.NextTry)
 	}
 	// Back again: its stored items return at once, without a fetch.
 	e.src.SetFeeds(ctx, []Feed{{Name: "courier", URL: srv.URL + "/atom.xml"}, {Name: "gazette", URL: srv.URL + "/rss.xml"}})

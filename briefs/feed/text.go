@@ -42,10 +42,14 @@ func PlainText(s string) string {
 }
 
 func plainParagraphs(s string) []string {
-	if !strings.ContainsAny(s, "<&") {
-		// The common plain-text case: only white space to fold. Line
-		// breaks still separate paragraphs.
-		return keepParagraphs(strings.Split(s, "\n"))
+	if !looksLikeHTML(s) {
+		// Plain text, perhaps with entities: a '<' in it is a character
+		// ("x<y"), not a tag. Blank lines separate paragraphs; single line
+		// breaks are hard wrapping.
+		if strings.Contains(s, "&") {
+			s = html.UnescapeString(s)
+		}
+		return keepParagraphs(splitBlankLines(s))
 	}
 	z := html.NewTokenizer(strings.NewReader(s))
 	var (
@@ -105,6 +109,54 @@ func plainParagraphs(s string) []string {
 			}
 		}
 	}
+}
+
+// looksLikeHTML reports whether s has markup: a closing or self-closing
+// tag, a comment, or an opening tag of an element that feeds use.
+func looksLikeHTML(s string) bool {
+	for i := strings.IndexByte(s, '<'); i >= 0; {
+		rest := s[i+1:]
+		if strings.HasPrefix(rest, "/") || strings.HasPrefix(rest, "!") {
+			return true
+		}
+		name := rest
+		if j := strings.IndexFunc(rest, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }); j >= 0 {
+			name = rest[:j]
+			if rest[j] != '>' && rest[j] != ' ' && rest[j] != '/' && rest[j] != '\t' && rest[j] != '\n' {
+				name = ""
+			}
+		}
+		if name != "" && atom.Lookup([]byte(strings.ToLower(name))) != 0 {
+			return true
+		}
+		k := strings.IndexByte(rest, '<')
+		if k < 0 {
+			break
+		}
+		i += 1 + k
+	}
+	return false
+}
+
+// splitBlankLines splits text at blank lines.
+func splitBlankLines(s string) []string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	var paras []string
+	var cur []string
+	for _, line := range strings.Split(s, "\n") {
+		if strings.TrimSpace(line) == "" {
+			if len(cur) > 0 {
+				paras = append(paras, strings.Join(cur, " "))
+				cur = cur[:0]
+			}
+			continue
+		}
+		cur = append(cur, line)
+	}
+	if len(cur) > 0 {
+		paras = append(paras, strings.Join(cur, " "))
+	}
+	return paras
 }
 
 // keepParagraphs folds white space in each paragraph and keeps those with
