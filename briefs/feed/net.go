@@ -123,7 +123,7 @@ func nonPublic(addr netip.Addr) string {
 // newTransport returns the transport every fetch goes through: the address
 // check in its dialer, no proxy (a proxy would be the address checked, not
 // the feed's), and bounded waits.
-func newTransport(p addrPolicy) *http.Transport {
+func newTransport(p addrPolicy, timeout time.Duration) *http.Transport {
 	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second, ControlContext: p.control}
 	return &http.Transport{
 		Proxy:                 nil,
@@ -134,7 +134,7 @@ func newTransport(p addrPolicy) *http.Transport {
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
-		ResponseHeaderTimeout: DefaultTimeout,
+		ResponseHeaderTimeout: timeout,
 	}
 }
 

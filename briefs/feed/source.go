@@ -59,7 +59,7 @@ func New(lib *briefs.Library, st Store, feeds []Feed, opts ...Option) *Source {
 	}
 	rt := o.transport
 	if rt == nil {
-		rt = newTransport(addrPolicy{allowPrivate: o.allowPrivate, publicForTest: o.publicAddr})
+		rt = newTransport(addrPolicy{allowPrivate: o.allowPrivate, publicForTest: o.publicAddr}, o.timeout)
 	}
 	s := &Source{
 		lib:  lib,

@@ -738,3 +738,26 @@ func TestCheck(t *testing.T) {
 		t.Errorf("check without allow-private: %+v", r)
 	}
 }
+
+func TestTeaserKeptWhenThePageHasLess(t *testing.T) {
+	srv := newFeedServer(t)
+	teaser := "Short teaser of a story that the page itself barely tells, with a few more words than the page."
+	srv.put("/f.xml", doc{body: []byte(`<?xml version="1.0"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>T</title><link>` + srv.URL + `/</link><description>d</description>
+<item><guid>1</guid><title>Thin page</title><link>` + srv.URL + `/thin</link><description>` + teaser + `</description>
+<media:thumbnail url="` + srv.URL + `/own.jpg"/></item>
+<item><guid>2</guid><title>Not HTML</title><link>` + srv.URL + `/pdf</link><description>A teaser pointing at a document.</description></item>
+</channel></rss>`)})
+	srv.put("/thin", doc{contentType: "text/html", body: []byte(`<html><head><meta property="og:image" content="/og.jpg"></head><body><p>Page.</p></body></html>`)})
+	srv.put("/pdf", doc{contentType: "application/pdf", body: []byte("%PDF-1.4")})
+	e := newEnv(t, []Feed{{Name: "f", URL: srv.URL + "/f.xml"}})
+	if err := e.fetch(t); err != nil {
+		t.Fatal(err)
+	}
+	items := itemsOf(t, e.store, "f")
+	if thin := items["Thin page"]; thin.Text != teaser || thin.Image != srv.URL+"/own.jpg" {
+		t.Errorf("thin page item %+v: want its teaser and its own picture", thin)
+	}
+	if pdf := items["Not HTML"]; pdf.Text != "A teaser pointing at a document." || srv.count("/pdf") != 1 {
+		t.Errorf("non-HTML page item %+v", pdf)
+	}
+}
