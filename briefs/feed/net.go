@@ -230,7 +230,7 @@ func (g *getter) get(ctx context.Context, u, accept, etag, lastMod string) (*res
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", u, err)
 	}
-	unlock, err := g.locks.lock(ctx, parsed.Host)
+	unlock, err := g.locks.lock(ctx, strings.ToLower(parsed.Host))
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: waiting for the host: %w", u, err)
 	}
