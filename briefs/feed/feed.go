@@ -71,10 +71,12 @@ type State struct {
 // Store keeps feed items and feed states; store/sqlite implements it.
 type Store interface {
 	// SaveItems stores items of one origin, and returns those that are
-	// new: an item is not new when an item of the same origin has its
-	// Identity, or has its GUID's item's Link or TitleKey (a changed GUID,
-	// a re-dated or re-published item). A stored item is never updated by
-	// a later fetch.
+	// new: an item is not new when an item of the same origin (stored, or
+	// earlier in items) has its Identity, or its Link, or its TitleKey (a
+	// changed GUID, a re-dated or re-published item); an empty Link or
+	// TitleKey matches nothing. A stored item is never updated by a later
+	// fetch. The Source already leaves out the items it knows, so items
+	// are mostly new; the Store's answer is the one that counts.
 	SaveItems(ctx context.Context, items []Item) (added []Item, err error)
 	// Items returns the stored items of origin, or of every origin when
 	// origin is "".

@@ -1,0 +1,251 @@
+package feed
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// memStore is an in-memory Store that follows Store's documented rules:
+// an item is not new when an item of its origin has its Identity, its
+// (non-empty) Link or its (non-empty) TitleKey; stored items are never
+// updated; items are pruned by Fetched.
+type memStore struct {
+	mu     sync.Mutex
+	items  []Item
+	states map[string]State
+	// saved, when set, is told the origin of every SaveItems call that
+	// added something (after it is stored).
+	saved func(origin string)
+	// stateSaved, when set, is told every state saved.
+	stateSaved func(State)
+}
+
+func newMemStore() *memStore { return &memStore{states: map[string]State{}} }
+
+func (m *memStore) SaveItems(_ context.Context, items []Item) ([]Item, error) {
+	m.mu.Lock()
+	var added []Item
+	for _, it := range items {
+		known := false
+		for _, old := range m.items {
+			if old.Origin == it.Origin && (old.Identity == it.Identity ||
+				(it.Link != "" && old.Link == it.Link) || (it.TitleKey != "" && old.TitleKey == it.TitleKey)) {
+				known = true
+				break
+			}
+		}
+		if !known {
+			m.items = append(m.items, it)
+			added = append(added, it)
+		}
+	}
+	saved := m.saved
+	m.mu.Unlock()
+	if saved != nil && len(added) > 0 {
+		saved(added[0].Origin)
+	}
+	return added, nil
+}
+
+func (m *memStore) Items(_ context.Context, origin string) ([]Item, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Item
+	for _, it := range m.items {
+		if origin == "" || it.Origin == origin {
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
+
+func (m *memStore) PruneItems(_ context.Context, before time.Time) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := len(m.items)
+	m.items = slices.DeleteFunc(m.items, func(it Item) bool { return it.Fetched.Before(before) })
+	return int64(n - len(m.items)), nil
+}
+
+func (m *memStore) FeedState(_ context.Context, url string) (State, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	st, ok := m.states[url]
+	if !ok {
+		return State{URL: url}, nil
+	}
+	return st, nil
+}
+
+func (m *memStore) SaveFeedState(_ context.Context, st State) error {
+	m.mu.Lock()
+	m.states[st.URL] = st
+	hook := m.stateSaved
+	m.mu.Unlock()
+	if hook != nil {
+		hook(st)
+	}
+	return nil
+}
+
+func (m *memStore) state(url string) State {
+	st, _ := m.FeedState(context.Background(), url)
+	return st
+}
+
+// fakeClock is a clock the test moves by hand.
+type fakeClock struct {
+	mu      sync.Mutex
+	now     time.Time
+	waiters []fakeWaiter
+}
+
+type fakeWaiter struct {
+	at time.Time
+	ch chan time.Time
+}
+
+func newFakeClock(t time.Time) *fakeClock { return &fakeClock{now: t} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) At(t time.Time) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if !t.After(c.now) {
+		ch <- c.now
+		return ch
+	}
+	c.waiters = append(c.waiters, fakeWaiter{t, ch})
+	return ch
+}
+
+// Set moves the clock to t and fires the waits it reaches.
+func (c *fakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+	kept := c.waiters[:0]
+	for _, w := range c.waiters {
+		if w.at.After(t) {
+			kept = append(kept, w)
+			continue
+		}
+		w.ch <- t
+	}
+	c.waiters = kept
+}
+
+func (c *fakeClock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
+
+// t0 is the tests' start of time: a fixed moment after every fixture's date.
+var t0 = time.Date(2024, 4, 14, 12, 0, 0, 0, time.UTC)
+
+// fixture reads testdata/name with {{BASE}} replaced by base.
+func fixture(t testing.TB, name, base string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []byte(strings.ReplaceAll(string(b), "{{BASE}}", base))
+}
+
+// feedServer is a local server of documents at paths, changeable while it
+// runs, that counts requests and records their headers.
+type feedServer struct {
+	*httptest.Server
+	mu       sync.Mutex
+	docs     map[string]doc
+	requests map[string]int
+	headers  map[string]http.Header // the last request's, by path
+}
+
+type doc struct {
+	body        []byte
+	contentType string
+	header      map[string]string
+	status      int
+	handler     http.HandlerFunc // when set, serves the path instead
+}
+
+func newFeedServer(t testing.TB) *feedServer {
+	fs := &feedServer{docs: map[string]doc{}, requests: map[string]int{}, headers: map[string]http.Header{}}
+	fs.Server = httptest.NewServer(http.HandlerFunc(fs.serve))
+	t.Cleanup(fs.Close)
+	return fs
+}
+
+func (fs *feedServer) serve(w http.ResponseWriter, r *http.Request) {
+	fs.mu.Lock()
+	fs.requests[r.URL.Path]++
+	fs.headers[r.URL.Path] = r.Header.Clone()
+	d, ok := fs.docs[r.URL.Path]
+	fs.mu.Unlock()
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if d.handler != nil {
+		d.handler(w, r)
+		return
+	}
+	for k, v := range d.header {
+		w.Header().Set(k, v)
+	}
+	if d.contentType != "" {
+		w.Header().Set("Content-Type", d.contentType)
+	}
+	if etag := d.header["ETag"]; etag != "" && r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if d.status != 0 {
+		w.WriteHeader(d.status)
+	}
+	w.Write(d.body)
+}
+
+// put serves body at path.
+func (fs *feedServer) put(path string, d doc) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.docs[path] = d
+}
+
+// putFixture serves testdata/name at path, as XML unless said otherwise.
+func (fs *feedServer) putFixture(t testing.TB, path, name string) {
+	ct := "application/rss+xml"
+	switch filepath.Ext(name) {
+	case ".json":
+		ct = "application/feed+json"
+	case ".html":
+		ct = "text/html; charset=utf-8"
+	}
+	fs.put(path, doc{body: fixture(t, name, fs.URL), contentType: ct})
+}
+
+func (fs *feedServer) count(path string) int {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return fs.requests[path]
+}
+
+func (fs *feedServer) header(path string) http.Header {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return fs.headers[path]
+}

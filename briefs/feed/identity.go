@@ -1,0 +1,167 @@
+package feed
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// trackingParams are query parameters that say how a reader reached a page,
+// not which page it is: two links that differ only in them are one story.
+// Parameters starting with "utm_" are dropped as well (see isTracking).
+var trackingParams = map[string]bool{
+	"fbclid": true, "gclid": true, "dclid": true, "gbraid": true, "wbraid": true,
+	"msclkid": true, "yclid": true, "twclid": true, "igshid": true, "mc_cid": true,
+	"mc_eid": true, "_ga": true, "_gl": true, "ref": true, "ref_src": true,
+	"ref_url": true, "at_medium": true, "at_campaign": true, "cmpid": true,
+	"ocid": true, "smid": true, "__twitter_impression": true, "oly_enc_id": true,
+	"oly_anon_id": true, "vero_id": true, "_hsenc": true, "_hsmi": true, "mkt_tok": true,
+}
+
+func isTracking(key string) bool {
+	k := strings.ToLower(key)
+	return strings.HasPrefix(k, "utm_") || trackingParams[k]
+}
+
+// NormalizeLink returns the form of an item's link that two fetches of one
+// story share, even when the publisher decorates it differently: scheme
+// and host lower-cased, default port, fragment and tracking parameters
+// (utm_*, fbclid, gclid, mc_cid, ref...) dropped, the remaining query
+// parameters sorted, a trailing slash dropped. base resolves a relative
+// link (the feed's URL); a link that is not http or https, or does not
+// parse, comes back trimmed but otherwise as it is.
+func NormalizeLink(link string, base *url.URL) string {
+	link = strings.TrimSpace(link)
+	if link == "" {
+		return ""
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		return link
+	}
+	if base != nil {
+		u = base.ResolveReference(u)
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return link
+	}
+	u.Host = normalHost(u.Scheme, u.Host)
+	u.Fragment, u.RawFragment = "", ""
+	u.User = nil
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			if isTracking(k) {
+				delete(q, k)
+			}
+		}
+		u.RawQuery = q.Encode() // sorted by key
+		u.ForceQuery = false
+	}
+	if p := strings.TrimRight(u.EscapedPath(), "/"); p != u.EscapedPath() {
+		u.RawPath = ""
+		u.Path = strings.TrimRight(u.Path, "/")
+		if pp, err := url.PathUnescape(p); err == nil && pp == u.Path {
+			u.RawPath = p
+		}
+	}
+	return u.String()
+}
+
+// normalHost lower-cases host and drops the scheme's default port.
+func normalHost(scheme, host string) string {
+	host = strings.ToLower(host)
+	switch {
+	case scheme == "http" && strings.HasSuffix(host, ":80"):
+		return strings.TrimSuffix(host, ":80")
+	case scheme == "https" && strings.HasSuffix(host, ":443"):
+		return strings.TrimSuffix(host, ":443")
+	}
+	return host
+}
+
+// TitleKey folds a title for comparison, so that a story re-published
+// with different case, spacing, quotes or punctuation is recognized:
+// compatibility-normalized, lower-cased, every run of characters that are
+// not letters or digits turned into one space, trimmed.
+func TitleKey(title string) string {
+	title = norm.NFKC.String(title)
+	var b strings.Builder
+	b.Grow(len(title))
+	space := false
+	for _, r := range title {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) {
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(unicode.ToLower(r))
+			continue
+		}
+		space = true
+	}
+	return b.String()
+}
+
+// identify fills it.Identity (and it.Link, it.TitleKey) from what the feed
+// gave: the GUID when there is one, since publishers promise it is stable;
+// else the normalized link; else a hash of the folded title and the date,
+// the only stable things left. The prefixes keep the three kinds apart,
+// so a GUID that happens to equal another item's link is no clash.
+func identify(it *Item, base *url.URL) {
+	it.GUID = strings.TrimSpace(it.GUID)
+	if it.Link == "" {
+		it.Link = NormalizeLink(it.URL, base)
+	}
+	it.TitleKey = TitleKey(it.Title)
+	switch {
+	case it.GUID != "":
+		it.Identity = "guid:" + it.GUID
+	case it.Link != "":
+		it.Identity = "link:" + it.Link
+	default:
+		h := sha256.New()
+		h.Write([]byte(it.TitleKey))
+		h.Write([]byte{0})
+		if !it.Published.IsZero() {
+			h.Write([]byte(it.Published.UTC().Format(time.RFC3339)))
+		}
+		it.Identity = "hash:" + hex.EncodeToString(h.Sum(nil)[:16])
+	}
+}
+
+// storyIndex tells whether an item is the same story as one of many
+// items of one origin, by the rule the Store applies (see Store.SaveItems):
+// the same identity, or the same normalized link, or the same folded
+// title. Empty links and titles never match.
+type storyIndex struct {
+	ids, links, titles map[string]bool
+}
+
+func newStoryIndex(items []Item) *storyIndex {
+	x := &storyIndex{ids: map[string]bool{}, links: map[string]bool{}, titles: map[string]bool{}}
+	for i := range items {
+		x.add(&items[i])
+	}
+	return x
+}
+
+func (x *storyIndex) add(it *Item) {
+	x.ids[it.Identity] = true
+	if it.Link != "" {
+		x.links[it.Link] = true
+	}
+	if it.TitleKey != "" {
+		x.titles[it.TitleKey] = true
+	}
+}
+
+func (x *storyIndex) has(it *Item) bool {
+	return x.ids[it.Identity] || (it.Link != "" && x.links[it.Link]) || (it.TitleKey != "" && x.titles[it.TitleKey])
+}
