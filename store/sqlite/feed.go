@@ -116,13 +116,27 @@ func (s *Store) Items(ctx context.Context, origin string) ([]feed.Item, error) {
 	fail := func(err error) ([]feed.Item, error) {
 		return nil, fmt.Errorf("store: feed items origin=%q: %w", origin, err)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+feedItemCols+` FROM feed_items
-		WHERE ?1 = '' OR origin = ?1`, origin)
+	// Counting first lets the slice be made once: at start the library
+	// loads every item, and growing a slice of 100,000 items by appending
+	// copies it many times over. A write in between only makes the guess
+	// wrong, not the answer.
+	// Two texts, not one with "?1 = '' OR origin = ?1": SQLite cannot use
+	// the (origin, ...) index for such an OR, and one feed's items would
+	// cost a scan of every feed's.
+	where, args := "", []any(nil)
+	if origin != "" {
+		where, args = " WHERE origin = ?", []any{origin}
+	}
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM feed_items`+where, args...).Scan(&n); err != nil {
+		return fail(err)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+feedItemCols+` FROM feed_items`+where, args...)
 	if err != nil {
 		return fail(err)
 	}
 	defer rows.Close()
-	var out []feed.Item
+	out := make([]feed.Item, 0, n)
 	for rows.Next() {
 		var it feed.Item
 		var link, titleKey, published sql.NullString

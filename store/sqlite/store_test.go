@@ -90,6 +90,11 @@ func TestOpenNewPathCreatesDirectory(t *testing.T) {
 	if _, err := s.r.Exec(`DELETE FROM subscriptions`); err == nil {
 		t.Error("write through the read pool succeeded")
 	}
+	// It maps the file, which the load of every feed item relies on.
+	var mmap int64
+	if err := s.r.QueryRow(`PRAGMA mmap_size`).Scan(&mmap); err != nil || mmap != mmapBytes {
+		t.Errorf("read pool PRAGMA mmap_size = %d, %v; want %d", mmap, err, mmapBytes)
+	}
 }
 
 func TestOpenEmptyFile(t *testing.T) {
