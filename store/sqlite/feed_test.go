@@ -3,7 +3,10 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -103,5 +106,70 @@ func BenchmarkItemsOfOneFeed(b *testing.B) {
 		if err != nil || len(items) != 200 {
 			b.Fatalf("%d items, %v", len(items), err)
 		}
+	}
+}
+
+// TestTwoStoresSaveItems stands in for two processes polling the same feeds
+// into one file (an old bot shutting down while the new one starts):
+// neither fails with "database is locked", and each story is stored once.
+func TestTwoStoresSaveItems(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "newsbrief.db")
+	var stores [2]*Store
+	for i := range stores {
+		stores[i] = openAt(t, path)
+	}
+	const stories = 300
+	var wg sync.WaitGroup
+	var added atomic.Int64
+	errs := make(chan error, 4)
+	for i := range 4 {
+		s := stores[i%2]
+		wg.Go(func() {
+			for start := 0; start < stories; start += 25 {
+				var items []feed.Item
+				for k := start; k < start+25; k++ {
+					// Each poller under its own GUIDs, with the same links.
+					it := storetest.Item("wire", fmt.Sprintf("p%d-%03d", i, k), k)
+					it.Link = fmt.Sprintf("https://example.com/wire/%03d", k)
+					items = append(items, it)
+				}
+				got, err := s.SaveItems(ctx, items)
+				if err != nil {
+					errs <- err
+					return
+				}
+				added.Add(int64(len(got)))
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := added.Load(); n != stories {
+		t.Errorf("%d items added, want %d", n, stories)
+	}
+	if n := count(t, stores[0], `SELECT count(*) FROM feed_items`); n != stories {
+		t.Errorf("%d rows, want %d", n, stories)
+	}
+}
+
+// TestFeedItemEmptyFieldsStoredAsNull checks the rows: an empty link or
+// title key is NULL, which is what keeps items without one from colliding
+// in the UNIQUE constraints.
+func TestFeedItemEmptyFieldsStoredAsNull(t *testing.T) {
+	s := openTemp(t)
+	it := storetest.Item("wire", "a", 0)
+	it.Link, it.TitleKey, it.Published = "", "", time.Time{}
+	if _, err := s.SaveItems(context.Background(), []feed.Item{it}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s, `SELECT count(*) FROM feed_items WHERE link IS NULL AND title_key IS NULL AND published IS NULL`); n != 1 {
+		t.Errorf("%d rows with NULL link, title key and date, want 1", n)
+	}
+	if _, err := s.w.Exec(`INSERT INTO feed_items (origin, identity, link, fetched) VALUES ('wire', 'b', '', 'x')`); err == nil {
+		t.Error("an empty link was accepted: the schema must keep '' out")
 	}
 }

@@ -1,12 +1,14 @@
 // Package sqlite is newsbrief's durable state in a SQLite file: the digest
 // subscriptions channel admins create, their next runs and the runs claimed,
-// and the record of which articles were posted to which subscription. It
-// implements digest.Store.
+// and the record of which articles were posted to which subscription
+// (digest.Store); and the items of news feeds with what the poller remembers
+// of each feed (feed.Store, in feed.go).
 //
 // # Why SQLite
 //
 // The data set is small and write-light (one row per subscribed channel, a
-// handful of rows per run), so an embedded database in one file is the right
+// handful of rows per run; feed items, the bulk, are some hundreds of
+// thousands of rows written a poll at a time), so an embedded database in one file is the right
 // size: nothing to run or administer, one file to back up, and real
 // transactions, which is what the posting guarantee below rests on. Several
 // bot processes on one machine may share the file: every claim is a
@@ -50,6 +52,17 @@
 // the library for a grace period (posted.gone_since), never while the
 // article is in it. A pruned digest leaves its posted rows behind
 // (posted.digest_id becomes NULL), since they are what stops a repost.
+//
+// # Why a feed story is stored once
+//
+// A feed repeats its items on every poll, re-dates them, and sometimes
+// changes their GUIDs; several pollers (goroutines, or processes sharing
+// the file) may store the same feed at once. feed_items makes an item's
+// identity, link and title key each unique within its origin, so the
+// database refuses a second copy of a story whoever races, and SaveItems
+// learns which items are new from which inserts took effect, in one
+// transaction. Items are kept by fetch time and pruned after the feed's
+// retention.
 //
 // Times are stored as UTC text in a fixed-width RFC 3339 form, so that text
 // order is time order and the file stays readable with the sqlite3 shell.
