@@ -50,7 +50,7 @@ func (s *Store) SaveItems(ctx context.Context, items []feed.Item) ([]feed.Item, 
 		}
 	}
 	if len(items) == 0 {
-		return nil, ctx.Err()
+		return nil, nil
 	}
 	now := s.now().UTC()
 	tx, err := s.w.BeginTx(ctx, nil)
