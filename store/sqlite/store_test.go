@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -88,6 +89,11 @@ func TestOpenNewPathCreatesDirectory(t *testing.T) {
 	// The read pool must not be able to write.
 	if _, err := s.r.Exec(`DELETE FROM subscriptions`); err == nil {
 		t.Error("write through the read pool succeeded")
+	}
+	// It maps the file, which the load of every feed item relies on.
+	var mmap int64
+	if err := s.r.QueryRow(`PRAGMA mmap_size`).Scan(&mmap); err != nil || mmap != mmapBytes {
+		t.Errorf("read pool PRAGMA mmap_size = %d, %v; want %d", mmap, err, mmapBytes)
 	}
 }
 
@@ -318,6 +324,28 @@ func TestOpenCorruptFile(t *testing.T) {
 	for i := range 100 {
 		mustPut(t, s, "g", fmt.Sprintf("%0200d", i))
 	}
+	// The subscriptions table's pages, to zero while the schema (whose
+	// pages are not all at the start of the file) stays readable: a damaged
+	// file that opens, which only the integrity check catches.
+	pageSize, err := strconv.Atoi(pragma(t, s, "page_size"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dataPages []int
+	rows, err := s.r.Query(`SELECT pageno FROM dbstat WHERE name = 'subscriptions'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var p int
+		if err := rows.Scan(&p); err != nil {
+			t.Fatal(err)
+		}
+		dataPages = append(dataPages, p)
+	}
+	if err := rows.Err(); err != nil || len(dataPages) < 2 {
+		t.Fatalf("subscriptions pages %v, %v", dataPages, err)
+	}
 	s.Close()
 	good, err := os.ReadFile(goodPath)
 	if err != nil || len(good) < 3*4096 {
@@ -325,7 +353,10 @@ func TestOpenCorruptFile(t *testing.T) {
 	}
 	random := make([]byte, 4096)
 	rand.Read(random)
-	zeroedTail := slices.Concat(good[:4096], make([]byte, len(good)-4096))
+	zeroedData := slices.Clone(good)
+	for _, p := range dataPages {
+		clear(zeroedData[(p-1)*pageSize : p*pageSize])
+	}
 
 	for name, tc := range map[string]struct {
 		data []byte
@@ -336,7 +367,7 @@ func TestOpenCorruptFile(t *testing.T) {
 		"short":       {[]byte("hello"), "not a database"},
 		"truncated":   {good[:len(good)/2], "malformed"},
 		"header only": {good[:100], "malformed"},
-		"zeroed":      {zeroedTail, "damaged"},
+		"zeroed":      {zeroedData, "damaged"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(dir, name+".db")

@@ -1,0 +1,239 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"newsbrief/briefs/feed"
+)
+
+// The feed source depends on the interface; this keeps the two in step.
+var _ feed.Store = (*Store)(nil)
+
+// SaveItems stores the items that are new and returns them, in the order
+// given, as stored (times in UTC, a zero Fetched set to now).
+//
+// An item is new unless an item of its origin, stored earlier or earlier in
+// items, has the same Identity, the same non-empty Link or the same
+// non-empty TitleKey: a re-dated or re-published item, or one whose GUID
+// changed while its link or its title did not. The schema makes each of the
+// three unique per origin, so "not new" is decided by the database, not by
+// a read before the write: every item is one INSERT ... ON CONFLICT DO
+// NOTHING, and the ones that inserted a row are the new ones. All items go
+// in one IMMEDIATE transaction on the single writer connection, so
+// concurrent calls, from this process or another sharing the file, queue
+// on the write lock instead of racing, and never store a story twice.
+//
+// A stored item is never updated: a later fetch of it changes nothing, not
+// even its Fetched, so its retention counts from when it was first stored.
+// Items of different origins are independent (the same story in two feeds
+// is stored for each); items of several origins may come in one call.
+//
+// Every item needs an Origin and an Identity; if one lacks either, nothing
+// is stored and the error names it.
+func (s *Store) SaveItems(ctx context.Context, items []feed.Item) ([]feed.Item, error) {
+	fail := func(err error) ([]feed.Item, error) {
+		return nil, fmt.Errorf("store: save feed items %s (%d items): %w", originsOf(items), len(items), err)
+	}
+	for i, it := range items {
+		switch {
+		case it.Origin == "":
+			return fail(fmt.Errorf("item %d (identity %q): empty origin", i, it.Identity))
+		case it.Identity == "":
+			return fail(fmt.Errorf("item %d (link %q, title %q): empty identity", i, it.Link, it.Title))
+		}
+	}
+	if len(items) == 0 {
+		return nil, nil
+	}
+	now := s.now().UTC()
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fail(err)
+	}
+	defer tx.Rollback() // no-op after Commit
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO feed_items
+		(origin, identity, guid, link, title_key, title, text, url, image, published, fetched)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return fail(err)
+	}
+	defer stmt.Close()
+	var added []feed.Item
+	for _, it := range items {
+		it.Published = it.Published.UTC()
+		if it.Fetched.IsZero() {
+			it.Fetched = now
+		}
+		it.Fetched = it.Fetched.UTC()
+		res, err := stmt.ExecContext(ctx, it.Origin, it.Identity, it.GUID, nullString(it.Link), nullString(it.TitleKey),
+			it.Title, it.Text, it.URL, it.Image, nullTime(it.Published), formatTime(it.Fetched))
+		var n int64
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		if err != nil {
+			return fail(fmt.Errorf("item origin=%q identity=%q: %w", it.Origin, it.Identity, err))
+		}
+		if n > 0 {
+			added = append(added, it)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fail(err)
+	}
+	return added, nil
+}
+
+// originsOf names the origins of items for an error message.
+func originsOf(items []feed.Item) string {
+	var origins []string
+	for _, it := range items {
+		if !slices.Contains(origins, it.Origin) {
+			origins = append(origins, it.Origin)
+		}
+	}
+	if len(origins) == 1 {
+		return fmt.Sprintf("origin=%q", origins[0])
+	}
+	return fmt.Sprintf("origins=%q", origins)
+}
+
+// feedItemCols is the column list scanItem reads.
+const feedItemCols = `origin, identity, guid, link, title_key, title, text, url, image, published, fetched`
+
+// Items returns the stored items of origin, or of every origin when origin
+// is "", ordered by Published (undated items first), then Origin, then
+// Identity: a total order, so two calls over the same rows agree.
+func (s *Store) Items(ctx context.Context, origin string) ([]feed.Item, error) {
+	fail := func(err error) ([]feed.Item, error) {
+		return nil, fmt.Errorf("store: feed items origin=%q: %w", origin, err)
+	}
+	// Counting first lets the slice be made once: at start the library
+	// loads every item, and growing a slice of 100,000 items by appending
+	// copies it many times over. A write in between only makes the guess
+	// wrong, not the answer.
+	// Two texts, not one with "?1 = '' OR origin = ?1": SQLite cannot use
+	// the (origin, ...) index for such an OR, and one feed's items would
+	// cost a scan of every feed's.
+	where, args := "", []any(nil)
+	if origin != "" {
+		where, args = " WHERE origin = ?", []any{origin}
+	}
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM feed_items`+where, args...).Scan(&n); err != nil {
+		return fail(err)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+feedItemCols+` FROM feed_items`+where, args...)
+	if err != nil {
+		return fail(err)
+	}
+	defer rows.Close()
+	out := make([]feed.Item, 0, n)
+	for rows.Next() {
+		var it feed.Item
+		var link, titleKey, published sql.NullString
+		var fetched string
+		if err := rows.Scan(&it.Origin, &it.Identity, &it.GUID, &link, &titleKey, &it.Title, &it.Text,
+			&it.URL, &it.Image, &published, &fetched); err != nil {
+			return fail(err)
+		}
+		it.Link, it.TitleKey = link.String, titleKey.String
+		if published.Valid {
+			if it.Published, err = parseTime(published.String); err != nil {
+				return fail(fmt.Errorf("item %q of %q: published: %w", it.Identity, it.Origin, err))
+			}
+		}
+		if it.Fetched, err = parseTime(fetched); err != nil {
+			return fail(fmt.Errorf("item %q of %q: fetched: %w", it.Identity, it.Origin, err))
+		}
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	slices.SortFunc(out, compareItems)
+	return out, nil
+}
+
+// compareItems is the order of Items.
+func compareItems(a, b feed.Item) int {
+	return cmp.Or(a.Published.Compare(b.Published), strings.Compare(a.Origin, b.Origin), strings.Compare(a.Identity, b.Identity))
+}
+
+// PruneItems deletes the items fetched before before and returns how many.
+// A pruned item is forgotten: fetched again, it is new again, so before
+// must lie further back than the oldest item a feed still carries (the
+// default retention, 30 days, is far longer than a feed keeps an item).
+func (s *Store) PruneItems(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM feed_items WHERE fetched < ?`, formatTime(before))
+	var n int64
+	if err == nil {
+		n, err = res.RowsAffected()
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: prune feed items before=%s: %w", formatTime(before), err)
+	}
+	return n, nil
+}
+
+// FeedState returns the stored state of the feed at url, or the zero State
+// with URL set when there is none (a feed never polled).
+func (s *Store) FeedState(ctx context.Context, url string) (feed.State, error) {
+	st := feed.State{URL: url}
+	var lastSuccess, nextTry sql.NullString
+	err := s.r.QueryRowContext(ctx, `SELECT etag, last_modified, last_success, last_error, failures, next_try
+		FROM feed_states WHERE url = ?`, url).
+		Scan(&st.ETag, &st.LastModified, &lastSuccess, &st.LastError, &st.Failures, &nextTry)
+	if errors.Is(err, sql.ErrNoRows) {
+		return feed.State{URL: url}, nil
+	}
+	if err == nil && lastSuccess.Valid {
+		st.LastSuccess, err = parseTime(lastSuccess.String)
+	}
+	if err == nil && nextTry.Valid {
+		st.NextTry, err = parseTime(nextTry.String)
+	}
+	if err != nil {
+		return feed.State{}, fmt.Errorf("store: feed state url=%q: %w", url, err)
+	}
+	return st, nil
+}
+
+// SaveFeedState stores st as the state of the feed at st.URL, replacing
+// every field of the earlier one. st.URL must not be empty.
+func (s *Store) SaveFeedState(ctx context.Context, st feed.State) error {
+	err := errors.New("empty url")
+	if st.URL != "" {
+		_, err = s.w.ExecContext(ctx, `INSERT INTO feed_states
+			(url, etag, last_modified, last_success, last_error, failures, next_try)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (url) DO UPDATE SET
+				etag = excluded.etag,
+				last_modified = excluded.last_modified,
+				last_success = excluded.last_success,
+				last_error = excluded.last_error,
+				failures = excluded.failures,
+				next_try = excluded.next_try`,
+			st.URL, st.ETag, st.LastModified, nullTime(st.LastSuccess), st.LastError, st.Failures, nullTime(st.NextTry))
+	}
+	if err != nil {
+		return fmt.Errorf("store: save feed state url=%q: %w", st.URL, err)
+	}
+	return nil
+}
+
+// nullString is a text for a nullable column: NULL for "".
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
