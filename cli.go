@@ -12,8 +12,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"newsbrief/briefs"
+	"newsbrief/briefs/feed"
 	"newsbrief/briefs/folder"
 	"newsbrief/command"
 	"newsbrief/config"
@@ -68,7 +70,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "digest":
 		return runDigest(ctx, e)
 	case "check":
-		return runCheck(e)
+		return runCheck(ctx, e)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
@@ -285,7 +287,7 @@ func loadLibrary(cfg config.Config, log *slog.Logger) (*briefs.Library, *folder.
 	return lib, src, nil
 }
 
-func runCheck(e env) int {
+func runCheck(ctx context.Context, e env) int {
 	fs := newFlags(e, "check", "")
 	if code, stop := parseFlags(fs, e.args); stop {
 		return code
@@ -315,10 +317,48 @@ func runCheck(e env) int {
 			fmt.Fprintf(e.stdout, "  %s: %v\n", s.Path, s.Err)
 		}
 	}
+	if cfg.FeedsFile == "" {
+		return exitOK
+	}
+	return checkFeeds(ctx, e, cfg)
+}
+
+// checkFeeds validates the feeds file line by line, tries each feed once
+// and prints its status, then fetches and stores what is due, as the other
+// offline commands do. A bad line fails the check; a failing feed does not
+// (it may be down for now), but it is shown.
+func checkFeeds(ctx context.Context, e env, cfg config.Config) int {
+	feeds, lineErrs, err := feed.ReadList(cfg.FeedsFile)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "newsbrief check: %v\n", err)
+		return exitFail
+	}
+	fmt.Fprintf(e.stdout, "feeds: %d in %s\n", len(feeds), cfg.FeedsFile)
+	for _, le := range lineErrs {
+		fmt.Fprintf(e.stdout, "  %s %v\n", cfg.FeedsFile, le)
+	}
+	d, err := openData(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		fmt.Fprintf(e.stderr, "newsbrief check: %v\n", err)
+		return exitFail
+	}
+	defer d.Close()
+	for _, f := range feeds {
+		r := d.feeds.Check(ctx, f)
+		if r.Err != nil {
+			fmt.Fprintf(e.stdout, "  %s (%s): failed: %v\n", f.Name, f.URL, r.Err)
+			continue
+		}
+		fmt.Fprintf(e.stdout, "  %s (%s): %d, %d items, %s\n", f.Name, f.URL, r.Status, r.Items, r.Took.Round(time.Millisecond))
+	}
+	d.fetchDue(ctx, slog.New(slog.DiscardHandler))
+	if len(lineErrs) > 0 {
+		return exitFail
+	}
 	return exitOK
 }
 
-func runDigest(_ context.Context, e env) int {
+func runDigest(ctx context.Context, e env) int {
 	fs := newFlags(e, "digest", "[-n N] [-topic WORDS]")
 	n := fs.Int("n", command.DefaultCount, fmt.Sprintf("how many articles (%d-%d)", command.MinCount, command.MaxCount))
 	topic := fs.String("topic", "", "only articles about this")
@@ -334,10 +374,25 @@ func runDigest(_ context.Context, e env) int {
 	if !ok {
 		return exitFail
 	}
-	lib, _, err := loadLibrary(cfg, newLogger(e.stderr, slog.LevelWarn))
-	if err != nil {
-		fmt.Fprintf(e.stderr, "newsbrief digest: %v\n", err)
-		return exitFail
+	log := newLogger(e.stderr, slog.LevelWarn)
+	var lib *briefs.Library
+	if cfg.FeedsFile == "" {
+		// No feeds: the folder alone, and no database to create.
+		l, _, err := loadLibrary(cfg, log)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "newsbrief digest: %v\n", err)
+			return exitFail
+		}
+		lib = l
+	} else {
+		d, err := openData(ctx, cfg, log)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "newsbrief digest: %v\n", err)
+			return exitFail
+		}
+		defer d.Close()
+		d.fetchDue(ctx, log)
+		lib = d.lib
 	}
 	articles, err := digest.Compose(lib, *n, *topic, nil)
 	if err != nil {
@@ -362,14 +417,15 @@ func runConsole(ctx context.Context, e env) int {
 		return exitFail
 	}
 	log := newLogger(e.stderr, cfg.LogLevel)
-	lib, _, st, err := openData(ctx, cfg, log)
+	d, err := openData(ctx, cfg, log)
 	if err != nil {
 		log.Error("newsbrief console", slog.Any("err", err))
 		return exitFail
 	}
-	defer st.Close()
-	router := command.New(lib, newDigests(cfg, lib, st, log), log)
-	fmt.Fprintf(e.stdout, "newsbrief console: %d articles. Type help for examples.\n", lib.Len())
+	defer d.Close()
+	d.fetchDue(ctx, log)
+	router := command.New(d.lib, newDigests(cfg, d.lib, d.st, log), log, command.WithSources(d.sources()))
+	fmt.Fprintf(e.stdout, "newsbrief console: %d articles. Type help for examples.\n", d.lib.Len())
 	if err := command.Console(ctx, router, e.stdin, e.stdout, true); err != nil {
 		fmt.Fprintf(e.stderr, "newsbrief console: %v\n", err)
 		return exitFail
@@ -377,20 +433,68 @@ func runConsole(ctx context.Context, e env) int {
 	return exitOK
 }
 
-// openData loads the articles folder and opens the database: what the bot
-// and the console stand on.
-func openData(ctx context.Context, cfg config.Config, log *slog.Logger) (*briefs.Library, *folder.Source, *sqlite.Store, error) {
+// data is what the bot, the console and the offline commands stand on: the
+// library, its sources and the database.
+type data struct {
+	lib    *briefs.Library
+	folder *folder.Source
+	feeds  *feed.Source // nil without a feeds file
+	st     *sqlite.Store
+}
+
+func (d *data) Close() { d.st.Close() }
+
+func (d *data) sources() sources { return sources{lib: d.lib, folder: d.folder, feeds: d.feeds} }
+
+// fetchDue fetches every feed that is due once, storing what it finds, so
+// that the offline commands answer with the feeds' news too. A failing feed
+// is logged and does not stop the others.
+func (d *data) fetchDue(ctx context.Context, log *slog.Logger) {
+	if d.feeds == nil {
+		return
+	}
+	if err := d.feeds.FetchDue(ctx); err != nil {
+		log.Warn("some feeds failed", slog.Any("err", err))
+	}
+}
+
+// openData loads the articles folder, opens the database and, with a feeds
+// file, loads the stored feed items (a restart fetches nothing twice).
+func openData(ctx context.Context, cfg config.Config, log *slog.Logger) (*data, error) {
 	lib, src, err := loadLibrary(cfg, log)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	log.Info("articles loaded", slog.Int("count", lib.Count(src.Origin())), slog.Int("skipped", len(src.Skipped())), slog.String("dir", cfg.BriefsDir))
 	st, err := sqlite.Open(ctx, cfg.DatabasePath)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
-	return lib, src, st, nil
+	d := &data{lib: lib, folder: src, st: st}
+	if cfg.FeedsFile == "" {
+		return d, nil
+	}
+	feeds, lineErrs, err := feed.ReadList(cfg.FeedsFile)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	for _, le := range lineErrs {
+		log.Warn("feeds file: line skipped", slog.String("file", cfg.FeedsFile), slog.Any("err", le))
+	}
+	d.feeds = feed.New(lib, st, feeds, feed.WithLogger(log), feed.WithInterval(cfg.FeedPollInterval),
+		feed.WithAllowPrivate(cfg.FeedsAllowPrivate))
+	if err := d.feeds.Load(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	log.Info("feeds loaded", slog.Int("feeds", len(feeds)), slog.Int("articles", lib.Len()-lib.Count(src.Origin())))
+	return d, nil
 }
+
+// feedPruneEvery is how often fetched items older than FEED_RETENTION are
+// deleted while the bot runs.
+const feedPruneEvery = 6 * time.Hour
 
 func newDigests(cfg config.Config, lib *briefs.Library, st *sqlite.Store, log *slog.Logger) *digest.Service {
 	return digest.New(lib, st, digest.WithMinInterval(cfg.MinInterval), digest.WithTimezone(cfg.Location),
@@ -414,19 +518,29 @@ func runBot(ctx context.Context, e env) int {
 	}
 	log := newLogger(e.stderr, cfg.LogLevel)
 	discord.RouteDiscordgoLogs(log)
-	lib, src, st, err := openData(ctx, cfg, log)
+	d, err := openData(ctx, cfg, log)
 	if err != nil {
 		log.Error("newsbrief", slog.Any("err", err))
 		return exitFail
 	}
-	defer st.Close()
+	defer d.Close()
 	go func() {
-		if err := src.Watch(ctx); err != nil {
+		if err := d.folder.Watch(ctx); err != nil {
 			log.Warn("watching the articles folder failed: reload needs a restart", slog.Any("err", err))
 		}
 	}()
-	digests := newDigests(cfg, lib, st, log)
-	b := discord.New(command.New(lib, digests, log), discord.WithLogger(log), discord.WithGuild(cfg.GuildID),
+	if d.feeds != nil {
+		go d.feeds.Run(ctx)
+		go func() {
+			if err := d.feeds.WatchList(ctx, cfg.FeedsFile); err != nil {
+				log.Warn("watching the feeds file failed: changes need a restart", slog.Any("err", err))
+			}
+		}()
+		go d.feeds.KeepPruned(ctx, cfg.FeedRetention, feedPruneEvery)
+	}
+	lib := d.lib
+	digests := newDigests(cfg, lib, d.st, log)
+	b := discord.New(command.New(lib, digests, log, command.WithSources(d.sources())), discord.WithLogger(log), discord.WithGuild(cfg.GuildID),
 		discord.WithAPIURL(cfg.APIURL), discord.WithDigests(digests))
 	if err := b.Run(ctx, cfg.Token); err != nil {
 		log.Error("bot stopped", slog.Any("err", err))

@@ -32,8 +32,9 @@ type Item struct {
 	Identity string
 	// Origin is the feed's name.
 	Origin string
-	// GUID, Link (normalized) and TitleKey (the title folded for
-	// comparison) are kept apart as well, so that an item whose GUID
+	// GUID, Link (normalized) and TitleKey (the title and the opening
+	// words of the feed's own text, folded for comparison) are kept apart
+	// as well, so that an item whose GUID
 	// changed while its link or title did not is known as the same story.
 	GUID     string
 	Link     string

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -109,6 +110,42 @@ func TitleKey(title string) string {
 	return b.String()
 }
 
+// storyOpening is how many words of an item's own text join its title in
+// its story key.
+const storyOpening = 12
+
+// storyKey is the title and the opening words of the feed's own text,
+// folded: a story re-published under a new GUID keeps both, while a feed
+// that reuses a title for each new story ("Morning briefing", "Live
+// updates") changes the text, so the title alone must not make an item
+// old. The text is the feed's, before any page is fetched, so the key is
+// the same at every fetch.
+func storyKey(title, text string) string {
+	key := TitleKey(title)
+	if key == "" {
+		return ""
+	}
+	words := strings.Fields(TitleKey(firstN(text, 400)))
+	if len(words) > storyOpening {
+		words = words[:storyOpening]
+	}
+	if len(words) == 0 {
+		return key
+	}
+	return key + " | " + strings.Join(words, " ")
+}
+
+// firstN returns s cut to at most n bytes, on a rune boundary.
+func firstN(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
 // identify fills it.Identity (and it.Link, it.TitleKey) from what the feed
 // gave: the GUID when there is one, since publishers promise it is stable;
 // else the normalized link; else a hash of the folded title and the date,
@@ -119,7 +156,7 @@ func identify(it *Item, base *url.URL) {
 	if it.Link == "" {
 		it.Link = NormalizeLink(it.URL, base)
 	}
-	it.TitleKey = TitleKey(it.Title)
+	it.TitleKey = storyKey(it.Title, it.Text)
 	switch {
 	case it.GUID != "":
 		it.Identity = "guid:" + it.GUID

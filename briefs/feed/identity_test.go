@@ -158,3 +158,23 @@ func TestServerDelays(t *testing.T) {
 		}
 	}
 }
+
+// A feed that reuses a title for each new story keeps them apart; a story
+// re-published with the same title and opening is the same story.
+func TestStoryKey(t *testing.T) {
+	a := storyKey("Morning briefing", "Rain is on the way for the weekend, forecasters said on Friday.")
+	b := storyKey("Morning briefing", "Markets opened higher after the central bank held rates.")
+	if a == b {
+		t.Errorf("two briefings share the key %q", a)
+	}
+	c := storyKey("MORNING  Briefing!", "Rain is on the way for the weekend, forecasters said on Friday, adding more.")
+	if a != c {
+		t.Errorf("a re-published briefing: %q, then %q", a, c)
+	}
+	if storyKey("", "text") != "" {
+		t.Error("an untitled item has a key")
+	}
+	if got := storyKey("Title", ""); got != "title" {
+		t.Errorf("no text: %q", got)
+	}
+}

@@ -94,7 +94,7 @@ func TestFetchRSS(t *testing.T) {
 	if want := srv.URL + "/news/budget?page=2"; budget.Link != want {
 		t.Errorf("budget link %q, want %q", budget.Link, want)
 	}
-	if budget.TitleKey != "council mayor agree on the harbour budget" {
+	if budget.TitleKey != "council mayor agree on the harbour budget | the town council and the mayor agreed on thursday night on a" {
 		t.Errorf("budget title key %q", budget.TitleKey)
 	}
 	if want := srv.URL + "/img/budget.jpg"; budget.Image != want {
