@@ -47,7 +47,8 @@ func writeFile(t *testing.T, path, content string) {
 func isolate(t *testing.T) string {
 	dir := t.TempDir()
 	for _, v := range []string{"DISCORD_TOKEN", "DISCORD_GUILD_ID", "DISCORD_API_URL", "BRIEFS_DIR", "DATABASE_PATH",
-		"DIGEST_MIN_INTERVAL", "DIGEST_MISSED_GRACE", "DEFAULT_TIMEZONE", "LOG_LEVEL"} {
+		"DIGEST_MIN_INTERVAL", "DIGEST_MISSED_GRACE", "DEFAULT_TIMEZONE", "LOG_LEVEL",
+		"FEEDS_FILE", "FEED_POLL_INTERVAL", "FEED_RETENTION", "FEEDS_ALLOW_PRIVATE"} {
 		t.Setenv(v, "")
 		os.Unsetenv(v)
 	}
@@ -260,5 +261,32 @@ func TestSampleBriefsStandAlone(t *testing.T) {
 		if len(s.Summary) != 1 || summarize.Dependent(s.Summary[0]) {
 			t.Errorf("%s: short brief %q", s.File, s.Summary)
 		}
+	}
+}
+
+// check validates the feeds file line by line and tries each feed once;
+// digest fetches what is due and shows feed items beside the files.
+func TestCheckAndDigestWithFeeds(t *testing.T) {
+	dir := isolate(t)
+	feeds := newRSSServer(t)
+	feeds.add("/wire.xml", story("wire-1", "Harbour Ferry Service Resumes After Storm", "https://wire.example/ferry", time.Now()))
+	writeFile(t, filepath.Join(dir, "articles", "bridge.txt"), seedLike)
+	writeFile(t, filepath.Join(dir, "feeds.txt"), "wire "+feeds.URL+"/wire.xml\nbad-line ftp://example.com/feed\n")
+	t.Setenv("FEEDS_ALLOW_PRIVATE", "1")
+	t.Setenv("DATABASE_PATH", filepath.Join(dir, "nb.db"))
+
+	code, out, errOut := runCLI(t, "", "", "check")
+	if code != exitFail {
+		t.Errorf("check with a bad feeds line: exit %d, want %d\n%s%s", code, exitFail, out, errOut)
+	}
+	for _, want := range []string{"feeds: 1 in feeds.txt", "line 2:", "wire (" + feeds.URL + "/wire.xml): 200, 1 items"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+
+	code, out, errOut = runCLI(t, "", "", "digest")
+	if code != exitOK || !strings.Contains(out, "Harbour Ferry Service Resumes After Storm") || !strings.Contains(out, "Harbour Bridge Reopens") {
+		t.Errorf("digest: exit %d, want the feed item and the file:\n%s%s", code, out, errOut)
 	}
 }

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"newsbrief/briefs"
+	"newsbrief/briefs/folder"
+	"newsbrief/digest"
+	"newsbrief/discord/discordtest"
+	"newsbrief/store/sqlite"
+)
+
+// rssItem is one story a test feed carries.
+type rssItem struct {
+	GUID, Title, Link, Text string
+	Published               time.Time
+}
+
+// rssServer serves RSS 2.0 feeds whose items a test changes while the bot
+// runs.
+type rssServer struct {
+	*httptest.Server
+	mu    sync.Mutex
+	feeds map[string][]rssItem // path → items
+}
+
+func newRSSServer(t *testing.T) *rssServer {
+	s := &rssServer{feeds: map[string][]rssItem{}}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *rssServer) add(path string, it rssItem) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.feeds[path] = append(s.feeds[path], it)
+}
+
+func (s *rssServer) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	items := append([]rssItem(nil), s.feeds[r.URL.Path]...)
+	s.mu.Unlock()
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Test</title><link>` + s.URL + `</link><description>d</description>`)
+	for _, it := range items {
+		fmt.Fprintf(&b, "<item><guid>%s</guid><title>%s</title><link>%s</link><pubDate>%s</pubDate><description>%s</description></item>",
+			html.EscapeString(it.GUID), html.EscapeString(it.Title), html.EscapeString(it.Link),
+			it.Published.UTC().Format(time.RFC1123Z), html.EscapeString(it.Text))
+	}
+	b.WriteString(`</channel></rss>`)
+	w.Header().Set("Content-Type", "application/rss+xml")
+	w.Write([]byte(b.String()))
+}
+
+// story is a news item long enough to need no page fetch (over 80 words).
+func story(guid, title, link string, at time.Time) rssItem {
+	text := title + ". " + strings.Repeat("Officials described the situation in detail to reporters on the scene, "+
+		"and residents were told to follow the advice of the emergency services while work continued. ", 5)
+	return rssItem{GUID: guid, Title: title, Link: link, Text: text, Published: at}
+}
+
+// startFeedBinary is startBinary with feeds: FEEDS_FILE polled every
+// second, private addresses allowed (the feeds are on 127.0.0.1), and
+// digests allowed every second.
+func startFeedBinary(t *testing.T, srv *discordtest.Server, dir, db string, stderr *bytes.Buffer) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "NEWSBRIEF_RUN_MAIN=1",
+		"DISCORD_TOKEN="+discordtest.Token, "DISCORD_API_URL="+srv.URL(), "DISCORD_GUILD_ID="+discordtest.DefaultGuildID,
+		"BRIEFS_DIR=articles", "DATABASE_PATH="+db, "LOG_LEVEL=info", "FEEDS_FILE=feeds.txt",
+		"FEED_POLL_INTERVAL=1s", "FEEDS_ALLOW_PRIVATE=1", "DIGEST_MIN_INTERVAL=1s")
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	return cmd
+}
+
+// postedTitles counts, over every digest message in the channel, how often
+// each embed title was posted.
+func postedTitles(srv *discordtest.Server, channel string) map[string]int {
+	n := map[string]int{}
+	for _, m := range srv.Messages(channel) {
+		for _, e := range m.Embeds {
+			n[e.Title]++
+		}
+	}
+	return n
+}
+
+// TestFeedItemsEndToEnd runs the real binary with a folder and two feeds:
+// an item added to a feed shows in /brief search and in the next digest
+// once; the same story carried by both feeds is posted once; after a
+// restart nothing is posted again.
+func TestFeedItemsEndToEnd(t *testing.T) {
+	const channel = "300000000000000123"
+	srv := discordtest.New(t)
+	feeds := newRSSServer(t)
+	dir := t.TempDir()
+	if err := folder.Write(filepath.Join(dir, "articles"), briefs.GenerateArticles(2, 3)); err != nil {
+		t.Fatal(err)
+	}
+	list := "# two test feeds\nwire " + feeds.URL + "/wire.xml every=1s\ncourier " + feeds.URL + "/courier.xml every=1s\n"
+	if err := os.WriteFile(filepath.Join(dir, "feeds.txt"), []byte(list), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	feeds.add("/wire.xml", story("wire-1", "Harbour Ferry Service Resumes After Storm", "https://wire.example/ferry", now.Add(-time.Hour)))
+	db := filepath.Join(dir, "data", "nb.db")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+
+	st, err := sqlite.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.PutSubscription(ctx, digest.Subscription{GuildID: discordtest.DefaultGuildID, ChannelID: channel,
+		Schedule: "@every 1s", Timezone: "UTC", Count: 10, CreatedBy: "1", CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+
+	var logs1 bytes.Buffer
+	bot := startFeedBinary(t, srv, dir, db, &logs1)
+	logs := func() string {
+		if bot.ProcessState == nil {
+			_ = bot.Process.Kill()
+			_ = bot.Wait()
+		}
+		return logs1.String()
+	}
+	posted := func(title string) func() bool {
+		return func() bool { return postedTitles(srv, channel)[title] > 0 }
+	}
+	poll(t, ctx, "the first feed item in a digest", logs, posted("Harbour Ferry Service Resumes After Storm"))
+
+	// A new item in a feed: found by /brief search, posted once.
+	feeds.add("/wire.xml", story("wire-2", "Lighthouse Keeper Retires After Forty Years", "https://wire.example/lighthouse", now))
+	poll(t, ctx, "the new item in /brief search", logs, func() bool {
+		rep, err := srv.Interact(ctx, discordtest.Command("brief", discordtest.Sub("search", discordtest.Opt("query", "lighthouse keeper"))))
+		return err == nil && len(rep.Data.Embeds) > 0 && strings.Contains(rep.Data.Embeds[0].Title, "Lighthouse Keeper")
+	})
+	poll(t, ctx, "the new item in a digest", logs, posted("Lighthouse Keeper Retires After Forty Years"))
+
+	// The same story in both feeds at once: posted once, named by both.
+	same := "Council Approves New Cycle Lanes on the Ring Road"
+	feeds.add("/wire.xml", story("wire-3", same, "https://wire.example/cycle", now.Add(time.Minute)))
+	feeds.add("/courier.xml", story("courier-9", same, "https://courier.example/news/cycle-lanes", now.Add(2*time.Minute)))
+	poll(t, ctx, "the shared story in a digest", logs, posted(same))
+	// A later item in the wire shows that the digests after both feeds'
+	// copies were fetched have run.
+	witness := "Museum Extends Opening Hours for the Summer"
+	feeds.add("/wire.xml", story("wire-4", witness, "https://wire.example/museum", now.Add(3*time.Minute)))
+	poll(t, ctx, "the witness item in a digest", logs, posted(witness))
+	poll(t, ctx, "the courier's copy to be fetched", logs, func() bool {
+		rep, err := srv.Interact(ctx, discordtest.Command("brief", discordtest.Sub("sources")))
+		if err != nil {
+			return false
+		}
+		for _, e := range rep.Data.Embeds {
+			if strings.Contains(e.Title, "courier") && strings.Contains(fmt.Sprint(e.Fields, e.Description), "1") {
+				return true
+			}
+		}
+		return false
+	})
+
+	if err := bot.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := bot.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, logs1.String())
+	}
+
+	// A restart on the same database and feeds fetches nothing twice and
+	// posts nothing again; a new item still goes out.
+	var logs2 bytes.Buffer
+	bot = startFeedBinary(t, srv, dir, db, &logs2)
+	logs = func() string {
+		if bot.ProcessState == nil {
+			_ = bot.Process.Kill()
+			_ = bot.Wait()
+		}
+		return "first run:\n" + logs1.String() + "second run:\n" + logs2.String()
+	}
+	after := "Bakery Wins Regional Prize for Sourdough"
+	feeds.add("/courier.xml", story("courier-10", after, "https://courier.example/news/bakery", now.Add(4*time.Minute)))
+	poll(t, ctx, "an item after the restart in a digest", logs, posted(after))
+	if err := bot.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	_ = bot.Wait()
+
+	counts := postedTitles(srv, channel)
+	for _, title := range []string{"Harbour Ferry Service Resumes After Storm", "Lighthouse Keeper Retires After Forty Years", same, witness, after} {
+		if counts[title] != 1 {
+			t.Errorf("%q posted %d times, want once\n%s", title, counts[title], logs())
+		}
+	}
+	// The shared story names the other feed.
+	for _, m := range srv.Messages(channel) {
+		for _, e := range m.Embeds {
+			if e.Title == same && !strings.Contains(embedText(e), "also") {
+				t.Errorf("the shared story does not name the other source: %+v", e)
+			}
+		}
+	}
+}
+
+// embedText is an embed's description, fields and footer as text.
+func embedText(e *discordgo.MessageEmbed) string {
+	var b strings.Builder
+	b.WriteString(e.Description)
+	for _, f := range e.Fields {
+		b.WriteString("\n" + f.Name + ": " + f.Value)
+	}
+	if e.Footer != nil {
+		b.WriteString("\n" + e.Footer.Text)
+	}
+	return b.String()
+}
