@@ -1,0 +1,232 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"newsbrief/briefs/feed"
+)
+
+// The feed source depends on the interface; this keeps the two in step.
+var _ feed.Store = (*Store)(nil)
+
+// SaveItems stores the items that are new and returns them, in the order
+// given, as stored (times in UTC to the microsecond, a zero Fetched set to
+// now, text made storable: see below).
+//
+// An item is new unless an item of its origin, stored earlier or earlier in
+// items, has the same Identity, the same non-empty Link or the same
+// non-empty TitleKey. The schema makes each of the three unique per origin,
+// so "not new" is decided by the database: every item is one INSERT ... ON
+// CONFLICT DO NOTHING, sent together in one round trip and one transaction,
+// and the ones that inserted a row are the new ones. The transaction first
+// takes an advisory lock per origin of the call, in a fixed order, so that
+// concurrent calls for one origin, from this process or another, queue
+// instead of deadlocking on each other's uncommitted rows (and never store
+// a story twice), while calls for other origins go on.
+//
+// PostgreSQL text cannot hold a NUL byte or invalid UTF-8, which a feed may
+// carry (a JSON Feed's "\u0000", a page in a broken encoding); rather than
+// lose the whole fetch to one such item, each text field has NUL bytes and
+// invalid sequences replaced by U+FFFD, the same way every time, so a story
+// fetched again is still known.
+//
+// A stored item is never updated: a later fetch of it changes nothing, not
+// even its Fetched. Every item needs an Origin and an Identity; if one
+// lacks either, nothing is stored and the error names it.
+func (s *Store) SaveItems(ctx context.Context, items []feed.Item) ([]feed.Item, error) {
+	fail := func(err error) ([]feed.Item, error) {
+		return nil, fmt.Errorf("store: save feed items %s (%d items): %w", originsOf(items), len(items), err)
+	}
+	for i, it := range items {
+		switch {
+		case it.Origin == "":
+			return fail(fmt.Errorf("item %d (identity %q): empty origin", i, it.Identity))
+		case it.Identity == "":
+			return fail(fmt.Errorf("item %d (link %q, title %q): empty identity", i, it.Link, it.Title))
+		}
+	}
+	if len(items) == 0 {
+		return nil, nil
+	}
+	now := micro(s.now())
+	stored := make([]feed.Item, len(items))
+	var keys []int32
+	for i, it := range items {
+		it = storable(it)
+		it.Published = micro(it.Published)
+		if it.Fetched.IsZero() {
+			it.Fetched = now
+		}
+		it.Fetched = micro(it.Fetched)
+		stored[i] = it
+		keys = append(keys, lockKey(s.schema, it.Origin))
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	defer tx.Rollback(ctx) // no-op after Commit
+	var b pgx.Batch
+	for _, k := range keys {
+		b.Queue(`SELECT pg_advisory_xact_lock($1, $2)`, lockFeedOrigin, k)
+	}
+	for _, it := range stored {
+		b.Queue(`INSERT INTO feed_items
+			(origin, identity, guid, link, title_key, title, text, url, image, published, fetched)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+			ON CONFLICT DO NOTHING`,
+			it.Origin, it.Identity, it.GUID, nullText(it.Link), nullText(it.TitleKey),
+			it.Title, it.Text, it.URL, it.Image, ts(it.Published), it.Fetched)
+	}
+	br := tx.SendBatch(ctx, &b)
+	var added []feed.Item
+	for range keys {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return fail(fmt.Errorf("lock origin: %w", err))
+		}
+	}
+	for _, it := range stored {
+		tag, err := br.Exec()
+		if err != nil {
+			br.Close()
+			return fail(fmt.Errorf("item origin=%q identity=%q: %w", it.Origin, it.Identity, err))
+		}
+		if tag.RowsAffected() > 0 {
+			added = append(added, it)
+		}
+	}
+	if err := br.Close(); err != nil {
+		return fail(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fail(err)
+	}
+	return added, nil
+}
+
+// storable is it with every text field made valid UTF-8 without NUL bytes.
+func storable(it feed.Item) feed.Item {
+	for _, f := range []*string{&it.Identity, &it.Origin, &it.GUID, &it.Link, &it.TitleKey,
+		&it.Title, &it.Text, &it.URL, &it.Image} {
+		*f = strings.ReplaceAll(strings.ToValidUTF8(*f, "\uFFFD"), "\x00", "\uFFFD")
+	}
+	return it
+}
+
+// originsOf names the origins of items for an error message.
+func originsOf(items []feed.Item) string {
+	var origins []string
+	for _, it := range items {
+		if !slices.Contains(origins, it.Origin) {
+			origins = append(origins, it.Origin)
+		}
+	}
+	if len(origins) == 1 {
+		return fmt.Sprintf("origin=%q", origins[0])
+	}
+	return fmt.Sprintf("origins=%q", origins)
+}
+
+// Items returns the stored items of origin, or of every origin when origin
+// is "", ordered by Published (undated items first), then Origin, then
+// Identity: a total order, so two calls over the same rows agree. The order
+// is made in Go, as store/sqlite makes it: the rows hold full texts, and
+// sorting every feed's items in the server would spill to disk.
+func (s *Store) Items(ctx context.Context, origin string) ([]feed.Item, error) {
+	where, args := "", []any(nil)
+	if origin != "" {
+		where, args = ` WHERE origin = $1`, []any{origin}
+	}
+	rows, err := s.pool.Query(ctx, `SELECT origin, identity, guid, link, title_key, title, text, url, image, published, fetched
+		FROM feed_items`+where, args...)
+	var out []feed.Item
+	if err == nil {
+		var it feed.Item
+		var link, titleKey pgtype.Text
+		var published pgtype.Timestamptz
+		_, err = pgx.ForEachRow(rows, []any{&it.Origin, &it.Identity, &it.GUID, &link, &titleKey, &it.Title, &it.Text,
+			&it.URL, &it.Image, &published, &it.Fetched}, func() error {
+			it.Link, it.TitleKey = link.String, titleKey.String
+			it.Published, it.Fetched = fromTS(published), it.Fetched.UTC()
+			out = append(out, it)
+			return nil
+		})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: feed items origin=%q: %w", origin, err)
+	}
+	slices.SortFunc(out, compareItems)
+	return out, nil
+}
+
+// compareItems is the order of Items.
+func compareItems(a, b feed.Item) int {
+	return cmp.Or(a.Published.Compare(b.Published), strings.Compare(a.Origin, b.Origin), strings.Compare(a.Identity, b.Identity))
+}
+
+// PruneItems deletes the items fetched before before and returns how many.
+// A pruned item is forgotten: fetched again, it is new again.
+func (s *Store) PruneItems(ctx context.Context, before time.Time) (int64, error) {
+	n, err := rowsAffected(s.pool.Exec(ctx, `DELETE FROM feed_items WHERE fetched < $1`, ts(before)))
+	if err != nil {
+		return 0, fmt.Errorf("store: prune feed items before=%s: %w", formatTime(before), err)
+	}
+	return n, nil
+}
+
+// FeedState returns the stored state of the feed at url, or the zero State
+// with URL set when there is none (a feed never polled).
+func (s *Store) FeedState(ctx context.Context, url string) (feed.State, error) {
+	st := feed.State{URL: url}
+	var lastSuccess, nextTry pgtype.Timestamptz
+	err := s.pool.QueryRow(ctx, `SELECT etag, last_modified, last_success, last_error, failures, next_try
+		FROM feed_states WHERE url = $1`, url).
+		Scan(&st.ETag, &st.LastModified, &lastSuccess, &st.LastError, &st.Failures, &nextTry)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return feed.State{URL: url}, nil
+	}
+	if err != nil {
+		return feed.State{}, fmt.Errorf("store: feed state url=%q: %w", url, err)
+	}
+	st.LastSuccess, st.NextTry = fromTS(lastSuccess), fromTS(nextTry)
+	return st, nil
+}
+
+// SaveFeedState stores st as the state of the feed at st.URL, replacing
+// every field of the earlier one. st.URL must not be empty.
+func (s *Store) SaveFeedState(ctx context.Context, st feed.State) error {
+	err := errors.New("empty url")
+	if st.URL != "" {
+		_, err = s.pool.Exec(ctx, `INSERT INTO feed_states
+			(url, etag, last_modified, last_success, last_error, failures, next_try)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (url) DO UPDATE SET
+				etag = excluded.etag,
+				last_modified = excluded.last_modified,
+				last_success = excluded.last_success,
+				last_error = excluded.last_error,
+				failures = excluded.failures,
+				next_try = excluded.next_try`,
+			st.URL, st.ETag, st.LastModified, ts(st.LastSuccess), st.LastError, st.Failures, ts(st.NextTry))
+	}
+	if err != nil {
+		return fmt.Errorf("store: save feed state url=%q: %w", st.URL, err)
+	}
+	return nil
+}
+
+// nullText is a text for a nullable column: NULL for "".
+func nullText(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }
