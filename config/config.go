@@ -2,13 +2,10 @@
 // reading a .env file when there is one. It is the only package that knows
 // about godotenv.
 //
-// It is a leaf of the wiring: only main imports it. The defaults of
-// settings that a package also needs without config (the digest service's
-// intervals and zone, the bot's API URL) are that package's constants, and
-// config refers to them, so each default is defined once, where it is used,
-// and a test or another program building those packages gets the same
-// behaviour as the binary. Zone names are checked by digest.LoadZone, the
-// function subscriptions use, for the same reason.
+// It is a leaf: it imports nothing of newsbrief, and only main imports it.
+// The defaults of the variables are defined here, once; the packages that
+// use the settings take them from the wiring (their constructors' options),
+// and have no policy of their own beyond plain zero values.
 package config
 
 import (
@@ -22,16 +19,20 @@ import (
 	"time"
 
 	"github.com/joho/godotenv"
-
-	"newsbrief/digest"
-	"newsbrief/discord"
 )
 
-// Defaults for the optional variables that only the program uses; the
-// others are the defaults of the packages that use them
-// (discord.DefaultAPIURL, digest.DefaultMinInterval,
-// digest.DefaultMissedGrace, digest.DefaultTimezone).
+// Defaults for the optional variables.
 const (
+	// DefaultAPIURL is Discord's own REST API, version 9.
+	DefaultAPIURL = "https://discord.com/api/v9"
+	// DefaultMinInterval keeps digests from flooding a channel.
+	DefaultMinInterval = time.Hour
+	// DefaultMissedGrace posts a run missed while the bot was down if it
+	// is at most a day old.
+	DefaultMissedGrace = 24 * time.Hour
+	// DefaultTimezone is the zone of subscriptions that name none: UTC,
+	// which needs no zone database.
+	DefaultTimezone        = "UTC"
 	DefaultBriefsDir       = "articles"
 	DefaultDatabasePath    = "data/newsbrief.db"
 	DefaultLogLevel        = slog.LevelInfo
@@ -104,13 +105,13 @@ type Config struct {
 // Defaults returns the configuration used when no variable is set.
 func Defaults() Config {
 	return Config{
-		APIURL:         discord.DefaultAPIURL,
+		APIURL:         DefaultAPIURL,
 		BriefsDir:      DefaultBriefsDir,
 		DatabasePath:   DefaultDatabasePath,
-		MinInterval:    digest.DefaultMinInterval,
-		Timezone:       digest.DefaultTimezone,
+		MinInterval:    DefaultMinInterval,
+		Timezone:       DefaultTimezone,
 		Location:       time.UTC,
-		MissedRunGrace: digest.DefaultMissedGrace,
+		MissedRunGrace: DefaultMissedGrace,
 		LogLevel:       DefaultLogLevel,
 
 		FeedPollInterval: DefaultFeedPollInterval,
@@ -161,7 +162,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	if v, ok := get("DISCORD_API_URL"); ok {
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			bad("DISCORD_API_URL", v, "want an http(s) base URL such as "+discord.DefaultAPIURL)
+			bad("DISCORD_API_URL", v, "want an http(s) base URL such as "+DefaultAPIURL)
 		}
 		c.APIURL = strings.TrimRight(v, "/")
 	}
@@ -191,7 +192,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		}
 	}
 	if v, ok := get("DEFAULT_TIMEZONE"); ok {
-		loc, err := digest.LoadZone(v)
+		loc, err := loadZone(v)
 		if err != nil {
 			bad("DEFAULT_TIMEZONE", v, "want an IANA time zone name such as Europe/Berlin or UTC")
 		} else {
@@ -330,4 +331,14 @@ func isSnowflake(s string) bool {
 		}
 	}
 	return true
+}
+
+// loadZone loads an IANA zone by name. "Local" is refused: it is whatever
+// zone the machine happens to have, not a zone a reader can know, and a
+// name that looks like a path never reaches the zone database's files.
+func loadZone(name string) (*time.Location, error) {
+	if name == "Local" || strings.Contains(name, "..") || strings.HasPrefix(name, "/") || strings.ContainsAny(name, "\\ \x00") {
+		return nil, fmt.Errorf("unknown time zone %q", name)
+	}
+	return time.LoadLocation(name)
 }

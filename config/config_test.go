@@ -8,9 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"newsbrief/digest"
-	"newsbrief/discord"
 )
 
 func lookupFrom(m map[string]string) func(string) (string, bool) {
@@ -22,8 +19,8 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.APIURL != discord.DefaultAPIURL || c.BriefsDir != DefaultBriefsDir || c.MinInterval != time.Hour ||
-		c.Timezone != "UTC" || c.Location != time.UTC || c.Location.String() != digest.DefaultTimezone || c.LogLevel != slog.LevelInfo || c.Token != "" {
+	if c.APIURL != DefaultAPIURL || c.BriefsDir != DefaultBriefsDir || c.MinInterval != time.Hour ||
+		c.Timezone != "UTC" || c.Location != time.UTC || c.Location.String() != DefaultTimezone || c.LogLevel != slog.LevelInfo || c.Token != "" {
 		t.Errorf("defaults = %+v", c)
 	}
 	if err := c.RequireToken(); err == nil || !strings.Contains(err.Error(), "DISCORD_TOKEN") {

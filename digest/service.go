@@ -19,11 +19,6 @@ import (
 
 // Defaults for the options.
 const (
-	DefaultMinInterval = time.Hour
-	DefaultMissedGrace = 24 * time.Hour
-	// DefaultTimezone is the zone of subscriptions that name none: UTC,
-	// which needs no zone database.
-	DefaultTimezone = "UTC"
 	// DefaultPollInterval bounds how long a subscription made or changed
 	// by another process on the same database waits to be seen.
 	DefaultPollInterval = 5 * time.Second
@@ -72,13 +67,16 @@ type Service struct {
 // Option configures a Service.
 type Option func(*Service)
 
-// WithMinInterval sets the shortest allowed gap between two runs.
+// WithMinInterval sets the shortest allowed gap between two runs; none
+// without it. (The program's default, DIGEST_MIN_INTERVAL, is config's.)
 func WithMinInterval(d time.Duration) Option { return func(s *Service) { s.minInterval = d } }
 
-// WithTimezone sets the zone used when a subscription names none.
+// WithTimezone sets the zone used when a subscription names none; UTC
+// without it.
 func WithTimezone(loc *time.Location) Option { return func(s *Service) { s.loc = loc } }
 
-// WithMissedGrace sets how old a missed run may be and still post at start.
+// WithMissedGrace sets how old a missed run may be and still post at
+// start; without it, missed runs are not caught up.
 func WithMissedGrace(d time.Duration) Option { return func(s *Service) { s.grace = d } }
 
 // WithLogger sets the logger; the default discards.
@@ -103,8 +101,7 @@ func WithRetention(keep Retention, interval time.Duration) Option {
 func New(lib *briefs.Library, st Store, opts ...Option) *Service {
 	s := &Service{
 		lib: lib, store: st, clock: SystemClock{},
-		minInterval: DefaultMinInterval, grace: DefaultMissedGrace,
-		loc:  time.UTC, // DefaultTimezone
+		loc:  time.UTC,
 		poll: DefaultPollInterval, pruneEvery: DefaultPruneInterval,
 		keep:    Retention{Gone: DefaultRetention, Sent: DefaultRetention, Runs: DefaultRetention},
 		running: map[int64]bool{},

@@ -17,7 +17,6 @@ import (
 
 // Defaults for the options.
 const (
-	DefaultAPIURL = "https://discord.com/api/v9"
 	// defaultDeferAfter is how long a handler may run before the bot
 	// acknowledges with a deferred response: well inside Discord's 3 s
 	// window, with room for a slow network.
@@ -69,8 +68,10 @@ func WithLogger(l *slog.Logger) Option { return func(b *Bot) { b.log = l } }
 // instead of globally.
 func WithGuild(id string) Option { return func(b *Bot) { b.guildID = id } }
 
-// WithAPIURL points REST, and through GET /gateway the gateway, at another
-// Discord-compatible base URL.
+// WithAPIURL sets the REST base URL (Discord's own is
+// https://discord.com/api/v9; the program's default is config's), and
+// through GET /gateway the gateway. A bot needs one: Run refuses to start
+// without it.
 func WithAPIURL(u string) Option { return func(b *Bot) { b.apiURL = u } }
 
 // WithDeferAfter sets how long a handler may take before the bot defers.
@@ -94,7 +95,7 @@ func WithPostBackoff(d time.Duration) Option { return func(b *Bot) { b.postBacko
 
 // New builds a bot answering with router.
 func New(router *command.Router, opts ...Option) *Bot {
-	b := &Bot{router: router, apiURL: DefaultAPIURL, deferAfter: defaultDeferAfter, requestRate: DefaultRequestRate,
+	b := &Bot{router: router, deferAfter: defaultDeferAfter, requestRate: DefaultRequestRate,
 		postBackoff: firstBackoff}
 	for _, o := range opts {
 		o(b)
@@ -114,6 +115,9 @@ var ErrTokenRejected = errors.New("discord: Discord rejected DISCORD_TOKEN (401 
 func (b *Bot) Run(ctx context.Context, token string) error {
 	if token == "" {
 		return errors.New("discord: DISCORD_TOKEN is not set")
+	}
+	if b.apiURL == "" {
+		return errors.New("discord: no REST base URL (WithAPIURL)")
 	}
 	s, err := b.session(token)
 	if err != nil {

@@ -125,7 +125,7 @@ func start(t *testing.T, s setup) *harness {
 		t.Fatal(err)
 	}
 	h.st = st
-	dopts := append([]digest.Option{digest.WithMinInterval(time.Second), digest.WithClock(h.clock)}, s.digestOpts...)
+	dopts := append([]digest.Option{digest.WithMinInterval(time.Second), digest.WithMissedGrace(24 * time.Hour), digest.WithClock(h.clock)}, s.digestOpts...)
 	h.logs = &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h.digests = digest.New(lib, st, append(dopts, digest.WithLogger(log))...)
