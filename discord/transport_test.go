@@ -23,6 +23,7 @@ func (r *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 }
 
 func TestBaseURLTransportRewrites(t *testing.T) {
+	t.Parallel()
 	rec := &recordingTransport{}
 	rt, err := newBaseURLTransport("http://127.0.0.1:9/proxy/api/v9/", rec)
 	if err != nil {
@@ -41,6 +42,7 @@ func TestBaseURLTransportRewrites(t *testing.T) {
 }
 
 func TestGlobalLimitSpacesRequests(t *testing.T) {
+	t.Parallel()
 	const rate = 40
 	rec := &recordingTransport{}
 	rt := newGlobalLimitTransport(rate, rec)
