@@ -67,8 +67,14 @@ func (h DigestHandlers) subscribe(ctx context.Context, req Request) (Reply, erro
 	for _, t := range h.Service.NextRuns(sub, sub.CreatedAt, 3) {
 		fmt.Fprintf(&b, "\n• %s (%s)", Timestamp(t, 'F'), Timestamp(t, 'R'))
 	}
+	if sub.IsPreview() {
+		b.WriteString("\n" + previewNote)
+	}
 	return Reply{Content: b.String(), Ephemeral: true}, nil
 }
+
+// previewNote tells the console's user what becomes of its subscriptions.
+const previewNote = "This is the console: the subscription is only a preview, never posted (a bot running on the same database skips it too)."
 
 // scheduleExample is shown whenever a schedule is refused.
 const scheduleExample = "Examples: `0 9 * * 1-5` (9:00 on weekdays), `30 7 * * *`, `@daily`, `@weekly`, `@every 6h`."
@@ -147,6 +153,8 @@ func (h DigestHandlers) list(ctx context.Context, req Request) (Reply, error) {
 		next := "-"
 		if s.Paused != "" {
 			next = "paused: " + s.Paused + " (subscribe again to resume)"
+		} else if s.IsPreview() {
+			next = "never: made in the console, a preview"
 		} else if t := h.Service.NextRuns(s, time.Now(), 1); len(t) > 0 {
 			next = Timestamp(t[0], 'F')
 		}
