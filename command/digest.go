@@ -76,6 +76,24 @@ func (h DigestHandlers) subscribe(ctx context.Context, req Request) (Reply, erro
 // previewNote tells the console's user what becomes of its subscriptions.
 const previewNote = "This is the console: the subscription is only a preview, never posted (a bot running on the same database skips it too)."
 
+// nextRun is the list's "Next run": the stored next run, which is what the
+// runners go by, or when there is none (a subscription the runner has not
+// scheduled yet) the schedule's next time after now.
+func (h DigestHandlers) nextRun(s digest.Subscription, now time.Time) string {
+	switch {
+	case s.Paused != "":
+		return "paused: " + s.Paused + " (subscribe again to resume)"
+	case s.IsPreview():
+		return "never: made in the console, a preview"
+	case !s.NextRun.IsZero():
+		return Timestamp(s.NextRun, 'F')
+	}
+	if t := h.Service.NextRuns(s, now, 1); len(t) > 0 {
+		return Timestamp(t[0], 'F')
+	}
+	return "-"
+}
+
 // scheduleExample is shown whenever a schedule is refused.
 const scheduleExample = "Examples: `0 9 * * 1-5` (9:00 on weekdays), `30 7 * * *`, `@daily`, `@weekly`, `@every 6h`."
 
@@ -143,6 +161,7 @@ func (h DigestHandlers) list(ctx context.Context, req Request) (Reply, error) {
 		return Reply{Content: "This server has no digest subscriptions. Create one with /digest subscribe.", Ephemeral: true}, nil
 	}
 	rep := Reply{Content: fmt.Sprintf("%d digest %s in this server:", len(subs), plural(len(subs), "subscription", "subscriptions")), Ephemeral: true}
+	now := time.Now()
 	for _, s := range subs {
 		// Embed titles cannot show a channel mention; the description can.
 		card := Card{Description: fmt.Sprintf("<#%s>: a digest %s", s.ChannelID, describeSchedule(s.Schedule))}
@@ -150,14 +169,7 @@ func (h DigestHandlers) list(ctx context.Context, req Request) (Reply, error) {
 		if topic == "" {
 			topic = "(all)"
 		}
-		next := "-"
-		if s.Paused != "" {
-			next = "paused: " + s.Paused + " (subscribe again to resume)"
-		} else if s.IsPreview() {
-			next = "never: made in the console, a preview"
-		} else if t := h.Service.NextRuns(s, time.Now(), 1); len(t) > 0 {
-			next = Timestamp(t[0], 'F')
-		}
+		next := h.nextRun(s, now)
 		last := "never"
 		if !s.LastRunAt.IsZero() {
 			last = Timestamp(s.LastRunAt, 'f') + ": " + s.LastOutcome
