@@ -486,6 +486,11 @@ func TestReconnectAfterDroppedWebsocket(t *testing.T) {
 	// v0.29.0's reader and heartbeat goroutines both reconnect, racing on
 	// its own fields (a discordgo bug the race detector reports).
 	h := start(t, setup{srvOpts: []discordtest.Option{discordtest.WithHeartbeatInterval(time.Minute)}})
+	// And the first heartbeat, which discordgo sends on connecting, already
+	// sent: see DropConnections.
+	if err := h.srv.WaitHeartbeats(ctxFor(t, 10*time.Second), 1); err != nil {
+		t.Fatal(err)
+	}
 	h.srv.DropConnections()
 	rep := h.interact(discordtest.Command("brief", discordtest.Sub("latest", discordtest.Opt("count", 2))))
 	if len(rep.Data.Embeds) != 2 {

@@ -161,10 +161,14 @@ func (s *Server) GatewayConnections() int {
 // dispatched meanwhile are replayed on resume.
 //
 // discordgo v0.29.0 pauses 1s before reconnecting. If its heartbeat
-// goroutine also notices the dead socket during that pause, two reconnects
-// run concurrently inside discordgo (a data race reported by -race, and
-// sometimes an extra resume); tests using DropConnections should use a long
-// WithHeartbeatInterval (e.g. time.Minute) to avoid it.
+// goroutine also notices the dead socket, two reconnects run inside
+// discordgo (a data race reported by -race), and the late one closes the
+// connection the first one opened, with 1000, which ends the session: an
+// event dispatched on it is lost. The heartbeat goroutine writes its first
+// heartbeat as soon as it starts, then every interval; so tests using
+// DropConnections should use a long WithHeartbeatInterval (e.g.
+// time.Minute) and wait for the first heartbeat (WaitHeartbeats) before
+// dropping.
 func (s *Server) DropConnections() {
 	s.mu.Lock()
 	conns := make([]*gwConn, 0, len(s.conns))

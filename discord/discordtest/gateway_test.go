@@ -63,8 +63,9 @@ func TestIdentifyReadyAndGuildCreate(t *testing.T) {
 
 // dropTestHeartbeat is long so that, after a drop, only discordgo's reader
 // goroutine reconnects: when its heartbeat goroutine also notices the dead
-// socket, discordgo v0.29.0 runs two reconnects at once (a data race inside
-// discordgo, and sometimes a second resume).
+// socket, discordgo v0.29.0 runs two reconnects at once (see
+// DropConnections). The tests also wait for the first heartbeat, which
+// discordgo sends as soon as it is connected, before dropping.
 const dropTestHeartbeat = time.Minute
 
 func TestDropConnectionsResumes(t *testing.T) {
@@ -78,8 +79,11 @@ func TestDropConnectionsResumes(t *testing.T) {
 	})
 	_ = dg
 
-	srv.DropConnections()
 	ctx := testContext(t, 10*time.Second)
+	if err := srv.WaitHeartbeats(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	srv.DropConnections()
 	if err := srv.WaitReady(ctx); err != nil {
 		t.Fatalf("no resume: %v", err)
 	}
@@ -109,8 +113,11 @@ func TestInteractWaitsForResume(t *testing.T) {
 	})
 	// Interact called while no connection is live waits for the resume
 	// (discordgo pauses 1s before reconnecting) and dispatches then.
-	srv.DropConnections()
 	ctx := testContext(t, 10*time.Second)
+	if err := srv.WaitHeartbeats(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	srv.DropConnections()
 	r, err := srv.Interact(ctx, Command("ping"))
 	if err != nil {
 		t.Fatal(err)
