@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"newsbrief/digest"
 )
 
 // ConsoleHelp is printed by the console's "help".
@@ -102,7 +104,9 @@ func splitQuoted(s string) ([]string, error) {
 
 // Console runs r's handlers on lines read from in, printing each reply as
 // text to out, until in ends, "quit" is typed or ctx is done. The console
-// user is treated as a server admin in a channel named "console". Times in
+// user is treated as a server admin in a channel named "console", of the
+// guild digest.PreviewGuild: its digest subscriptions are previews, never
+// posted. Times in
 // replies are shown in the process's local zone (time.Local).
 func Console(ctx context.Context, r *Router, in io.Reader, out io.Writer, prompt bool) error {
 	return consoleClock{now: time.Now, loc: time.Local}.run(ctx, r, in, out, prompt)
@@ -141,7 +145,7 @@ func (c consoleClock) run(ctx context.Context, r *Router, in io.Reader, out io.W
 			fmt.Fprintf(out, "error: %v (type help)\n", err)
 			continue
 		}
-		req.GuildID, req.ChannelID, req.UserID = "console", "console", "console"
+		req.GuildID, req.ChannelID, req.UserID = digest.PreviewGuild, "console", "console"
 		req.Permissions = ^int64(0)
 		rep, err := r.Serve(ctx, req)
 		fmt.Fprint(out, textAt(ReplyFor(rep, err), c.now(), c.loc))

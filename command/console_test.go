@@ -111,3 +111,25 @@ func TestConsoleShowsDatesAndChannels(t *testing.T) {
 		t.Errorf("the reply itself lost its Discord markup: %v %+v", err, rep)
 	}
 }
+
+// TestConsoleSubscriptionsArePreviews: a subscription made in the console
+// says it is a preview, is listed as never running, and is stored under
+// digest.PreviewGuild without a next run, so no bot on the database runs it.
+func TestConsoleSubscriptionsArePreviews(t *testing.T) {
+	r, st := digestRouter(t, time.Second)
+	in := strings.NewReader("/digest subscribe channel:console schedule:\"0 9 * * *\"\n/digest list\n/digest preview\n")
+	var out bytes.Buffer
+	if err := (consoleClock{now: time.Now, loc: time.UTC}).run(context.Background(), r, in, &out, false); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{"Subscribed #console", previewNote, "Next run: never: made in the console, a preview", "Preview of this channel's next digest (nothing was posted)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("console output lacks %q:\n%s", want, got)
+		}
+	}
+	sub, err := st.Subscription(context.Background(), digest.PreviewGuild, "console")
+	if err != nil || !sub.NextRun.IsZero() {
+		t.Errorf("stored %+v, %v; want a subscription in the console's guild without a next run", sub, err)
+	}
+}

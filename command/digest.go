@@ -77,7 +77,31 @@ func (h DigestHandlers) subscribe(ctx context.Context, req Request) (Reply, erro
 	for _, t := range h.Service.NextRuns(sub, sub.CreatedAt, 3) {
 		fmt.Fprintf(&b, "\n• %s (%s)", Timestamp(t, 'F'), Timestamp(t, 'R'))
 	}
+	if sub.IsPreview() {
+		b.WriteString("\n" + previewNote)
+	}
 	return Reply{Content: b.String(), Ephemeral: true}, nil
+}
+
+// previewNote tells the console's user what becomes of its subscriptions.
+const previewNote = "This is the console: the subscription is only a preview, never posted (a bot running on the same database skips it too)."
+
+// nextRun is the list's "Next run": the stored next run, which is what the
+// runners go by, or when there is none (a subscription the runner has not
+// scheduled yet) the schedule's next time after now.
+func (h DigestHandlers) nextRun(s digest.Subscription, now time.Time) string {
+	switch {
+	case s.Paused != "":
+		return "paused: " + s.Paused + " (subscribe again to resume)"
+	case s.IsPreview():
+		return "never: made in the console, a preview"
+	case !s.NextRun.IsZero():
+		return Timestamp(s.NextRun, 'F')
+	}
+	if t := h.Service.NextRuns(s, now, 1); len(t) > 0 {
+		return Timestamp(t[0], 'F')
+	}
+	return "-"
 }
 
 // scheduleExample is shown whenever a schedule is refused.
@@ -150,6 +174,7 @@ func (h DigestHandlers) list(ctx context.Context, req Request) (Reply, error) {
 		return Reply{Content: "This server has no digest subscriptions. Create one with /digest subscribe.", Ephemeral: true}, nil
 	}
 	rep := Reply{Content: fmt.Sprintf("%d digest %s in this server:", len(subs), plural(len(subs), "subscription", "subscriptions")), Ephemeral: true}
+	now := time.Now()
 	for _, s := range subs {
 		// Embed titles cannot show a channel mention; the description can.
 		card := Card{Description: fmt.Sprintf("<#%s>: a digest %s", s.ChannelID, describeSchedule(s.Schedule))}
@@ -160,12 +185,7 @@ func (h DigestHandlers) list(ctx context.Context, req Request) (Reply, error) {
 		if source == "" {
 			source = "(all)"
 		}
-		next := "-"
-		if s.Paused != "" {
-			next = "paused: " + s.Paused + " (subscribe again to resume)"
-		} else if t := h.Service.NextRuns(s, time.Now(), 1); len(t) > 0 {
-			next = Timestamp(t[0], 'F')
-		}
+		next := h.nextRun(s, now)
 		last := "never"
 		if !s.LastRunAt.IsZero() {
 			last = Timestamp(s.LastRunAt, 'f') + ": " + s.LastOutcome

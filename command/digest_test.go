@@ -119,3 +119,43 @@ func TestEveryShowsWhatRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestListShowsTheStoredNextRun: /digest list shows each subscription's
+// stored next run, the one the runners go by, even where the schedule
+// would give another time from now (a run overdue while no bot ran); one
+// without a stored next run shows the schedule's next time.
+func TestListShowsTheStoredNextRun(t *testing.T) {
+	r, st := digestRouter(t, time.Second)
+	ctx := context.Background()
+	stored := time.Date(2020, 3, 4, 9, 0, 0, 0, time.UTC) // overdue: the schedule's next time is later
+	put := func(channel string, next time.Time) {
+		t.Helper()
+		if _, err := st.PutSubscription(ctx, digest.Subscription{GuildID: "g", ChannelID: channel, Schedule: "0 9 * * *",
+			Timezone: "UTC", Count: 1, CreatedAt: stored.Add(-time.Hour), NextRun: next}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("due", stored)
+	put("unscheduled", time.Time{})
+	before := time.Now()
+	rep, err := serveDigest(t, r, "digest list", nil)
+	if err != nil || len(rep.Cards) != 2 {
+		t.Fatalf("list: %v %+v", err, rep)
+	}
+	next := map[string]string{}
+	for _, c := range rep.Cards {
+		channel, _, _ := strings.Cut(c.Description, ":")
+		next[channel] = c.Fields[4].Value
+	}
+	if want := Timestamp(stored, 'F'); next["<#due>"] != want {
+		t.Errorf("next run shown %q, want the stored %q", next["<#due>"], want)
+	}
+	m := fullTimestamp.FindStringSubmatch(next["<#unscheduled>"])
+	if m == nil {
+		t.Fatalf("no next run shown without a stored one: %q", next["<#unscheduled>"])
+	}
+	unix, _ := strconv.ParseInt(m[1], 10, 64)
+	if at := time.Unix(unix, 0).UTC(); at.Before(before) || at.Hour() != 9 || at.Minute() != 0 {
+		t.Errorf("without a stored next run, shown %s; want the schedule's next 09:00 from now", at)
+	}
+}

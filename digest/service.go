@@ -127,9 +127,10 @@ func New(lib *briefs.Library, st Store, opts ...Option) *Service {
 
 // Start finishes digests that were recorded but not confirmed sent (a crash
 // between posting and marking), schedules subscriptions stored without a
-// next run (from their last run, or their creation), prunes, and starts the
-// runner, whose first look posts the latest missed run of each subscription
-// within the grace period. Digests go out through p.
+// next run (from their last run, or their creation; never previews),
+// prunes, and starts the runner, whose first look posts the latest missed
+// run of each subscription within the grace period. Digests go out
+// through p.
 func (s *Service) Start(ctx context.Context, p Poster) error {
 	s.poster = p
 	s.startedAt = s.clock.Now()
@@ -145,7 +146,7 @@ func (s *Service) Start(ctx context.Context, p Poster) error {
 		return fmt.Errorf("digests: load subscriptions: %w", err)
 	}
 	for _, sub := range subs {
-		if sub.NextRun.IsZero() && sub.Paused == "" {
+		if sub.NextRun.IsZero() && sub.Paused == "" && !sub.IsPreview() {
 			s.scheduleStored(ctx, sub)
 		}
 	}
@@ -194,7 +195,8 @@ func (s *Service) Stop() {
 }
 
 // Subscribe creates or replaces the subscription of sub.GuildID and
-// sub.ChannelID and schedules it. An empty Timezone means the service's
+// sub.ChannelID and schedules it; a preview (PreviewGuild) is stored but
+// never scheduled. An empty Timezone means the service's
 // default zone. A schedule that does not parse, never fires or runs too
 // often is a *ScheduleError; an unknown zone wraps ErrUnknownZone. It
 // returns the stored subscription.
@@ -217,6 +219,10 @@ func (s *Service) Subscribe(ctx context.Context, sub Subscription) (Subscription
 		return Subscription{}, err
 	}
 	sub.NextRun = sched.Next(sub.CreatedAt)
+	if sub.IsPreview() {
+		// Never scheduled: no runner finds it due.
+		sub.NextRun = time.Time{}
+	}
 	stored, err := s.store.PutSubscription(ctx, sub)
 	if err != nil {
 		return Subscription{}, fmt.Errorf("subscribe channel %s: %w", sub.ChannelID, err)
@@ -407,6 +413,15 @@ func (s *Service) launch(sub Subscription, now time.Time) {
 // moved, so that the runner knows whether looking again at once is useful.
 func (s *Service) run(ctx context.Context, sub Subscription, now time.Time) bool {
 	log := s.log.With(slog.Int64("subscription", sub.ID))
+	if sub.IsPreview() {
+		// Made in the console by a build that scheduled it: unschedule it.
+		log.Info("digest: unscheduling a console subscription: it is a preview, never posted", slog.String("channel", sub.ChannelID))
+		ok, err := s.store.SetNextRun(ctx, sub.ID, sub.NextRun, time.Time{})
+		if err != nil {
+			log.Error("digest: unschedule console subscription", slog.Any("err", err))
+		}
+		return ok
+	}
 	sched, err := s.storedSchedule(sub)
 	if err != nil {
 		// Not scheduled again until subscribed again.

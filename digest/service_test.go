@@ -223,3 +223,70 @@ func TestRunDueWhileUpIsNotMissed(t *testing.T) {
 		t.Errorf("run due while up: %q, %d posts", got.LastOutcome, len(r.Posts()))
 	}
 }
+
+// TestConsoleSubscriptionsAreNeverRun: a subscription made in the console
+// (PreviewGuild) while a bot runs on the same database is stored but never
+// scheduled, run or posted; one stored with a next run by an older build is
+// unscheduled when it falls due, and a service starting later does not
+// schedule either.
+func TestConsoleSubscriptionsAreNeverRun(t *testing.T) {
+	lib := briefs.FromArticles(briefs.GenerateArticles(10, 4))
+	path := filepath.Join(t.TempDir(), "nb.db")
+	botStore, consoleStore := openStore(t, path), openStore(t, path)
+	clock := digesttest.NewClock(epoch())
+	var r recorder
+	bot := startService(t, lib, botStore, &r, digest.WithClock(clock))
+	console := digest.New(lib, consoleStore, digest.WithMinInterval(time.Second), digest.WithClock(clock)) // never started, as in the console
+	ctx := context.Background()
+
+	preview, err := console.Subscribe(ctx, digest.Subscription{GuildID: digest.PreviewGuild, ChannelID: "news", Schedule: "@every 1h", Count: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !preview.IsPreview() || !preview.NextRun.IsZero() {
+		t.Fatalf("console subscription stored as %+v, want a preview without a next run", preview)
+	}
+	// As an older build stored it: scheduled.
+	old, err := consoleStore.PutSubscription(ctx, digest.Subscription{GuildID: digest.PreviewGuild, ChannelID: "old",
+		Schedule: "@every 1h", Timezone: "UTC", Count: 2, CreatedAt: epoch(), NextRun: epoch().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A real subscription with the same schedule shows the runner looked.
+	witness, err := bot.Subscribe(ctx, digest.Subscription{GuildID: "g", ChannelID: "w", Schedule: "@every 1h", Count: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for run := 1; run <= 2; run++ {
+		at := epoch().Add(time.Duration(run) * time.Hour)
+		clock.Set(at)
+		waitRun(t, botStore, witness.ID, at)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s, err := botStore.SubscriptionByID(ctx, old.ID)
+		if err == nil && s.NextRun.IsZero() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the console subscription stored with a next run was never unscheduled: %+v, %v", s, err)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+
+	startService(t, lib, openStore(t, path), &r, digest.WithClock(clock))
+	for _, id := range []int64{preview.ID, old.ID} {
+		s, err := botStore.SubscriptionByID(ctx, id)
+		if err != nil || !s.NextRun.IsZero() || !s.LastRunAt.IsZero() || s.Paused != "" {
+			t.Errorf("console subscription %d after two runs and a start: %+v, %v; want never scheduled nor run", id, s, err)
+		}
+	}
+	for _, p := range r.Posts() {
+		if p.ChannelID != "w" {
+			t.Errorf("posted to %s: %+v", p.ChannelID, p)
+		}
+	}
+	if len(r.Posts()) != 2 {
+		t.Errorf("%d posts, want the witness's two", len(r.Posts()))
+	}
+}

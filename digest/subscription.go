@@ -64,6 +64,15 @@ type Subscription struct {
 	Source string
 }
 
+// PreviewGuild is the guild of the console's subscriptions (its user is
+// in a channel named "console"): they are previews, stored so that
+// /digest list and /digest preview show them, and never scheduled, run or
+// posted, by any process on the database.
+const PreviewGuild = "console"
+
+// IsPreview reports whether the subscription is a preview (PreviewGuild).
+func (s Subscription) IsPreview() bool { return s.GuildID == PreviewGuild }
+
 // Digest is one message's worth of articles recorded for a subscription.
 type Digest struct {
 	ID             int64

@@ -337,10 +337,17 @@ func TestDigestTwoBotsOneDatabase(t *testing.T) {
 	// Made through h1, run by h2 once h1 is gone: h2 saw it without a restart.
 	subscribe(h1, chZ, "@every 1h", discordtest.Opt("count", 1))
 	h1.stop()
-	h2.runNext(ctx, chZ)
+	zRun := h2.runNext(ctx, chZ).NextRun
 	if n := len(h2.srv.Messages(chZ)); n != 1 {
 		t.Errorf("bot 2 posted %d digests for the subscription made through bot 1, want 1", n)
 	}
+	// X and Y run then too. Wait for them before a third bot starts: a
+	// starting bot finishes every digest still pending, and one that bot 2
+	// is posting at that moment would go out through both. On Discord the
+	// second post carries the same nonce and is dropped; here each bot has
+	// its own fake Discord, so it would count twice.
+	h2.waitRun(ctx, x.ID, zRun)
+	h2.waitRun(ctx, y.ID, zRun)
 	// And the other way round, with a third bot started before it.
 	h3 := start(t, setup{dir: dir, dbPath: db, clock: clock})
 	bots = append(bots, h3)

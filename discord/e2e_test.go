@@ -24,6 +24,7 @@ import (
 	"newsbrief/digest/digesttest"
 	"newsbrief/discord"
 	"newsbrief/discord/discordtest"
+	"newsbrief/discord/internal/testparallel"
 	"newsbrief/store/sqlite"
 	"newsbrief/summarize"
 )
@@ -221,6 +222,7 @@ func mustNoMentions(t *testing.T, raw json.RawMessage) {
 }
 
 func TestCommandsRegisteredGuildAndGlobal(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{guild: discordtest.DefaultGuildID})
 	cmds := h.srv.Commands(discordtest.DefaultGuildID)
 	names := map[string]*discordgo.ApplicationCommand{}
@@ -255,6 +257,7 @@ func TestCommandsRegisteredGuildAndGlobal(t *testing.T) {
 }
 
 func TestBriefLatest(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{})
 	rep := h.interact(discordtest.Command("brief", discordtest.Sub("latest", discordtest.Opt("count", 3))))
 	if rep.Type != discordgo.InteractionResponseChannelMessageWithSource || isEphemeral(rep) {
@@ -307,6 +310,7 @@ func TestBriefLatest(t *testing.T) {
 }
 
 func TestBriefReadAndAutocomplete(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{})
 	// An empty query offers the newest articles, at most 25, names within 100.
 	rep := h.interact(discordtest.Autocomplete("brief", discordtest.Sub("read", discordtest.Focused("article", ""))))
@@ -372,6 +376,7 @@ func TestBriefReadAndAutocomplete(t *testing.T) {
 }
 
 func TestBriefSearchRanked(t *testing.T) {
+	t.Parallel()
 	arts := briefs.GenerateArticles(20, 3)
 	arts[4].Title = "Volcano erupts near coastal town"
 	arts[4].Paragraphs = append(arts[4].Paragraphs, "The volcano sent ash over the town. Volcano experts said the volcano may erupt again.")
@@ -397,6 +402,7 @@ func TestBriefSearchRanked(t *testing.T) {
 }
 
 func TestMentionsInArticlesPingNobody(t *testing.T) {
+	t.Parallel()
 	arts := briefs.GenerateArticles(3, 5)
 	arts[0].Title = "@everyone Breaking <@&123456789012345678> news"
 	arts[0].Date = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -410,6 +416,7 @@ func TestMentionsInArticlesPingNobody(t *testing.T) {
 }
 
 func TestFailingAndPanickingHandlersStillAnswer(t *testing.T) {
+	t.Parallel()
 	release, releaseFail := make(chan struct{}), make(chan struct{})
 	h := start(t, setup{handlers: map[string]command.Handler{
 		"boom": func(context.Context, command.Request) (command.Reply, error) { panic("kaboom") },
@@ -474,10 +481,16 @@ func releaseAfterDefer(srv *discordtest.Server, release chan struct{}, n int) {
 }
 
 func TestReconnectAfterDroppedWebsocket(t *testing.T) {
+	t.Parallel()
 	// A long heartbeat: with a heartbeat due during the drop, discordgo
 	// v0.29.0's reader and heartbeat goroutines both reconnect, racing on
 	// its own fields (a discordgo bug the race detector reports).
 	h := start(t, setup{srvOpts: []discordtest.Option{discordtest.WithHeartbeatInterval(time.Minute)}})
+	// And the first heartbeat, which discordgo sends on connecting, already
+	// sent: see DropConnections.
+	if err := h.srv.WaitHeartbeats(ctxFor(t, 10*time.Second), 1); err != nil {
+		t.Fatal(err)
+	}
 	h.srv.DropConnections()
 	rep := h.interact(discordtest.Command("brief", discordtest.Sub("latest", discordtest.Opt("count", 2))))
 	if len(rep.Data.Embeds) != 2 {
@@ -489,6 +502,7 @@ func TestReconnectAfterDroppedWebsocket(t *testing.T) {
 }
 
 func TestRateLimitedReplyIsRetried(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{})
 	h.srv.FailNext("POST", "/interactions/", 429, 1)
 	rep := h.interact(discordtest.Command("brief", discordtest.Sub("latest", discordtest.Opt("count", 1))))
@@ -507,6 +521,7 @@ func TestRateLimitedReplyIsRetried(t *testing.T) {
 }
 
 func TestRejectedTokenIsAClearError(t *testing.T) {
+	t.Parallel()
 	srv := discordtest.New(t)
 	lib := briefs.FromArticles(briefs.GenerateArticles(2, 1))
 	err := discord.New(command.New(lib, nil, nil), discord.WithAPIURL(srv.URL())).Run(ctxFor(t, 10*time.Second), "wrong-token")
@@ -519,6 +534,7 @@ func TestRejectedTokenIsAClearError(t *testing.T) {
 }
 
 func TestShutdownFinishesInFlightInteractions(t *testing.T) {
+	t.Parallel()
 	started := make(chan struct{})
 	release := make(chan struct{})
 	h := start(t, setup{handlers: map[string]command.Handler{
@@ -563,6 +579,9 @@ func TestShutdownFinishesInFlightInteractions(t *testing.T) {
 	}
 }
 
+// TestMain runs up to 8 tests at once (unless -parallel says otherwise):
+// the end-to-end tests mostly wait, see testparallel.
 func TestMain(m *testing.M) {
+	testparallel.Widen(8)
 	os.Exit(m.Run())
 }

@@ -80,6 +80,7 @@ func fanout(tb testing.TB, n int) (*discordtest.Server, time.Duration) {
 }
 
 func TestDigestFanoutStaysUnderGlobalLimit(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("posts 120 digests at Discord's pace")
 	}

@@ -107,6 +107,7 @@ func markers(t *testing.T, msgs []discordtest.Message) []string {
 // the nonce. The bot reads the channel back, finds its marker, posts
 // nothing and marks the digest sent.
 func TestDigestCreatedBeforeCrashIsFoundPastNonceWindow(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{})
 	subscribe(h, digestChannel, "@every 1h", discordtest.Opt("count", 2))
 	ctx := ctxFor(t, 30*time.Second)
@@ -141,6 +142,7 @@ func TestDigestCreatedBeforeCrashIsFoundPastNonceWindow(t *testing.T) {
 // before Discord created anything; at restart the read-back finds nothing
 // and the digest goes out once, with its recorded nonce.
 func TestDigestNeverCreatedIsPostedOnceAfterRestart(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{})
 	subscribe(h, digestChannel, "@every 1h", discordtest.Opt("count", 2))
 	ctx := ctxFor(t, 30*time.Second)
@@ -171,6 +173,7 @@ func TestDigestNeverCreatedIsPostedOnceAfterRestart(t *testing.T) {
 // of which Discord created the first before the bot lost its answer. After
 // a restart past the nonce window only the second goes out.
 func TestDigestPartlyCreatedGetsOnlyTheRest(t *testing.T) {
+	t.Parallel()
 	arts := briefs.GenerateArticles(10, 8)
 	for i := range arts {
 		long := strings.Repeat(fmt.Sprintf("word%d ", i), 130) // one 900-character sentence
@@ -220,6 +223,7 @@ func TestDigestPartlyCreatedGetsOnlyTheRest(t *testing.T) {
 // nonce window that still posts nothing twice; past it the digest shows
 // twice. The subscription is not paused.
 func TestDigestReadBackRefused(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{})
 	subscribe(h, digestChannel, "@every 1h", discordtest.Opt("count", 2))
 	ctx := ctxFor(t, 30*time.Second)
@@ -291,6 +295,7 @@ func postChatter(t *testing.T, srv *discordtest.Server, channel string, n int) {
 // start of the read-back range and the digest, more than one page (100) of
 // the channel's history, so the bot must page on to find it.
 func TestDigestReadBackPagesThroughABusyChannel(t *testing.T) {
+	t.Parallel()
 	h := start(t, setup{srvOpts: []discordtest.Option{discordtest.WithGlobalRateLimit(100000)}})
 	subscribe(h, digestChannel, "@every 1h", discordtest.Opt("count", 2))
 	ctx := ctxFor(t, 30*time.Second)

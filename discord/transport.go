@@ -79,6 +79,10 @@ type globalLimitTransport struct {
 	// Only the request at the head of the line touches these.
 	sent []time.Time // when the last len(sent) requests left, a ring
 	i    int
+
+	// left, when set (by tests), is told when each request leaves, in
+	// order, while it is still at the head of the line.
+	left func(time.Time)
 }
 
 func newGlobalLimitTransport(perSecond int, next http.RoundTripper) *globalLimitTransport {
@@ -133,8 +137,12 @@ func (t *globalLimitTransport) wait(req *http.Request) error {
 			return fmt.Errorf("discord: %s %s: waiting for the global rate limit: %w", req.Method, req.URL.Path, ctx.Err())
 		}
 	}
-	t.sent[t.i] = time.Now()
+	now := time.Now()
+	t.sent[t.i] = now
 	t.i = (t.i + 1) % len(t.sent)
+	if t.left != nil {
+		t.left(now)
+	}
 	return nil
 }
 

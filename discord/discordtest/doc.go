@@ -20,7 +20,10 @@
 // privileged intents -> 4014 unless allowed), READY with unavailable guilds
 // then GUILD_CREATE per guild, per-session sequence numbers, Resume with
 // replay of missed dispatches then RESUMED, op 9 for unknown sessions, op 7
-// on request (RequestReconnect), abrupt drops (DropConnections).
+// on request (RequestReconnect), abrupt drops (DropConnections), and a
+// client's close frame answered at once with the same code and the
+// connection closed (ClientCloses); a close with 1000 or 1001 ends the
+// session, so it can no longer be resumed.
 //
 // IDs are snowflakes whose time part is the creation time on the fake's
 // clock, strictly increasing, so SnowflakeAt(t) as before/after selects by

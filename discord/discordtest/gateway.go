@@ -36,6 +36,10 @@ type gwConn struct {
 	// guarded by Server.mu
 	session *gwSession
 	authed  bool // READY or RESUMED was sent on this connection
+
+	// clientClose is the code of the close frame the client sent, or 0;
+	// only the connection's reader touches it.
+	clientClose int
 }
 
 func (c *gwConn) writeJSON(v any) error {
@@ -157,10 +161,14 @@ func (s *Server) GatewayConnections() int {
 // dispatched meanwhile are replayed on resume.
 //
 // discordgo v0.29.0 pauses 1s before reconnecting. If its heartbeat
-// goroutine also notices the dead socket during that pause, two reconnects
-// run concurrently inside discordgo (a data race reported by -race, and
-// sometimes an extra resume); tests using DropConnections should use a long
-// WithHeartbeatInterval (e.g. time.Minute) to avoid it.
+// goroutine also notices the dead socket, two reconnects run inside
+// discordgo (a data race reported by -race), and the late one closes the
+// connection the first one opened, with 1000, which ends the session: an
+// event dispatched on it is lost. The heartbeat goroutine writes its first
+// heartbeat as soon as it starts, then every interval; so tests using
+// DropConnections should use a long WithHeartbeatInterval (e.g.
+// time.Minute) and wait for the first heartbeat (WaitHeartbeats) before
+// dropping.
 func (s *Server) DropConnections() {
 	s.mu.Lock()
 	conns := make([]*gwConn, 0, len(s.conns))
@@ -218,6 +226,35 @@ func (s *Server) Dispatch(ctx context.Context, eventType string, data any) error
 	return nil
 }
 
+// ClientCloses returns the codes of the close frames clients sent, in order.
+// The fake answered each at once with the same code and closed the
+// connection, as Discord does.
+func (s *Server) ClientCloses() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]int(nil), s.clientCloses...)
+}
+
+// WaitClientCloses waits until clients have closed at least n gateway
+// connections with a close frame, each answered and closed by the fake.
+func (s *Server) WaitClientCloses(ctx context.Context, n int) error {
+	return s.waitFor(ctx, func() bool { return len(s.clientCloses) >= n })
+}
+
+// clientCloseLocked records that c's client closed it with a close frame.
+// A close with 1000 or 1001 ends the session on Discord: it can no longer
+// be resumed. Other codes (discordgo closes with 1012 before resuming after
+// op 7) keep it. s.mu must be held.
+func (s *Server) clientCloseLocked(c *gwConn) {
+	s.clientCloses = append(s.clientCloses, c.clientClose)
+	if sess := c.session; sess != nil && (c.clientClose == websocket.CloseNormalClosure || c.clientClose == websocket.CloseGoingAway) {
+		delete(s.sessions, sess.id)
+		if s.current == sess {
+			s.current = nil
+		}
+	}
+}
+
 // detachLocked removes c from the live set and from its session.
 func (s *Server) detachLocked(c *gwConn) {
 	delete(s.conns, c)
@@ -252,10 +289,21 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		s.mu.Lock()
 		s.detachLocked(c)
+		if c.clientClose != 0 {
+			s.clientCloseLocked(c)
+		}
 		s.notifyLocked()
 		s.mu.Unlock()
 		_ = ws.Close()
 	}()
+	// A client closing cleanly sends a close frame and waits for the server
+	// to close the connection. Discord answers at once: it echoes the code
+	// and closes, and so does the fake.
+	ws.SetCloseHandler(func(code int, _ string) error {
+		c.clientClose = code
+		c.closeWithCode(code, "")
+		return nil
+	})
 
 	q := r.URL.Query()
 	if v := q.Get("v"); v != "" && v != "9" && v != "10" {

@@ -2,6 +2,8 @@ package discordtest
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -61,8 +63,9 @@ func TestIdentifyReadyAndGuildCreate(t *testing.T) {
 
 // dropTestHeartbeat is long so that, after a drop, only discordgo's reader
 // goroutine reconnects: when its heartbeat goroutine also notices the dead
-// socket, discordgo v0.29.0 runs two reconnects at once (a data race inside
-// discordgo, and sometimes a second resume).
+// socket, discordgo v0.29.0 runs two reconnects at once (see
+// DropConnections). The tests also wait for the first heartbeat, which
+// discordgo sends as soon as it is connected, before dropping.
 const dropTestHeartbeat = time.Minute
 
 func TestDropConnectionsResumes(t *testing.T) {
@@ -76,8 +79,11 @@ func TestDropConnectionsResumes(t *testing.T) {
 	})
 	_ = dg
 
-	srv.DropConnections()
 	ctx := testContext(t, 10*time.Second)
+	if err := srv.WaitHeartbeats(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	srv.DropConnections()
 	if err := srv.WaitReady(ctx); err != nil {
 		t.Fatalf("no resume: %v", err)
 	}
@@ -107,8 +113,11 @@ func TestInteractWaitsForResume(t *testing.T) {
 	})
 	// Interact called while no connection is live waits for the resume
 	// (discordgo pauses 1s before reconnecting) and dispatches then.
-	srv.DropConnections()
 	ctx := testContext(t, 10*time.Second)
+	if err := srv.WaitHeartbeats(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	srv.DropConnections()
 	r, err := srv.Interact(ctx, Command("ping"))
 	if err != nil {
 		t.Fatal(err)
@@ -253,5 +262,92 @@ func TestResumeReplaysMissedEventsRaw(t *testing.T) {
 	}
 	if f := rawRead(t, ws3); f.Op != 11 {
 		t.Fatalf("want op 11, got %+v", f)
+	}
+}
+
+// TestCloseFrameIsAnswered: a client's close frame is echoed with its code
+// and the fake closes the connection itself, as Discord does, so a client
+// waiting for the server to close is not kept waiting. The raw client here
+// never closes its end: the end of the stream is the fake's doing.
+func TestCloseFrameIsAnswered(t *testing.T) {
+	t.Parallel()
+	srv := New(t)
+	ws := rawDial(t, srv)
+	if err := ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := ws.ReadMessage()
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.CloseNormalClosure {
+		t.Fatalf("after the close frame, read %v; want the close echoed with 1000", err)
+	}
+	if _, err := ws.NetConn().Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		t.Fatalf("after the echo, read %v; want the connection closed by the fake", err)
+	}
+	if err := srv.WaitClientCloses(testContext(t, 10*time.Second), 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.ClientCloses(); len(got) != 1 || got[0] != websocket.CloseNormalClosure {
+		t.Errorf("ClientCloses = %v, want [1000]", got)
+	}
+}
+
+// TestSessionCloseIsAnswered: discordgo's Session.Close sends 1000 and
+// waits for the server; the fake answers and closes the connection.
+// (discordgo v0.29.0 then still sleeps a fixed second before Close returns:
+// it does not watch for the server's answer.)
+func TestSessionCloseIsAnswered(t *testing.T) {
+	t.Parallel()
+	srv := New(t)
+	dg := openSession(t, srv)
+	closed := make(chan error, 1)
+	go func() { closed <- dg.Close() }()
+	if err := srv.WaitClientCloses(testContext(t, 10*time.Second), 1); err != nil {
+		t.Fatalf("the fake never saw the close: %v", err)
+	}
+	if got := srv.ClientCloses(); len(got) != 1 || got[0] != websocket.CloseNormalClosure {
+		t.Errorf("ClientCloses = %v, want [1000]", got)
+	}
+	if n := srv.GatewayConnections(); n != 0 {
+		t.Errorf("%d gateway connections open after the close was answered", n)
+	}
+	if err := <-closed; err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+}
+
+// TestCleanCloseEndsTheSession: after a close with 1000 the session cannot
+// be resumed (op 9), as on Discord; after another code it can.
+func TestCleanCloseEndsTheSession(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		code      int
+		resumable bool
+	}{{websocket.CloseNormalClosure, false}, {websocket.CloseGoingAway, false}, {websocket.CloseServiceRestart, true}, {4000, true}} {
+		srv := New(t, WithGuildCreate(false))
+		ws := rawDial(t, srv)
+		if err := ws.WriteJSON(map[string]any{"op": 2, "d": map[string]any{"token": "Bot " + Token, "intents": 1, "properties": map[string]string{}}}); err != nil {
+			t.Fatal(err)
+		}
+		var rd struct {
+			SessionID string `json:"session_id"`
+		}
+		if f := rawRead(t, ws); f.T != "READY" || json.Unmarshal(f.D, &rd) != nil {
+			t.Fatalf("want READY, got %+v", f)
+		}
+		if err := ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(tc.code, ""), time.Now().Add(5*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.WaitClientCloses(testContext(t, 10*time.Second), 1); err != nil {
+			t.Fatal(err)
+		}
+		ws2 := rawDial(t, srv)
+		if err := ws2.WriteJSON(map[string]any{"op": 6, "d": map[string]any{"token": "Bot " + Token, "session_id": rd.SessionID, "seq": 1}}); err != nil {
+			t.Fatal(err)
+		}
+		f := rawRead(t, ws2)
+		if resumed := f.T == "RESUMED"; resumed != tc.resumable || (!resumed && f.Op != 9) {
+			t.Errorf("close %d, then resume: %+v; want resumable %v", tc.code, f, tc.resumable)
+		}
 	}
 }

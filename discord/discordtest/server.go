@@ -132,6 +132,8 @@ type Server struct {
 	resumes    int
 	heartbeats int
 	guilds     []string
+	// clientCloses are the codes of clients' close frames (ClientCloses).
+	clientCloses []int
 
 	// REST accounting
 	requests     []Request
