@@ -145,7 +145,11 @@ func TestListShowsTheStoredNextRun(t *testing.T) {
 	next := map[string]string{}
 	for _, c := range rep.Cards {
 		channel, _, _ := strings.Cut(c.Description, ":")
-		next[channel] = c.Fields[4].Value
+		for _, f := range c.Fields {
+			if f.Name == "Next run" {
+				next[channel] = f.Value
+			}
+		}
 	}
 	if want := Timestamp(stored, 'F'); next["<#due>"] != want {
 		t.Errorf("next run shown %q, want the stored %q", next["<#due>"], want)
