@@ -68,11 +68,34 @@ func (s *rssServer) serve(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(b.String()))
 }
 
-// story is a news item long enough to need no page fetch (over 80 words).
+// storyTexts are the test stories' texts, each over 80 words (no page
+// fetch) and written apart, as different stories are.
+var storyTexts = map[string]string{
+	"Harbour Ferry Service Resumes After Storm": "The harbour ferry between the old town and the island resumed on Monday after three days of gales kept both boats in port. " +
+		"Operators said the first crossing left at seven with forty passengers, most of them commuters who had been sleeping at friends' houses. " +
+		"Engineers inspected the landing ramps overnight and found only minor damage to a handrail. The timetable returns to normal tomorrow, " +
+		"although the late sailing on Friday remains cancelled while a crew member recovers from a sprained wrist.",
+	"Lighthouse Keeper Retires After Forty Years": "Agnes Morrow, who kept the Skerry Point light burning through four decades of winters, retired on Friday with a party in the village hall. " +
+		"She climbed the hundred and twelve steps twice a day until the lamp was automated in 1998, and stayed on as caretaker afterwards. " +
+		"Former fishermen told stories of nights when her signal guided them home through fog. The trust that owns the tower plans to open her old quarters " +
+		"as a small museum next spring, with her logbooks on display.",
+	"Council Approves New Cycle Lanes on the Ring Road": "Councillors voted nine to four on Wednesday to build protected cycle lanes along the whole of the ring road, " +
+		"ending a debate that has run for two years. The scheme will remove one traffic lane in each direction between the station and the hospital, " +
+		"and add raised crossings at six junctions. Traders on Market Street warned of lost parking, while the cycling campaign called the vote " +
+		"a turning point. Work is due to start in March and take about eighteen months.",
+	"Museum Extends Opening Hours for the Summer": "The city museum will stay open until nine in the evening on Thursdays and Fridays from June to September, its director announced. " +
+		"Late openings last year drew nearly twelve thousand extra visitors, many of them families who could not come during working hours. " +
+		"The café and the rooftop terrace will serve food until eight, and volunteers will run short tours of the dinosaur gallery at six. " +
+		"Admission stays free, although the special exhibition on Viking silver carries a small charge.",
+	"Bakery Wins Regional Prize for Sourdough": "A family bakery on Quarry Lane has won the regional prize for the best sourdough loaf, beating ninety other entries. " +
+		"Judges praised the crust and the even crumb, and said the flavour came from a starter the owners have kept alive since 1987. " +
+		"The bakery sells about three hundred loaves on a Saturday and now expects queues before opening. Its owners said they would put " +
+		"the prize money towards a second oven and an apprenticeship for a school leaver.",
+}
+
+// story is a test item with its own text from storyTexts.
 func story(guid, title, link string, at time.Time) rssItem {
-	text := title + ". " + strings.Repeat("Officials described the situation in detail to reporters on the scene, "+
-		"and residents were told to follow the advice of the emergency services while work continued. ", 5)
-	return rssItem{GUID: guid, Title: title, Link: link, Text: text, Published: at}
+	return rssItem{GUID: guid, Title: title, Link: link, Text: storyTexts[title], Published: at}
 }
 
 // startFeedBinary is startBinary with feeds: FEEDS_FILE polled every

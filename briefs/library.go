@@ -2,6 +2,7 @@ package briefs
 
 import (
 	"errors"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,30 +24,39 @@ type Hit struct {
 }
 
 // Library is an indexed, searchable set of articles from any number of
-// origins. Every method is safe for concurrent use: readers work on an
+// origins, in which the same story from several origins is one story (see
+// dedup.go). Every method is safe for concurrent use: readers work on an
 // immutable snapshot that Replace swaps atomically, so a reader never sees
 // a source half-loaded.
+//
+// Articles live in segments (see segment), each indexed on its own when it
+// is added, so that replacing a feed of a hundred items in a library of a
+// hundred thousand indexes a hundred; the snapshot only puts the segments'
+// articles in order, which is linear and cheap.
 type Library struct {
 	mu sync.Mutex // serializes Replace so snapshots are swapped in order
-	// origins holds each origin's articles as last given to Replace, for
-	// the next rebuild. Guarded by mu.
-	origins map[string][]Article
-	snap    atomic.Pointer[snapshot]
+	// Guarded by mu:
+	segs    []*segment
+	nextUID uint64
+	// edges holds the near-duplicate pairs among the articles in the
+	// library, both ways, by uid; where says where each article with an
+	// edge is.
+	edges map[uint64][]uint64
+	where map[uint64]segDoc
+
+	snap atomic.Pointer[snapshot]
 }
 
-// snapshot is one complete, immutable state of the library.
-type snapshot struct {
-	articles []Article // newest first
-	byID     map[string]int
-	counts   map[string]int // articles per origin
-	index    *searchIndex
-	complete *completer
+// segDoc is an article of a segment, for the library's bookkeeping.
+type segDoc struct {
+	seg *segment
+	doc int32
 }
 
 // New returns an empty library, for sources to fill with Replace.
 func New() *Library {
-	l := &Library{origins: map[string][]Article{}}
-	l.snap.Store(newSnapshot(nil))
+	l := &Library{edges: map[uint64][]uint64{}, where: map[uint64]segDoc{}}
+	l.snap.Store(&snapshot{})
 	return l
 }
 
@@ -55,14 +65,16 @@ func New() *Library {
 // that have their articles in memory.
 func FromArticles(articles []Article) *Library {
 	l := New()
+	batch := map[string][]Article{}
 	for _, a := range articles {
-		l.origins[a.Origin] = append(l.origins[a.Origin], a)
+		batch[a.Origin] = append(batch[a.Origin], a)
 	}
-	for origin, arts := range l.origins {
+	for origin, arts := range batch {
 		adopt(origin, arts)
 	}
-	s, _ := l.build("")
-	l.snap.Store(s)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.replace(batch)
 	return l
 }
 
@@ -79,14 +91,21 @@ func (l *Library) Replace(origin string, articles []Article) (dropped []Article)
 	arts := adopt(origin, slices.Clone(articles))
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(arts) == 0 {
-		delete(l.origins, origin)
-	} else {
-		l.origins[origin] = arts
+	return l.replace(map[string][]Article{origin: arts})
+}
+
+// ReplaceAll is Replace for several origins at once, with one snapshot
+// swapped in at the end: what a source of many origins (the feeds) does at
+// start, where one Replace per origin would put the library in order once
+// per origin. It returns the articles it left out for their IDs.
+func (l *Library) ReplaceAll(origins map[string][]Article) (dropped []Article) {
+	batch := make(map[string][]Article, len(origins))
+	for o, arts := range origins {
+		batch[o] = adopt(o, slices.Clone(arts))
 	}
-	s, dropped := l.build(origin)
-	l.snap.Store(s)
-	return dropped
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.replace(batch)
 }
 
 // adopt sets every article's Origin to origin and gives an ID to those
@@ -95,6 +114,7 @@ func adopt(origin string, arts []Article) []Article {
 	for i := range arts {
 		a := &arts[i]
 		a.Origin = origin
+		a.Also = nil // the library's to set
 		if a.ID == "" {
 			a.ID = NewID(origin+"#"+strconv.Itoa(i), a.Title)
 		}
@@ -102,125 +122,496 @@ func adopt(origin string, arts []Article) []Article {
 	return arts
 }
 
-// build merges every origin's articles, origins in name order, into a new
-// snapshot, leaving out articles whose ID an earlier one has; it returns
-// those of origin it left out. The caller holds mu (or owns l alone).
-func (l *Library) build(origin string) (s *snapshot, dropped []Article) {
-	names := make([]string, 0, len(l.origins))
+// replace makes each origin of batch hold exactly its articles (already
+// adopted) and swaps in the new snapshot. It returns the articles of the
+// batch left out for their IDs. The caller holds mu.
+func (l *Library) replace(batch map[string][]Article) (dropped []Article) {
+	prev := l.snap.Load()
+	origins := make([]string, 0, len(batch))
 	total := 0
-	for name, arts := range l.origins {
-		names = append(names, name)
+	for o, arts := range batch {
+		origins = append(origins, o)
 		total += len(arts)
 	}
-	slices.Sort(names)
-	arts := make([]Article, 0, total)
+	slices.Sort(origins)
+
+	// Within an origin, the first article given keeps its ID. The batch's
+	// slices are the library's own (see adopt), so one origin's is used
+	// as it is rather than copied.
+	var fresh []Article
+	if len(origins) == 1 {
+		fresh = batch[origins[0]][:0]
+	} else {
+		fresh = make([]Article, 0, total)
+	}
 	seen := make(map[string]struct{}, total)
-	for _, name := range names {
-		for _, a := range l.origins[name] {
+	for _, o := range origins {
+		clear(seen)
+		for _, a := range batch[o] {
 			if _, dup := seen[a.ID]; dup {
-				if name == origin {
-					dropped = append(dropped, a)
-				}
+				dropped = append(dropped, a)
 				continue
 			}
 			seen[a.ID] = struct{}{}
-			arts = append(arts, a)
+			fresh = append(fresh, a)
 		}
 	}
-	return newSnapshot(arts), dropped
+	clear(fresh[len(fresh):cap(fresh)])
+	fresh = slices.Clip(fresh)
+	seen = nil
+
+	// The batch's origins' articles leave the library.
+	inBatch := func(o string) bool { _, ok := batch[o]; return ok }
+	var died []segDoc
+	var ids []string // IDs whose holder may change
+	for _, s := range l.segs {
+		has := false
+		for _, o := range origins {
+			if s.origins[o] > 0 {
+				has = true
+				break
+			}
+		}
+		if !has {
+			continue
+		}
+		for d := range s.arts {
+			d := int32(d)
+			if s.removed[d] || !inBatch(s.arts[d].Origin) {
+				continue
+			}
+			if s.live(d) {
+				died = append(died, segDoc{s, d})
+				ids = append(ids, s.arts[d].ID)
+			}
+			s.setRemoved(d)
+		}
+	}
+
+	// The new articles, sorted, in segments built in parallel.
+	sortArticles(fresh)
+	added := l.newSegments(fresh)
+	l.segs = append(l.segs, added...)
+	// New IDs that an older segment, or another origin of the batch,
+	// may hold too.
+	old := l.segs[:len(l.segs)-len(added)]
+	for i := range fresh {
+		id := fresh[i].ID
+		for _, s := range old {
+			if d, ok := s.byID[id]; ok && !s.removed[d] {
+				ids = append(ids, id)
+				break
+			}
+		}
+	}
+	if len(origins) > 1 {
+		clashes := make(map[string]int, len(fresh))
+		for i := range fresh {
+			clashes[fresh[i].ID]++
+		}
+		for id, c := range clashes {
+			if c > 1 {
+				ids = append(ids, id)
+			}
+		}
+	}
+	fresh = nil
+
+	// Each ID that came or whose holder left goes to its holder whose
+	// origin sorts first; the others are shadowed.
+	isNew := func(s *segment) bool { return slices.Contains(added, s) }
+	var revived []segDoc
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	var holders []segDoc
+	for _, id := range ids {
+		holders = holders[:0]
+		for _, s := range l.segs {
+			if d, ok := s.byID[id]; ok && !s.removed[d] {
+				holders = append(holders, segDoc{s, d})
+			}
+		}
+		if len(holders) == 0 {
+			continue
+		}
+		win := holders[0]
+		for _, h := range holders[1:] {
+			if h.seg.arts[h.doc].Origin < win.seg.arts[win.doc].Origin {
+				win = h
+			}
+		}
+		for _, h := range holders {
+			shadow := h != win
+			if h.seg.shadowed[h.doc] == shadow {
+				continue
+			}
+			if shadow && !isNew(h.seg) {
+				died = append(died, h)
+			} else if !shadow && !isNew(h.seg) {
+				revived = append(revived, h)
+			}
+			h.seg.setShadowed(h.doc, shadow)
+		}
+	}
+	for _, s := range added {
+		for d := range s.arts {
+			if s.shadowed[d] {
+				dropped = append(dropped, s.arts[d])
+			}
+		}
+	}
+
+	// Near-duplicates: the edges of the articles that left go, those of
+	// the articles that came are found.
+	l.dropEdges(died)
+	born := revived
+	for _, s := range added {
+		for d := range s.arts {
+			if s.live(int32(d)) {
+				born = append(born, segDoc{s, int32(d)})
+			}
+		}
+	}
+	l.findEdges(born)
+
+	moved := l.compact()
+	l.snap.Store(l.assemble(prev, moved, born))
+	return dropped
+}
+
+// newSegments assigns uids to the sorted articles and indexes them in
+// segments of at most segmentMax, on all cores.
+func (l *Library) newSegments(arts []Article) []*segment {
+	if len(arts) == 0 {
+		return nil
+	}
+	// As many segments as cores, or a multiple, so that none waits for
+	// the last.
+	workers := runtime.GOMAXPROCS(0)
+	n := (len(arts) + segmentMax - 1) / segmentMax
+	if n > 1 {
+		n = (n + workers - 1) / workers * workers
+	}
+	segs := make([]*segment, n)
+	uids := make([]uint64, len(arts))
+	for i := range uids {
+		uids[i] = l.nextUID
+		l.nextUID++
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(workers, n) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				lo, hi := i*len(arts)/n, (i+1)*len(arts)/n
+				segs[i] = newSegment(arts[lo:hi:hi], uids[lo:hi:hi])
+			}
+		})
+	}
+	wg.Wait()
+	signBatch(segs)
+	return segs
+}
+
+// Merging: segments under segmentMax/2 articles are small, and in tiers
+// by size (each mergeFactor times the one before, from tierBase); when a
+// tier holds mergeFactor segments they are merged into one of the next
+// tier. So an article is merged about twice before its segment is large,
+// and a library has at most mergeFactor-1 small segments per tier for
+// queries to look through.
+const (
+	mergeFactor = 8
+	tierBase    = 256
+)
+
+func tier(n int) int {
+	t := 0
+	for n >= tierBase {
+		n /= mergeFactor
+		t++
+	}
+	return t
+}
+
+// merged says where a merged segment's articles went: the segment they are
+// in now and each one's place there (-1 for those removed).
+type merged struct {
+	to  *segment
+	doc []int32
+}
+
+// compact drops segments whose articles all left, re-indexes those mostly
+// removed, and merges small ones tier by tier. It returns where the
+// articles of the segments it merged went.
+func (l *Library) compact() map[*segment]merged {
+	moved := map[*segment]merged{}
+	var keep, small []*segment
+	for _, s := range l.segs {
+		kept := len(s.arts) - s.nRemoved
+		switch {
+		case kept == 0:
+			moved[s] = merged{}
+		case s.nRemoved > kept:
+			// Mostly removed: re-indexed alone.
+			m := l.merge([]*segment{s}, moved)
+			if len(m.arts) >= segmentMax/2 {
+				keep = append(keep, m)
+			} else {
+				small = append(small, m)
+			}
+		case kept < segmentMax/2:
+			small = append(small, s)
+		default:
+			keep = append(keep, s)
+		}
+	}
+	for {
+		tiers := map[int][]*segment{}
+		var full []*segment
+		for _, s := range small {
+			t := tier(len(s.arts) - s.nRemoved)
+			tiers[t] = append(tiers[t], s)
+			if len(tiers[t]) == mergeFactor {
+				full = tiers[t]
+			}
+		}
+		if full == nil {
+			break
+		}
+		m := l.merge(full, moved)
+		small = slices.DeleteFunc(small, func(s *segment) bool { return slices.Contains(full, s) })
+		if len(m.arts) >= segmentMax/2 {
+			keep = append(keep, m)
+		} else {
+			small = append(small, m)
+		}
+	}
+	l.segs = append(keep, small...)
+	return moved
+}
+
+// merge makes one segment of the articles still held by parts, reusing
+// their indexes rather than reading the articles again, and notes in moved
+// where they went.
+func (l *Library) merge(parts []*segment, moved map[*segment]merged) *segment {
+	var src []segDoc
+	for _, s := range parts {
+		for d := range s.arts {
+			if !s.removed[d] {
+				src = append(src, segDoc{s, int32(d)})
+			}
+		}
+	}
+	slices.SortFunc(src, func(a, b segDoc) int { return cmpArticles(&a.seg.arts[a.doc], &b.seg.arts[b.doc]) })
+	for _, s := range parts {
+		doc := make([]int32, len(s.arts))
+		for i := range doc {
+			doc[i] = -1
+		}
+		moved[s] = merged{doc: doc}
+	}
+	for i, x := range src {
+		moved[x.seg].doc[x.doc] = int32(i)
+	}
+	m := mergeSegments(parts, src, moved)
+	for _, s := range parts {
+		mv := moved[s]
+		mv.to = m
+		moved[s] = mv
+	}
+	for i, x := range src {
+		if x.seg.shadowed[x.doc] {
+			m.setShadowed(int32(i), true)
+		}
+		if _, ok := l.edges[m.uid[i]]; ok {
+			l.where[m.uid[i]] = segDoc{m, int32(i)}
+		}
+	}
+	return m
 }
 
 // Len returns the number of articles.
-func (l *Library) Len() int { return len(l.snap.Load().articles) }
+func (l *Library) Len() int { return len(l.snap.Load().order) }
 
 // Count returns the number of articles from origin.
 func (l *Library) Count(origin string) int { return l.snap.Load().counts[origin] }
 
-// All returns every article, newest first (then by title, then ID). The
-// slice is shared: callers must not modify it.
+// All returns every article: each story's representative then the other
+// articles of its story, stories newest first (then by title, then ID).
 func (l *Library) All() []Article {
-	a := l.snap.Load().articles
-	return a[:len(a):len(a)]
+	s := l.snap.Load()
+	out := make([]Article, len(s.order))
+	for p := range s.order {
+		out[p] = s.article(int32(p))
+	}
+	return out
 }
 
-// Get returns the article with the given ID.
+// Get returns the article with the given ID, also one that is not its
+// story's representative (its Also then names the story's other origins).
 func (l *Library) Get(id string) (Article, bool) {
 	s := l.snap.Load()
-	i, ok := s.byID[id]
-	if !ok {
-		return Article{}, false
+	if p, ok := s.find(id); ok {
+		return s.article(p), true
 	}
-	return s.articles[i], true
+	return Article{}, false
 }
 
-// Latest returns the n newest articles (all when n < 0). A non-empty topic
-// keeps only the articles that match its search terms, as Search would.
+// Story returns the IDs of every article of the story the article with
+// the given ID belongs to: its representative first, then the others
+// newest first; just id for an article that is its own story, nil for an
+// unknown ID. Digests use it to post a story once, however many origins
+// carry it.
+func (l *Library) Story(id string) []string {
+	s := l.snap.Load()
+	p, ok := s.find(id)
+	if !ok {
+		return nil
+	}
+	st := s.story[p]
+	lo, hi := s.heads[st], s.storyEnd(st)
+	out := make([]string, 0, hi-lo)
+	for q := lo; q < hi; q++ {
+		out = append(out, s.ref(q).ID)
+	}
+	return out
+}
+
+// Latest returns the n newest stories (all when n < 0), each as its
+// representative. A non-empty topic keeps only the stories with an article
+// that matches its search terms, as Search would.
 func (l *Library) Latest(n int, topic string) []Article {
 	s := l.snap.Load()
 	if n == 0 {
 		return nil
 	}
 	if strings.TrimSpace(topic) == "" {
-		if n < 0 || n > len(s.articles) {
-			n = len(s.articles)
+		stories := len(s.heads)
+		if n < 0 || n > stories {
+			n = stories
 		}
-		return slices.Clone(s.articles[:n])
+		if n == 0 {
+			return nil
+		}
+		out := make([]Article, n)
+		for i := range out {
+			out[i] = s.article(s.heads[i])
+		}
+		return out
 	}
 	return s.pick(s.latestTopic(topic, n))
 }
 
-// Complete returns up to n articles (all matches when n < 0) whose title
-// matches query, for autocomplete. Matching ignores case; titles starting
-// with the query come first, then titles with words starting with every
-// query word, then titles merely containing the query, each group newest
-// first. An empty query gives the n newest articles.
+// Complete returns up to n stories (all matches when n < 0) with an
+// article whose title matches query, for autocomplete; each as the
+// article whose title matched. Matching ignores case; titles starting with
+// the query come first, then titles with words starting with every query
+// word, then titles merely containing the query, each group newest first.
+// An empty query gives the n newest stories.
 func (l *Library) Complete(query string, n int) []Article {
 	if strings.TrimSpace(query) == "" {
 		return l.Latest(n, "")
 	}
 	s := l.snap.Load()
-	return s.pick(s.complete.complete(query, n))
-}
-
-// Search ranks the articles against query with BM25 over title and body and
-// returns the best n (all matches when n < 0), best first, ties newest
-// first. A query with no searchable words gives nil.
-func (l *Library) Search(query string, n int) []Hit {
-	return l.snap.Load().search(query, n)
-}
-
-func (s *snapshot) pick(docs []int32) []Article {
+	docs := s.complete(query, n)
 	if len(docs) == 0 {
 		return nil
 	}
 	out := make([]Article, len(docs))
-	for i, d := range docs {
-		out[i] = s.articles[d]
+	for i, p := range docs {
+		out[i] = s.article(p)
 	}
 	return out
 }
 
-// newSnapshot sorts the articles and builds every index over them.
-func newSnapshot(arts []Article) *snapshot {
-	slices.SortFunc(arts, compareArticles)
-	s := &snapshot{articles: arts, byID: make(map[string]int, len(arts)), counts: map[string]int{}}
-	for i, a := range arts {
-		s.byID[a.ID] = i
-		s.counts[a.Origin]++
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() { s.complete = buildCompleter(arts) })
-	s.index = buildIndex(arts)
-	wg.Wait()
-	return s
+// Search ranks the stories against query with BM25 over title and body
+// (a story scores as its best article) and returns the best n (all matches
+// when n < 0), best first, ties newest first, each as its representative.
+// A query with no searchable words gives nil.
+func (l *Library) Search(query string, n int) []Hit {
+	return l.snap.Load().search(query, n)
 }
 
-// compareArticles orders newest first, then by title, then by ID.
-func compareArticles(a, b Article) int {
-	if c := b.Date.Compare(a.Date); c != 0 {
+// pick returns the representatives of the given stories.
+func (s *snapshot) pick(stories []int32) []Article {
+	if len(stories) == 0 {
+		return nil
+	}
+	out := make([]Article, len(stories))
+	for i, st := range stories {
+		out[i] = s.article(s.heads[st])
+	}
+	return out
+}
+
+// sortArticles sorts arts newest first, then by title, then by ID (see
+// cmpArticles). It sorts a permutation by
+// date (ties by pointer compare) and then moves the articles in place:
+// sorting the articles themselves would copy them at every swap.
+func sortArticles(arts []Article) {
+	if len(arts) < 2 {
+		return
+	}
+	type key struct {
+		date int64
+		i    int32
+	}
+	keys := make([]key, len(arts))
+	for i := range arts {
+		keys[i] = key{arts[i].Date.UnixNano(), int32(i)}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if a.date != b.date {
+			return cmpInt64(b.date, a.date)
+		}
+		return cmpArticles(&arts[a.i], &arts[b.i])
+	})
+	// Apply the permutation: position k takes article keys[k].i.
+	perm := make([]int32, len(arts))
+	for k := range keys {
+		perm[k] = keys[k].i
+	}
+	keys = nil
+	for k := range perm {
+		if perm[k] < 0 {
+			continue
+		}
+		tmp := arts[k]
+		j := k
+		for {
+			src := perm[j]
+			perm[j] = -1
+			if int(src) == k {
+				arts[j] = tmp
+				break
+			}
+			arts[j] = arts[src]
+			j = int(src)
+		}
+	}
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// earlier orders a story's articles for its representative: earliest
+// date first, then by origin, then by ID.
+func earlier(a, b *Article) int {
+	if c := a.Date.Compare(b.Date); c != 0 {
 		return c
 	}
-	if c := strings.Compare(a.Title, b.Title); c != 0 {
+	if c := strings.Compare(a.Origin, b.Origin); c != 0 {
 		return c
 	}
 	return strings.Compare(a.ID, b.ID)

@@ -1,17 +1,13 @@
 package briefs
 
 import (
-	"newsbrief/summarize"
-
 	"math"
-	"math/bits"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
+
+	"newsbrief/summarize"
 )
 
 // BM25 parameters and the weight of a title occurrence relative to one in
@@ -138,180 +134,10 @@ func queryTerms(q string) []string {
 	return terms
 }
 
-// bm25Posting says that a document holds a term tf times (title occurrences
-// count titleWeight times).
-type bm25Posting struct {
-	doc, tf int32
-}
-
-// searchIndex is the BM25 index of one snapshot. Documents are numbered by
-// their position in the snapshot's newest-first order, and every postings
-// list is sorted by document, so the first entries are the newest articles.
-type searchIndex struct {
-	termIDs  map[string]int32
-	postings [][]bm25Posting
-	// norm[d] is k1*(1-b+b*len(d)/avglen), the length part of BM25's
-	// denominator, precomputed per document.
-	norm    []float32
-	scratch sync.Pool // *searchScratch
-}
-
-// searchScratch is a dense score accumulator reused across queries.
-type searchScratch struct {
-	scores  []float64
-	touched []int32
-}
-
-// buildIndex tokenizes the articles in parallel and assembles the postings.
-func buildIndex(arts []Article) *searchIndex {
-	n := len(arts)
-	ix := &searchIndex{termIDs: map[string]int32{}}
-	ix.scratch.New = func() any { return &searchScratch{scores: make([]float64, n)} }
-	if n == 0 {
-		return ix
-	}
-	workers := min(runtime.GOMAXPROCS(0), n)
-	// docTerms[d] holds (local term, tf) pairs in the numbering of the
-	// worker owner[d]; vocab[w] lists worker w's local terms.
-	docTerms := make([][]int32, n)
-	owner := make([]int32, n)
-	docLen := make([]int32, n)
-	vocab := make([][]string, workers)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			// ids maps each lowercased word seen to its local term ID, or
-			// to -1 for stopwords, so normalizeTerm runs once per word.
-			ids := map[string]int32{}
-			terms := map[string]int32{}
-			var words []string
-			var counts []int32
-			var touched []int32
-			var buf []byte
-			var length, weight int32
-			add := func(w []byte, _, _ int) {
-				id, ok := ids[string(w)]
-				if !ok {
-					id = -1
-					if t := normalizeTerm(w); t != nil {
-						if id, ok = terms[string(t)]; !ok {
-							id = int32(len(words))
-							s := string(t)
-							terms[s] = id
-							words = append(words, s)
-							counts = append(counts, 0)
-						}
-					}
-					ids[string(w)] = id
-				}
-				if id < 0 {
-					return
-				}
-				if counts[id] == 0 {
-					touched = append(touched, id)
-				}
-				counts[id] += weight
-				length += weight
-			}
-			for {
-				d := int(next.Add(1) - 1)
-				if d >= n {
-					break
-				}
-				a := &arts[d]
-				length, touched = 0, touched[:0]
-				weight = titleWeight
-				buf = scanWords(a.Title, buf, add)
-				weight = 1
-				for _, p := range a.Paragraphs {
-					buf = scanWords(p, buf, add)
-				}
-				pairs := make([]int32, 0, 2*len(touched))
-				for _, id := range touched {
-					pairs = append(pairs, id, counts[id])
-					counts[id] = 0
-				}
-				docTerms[d], owner[d], docLen[d] = pairs, int32(w), length
-			}
-			vocab[w] = words
-		})
-	}
-	wg.Wait()
-
-	// Give every term a global ID and count its documents.
-	toGlobal := make([][]int32, workers)
-	for w, words := range vocab {
-		m := make([]int32, len(words))
-		for i, t := range words {
-			id, ok := ix.termIDs[t]
-			if !ok {
-				id = int32(len(ix.termIDs))
-				ix.termIDs[t] = id
-			}
-			m[i] = id
-		}
-		toGlobal[w] = m
-	}
-	df := make([]int32, len(ix.termIDs))
-	total := 0
-	for d, pairs := range docTerms {
-		m := toGlobal[owner[d]]
-		for i := 0; i < len(pairs); i += 2 {
-			df[m[pairs[i]]]++
-		}
-		total += len(pairs) / 2
-	}
-	// One backing array for all postings lists.
-	backing := make([]bm25Posting, total)
-	ix.postings = make([][]bm25Posting, len(df))
-	off := 0
-	for id, c := range df {
-		ix.postings[id] = backing[off : off : off+int(c)]
-		off += int(c)
-	}
-	var sum float64
-	for d, pairs := range docTerms {
-		m := toGlobal[owner[d]]
-		for i := 0; i < len(pairs); i += 2 {
-			id := m[pairs[i]]
-			ix.postings[id] = append(ix.postings[id], bm25Posting{doc: int32(d), tf: pairs[i+1]})
-		}
-		sum += float64(docLen[d])
-	}
-	avg := sum / float64(n)
-	if avg == 0 {
-		avg = 1
-	}
-	ix.norm = make([]float32, n)
-	for d, l := range docLen {
-		ix.norm[d] = float32(bm25K1 * (1 - bm25B + bm25B*float64(l)/avg))
-	}
-	return ix
-}
-
 // bm25IDF is BM25's inverse document frequency in the form that stays positive
 // even for terms in most documents.
 func bm25IDF(n, df int) float64 {
 	return math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
-}
-
-// queryTerm is one query term found in the index.
-type queryTerm struct {
-	term string
-	idf  float64
-	post []bm25Posting
-}
-
-func (ix *searchIndex) lookup(query string, n int) []queryTerm {
-	var qts []queryTerm
-	for _, t := range queryTerms(query) {
-		if id, ok := ix.termIDs[t]; ok {
-			p := ix.postings[id]
-			qts = append(qts, queryTerm{term: t, idf: bm25IDF(n, len(p)), post: p})
-		}
-	}
-	return qts
 }
 
 // scoredDoc is a candidate document and its score.
@@ -326,48 +152,6 @@ func betterHit(a, b scoredDoc) bool {
 		return a.score > b.score
 	}
 	return a.doc < b.doc
-}
-
-// search returns the best n documents for query, best first.
-func (s *snapshot) search(query string, n int) []Hit {
-	if n == 0 || strings.TrimSpace(query) == "" {
-		return nil
-	}
-	ix := s.index
-	qts := ix.lookup(query, len(s.articles))
-	if len(qts) == 0 {
-		return nil
-	}
-	sc := ix.scratch.Get().(*searchScratch)
-	scores, touched := sc.scores, sc.touched[:0]
-	for _, qt := range qts {
-		w := qt.idf * (bm25K1 + 1)
-		for _, p := range qt.post {
-			if scores[p.doc] == 0 {
-				touched = append(touched, p.doc)
-			}
-			tf := float64(p.tf)
-			scores[p.doc] += w * tf / (tf + float64(ix.norm[p.doc]))
-		}
-	}
-	top := topHits(scores, touched, n)
-	for _, d := range touched {
-		scores[d] = 0
-	}
-	sc.touched = touched[:0]
-	ix.scratch.Put(sc)
-
-	terms := make([]string, len(qts))
-	weights := make([]float64, len(qts))
-	for i, qt := range qts {
-		terms[i], weights[i] = qt.term, qt.idf
-	}
-	hits := make([]Hit, len(top))
-	for i, c := range top {
-		a := s.articles[c.doc]
-		hits[i] = Hit{Article: a, Score: c.score, Snippet: makeSnippet(&a, terms, weights)}
-	}
-	return hits
 }
 
 // topHits picks the best k of the touched documents (all if k < 0), best first.
@@ -431,35 +215,6 @@ func topHits(scores []float64, touched []int32, k int) []scoredDoc {
 		down(0)
 	}
 	return out
-}
-
-// latestTopic returns the newest n documents (all if n < 0) holding any of
-// the topic's search terms, that is with a BM25 score above zero.
-func (s *snapshot) latestTopic(topic string, n int) []int32 {
-	qts := s.index.lookup(topic, len(s.articles))
-	if len(qts) == 0 || n == 0 {
-		return nil
-	}
-	// Postings are sorted newest first, so the n newest matches are among
-	// the first n entries of each list.
-	var docs []int32
-	for _, qt := range qts {
-		p := qt.post
-		if n > 0 && len(p) > n {
-			p = p[:n]
-		}
-		for _, e := range p {
-			docs = append(docs, e.doc)
-		}
-	}
-	if len(qts) > 1 {
-		slices.Sort(docs)
-		docs = slices.Compact(docs)
-	}
-	if n > 0 && len(docs) > n {
-		docs = docs[:n]
-	}
-	return docs
 }
 
 // makeSnippet picks the sentence of a's body that best matches the terms
@@ -632,70 +387,6 @@ func cutSnippet(p string, st, en, match int) string {
 	return out
 }
 
-// completer answers title completion over the lowercased titles of one
-// snapshot, numbered newest first like the search index:
-//   - title prefixes by binary search in the titles sorted by text;
-//   - word prefixes by binary search in every title word start, sorted by
-//     the title's text from there (further query words are checked on the
-//     candidates);
-//   - substrings by a scan in newest-first order that stops as soon as it
-//     has enough, skipping most titles with a 256-bit signature of the bytes
-//     and byte pairs each title holds.
-//
-// The first two produce candidate sets that a bitmap orders newest first.
-type completer struct {
-	lower   []string    // lowercased title, by document
-	words   []string    // " word word …" of the title, by document
-	sig     [][4]uint64 // signature of lower, by document
-	byTitle []int32     // documents sorted by lower title
-	byWord  []wordStart // title word starts sorted by the text from there
-	bitmaps sync.Pool   // *[]uint64 with a bit per document
-}
-
-// wordStart is a title from the start of one of its words.
-type wordStart struct {
-	text string
-	doc  int32
-}
-
-func buildCompleter(arts []Article) *completer {
-	n := len(arts)
-	c := &completer{
-		lower:   make([]string, n),
-		words:   make([]string, n),
-		sig:     make([][4]uint64, n),
-		byTitle: make([]int32, n),
-	}
-	c.bitmaps.New = func() any {
-		b := make([]uint64, (n+63)/64)
-		return &b
-	}
-	var b strings.Builder
-	for d := range arts {
-		t := lowerTitle(arts[d].Title)
-		c.lower[d] = t
-		c.sig[d] = signature(t)
-		c.byTitle[d] = int32(d)
-		b.Reset()
-		inWord := false
-		for i, r := range t {
-			alnum := unicode.IsLetter(r) || unicode.IsDigit(r)
-			if alnum && !inWord {
-				c.byWord = append(c.byWord, wordStart{t[i:], int32(d)})
-				b.WriteByte(' ')
-			}
-			if alnum {
-				b.WriteRune(r)
-			}
-			inWord = alnum
-		}
-		c.words[d] = b.String()
-	}
-	slices.SortFunc(c.byTitle, func(x, y int32) int { return strings.Compare(c.lower[x], c.lower[y]) })
-	slices.SortFunc(c.byWord, func(x, y wordStart) int { return strings.Compare(x.text, y.text) })
-	return c
-}
-
 // lowerTitle lowercases s and folds white space.
 func lowerTitle(s string) string { return summarize.FoldSpace(strings.ToLower(s)) }
 
@@ -738,100 +429,4 @@ func sortSearch(n int, f func(int) bool) int {
 		}
 	}
 	return lo
-}
-
-// newest returns, ascending (newest first), up to want of the documents that
-// each yields and keep accepts, without duplicates; want < 0 means all.
-func (c *completer) newest(want int, each func(mark func(d int32)), keep func(d int32) bool) []int32 {
-	bp := c.bitmaps.Get().(*[]uint64)
-	marks := *bp
-	each(func(d int32) { marks[d>>6] |= 1 << (d & 63) })
-	var out []int32
-	for w, word := range marks {
-		for word != 0 && want != 0 {
-			d := int32(w<<6 + bits.TrailingZeros64(word))
-			word &= word - 1
-			if keep == nil || keep(d) {
-				out = append(out, d)
-				want--
-			}
-		}
-		if want == 0 {
-			break
-		}
-	}
-	clear(marks)
-	c.bitmaps.Put(bp)
-	return out
-}
-
-// complete returns up to n documents (all matches when n < 0) whose title
-// matches query: title prefix first, then word prefixes, then substrings,
-// each group newest first.
-func (c *completer) complete(query string, n int) []int32 {
-	q := lowerTitle(query)
-	if q == "" || n == 0 {
-		return nil
-	}
-	want := func(have int) int {
-		if n < 0 {
-			return -1
-		}
-		return n - have
-	}
-	in := func(list []int32, d int32) bool {
-		_, ok := slices.BinarySearch(list, d)
-		return ok
-	}
-
-	lo, hi := prefixRange(len(c.byTitle), func(i int) string { return c.lower[c.byTitle[i]] }, q)
-	r0 := c.newest(n, func(mark func(int32)) {
-		for _, d := range c.byTitle[lo:hi] {
-			mark(d)
-		}
-	}, nil)
-
-	var r1 []int32
-	if qw := titleWords(q); len(qw) > 0 && want(len(r0)) != 0 {
-		// Look up the longest (most selective) word; check the others.
-		slices.SortStableFunc(qw, func(a, b string) int { return len(b) - len(a) })
-		rest := make([]string, len(qw)-1)
-		for i, w := range qw[1:] {
-			rest[i] = " " + w
-		}
-		lo, hi := prefixRange(len(c.byWord), func(i int) string { return c.byWord[i].text }, qw[0])
-		r1 = c.newest(want(len(r0)), func(mark func(int32)) {
-			for _, e := range c.byWord[lo:hi] {
-				mark(e.doc)
-			}
-		}, func(d int32) bool {
-			if in(r0, d) {
-				return false
-			}
-			for _, w := range rest {
-				if !strings.Contains(c.words[d], w) {
-					return false
-				}
-			}
-			return true
-		})
-	}
-
-	var r2 []int32
-	if left := want(len(r0) + len(r1)); left != 0 {
-		qs := signature(q)
-		for d := range c.lower {
-			s := &c.sig[d]
-			if s[0]&qs[0] != qs[0] || s[1]&qs[1] != qs[1] || s[2]&qs[2] != qs[2] || s[3]&qs[3] != qs[3] {
-				continue
-			}
-			if strings.Contains(c.lower[d], q) && !in(r0, int32(d)) && !in(r1, int32(d)) {
-				r2 = append(r2, int32(d))
-				if left--; left == 0 {
-					break
-				}
-			}
-		}
-	}
-	return slices.Concat(r0, r1, r2)
 }

@@ -186,7 +186,7 @@ func articleCard(a briefs.Article, s summarize.Summary) Card {
 // footer names where the article came from, its origin (the folder or a
 // feed) and, for an article file, the file's name only: its path would show
 // the operator's folders to every reader. Then the ID, which /brief read
-// takes.
+// takes, and the other sources that carry the same story ("also: AP").
 func footer(a briefs.Article) string {
 	s := "Source: "
 	if a.Origin != "" {
@@ -202,6 +202,9 @@ func footer(a briefs.Article) string {
 		} else {
 			s += " · date not given"
 		}
+	}
+	if len(a.Also) > 0 {
+		s += " · also: " + strings.Join(a.Also, ", ")
 	}
 	return s
 }

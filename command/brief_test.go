@@ -92,3 +92,26 @@ func TestBriefReadUnknownOffersMatches(t *testing.T) {
 		t.Errorf("read with no match at all: %v", err)
 	}
 }
+
+// TestBriefLatestShowsAStoryOnce: the same story from two sources is one
+// card in /brief latest, whose footer names the other source; /brief read
+// of the other source's article names the first.
+func TestBriefLatestShowsAStoryOnce(t *testing.T) {
+	lede := "A magnitude 6.8 earthquake struck off the coast of northern Japan on Tuesday evening, the meteorological agency said, prompting a tsunami advisory for parts of the Pacific coastline and briefly halting bullet train services across Iwate and Miyagi."
+	day := time.Date(2025, 5, 6, 9, 0, 0, 0, time.UTC)
+	lib := briefs.New()
+	lib.Replace("Reuters", []briefs.Article{{ID: "quake-r", Title: "Strong earthquake strikes off northern Japan", Date: day, Dated: true, Paragraphs: []string{lede}}})
+	lib.Replace("AP", []briefs.Article{{ID: "quake-ap", Title: "Strong Earthquake Strikes Off Northern Japan!", Date: day.Add(time.Hour), Dated: true, Paragraphs: []string{lede}}})
+	r := New(lib, nil, nil)
+	rep, err := r.Serve(context.Background(), Request{Path: "brief latest"})
+	if err != nil || len(rep.Cards) != 1 {
+		t.Fatalf("latest: %v, %d cards, want one", err, len(rep.Cards))
+	}
+	if f := rep.Cards[0].Footer; !strings.Contains(f, "Reuters") || !strings.HasSuffix(f, "also: AP") {
+		t.Errorf("footer %q", f)
+	}
+	rep, err = readArticle(t, r, "quake-ap")
+	if err != nil || len(rep.Cards) != 1 || !strings.HasSuffix(rep.Cards[0].Footer, "also: Reuters") {
+		t.Errorf("read the AP article: %v %+v", err, rep.Cards)
+	}
+}

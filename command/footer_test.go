@@ -20,6 +20,8 @@ func TestFooterNamesTheSource(t *testing.T) {
 			"Source: articles · undated.txt · undated-1a2b3c · date from file time", ""},
 		{briefs.Article{ID: "wire-9f8e7d", Origin: "Wire", URL: "https://example.com/story", Dated: true},
 			"Source: Wire · wire-9f8e7d", ".txt"},
+		{briefs.Article{ID: "wire-9f8e7d", Origin: "Wire", Dated: true, Also: []string{"AP", "Reuters"}},
+			"Source: Wire · wire-9f8e7d · also: AP, Reuters", ""},
 	} {
 		got := footer(tc.a)
 		if got != tc.want || (tc.not != "" && strings.Contains(got, tc.not)) {

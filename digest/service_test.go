@@ -290,3 +290,59 @@ func TestConsoleSubscriptionsAreNeverRun(t *testing.T) {
 		t.Errorf("%d posts, want the witness's two", len(r.Posts()))
 	}
 }
+
+// TestSameStoryFromTwoSourcesPostedOnce: a story carried by several
+// sources is posted once per subscription: when both are there at the
+// run, when a duplicate arrives from another source after the story was
+// posted, and when an earlier-dated duplicate arrives and becomes the
+// story's representative.
+func TestSameStoryFromTwoSourcesPostedOnce(t *testing.T) {
+	lede := "A magnitude 6.8 earthquake struck off the coast of northern Japan on Tuesday evening, the meteorological agency said, prompting a tsunami advisory for parts of the Pacific coastline and briefly halting bullet train services across Iwate and Miyagi."
+	story := func(id, title string, at time.Time) briefs.Article {
+		return briefs.Article{ID: id, Title: title, Date: at, Dated: true, Paragraphs: []string{lede}, Words: 40}
+	}
+	other := briefs.Article{ID: "budget", Title: "Council passes the budget", Date: epoch().Add(-3 * time.Hour), Dated: true,
+		Paragraphs: []string{"The council passed its budget after a long debate about libraries, buses and the cost of street lighting."}}
+	lib := briefs.New()
+	lib.Replace("Reuters", []briefs.Article{story("quake-reuters", "Strong earthquake strikes off northern Japan", epoch().Add(-time.Hour)), other})
+	lib.Replace("AP", []briefs.Article{story("quake-ap", "Strong Earthquake Strikes Off Northern Japan!", epoch().Add(-30*time.Minute))})
+
+	st := openStore(t, filepath.Join(t.TempDir(), "nb.db"))
+	clock := digesttest.NewClock(epoch())
+	var r recorder
+	s := startService(t, lib, st, &r, digest.WithClock(clock))
+	sub, err := s.Subscribe(context.Background(), digest.Subscription{GuildID: "g", ChannelID: "c", Schedule: "@every 1h", Count: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(n int) digest.Subscription {
+		at := epoch().Add(time.Duration(n) * time.Hour)
+		clock.Set(at)
+		return waitRun(t, st, sub.ID, at)
+	}
+	if got := run(1); got.LastOutcome != "posted 2" {
+		t.Fatalf("first run: %q, want the story once and the budget", got.LastOutcome)
+	}
+	// A later copy from a third source, after the story was posted.
+	lib.Replace("Kyodo", []briefs.Article{story("quake-kyodo", "Quake strikes off northern Japan", epoch().Add(90*time.Minute))})
+	if got := run(2); got.LastOutcome != "nothing new" {
+		t.Errorf("a later duplicate: %q", got.LastOutcome)
+	}
+	// An earlier copy, which becomes the story's representative.
+	lib.Replace("NHK", []briefs.Article{story("quake-nhk", "Strong earthquake strikes off northern Japan", epoch().Add(-2*time.Hour))})
+	if got := lib.Latest(1, "quake"); len(got) != 1 || got[0].ID != "quake-nhk" {
+		t.Fatalf("the earlier copy does not head the story: %+v", got)
+	}
+	if got := run(3); got.LastOutcome != "nothing new" {
+		t.Errorf("an earlier duplicate: %q", got.LastOutcome)
+	}
+	var posted []string
+	for _, p := range r.Posts() {
+		for _, a := range p.Articles {
+			posted = append(posted, a.ID)
+		}
+	}
+	if slices.Sort(posted); !slices.Equal(posted, []string{"budget", "quake-reuters"}) {
+		t.Errorf("posted %q, want the story once (its earliest then) and the budget", posted)
+	}
+}

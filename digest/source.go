@@ -38,7 +38,7 @@ func LatestFrom(lib *briefs.Library, n int, topic, source string) []briefs.Artic
 		return lib.Latest(n, topic)
 	}
 	if strings.TrimSpace(topic) == "" {
-		return keepFrom(lib.All(), n, source)
+		return keepFrom(lib.Latest(-1, ""), n, source)
 	}
 	for window := max(n, 1) * 4; ; window *= 4 {
 		if n < 0 {

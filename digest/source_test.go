@@ -2,8 +2,10 @@ package digest_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,24 +14,37 @@ import (
 	"newsbrief/digest/digesttest"
 )
 
+// places and subjects make each test story different enough that the
+// library does not group any two of them as one story.
+var (
+	places   = []string{"Leeds", "Bristol", "Glasgow", "Cardiff", "Belfast", "Norwich", "Exeter", "Durham", "Bangor", "Perth", "Truro", "Ripon"}
+	subjects = []string{"schools and libraries", "bus routes", "hospital parking", "flood defences", "street lighting",
+		"park maintenance", "bin collections", "social care", "road repairs", "housing grants", "museum funding", "youth clubs"}
+)
+
 // twoSources is a library of a folder and a feed, interleaved in time, with
-// one story of the feed also carried by the wire (Also).
+// one story of the folder also carried, a day later, by the wire, so the
+// library names the wire in its Also.
 func twoSources() *briefs.Library {
 	var arts []briefs.Article
 	for i := range 12 {
-		origin, title := "articles", "Council budget vote "
+		origin, title := "articles", "Council budget vote in "
 		if i%3 == 0 {
-			origin, title = "BBC News", "Storm budget warning "
+			origin, title = "BBC News", "Storm budget warning for "
 		}
+		body := fmt.Sprintf("The budget for %s in %s was debated on day %d. Councillors argued about %s for hours before the vote.",
+			subjects[i], places[i], i, subjects[(i+5)%12])
 		a := briefs.Article{
-			ID: "a" + string(rune('a'+i)), Title: title + string(rune('A'+i)), Origin: origin,
+			ID: "a" + string(rune('a'+i)), Title: title + places[i], Origin: origin,
 			Date: time.Date(2030, 1, 1+i, 0, 0, 0, 0, time.UTC), Dated: true,
-			Paragraphs: []string{"The budget was debated. Everyone had a view."}, Words: 8,
-		}
-		if i == 4 {
-			a.Also = []string{"Wire"}
+			Paragraphs: []string{body}, Words: len(strings.Fields(body)),
 		}
 		arts = append(arts, a)
+		if i == 4 {
+			w := a
+			w.ID, w.Origin, w.Date = "wire-e", "Wire", a.Date.Add(time.Hour)
+			arts = append(arts, w)
+		}
 	}
 	return briefs.FromArticles(arts)
 }

@@ -152,11 +152,10 @@ func (s *Source) Reload() error {
 // load) and returns the articles in the files' order, each ID once: of two
 // files with one ID the first in lexical order wins.
 func readAll(files []File, max int64) (arts []briefs.Article, skipped []Skip) {
-	type result struct {
-		a   briefs.Article
-		err error
-	}
-	results := make([]result, len(files))
+	// One slice of articles, compacted in place afterwards: at a hundred
+	// thousand files, every copy of it is megabytes.
+	arts = make([]briefs.Article, len(files))
+	errs := make([]error, len(files))
 	workers := min(runtime.GOMAXPROCS(0), len(files))
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -167,27 +166,27 @@ func readAll(files []File, max int64) (arts []briefs.Article, skipped []Skip) {
 				if i >= len(files) {
 					return
 				}
-				a, err := files[i].Read(max)
-				results[i] = result{a, err}
+				arts[i], errs[i] = files[i].Read(max)
 			}
 		})
 	}
 	wg.Wait()
 
-	arts = make([]briefs.Article, 0, len(files))
+	kept := arts[:0]
 	seen := make(map[string]string, len(files))
-	for i, r := range results {
-		f := files[i]
-		if r.err != nil {
-			skipped = append(skipped, Skip{Path: f.Path(), Err: r.err})
+	for i := range files {
+		f, a := files[i], arts[i]
+		if errs[i] != nil {
+			skipped = append(skipped, Skip{Path: f.Path(), Err: errs[i]})
 			continue
 		}
-		if first, dup := seen[r.a.ID]; dup {
-			skipped = append(skipped, Skip{Path: f.Path(), Err: fmt.Errorf("%s: %w %s (already used by %s)", f.Rel, briefs.ErrDuplicateID, r.a.ID, first)})
+		if first, dup := seen[a.ID]; dup {
+			skipped = append(skipped, Skip{Path: f.Path(), Err: fmt.Errorf("%s: %w %s (already used by %s)", f.Rel, briefs.ErrDuplicateID, a.ID, first)})
 			continue
 		}
-		seen[r.a.ID] = f.Rel
-		arts = append(arts, r.a)
+		seen[a.ID] = f.Rel
+		kept = append(kept, a)
 	}
-	return arts, skipped
+	clear(arts[len(kept):])
+	return kept, skipped
 }

@@ -1,0 +1,458 @@
+package briefs
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// segment is an immutable, indexed run of articles: what one Replace
+// added, or several earlier segments merged. A library is a handful of
+// segments, so that replacing one origin indexes only that origin's
+// articles instead of all of them (see Library.Replace), and a large
+// origin is cut into segments of at most segmentMax articles so that they
+// are built in parallel with little memory in flight.
+//
+// Only arts, byID, index, complete and dup are read by queries. The rest
+// is the library's bookkeeping, changed only under Library.mu.
+type segment struct {
+	arts     []Article // newest first (cmpArticles)
+	byID     map[string]int32
+	index    segIndex
+	complete segCompleter
+	dup      dupIndex
+	uid      []uint64 // per article, stable across merges (edges use it)
+
+	// removed marks articles whose origin was replaced since; shadowed
+	// those whose ID an article of an origin sorting earlier holds. An
+	// article is in the library when neither is set.
+	removed  []bool
+	shadowed []bool
+	nRemoved int
+	origins  map[string]int // articles not removed, per origin
+	liveBy   map[string]int // articles in the library, per origin
+	liveLen  int64          // the BM25 lengths of the articles in the library
+	nIn      int            // articles in the library
+}
+
+// segmentMax bounds the articles of a segment built at once: large enough
+// that 100,000 articles make a few segments, small enough that building
+// one holds little memory besides its result.
+const segmentMax = 16384
+
+// newSegment indexes arts, which must be sorted by cmpArticles. Its
+// near-duplicate index holds only the articles' bigram sets, boilerplate
+// included, for signBatch to finish.
+func newSegment(arts []Article, uid []uint64) *segment {
+	s := bareSegment(arts, uid)
+	s.index, s.dup = buildSegIndex(arts)
+	s.complete = buildSegCompleter(arts)
+	s.liveLen = s.index.sumLen
+	return s
+}
+
+// mergeSegments makes one segment of the articles src (sorted) of parts;
+// moved[part].doc maps a part's articles to their place in it.
+func mergeSegments(parts []*segment, src []segDoc, moved map[*segment]merged) *segment {
+	arts := make([]Article, len(src))
+	uid := make([]uint64, len(src))
+	for i, x := range src {
+		arts[i], uid[i] = x.seg.arts[x.doc], x.seg.uid[x.doc]
+	}
+	s := bareSegment(arts, uid)
+	s.index = mergeSegIndex(parts, src, moved)
+	s.dup = mergeDupIndex(src)
+	s.complete = buildSegCompleter(arts)
+	s.liveLen = s.index.sumLen
+	return s
+}
+
+// bareSegment is a segment of arts without its indexes.
+func bareSegment(arts []Article, uid []uint64) *segment {
+	s := &segment{
+		arts:     arts,
+		byID:     make(map[string]int32, len(arts)),
+		uid:      uid,
+		removed:  make([]bool, len(arts)),
+		shadowed: make([]bool, len(arts)),
+		origins:  map[string]int{},
+		nIn:      len(arts),
+	}
+	for i := range arts {
+		s.byID[arts[i].ID] = int32(i)
+		s.origins[arts[i].Origin]++
+	}
+	s.liveBy = maps.Clone(s.origins)
+	return s
+}
+
+// nLive counts the segment's articles in the library.
+func (s *segment) nLive() int { return s.nIn }
+
+// live reports whether article d is in the library.
+func (s *segment) live(d int32) bool { return !s.removed[d] && !s.shadowed[d] }
+
+// setRemoved marks article d removed: its origin was replaced.
+func (s *segment) setRemoved(d int32) {
+	if s.removed[d] {
+		return
+	}
+	s.leave(d)
+	s.removed[d] = true
+	s.nRemoved++
+	s.origins[s.arts[d].Origin]--
+}
+
+// setShadowed marks article d shadowed or not: another origin holds its ID.
+func (s *segment) setShadowed(d int32, v bool) {
+	if s.shadowed[d] == v {
+		return
+	}
+	if v {
+		s.leave(d)
+		s.shadowed[d] = true
+		return
+	}
+	s.shadowed[d] = false
+	if s.live(d) {
+		s.liveBy[s.arts[d].Origin]++
+		s.liveLen += int64(s.index.docLen[d])
+		s.nIn++
+	}
+}
+
+// leave updates the counts for article d leaving the library, if it is in.
+func (s *segment) leave(d int32) {
+	if s.live(d) {
+		s.liveBy[s.arts[d].Origin]--
+		s.liveLen -= int64(s.index.docLen[d])
+		s.nIn--
+	}
+}
+
+// segIndex is the BM25 index of one segment. Postings are compact: each
+// entry is doc<<8 | tf (tf capped at 255), sorted by doc, all terms' lists
+// in one array.
+type segIndex struct {
+	terms  map[string]int32
+	off    []uint32 // term t's postings are post[off[t]:off[t+1]]
+	post   []uint32
+	docLen []int32
+	sumLen int64
+}
+
+// postings returns the postings of a term, nil when the segment lacks it.
+func (ix *segIndex) postings(term string) []uint32 {
+	t, ok := ix.terms[term]
+	if !ok {
+		return nil
+	}
+	return ix.post[ix.off[t]:ix.off[t+1]]
+}
+
+// wordInfo is what tokenizing knows of a lowercased word: its term (-1
+// for a stopword) and its hash for bigrams.
+type wordInfo struct {
+	term int32
+	hash uint64
+}
+
+// wordTable maps lowercased words to their wordInfo while a segment is
+// tokenized: open addressing on the word's FNV hash (which bigrams need
+// anyway), the words' bytes in one arena. A Go map would hash each word a
+// second time and allocate a string per word; tokenizing is most of
+// building a library.
+type wordTable struct {
+	slots []wordSlot
+	arena []byte
+	n     int
+}
+
+type wordSlot struct {
+	fnv  uint64 // 0: empty
+	off  uint32
+	size uint32
+	info wordInfo
+}
+
+// fnv1a hashes w; never 0, which marks empty slots.
+func fnv1a(w []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range w {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h | 1
+}
+
+// find returns the slot of w (with hash h), and whether it holds w.
+func (t *wordTable) find(w []byte, h uint64) (*wordSlot, bool) {
+	mask := uint64(len(t.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.fnv == 0 {
+			return s, false
+		}
+		if s.fnv == h && string(t.arena[s.off:s.off+s.size]) == string(w) {
+			return s, true
+		}
+	}
+}
+
+// insert adds w, which find did not find, and returns its slot.
+func (t *wordTable) insert(w []byte, h uint64, info wordInfo) {
+	if 2*(t.n+1) > len(t.slots) {
+		old := t.slots
+		t.slots = make([]wordSlot, max(2*len(old), 1024))
+		mask := uint64(len(t.slots) - 1)
+		for _, s := range old {
+			if s.fnv != 0 {
+				i := s.fnv & mask
+				for t.slots[i].fnv != 0 {
+					i = (i + 1) & mask
+				}
+				t.slots[i] = s
+			}
+		}
+	}
+	s, _ := t.find(w, h)
+	*s = wordSlot{fnv: h, off: uint32(len(t.arena)), size: uint32(len(w)), info: info}
+	t.arena = append(t.arena, w...)
+	t.n++
+}
+
+// buildSegIndex tokenizes arts once, for the search index and for the
+// bigram sets of near-duplicate detection (content words of the title and
+// the first dupLeadWords words of the body). Each document's (term, tf) pairs go to a buffer of fixed-size
+// blocks (so that it never grows by copying), which a counting sort by
+// term turns into the postings.
+func buildSegIndex(arts []Article) (segIndex, dupIndex) {
+	ix := segIndex{terms: map[string]int32{}, docLen: make([]int32, len(arts))}
+	dup := dupIndex{off: make([]uint32, len(arts)+1)}
+	dup.set = make([]uint32, 0, len(arts)*48)
+	// words holds each lowercased word seen, so that normalizeTerm runs
+	// once per distinct word.
+	words := wordTable{slots: make([]wordSlot, 1024)}
+	var counts []uint32 // postings per term
+	var tf []int32      // the current document's count per term
+	var touched []int32
+	const block = 1 << 16
+	var blocks [][]uint32 // term, doc<<8|tf, term, …
+	var buf []byte
+	var length, weight int32
+	var lead int // words of the body seen, for bigrams
+	var prev uint64
+	var havePrev bool
+	var set []uint32
+	add := func(w []byte, _, _ int) {
+		h := fnv1a(w)
+		var info wordInfo
+		if slot, ok := words.find(w, h); ok {
+			info = slot.info
+		} else {
+			info = wordInfo{term: -1}
+			if t := normalizeTerm(w); t != nil {
+				info.hash = mix64(h)
+				if info.term, ok = ix.terms[string(t)]; !ok {
+					info.term = int32(len(counts))
+					ix.terms[string(t)] = info.term
+					counts = append(counts, 0)
+					tf = append(tf, 0)
+				}
+			}
+			words.insert(w, h, info)
+		}
+		if weight == 1 {
+			lead++
+		}
+		if info.term < 0 {
+			return
+		}
+		if lead <= dupLeadWords {
+			if havePrev {
+				set = append(set, bigramHash(prev, info.hash))
+			}
+			prev, havePrev = info.hash, true
+		}
+		id := info.term
+		if tf[id] == 0 {
+			touched = append(touched, id)
+		}
+		tf[id] += weight
+		length += weight
+	}
+	for d := range arts {
+		a := &arts[d]
+		length, touched = 0, touched[:0]
+		lead, havePrev, set = 0, false, set[:0]
+		weight = titleWeight
+		buf = scanWords(a.Title, buf, add)
+		weight = 1
+		for _, p := range a.Paragraphs {
+			buf = scanWords(p, buf, add)
+		}
+		for _, id := range touched {
+			if len(blocks) == 0 || len(blocks[len(blocks)-1]) == block {
+				blocks = append(blocks, make([]uint32, 0, block))
+			}
+			last := &blocks[len(blocks)-1]
+			*last = append(*last, uint32(id), uint32(d)<<8|uint32(min(tf[id], 255)))
+			counts[id]++
+			tf[id] = 0
+		}
+		ix.docLen[d] = length
+		ix.sumLen += int64(length)
+		slices.Sort(set)
+		dup.set = append(dup.set, slices.Compact(set)...)
+		dup.off[d+1] = uint32(len(dup.set))
+	}
+	dup.set = slices.Clip(dup.set)
+	ix.off = make([]uint32, len(counts)+1)
+	for t, c := range counts {
+		ix.off[t+1] = ix.off[t] + c
+	}
+	ix.post = make([]uint32, ix.off[len(counts)])
+	fill := counts // reused as each term's next slot
+	copy(fill, ix.off[:len(counts)])
+	for i, b := range blocks {
+		for k := 0; k < len(b); k += 2 {
+			t := b[k]
+			ix.post[fill[t]] = b[k+1]
+			fill[t]++
+		}
+		blocks[i] = nil
+	}
+	return ix, dup
+}
+
+// mergeSegIndex is buildSegIndex of a merged segment, from its parts'
+// postings renumbered: much cheaper than reading the articles again.
+func mergeSegIndex(parts []*segment, src []segDoc, moved map[*segment]merged) segIndex {
+	ix := segIndex{terms: map[string]int32{}, docLen: make([]int32, len(src))}
+	for i, x := range src {
+		ix.docLen[i] = x.seg.index.docLen[x.doc]
+		ix.sumLen += int64(ix.docLen[i])
+	}
+	// Number the terms and count their kept postings.
+	ids := make([][]int32, len(parts)) // a part's term to the merged one
+	var counts []uint32
+	for k, p := range parts {
+		ids[k] = make([]int32, len(p.index.off)-1)
+		doc := moved[p].doc
+		for term, t := range p.index.terms {
+			id, ok := ix.terms[term]
+			if !ok {
+				id = int32(len(counts))
+				ix.terms[term] = id
+				counts = append(counts, 0)
+			}
+			ids[k][t] = id
+			for _, e := range p.index.post[p.index.off[t]:p.index.off[t+1]] {
+				if doc[e>>8] >= 0 {
+					counts[id]++
+				}
+			}
+		}
+	}
+	ix.off = make([]uint32, len(counts)+1)
+	for t, c := range counts {
+		ix.off[t+1] = ix.off[t] + c
+	}
+	ix.post = make([]uint32, ix.off[len(counts)])
+	fill := slices.Clone(ix.off[:len(counts)])
+	for k, p := range parts {
+		doc := moved[p].doc
+		for t, id := range ids[k] {
+			for _, e := range p.index.post[p.index.off[t]:p.index.off[t+1]] {
+				if d := doc[e>>8]; d >= 0 {
+					ix.post[fill[id]] = uint32(d)<<8 | e&255
+					fill[id]++
+				}
+			}
+		}
+	}
+	if len(parts) > 1 {
+		for t := range counts {
+			slices.Sort(ix.post[ix.off[t]:ix.off[t+1]])
+		}
+	}
+	return ix
+}
+
+// segCompleter is the title completion data of one segment:
+//   - title prefixes by binary search in the titles sorted by text;
+//   - word prefixes by binary search in every title word start, sorted by
+//     the title's text from there;
+//   - substrings by a scan that skips most titles with a 256-bit
+//     signature of the bytes and byte pairs each title holds.
+//
+// Titles are lowercased into one string, so that a title costs its bytes
+// and an offset rather than a string of its own.
+type segCompleter struct {
+	lower   string
+	off     []uint32    // title d is lower[off[d]:off[d+1]]
+	sig     [][4]uint64 // signature of title d
+	byTitle []int32     // documents sorted by title
+	byWord  []uint64    // doc<<32 | offset of a word start in its title, sorted by the text from there
+}
+
+func (c *segCompleter) title(d int32) string { return c.lower[c.off[d]:c.off[d+1]] }
+
+// fromWord returns the text of a byWord entry.
+func (c *segCompleter) fromWord(e uint64) string {
+	d := int32(e >> 32)
+	return c.lower[c.off[d]+uint32(e) : c.off[d+1]]
+}
+
+func buildSegCompleter(arts []Article) segCompleter {
+	n := len(arts)
+	c := segCompleter{off: make([]uint32, n+1), sig: make([][4]uint64, n), byTitle: make([]int32, n)}
+	var b strings.Builder
+	for d := range arts {
+		b.WriteString(lowerTitle(arts[d].Title))
+		c.off[d+1] = uint32(b.Len())
+	}
+	c.lower = b.String()
+	for d := range n {
+		t := c.title(int32(d))
+		c.sig[d] = signature(t)
+		c.byTitle[d] = int32(d)
+		inWord := false
+		for i, r := range t {
+			alnum := unicode.IsLetter(r) || unicode.IsDigit(r)
+			if alnum && !inWord {
+				c.byWord = append(c.byWord, uint64(d)<<32|uint64(i))
+			}
+			inWord = alnum
+		}
+	}
+	c.byWord = slices.Clip(c.byWord)
+	slices.SortFunc(c.byTitle, func(x, y int32) int { return strings.Compare(c.title(x), c.title(y)) })
+	slices.SortFunc(c.byWord, func(x, y uint64) int { return strings.Compare(c.fromWord(x), c.fromWord(y)) })
+	return c
+}
+
+// hasWordPrefix reports whether a word of the lowercased title t (a run of
+// letters and digits) starts with w, itself letters and digits.
+func hasWordPrefix(t, w string) bool {
+	for i := 0; ; {
+		j := strings.Index(t[i:], w)
+		if j < 0 {
+			return false
+		}
+		j += i
+		if j == 0 || !isWordRuneBefore(t, j) {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+// isWordRuneBefore reports whether the rune ending at byte i of t is a
+// letter or digit.
+func isWordRuneBefore(t string, i int) bool {
+	r, _ := utf8.DecodeLastRuneInString(t[:i])
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}

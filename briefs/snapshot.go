@@ -1,0 +1,583 @@
+package briefs
+
+import (
+	"math/bits"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// docRef is an article of a snapshot: its segment's index and its place
+// there.
+type docRef struct{ seg, doc int32 }
+
+// snapshot is one complete, immutable state of the library. Articles are
+// numbered by position in story order: stories newest first (by their
+// representative's date, then title, then ID), each story's representative
+// then its other articles newest first. A story is the run of positions
+// from its head to the next one's.
+type snapshot struct {
+	segs []*segment
+	// pos[i][d] is the position of article d of segment i, or -1 when it is
+	// not in the library (replaced, or shadowed by another with its ID).
+	pos   [][]int32
+	order []docRef
+	story []int32 // per position: its story
+	heads []int32 // per story: its representative's position
+	// members lists the positions of articles that are not their story's
+	// representative; also names, per position of a grouped article, the
+	// story's other origins.
+	members []int32
+	also    map[int32][]string
+	counts  map[string]int
+	avgLen  float64
+
+	scratch sync.Pool // *searchScratch
+	bitmaps sync.Pool // *[]uint64 with a bit per position
+}
+
+// searchScratch is a dense score accumulator reused across queries.
+type searchScratch struct {
+	scores  []float64
+	touched []int32
+}
+
+func (s *snapshot) ref(p int32) *Article {
+	r := s.order[p]
+	return &s.segs[r.seg].arts[r.doc]
+}
+
+// article returns the article at position p with its Also.
+func (s *snapshot) article(p int32) Article {
+	a := *s.ref(p)
+	a.Also = s.also[p]
+	return a
+}
+
+// storyEnd is the position after story st's last article.
+func (s *snapshot) storyEnd(st int32) int32 {
+	if int(st)+1 < len(s.heads) {
+		return s.heads[st+1]
+	}
+	return int32(len(s.order))
+}
+
+func (s *snapshot) find(id string) (int32, bool) {
+	for i, seg := range s.segs {
+		if d, ok := seg.byID[id]; ok {
+			if p := s.pos[i][d]; p >= 0 {
+				return p, true
+			}
+		}
+	}
+	return -1, false
+}
+
+// bitmap returns a cleared bitmap with a bit per position; put it back
+// cleared.
+func (s *snapshot) bitmap() *[]uint64 {
+	if b, ok := s.bitmaps.Get().(*[]uint64); ok {
+		return b
+	}
+	b := make([]uint64, (len(s.order)+63)/64)
+	return &b
+}
+
+// headRef is a story's representative while a snapshot is assembled, with
+// its group (-1 for an article alone in its story).
+type headRef struct {
+	ref   docRef
+	group int32
+}
+
+// assemble builds the snapshot of the library's segments. It keeps the
+// previous snapshot's order of the stories that did not change (moved says
+// where merged segments' articles went) and inserts the rest: the articles
+// that came (born), and every story with near-duplicates, before or now.
+// That is a pass over the articles and a sort of what changed, not a sort
+// of everything. The caller holds mu.
+func (l *Library) assemble(prev *snapshot, moved map[*segment]merged, born []segDoc) *snapshot {
+	s := &snapshot{segs: slices.Clone(l.segs), also: map[int32][]string{}, counts: map[string]int{}}
+	index := make(map[*segment]int32, len(s.segs))
+	for i, seg := range s.segs {
+		index[seg] = int32(i)
+	}
+	locate := func(sd segDoc) (docRef, bool) {
+		for {
+			m, ok := moved[sd.seg]
+			if !ok {
+				break
+			}
+			if m.to == nil || m.doc[sd.doc] < 0 {
+				return docRef{}, false
+			}
+			sd = segDoc{m.to, m.doc[sd.doc]}
+		}
+		i, ok := index[sd.seg]
+		return docRef{i, sd.doc}, ok && sd.seg.live(sd.doc)
+	}
+	// prevAt is locate for the previous snapshot's articles, without a map
+	// lookup per article for the segments that stayed.
+	prevIndex := make([]int32, len(prev.segs))
+	for i, seg := range prev.segs {
+		prevIndex[i] = -1
+		if _, gone := moved[seg]; !gone {
+			prevIndex[i] = index[seg]
+		}
+	}
+	prevAt := func(r docRef) (docRef, bool) {
+		if i := prevIndex[r.seg]; i >= 0 {
+			return docRef{i, r.doc}, s.segs[i].live(r.doc)
+		}
+		return locate(segDoc{prev.segs[r.seg], r.doc})
+	}
+	art := func(r docRef) *Article { return &s.segs[r.seg].arts[r.doc] }
+
+	// The stories with near-duplicates: connected articles, the earliest
+	// first.
+	var groups [][]docRef
+	groupOf := map[uint64]int32{}
+	for u := range l.edges {
+		if _, done := groupOf[u]; done {
+			continue
+		}
+		g := int32(len(groups))
+		var members []docRef
+		queue := []uint64{u}
+		groupOf[u] = g
+		for len(queue) > 0 {
+			v := queue[len(queue)-1]
+			queue = queue[:len(queue)-1]
+			if r, ok := locate(l.where[v]); ok {
+				members = append(members, r)
+			}
+			for _, w := range l.edges[v] {
+				if _, done := groupOf[w]; !done {
+					groupOf[w] = g
+					queue = append(queue, w)
+				}
+			}
+		}
+		slices.SortFunc(members, func(a, b docRef) int { return earlier(art(a), art(b)) })
+		slices.SortFunc(members[1:], func(a, b docRef) int { return cmpArticles(art(a), art(b)) })
+		groups = append(groups, members)
+	}
+	uidOf := func(r docRef) uint64 { return s.segs[r.seg].uid[r.doc] }
+	prevGrouped := map[uint64]docRef{}
+	for p := range prev.also {
+		r := prev.order[p]
+		if nr, ok := prevAt(r); ok {
+			prevGrouped[prev.segs[r.seg].uid[r.doc]] = nr
+		}
+	}
+
+	// Stories whose head did not change keep their order.
+	kept := make([]docRef, 0, len(prev.heads))
+	grouped := len(groupOf) > 0 || len(prevGrouped) > 0
+	for _, p := range prev.heads {
+		r := prev.order[p]
+		if grouped {
+			u := prev.segs[r.seg].uid[r.doc]
+			if _, ok := groupOf[u]; ok {
+				continue
+			}
+			if _, ok := prevGrouped[u]; ok {
+				continue
+			}
+		}
+		if nr, ok := prevAt(r); ok {
+			kept = append(kept, nr)
+		}
+	}
+	var ins []headRef
+	for _, b := range born {
+		if r, ok := locate(b); ok {
+			if _, grouped := groupOf[uidOf(r)]; !grouped {
+				ins = append(ins, headRef{r, -1})
+			}
+		}
+	}
+	for u, r := range prevGrouped {
+		if _, grouped := groupOf[u]; !grouped {
+			ins = append(ins, headRef{r, -1})
+		}
+	}
+	for g, members := range groups {
+		if len(members) > 0 {
+			ins = append(ins, headRef{members[0], int32(g)})
+		}
+	}
+	cmpHead := func(a, b headRef) int { return cmpArticles(art(a.ref), art(b.ref)) }
+	if !slices.IsSortedFunc(ins, cmpHead) { // a batch's articles come in order
+		slices.SortFunc(ins, cmpHead)
+	}
+	heads := make([]headRef, 0, len(kept)+len(ins))
+	i := 0
+	for _, x := range ins {
+		ax := art(x.ref)
+		j := i + sortSearch(len(kept)-i, func(k int) bool { return cmpArticles(art(kept[i+k]), ax) > 0 })
+		for _, r := range kept[i:j] {
+			heads = append(heads, headRef{r, -1})
+		}
+		heads = append(heads, x)
+		i = j
+	}
+	for _, r := range kept[i:] {
+		heads = append(heads, headRef{r, -1})
+	}
+	kept, ins = nil, nil
+
+	// Lay the stories out.
+	total := 0
+	s.pos = make([][]int32, len(s.segs))
+	for i, seg := range s.segs {
+		p := make([]int32, len(seg.arts))
+		for d := range p {
+			p[d] = -1
+		}
+		s.pos[i] = p
+		for o, n := range seg.liveBy {
+			if n > 0 {
+				s.counts[o] += n
+			}
+		}
+		total += seg.nLive()
+	}
+	s.order = make([]docRef, 0, total)
+	s.story = make([]int32, 0, total)
+	s.heads = make([]int32, 0, len(heads))
+	for st, h := range heads {
+		s.heads = append(s.heads, int32(len(s.order)))
+		run := []docRef{h.ref}
+		if h.group >= 0 {
+			run = groups[h.group]
+		}
+		for k, r := range run {
+			p := int32(len(s.order))
+			s.order = append(s.order, r)
+			s.story = append(s.story, int32(st))
+			s.pos[r.seg][r.doc] = p
+			if k > 0 {
+				s.members = append(s.members, p)
+			}
+		}
+		if h.group >= 0 {
+			for _, r := range run {
+				s.also[s.pos[r.seg][r.doc]] = alsoOrigins(run, art(r).Origin, art)
+			}
+		}
+	}
+	var sumLen int64
+	for _, seg := range s.segs {
+		sumLen += seg.liveLen
+	}
+	if len(s.order) > 0 {
+		s.avgLen = float64(sumLen) / float64(len(s.order))
+	}
+	if s.avgLen == 0 {
+		s.avgLen = 1
+	}
+	return s
+}
+
+// alsoOrigins names the origins of a story's articles other than own,
+// sorted, each once.
+func alsoOrigins(run []docRef, own string, art func(docRef) *Article) []string {
+	var out []string
+	for _, r := range run {
+		if o := art(r).Origin; o != own {
+			out = append(out, o)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// cmpArticles orders articles newest first, then by title, then by ID:
+// the order of segments, and of stories by their representatives.
+func cmpArticles(a, b *Article) int {
+	if c := b.Date.Compare(a.Date); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Title, b.Title); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
+}
+
+// queryTerm is one query term found in the snapshot: its postings in each
+// segment that has it.
+type queryTerm struct {
+	term  string
+	idf   float64
+	lists []segPostings
+}
+
+type segPostings struct {
+	seg  int32
+	post []uint32
+}
+
+// lookup returns the query's terms that some article in the library has,
+// with BM25's idf over the articles in the library.
+func (s *snapshot) lookup(query string) []queryTerm {
+	var qts []queryTerm
+	for _, t := range queryTerms(query) {
+		qt := queryTerm{term: t}
+		df := 0
+		for i, seg := range s.segs {
+			post := seg.index.postings(t)
+			if post == nil {
+				continue
+			}
+			qt.lists = append(qt.lists, segPostings{int32(i), post})
+			if seg.nLive() == len(seg.arts) {
+				df += len(post)
+				continue
+			}
+			pos := s.pos[i]
+			for _, e := range post {
+				if pos[e>>8] >= 0 {
+					df++
+				}
+			}
+		}
+		if df > 0 {
+			qt.idf = bm25IDF(len(s.order), df)
+			qts = append(qts, qt)
+		}
+	}
+	return qts
+}
+
+// search returns the best n stories for query, best first.
+func (s *snapshot) search(query string, n int) []Hit {
+	if n == 0 || strings.TrimSpace(query) == "" {
+		return nil
+	}
+	qts := s.lookup(query)
+	if len(qts) == 0 {
+		return nil
+	}
+	sc, ok := s.scratch.Get().(*searchScratch)
+	if !ok {
+		sc = &searchScratch{scores: make([]float64, len(s.order))}
+	}
+	scores, touched := sc.scores, sc.touched[:0]
+	for _, qt := range qts {
+		w := qt.idf * (bm25K1 + 1)
+		for _, l := range qt.lists {
+			pos, dl := s.pos[l.seg], s.segs[l.seg].index.docLen
+			for _, e := range l.post {
+				d := e >> 8
+				p := pos[d]
+				if p < 0 {
+					continue
+				}
+				if scores[p] == 0 {
+					touched = append(touched, p)
+				}
+				tf := float64(e & 255)
+				norm := bm25K1 * (1 - bm25B + bm25B*float64(dl[d])/s.avgLen)
+				scores[p] += w * tf / (tf + norm)
+			}
+		}
+	}
+	// A story scores as its best article, and is shown by its head.
+	cands := make([]int32, 0, len(touched))
+	for _, p := range touched {
+		h := s.heads[s.story[p]]
+		if h == p {
+			cands = append(cands, p)
+			continue
+		}
+		if scores[p] > scores[h] {
+			if scores[h] == 0 {
+				cands = append(cands, h)
+				touched = append(touched, h)
+			}
+			scores[h] = scores[p]
+		}
+	}
+	top := topHits(scores, cands, n)
+	for _, p := range touched {
+		scores[p] = 0
+	}
+	sc.touched = touched[:0]
+	s.scratch.Put(sc)
+
+	terms := make([]string, len(qts))
+	weights := make([]float64, len(qts))
+	for i, qt := range qts {
+		terms[i], weights[i] = qt.term, qt.idf
+	}
+	hits := make([]Hit, len(top))
+	for i, c := range top {
+		a := s.article(c.doc)
+		hits[i] = Hit{Article: a, Score: c.score, Snippet: makeSnippet(&a, terms, weights)}
+	}
+	return hits
+}
+
+// latestTopic returns the newest n stories (all if n < 0) with an article
+// holding any of the topic's search terms.
+func (s *snapshot) latestTopic(topic string, n int) []int32 {
+	qts := s.lookup(topic)
+	if len(qts) == 0 || n == 0 {
+		return nil
+	}
+	bp := s.bitmap()
+	marks := *bp
+	for _, qt := range qts {
+		for _, l := range qt.lists {
+			pos := s.pos[l.seg]
+			for _, e := range l.post {
+				if p := pos[e>>8]; p >= 0 {
+					st := s.story[p]
+					marks[st>>6] |= 1 << (st & 63)
+				}
+			}
+		}
+	}
+	var out []int32
+	for w, word := range marks {
+		for word != 0 && n != 0 {
+			out = append(out, int32(w<<6+bits.TrailingZeros64(word)))
+			word &= word - 1
+			n--
+		}
+		if n == 0 {
+			break
+		}
+	}
+	clear(marks)
+	s.bitmaps.Put(bp)
+	return out
+}
+
+// complete returns the positions of up to n articles (all matches when
+// n < 0), at most one per story, whose title matches query: title prefix
+// first, then word prefixes, then substrings, each group newest first.
+func (s *snapshot) complete(query string, n int) []int32 {
+	q := lowerTitle(query)
+	if q == "" || n == 0 || len(s.order) == 0 {
+		return nil
+	}
+	tp, mp := s.bitmap(), s.bitmap()
+	taken, marks := *tp, *mp
+	defer func() {
+		clear(taken)
+		s.bitmaps.Put(tp)
+		s.bitmaps.Put(mp)
+	}()
+	var out []int32
+	want := func() int {
+		if n < 0 {
+			return -1
+		}
+		return n - len(out)
+	}
+	isTaken := func(st int32) bool { return taken[st>>6]&(1<<(st&63)) != 0 }
+	take := func(p int32) bool {
+		st := s.story[p]
+		if isTaken(st) {
+			return false
+		}
+		taken[st>>6] |= 1 << (st & 63)
+		out = append(out, p)
+		return true
+	}
+	// collect takes the marked articles in story order, one per story.
+	collect := func() {
+		for w, word := range marks {
+			for word != 0 && want() != 0 {
+				take(int32(w<<6 + bits.TrailingZeros64(word)))
+				word &= word - 1
+			}
+		}
+		clear(marks)
+	}
+
+	for i, seg := range s.segs {
+		c := &seg.complete
+		lo, hi := prefixRange(len(c.byTitle), func(k int) string { return c.title(c.byTitle[k]) }, q)
+		for _, d := range c.byTitle[lo:hi] {
+			if p := s.pos[i][d]; p >= 0 {
+				marks[p>>6] |= 1 << (p & 63)
+			}
+		}
+	}
+	collect()
+
+	if qw := titleWords(q); len(qw) > 0 && want() != 0 {
+		// Look up the longest (most selective) word; check the others.
+		slices.SortStableFunc(qw, func(a, b string) int { return len(b) - len(a) })
+		for i, seg := range s.segs {
+			c := &seg.complete
+			lo, hi := prefixRange(len(c.byWord), func(k int) string { return c.fromWord(c.byWord[k]) }, qw[0])
+			for _, e := range c.byWord[lo:hi] {
+				d := int32(e >> 32)
+				p := s.pos[i][d]
+				if p < 0 || isTaken(s.story[p]) {
+					continue
+				}
+				t := c.title(d)
+				ok := true
+				for _, w := range qw[1:] {
+					if !hasWordPrefix(t, w) {
+						ok = false
+						break
+					}
+				}
+				if ok {
+					marks[p>>6] |= 1 << (p & 63)
+				}
+			}
+		}
+		collect()
+	}
+
+	if left := want(); left != 0 {
+		// Substrings: each segment is scanned newest first and stops once
+		// it has enough heads (later ones come after them in story order);
+		// articles that are not heads are checked apart, as they sit with
+		// their (older) head.
+		qs := signature(q)
+		var found []int32
+		match := func(c *segCompleter, d int32) bool {
+			g := &c.sig[d]
+			return g[0]&qs[0] == qs[0] && g[1]&qs[1] == qs[1] && g[2]&qs[2] == qs[2] && g[3]&qs[3] == qs[3] &&
+				strings.Contains(c.title(d), q)
+		}
+		for i, seg := range s.segs {
+			c := &seg.complete
+			heads := 0
+			for d := range c.sig {
+				p := s.pos[i][d]
+				if p < 0 || isTaken(s.story[p]) || !match(c, int32(d)) {
+					continue
+				}
+				found = append(found, p)
+				if s.heads[s.story[p]] == p {
+					if heads++; heads == left {
+						break
+					}
+				}
+			}
+		}
+		for _, p := range s.members {
+			r := s.order[p]
+			if !isTaken(s.story[p]) && match(&s.segs[r.seg].complete, r.doc) {
+				found = append(found, p)
+			}
+		}
+		slices.Sort(found)
+		for _, p := range found {
+			if want() == 0 {
+				break
+			}
+			take(p)
+		}
+	}
+	return out
+}
