@@ -20,7 +20,12 @@ type snapshot struct {
 	segs []*segment
 	// pos[i][d] is the position of article d of segment i, or -1 when it is
 	// not in the library (replaced, or shadowed by another with its ID).
-	pos   [][]int32
+	pos [][]int32
+	// full[i] is whether every article of segment i is in the library, as
+	// it was when the snapshot was made. Readers ask this, never the
+	// segment: a segment's counts change under the next Replace while
+	// older snapshots are still read.
+	full  []bool
 	order []docRef
 	story []int32 // per position: its story
 	heads []int32 // per story: its representative's position
@@ -230,7 +235,9 @@ func (l *Library) assemble(prev *snapshot, moved map[*segment]merged, born []seg
 	// Lay the stories out.
 	total := 0
 	s.pos = make([][]int32, len(s.segs))
+	s.full = make([]bool, len(s.segs))
 	for i, seg := range s.segs {
+		s.full[i] = seg.nLive() == len(seg.arts)
 		p := make([]int32, len(seg.arts))
 		for d := range p {
 			p[d] = -1
@@ -331,7 +338,7 @@ func (s *snapshot) lookup(query string) []queryTerm {
 				continue
 			}
 			qt.lists = append(qt.lists, segPostings{int32(i), post})
-			if seg.nLive() == len(seg.arts) {
+			if s.full[i] {
 				df += len(post)
 				continue
 			}
