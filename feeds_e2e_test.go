@@ -103,23 +103,8 @@ func story(guid, title, link string, at time.Time) rssItem {
 // digests allowed every second.
 func startFeedBinary(t *testing.T, srv *discordtest.Server, dir, db string, stderr *bytes.Buffer) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "NEWSBRIEF_RUN_MAIN=1",
-		"DISCORD_TOKEN="+discordtest.Token, "DISCORD_API_URL="+srv.URL(), "DISCORD_GUILD_ID="+discordtest.DefaultGuildID,
-		"BRIEFS_DIR=articles", "DATABASE_PATH="+db, "LOG_LEVEL=info", "FEEDS_FILE=feeds.txt",
-		"FEED_POLL_INTERVAL=1s", "FEEDS_ALLOW_PRIVATE=1", "DIGEST_MIN_INTERVAL=1s")
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-	})
-	return cmd
+	return startBinary(t, srv, dir, db, stderr, "FEEDS_FILE=feeds.txt", "FEED_POLL_INTERVAL=1s",
+		"FEEDS_ALLOW_PRIVATE=1", "DIGEST_MIN_INTERVAL=1s")
 }
 
 // postedTitles counts, over every digest message in the channel, how often

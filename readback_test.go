@@ -19,15 +19,17 @@ import (
 )
 
 // startBinary runs the real main in a child process against the fake
-// Discord, with the articles in dir/articles and the database at db. The
-// child's logs go to stderr, to be read once it has exited.
-func startBinary(t *testing.T, srv *discordtest.Server, dir, db string, stderr *bytes.Buffer) *exec.Cmd {
+// Discord, with the articles in dir/articles, the database at db and the
+// extra environment variables env. The child's logs go to stderr, to be
+// read once it has exited.
+func startBinary(t *testing.T, srv *discordtest.Server, dir, db string, stderr *bytes.Buffer, env ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "NEWSBRIEF_RUN_MAIN=1",
 		"DISCORD_TOKEN="+discordtest.Token, "DISCORD_API_URL="+srv.URL(), "DISCORD_GUILD_ID="+discordtest.DefaultGuildID,
 		"BRIEFS_DIR=articles", "DATABASE_PATH="+db, "LOG_LEVEL=info")
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,8 @@
 package feed
 
 import (
+	"newsbrief/digest/digesttest"
+
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -101,55 +103,11 @@ func (m *memStore) state(url string) State {
 	return st
 }
 
-// fakeClock is a clock the test moves by hand.
-type fakeClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	waiters []fakeWaiter
-}
+// fakeClock is a clock the test moves by hand: the digests' (the two
+// packages' Clock interfaces are one shape).
+type fakeClock = digesttest.Clock
 
-type fakeWaiter struct {
-	at time.Time
-	ch chan time.Time
-}
-
-func newFakeClock(t time.Time) *fakeClock { return &fakeClock{now: t} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) At(t time.Time) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	if !t.After(c.now) {
-		ch <- c.now
-		return ch
-	}
-	c.waiters = append(c.waiters, fakeWaiter{t, ch})
-	return ch
-}
-
-// Set moves the clock to t and fires the waits it reaches.
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-	kept := c.waiters[:0]
-	for _, w := range c.waiters {
-		if w.at.After(t) {
-			kept = append(kept, w)
-			continue
-		}
-		w.ch <- t
-	}
-	c.waiters = kept
-}
-
-func (c *fakeClock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
+func newFakeClock(t time.Time) *fakeClock { return digesttest.NewClock(t) }
 
 // t0 is the tests' start of time: a fixed moment after every fixture's date.
 var t0 = time.Date(2024, 4, 14, 12, 0, 0, 0, time.UTC)
