@@ -23,6 +23,9 @@ type snapshot struct {
 	pos [][]int32
 	// base[i] numbers segment i's first article among all segments'.
 	base []int32
+	// live[i] counts segment i's articles in the library: the segment's
+	// own count changes with later Replaces, this one does not.
+	live []int
 	// norm[base[i]+d] is BM25's length part, k1*(1-b+b*len/avglen), of
 	// article d of segment i.
 	norm  []float32
@@ -256,6 +259,7 @@ func (l *Library) assemble(prev *snapshot, moved map[*segment]merged, born []seg
 			}
 		}
 		total += seg.nLive()
+		s.live = append(s.live, seg.nLive())
 	}
 	s.order = make([]docRef, 0, total)
 	s.story = make([]int32, 0, total)
@@ -351,7 +355,7 @@ func (s *snapshot) lookup(query string) []queryTerm {
 				continue
 			}
 			qt.lists = append(qt.lists, segPostings{int32(i), post})
-			if seg.nLive() == len(seg.arts) {
+			if s.live[i] == len(seg.arts) {
 				df += post.n
 				continue
 			}
@@ -393,7 +397,7 @@ func (s *snapshot) search(query string, n int) []Hit {
 		for _, l := range qt.lists {
 			lo, hi := s.base[l.seg], s.base[l.seg+1]
 			pos, norm, segScores := s.pos[l.seg], s.norm[lo:hi], scores[lo:hi]
-			allLive := s.segs[l.seg].nLive() == len(pos)
+			allLive := s.live[l.seg] == len(pos)
 			it := postingIter{p: l.post.p}
 			for d, n, ok := it.next(); ok; d, n, ok = it.next() {
 				if !allLive && pos[d] < 0 {
