@@ -26,6 +26,9 @@ type snapshot struct {
 	// live[i] counts segment i's articles in the library: the segment's
 	// own count changes with later Replaces, this one does not.
 	live []int
+	// member[base[i]+d] is set for article d of segment i when it is in a
+	// story and not its head.
+	member []bool
 	// norm[base[i]+d] is BM25's length part, k1*(1-b+b*len/avglen), of
 	// article d of segment i.
 	norm  []float32
@@ -285,6 +288,11 @@ func (l *Library) assemble(prev *snapshot, moved map[*segment]merged, born []seg
 			}
 		}
 	}
+	s.member = make([]bool, s.base[len(s.segs)])
+	for _, p := range s.members {
+		r := s.order[p]
+		s.member[s.base[r.seg]+r.doc] = true
+	}
 	var sumLen int64
 	for _, seg := range s.segs {
 		sumLen += seg.liveLen
@@ -413,28 +421,30 @@ func (s *snapshot) search(query string, n int) []Hit {
 	}
 	// A story scores as its best article, and is shown by its head; ties
 	// go to the newer story.
-	cands := sc.cands[:0]
-	var top []scoredDoc
-	if len(s.members) == 0 {
+	if len(s.members) > 0 {
 		for _, g := range touched {
-			cands = append(cands, scoredDoc{g, scores[g]})
-		}
-		top = topHits(cands, n, func(a, b int32) bool { return s.posOf(a) < s.posOf(b) })
-		for i := range top {
-			top[i].doc = s.posOf(top[i].doc)
-		}
-	} else {
-		best := map[int32]float64{} // by head position
-		for _, g := range touched {
-			h := s.heads[s.story[s.posOf(g)]]
-			if v, ok := best[h]; !ok || scores[g] > v {
-				best[h] = scores[g]
+			if !s.member[g] {
+				continue
+			}
+			r := s.order[s.heads[s.story[s.posOf(g)]]]
+			h := s.base[r.seg] + r.doc
+			if scores[g] > scores[h] {
+				if scores[h] == 0 {
+					touched = append(touched, h)
+				}
+				scores[h] = scores[g]
 			}
 		}
-		for h, v := range best {
-			cands = append(cands, scoredDoc{h, v})
+	}
+	cands := sc.cands[:0]
+	for _, g := range touched {
+		if len(s.members) == 0 || !s.member[g] {
+			cands = append(cands, scoredDoc{g, scores[g]})
 		}
-		top = topHits(cands, n, func(a, b int32) bool { return a < b })
+	}
+	top := topHits(cands, n, func(a, b int32) bool { return s.posOf(a) < s.posOf(b) })
+	for i := range top {
+		top[i].doc = s.posOf(top[i].doc)
 	}
 	for _, g := range touched {
 		scores[g] = 0
