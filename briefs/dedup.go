@@ -147,11 +147,13 @@ const windowDays = int32((dupWindow + 24*time.Hour - 1) / (24 * time.Hour))
 // a signature) sorted by that band's minimum then by day, so that the
 // articles agreeing on a band within a few days sit together.
 type dupIndex struct {
-	sig   []dupSig
-	day   []int32
-	set   []uint32 // article d's bigrams are set[off[d]:off[d+1]], sorted
-	off   []uint32
-	bands [dupBands][]int32
+	sig []dupSig
+	day []int32
+	set []uint32 // article d's bigrams are set[off[d]:off[d+1]], sorted
+	off []uint32
+	// bands[b] lists article numbers, which fit 16 bits: a segment holds
+	// at most segmentMax articles, or mergeFactor small ones merged.
+	bands [dupBands][]uint16
 }
 
 // setOf returns article d's bigram set.
@@ -215,7 +217,7 @@ func signBatch(segs []*segment) {
 					ix.day[d] = dayOf(segs[i].arts[d].Date)
 					ix.sig[d], _ = minhash(kept[from:])
 				}
-				ix.set = slices.Clip(kept)
+				ix.set = slices.Clone(kept) // exactly sized: it stays
 				ix.sortBands()
 			}
 		})
@@ -256,9 +258,9 @@ func (ix *dupIndex) sortBands() {
 			}
 		}
 		slices.Sort(keys)
-		list := make([]int32, len(keys))
+		list := make([]uint16, len(keys))
 		for i, k := range keys {
-			list[i] = int32(k & (1<<20 - 1))
+			list[i] = uint16(k)
 		}
 		ix.bands[b] = list
 	}
@@ -344,10 +346,15 @@ func (l *Library) findEdges(born []segDoc) {
 			var pairs []dupPair
 			for b := w; b < dupBands; b += workers {
 				for S, docs := range bornBy {
-					xs := S.dup.bands[b]
+					var xs []int32
 					if len(docs) < len(S.arts) {
 						xs = slices.Clone(docs)
 						slices.SortFunc(xs, func(x, y int32) int { return S.dup.cmp(b, x, y) })
+					} else {
+						xs = make([]int32, len(S.dup.bands[b]))
+						for i, d := range S.dup.bands[b] {
+							xs[i] = int32(d)
+						}
 					}
 					bornS := isBorn[S]
 					allBornS := nBorn[S] == S.nLive()
@@ -423,7 +430,7 @@ func joinBand(b int, S *segment, xs []int32, bornS []bool, T *segment, fn func(x
 		}
 		v, day := S.dup.sig[x][b], S.dup.day[x]
 		less := func(k int) bool {
-			y := tl[k]
+			y := int32(tl[k])
 			s := tsig[y][b]
 			return s < v || s == v && tday[y] < day-windowDays
 		}
@@ -439,7 +446,7 @@ func joinBand(b int, S *segment, xs []int32, bornS []bool, T *segment, fn func(x
 			j = lo + 1 + sortSearch(hi-lo-1, func(k int) bool { return !less(lo + 1 + k) })
 		}
 		for k := j; k < len(tl); k++ {
-			y := tl[k]
+			y := int32(tl[k])
 			if tsig[y][b] != v || tday[y] > day+windowDays {
 				break
 			}

@@ -146,21 +146,17 @@ type scoredDoc struct {
 	score float64
 }
 
-// betterHit orders results: higher score first, then newer (lower doc number).
-func betterHit(a, b scoredDoc) bool {
-	if a.score != b.score {
-		return a.score > b.score
-	}
-	return a.doc < b.doc
-}
-
-// topHits picks the best k of the touched documents (all if k < 0), best first.
-func topHits(scores []float64, touched []int32, k int) []scoredDoc {
-	if k < 0 || k >= len(touched) {
-		out := make([]scoredDoc, len(touched))
-		for i, d := range touched {
-			out[i] = scoredDoc{d, scores[d]}
+// topHits picks the best k of the candidates (all if k < 0), best first:
+// higher score first, then newer (see newer).
+func topHits(cands []scoredDoc, k int, newer func(a, b int32) bool) []scoredDoc {
+	betterHit := func(a, b scoredDoc) bool {
+		if a.score != b.score {
+			return a.score > b.score
 		}
+		return newer(a.doc, b.doc)
+	}
+	if k < 0 || k >= len(cands) {
+		out := slices.Clone(cands)
 		slices.SortFunc(out, func(a, b scoredDoc) int {
 			if betterHit(a, b) {
 				return -1
@@ -187,8 +183,7 @@ func topHits(scores []float64, touched []int32, k int) []scoredDoc {
 			i = w
 		}
 	}
-	for _, d := range touched {
-		c := scoredDoc{d, scores[d]}
+	for _, c := range cands {
 		if len(h) < k {
 			h = append(h, c)
 			for i := len(h) - 1; i > 0; {
@@ -201,7 +196,7 @@ func topHits(scores []float64, touched []int32, k int) []scoredDoc {
 			}
 			continue
 		}
-		if betterHit(c, h[0]) {
+		if c.score >= h[0].score && betterHit(c, h[0]) { // most lose on score alone
 			h[0] = c
 			down(0)
 		}

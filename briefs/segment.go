@@ -1,6 +1,7 @@
 package briefs
 
 import (
+	"encoding/binary"
 	"maps"
 	"slices"
 	"strings"
@@ -133,23 +134,88 @@ func (s *segment) leave(d int32) {
 }
 
 // segIndex is the BM25 index of one segment. Postings are compact: each
-// entry is doc<<8 | tf (tf capped at 255), sorted by doc, all terms' lists
-// in one array.
+// term's list is in document order, each entry a uvarint of the gap from
+// the previous document shifted left by 8, or'd with the term frequency
+// (capped at 255); most entries take two bytes.
 type segIndex struct {
 	terms  map[string]int32
 	off    []uint32 // term t's postings are post[off[t]:off[t+1]]
-	post   []uint32
+	n      []uint32 // term t's number of postings
+	post   []byte
 	docLen []int32
 	sumLen int64
 }
 
-// postings returns the postings of a term, nil when the segment lacks it.
-func (ix *segIndex) postings(term string) []uint32 {
+// postingList is one term's postings in one segment.
+type postingList struct {
+	p []byte
+	n int
+}
+
+// postings returns the postings of a term; empty when the segment lacks it.
+func (ix *segIndex) postings(term string) postingList {
 	t, ok := ix.terms[term]
 	if !ok {
-		return nil
+		return postingList{}
 	}
-	return ix.post[ix.off[t]:ix.off[t+1]]
+	return postingList{ix.post[ix.off[t]:ix.off[t+1]], int(ix.n[t])}
+}
+
+// postingIter reads a postings list.
+type postingIter struct {
+	p   []byte
+	doc uint32
+}
+
+// next returns the next posting's document and term frequency. The
+// common two-byte entry is decoded here, small enough to inline; the rest
+// in slow.
+func (it *postingIter) next() (doc, tf uint32, ok bool) {
+	if p := it.p; len(p) >= 2 && p[0] >= 0x80 && p[1] < 0x80 {
+		v := uint32(p[0]&0x7F) | uint32(p[1])<<7
+		it.p = p[2:]
+		it.doc += v >> 8
+		return it.doc, v & 255, true
+	}
+	return it.slow()
+}
+
+func (it *postingIter) slow() (doc, tf uint32, ok bool) {
+	if len(it.p) == 0 {
+		return 0, 0, false
+	}
+	var v uint64
+	var shift uint
+	for i, c := range it.p {
+		v |= uint64(c&0x7F) << shift
+		if c < 0x80 {
+			it.p = it.p[i+1:]
+			break
+		}
+		shift += 7
+	}
+	it.doc += uint32(v >> 8)
+	return it.doc, uint32(v & 255), true
+}
+
+// encodePostings turns sorted doc<<8|tf entries, grouped by term (term t's
+// at flat[off[t]:off[t+1]]), into the index's postings.
+func (ix *segIndex) encodePostings(flat []uint32, off []uint32) {
+	terms := len(off) - 1
+	ix.off = make([]uint32, terms+1)
+	ix.n = make([]uint32, terms)
+	// Two bytes an entry is the common case; the rest grows once or twice.
+	post := make([]byte, 0, 2*len(flat)+len(flat)/4)
+	for t := range terms {
+		prev := uint32(0)
+		for _, e := range flat[off[t]:off[t+1]] {
+			post = binary.AppendUvarint(post, uint64(e>>8-prev)<<8|uint64(e&255))
+			prev = e >> 8
+		}
+		ix.off[t+1] = uint32(len(post))
+		ix.n[t] = off[t+1] - off[t]
+	}
+	ix.post = slices.Clone(post) // exactly sized: it stays
 }
 
 // wordInfo is what tokenizing knows of a lowercased word: its term (-1
@@ -309,21 +375,22 @@ func buildSegIndex(arts []Article) (segIndex, dupIndex) {
 		dup.off[d+1] = uint32(len(dup.set))
 	}
 	dup.set = slices.Clip(dup.set)
-	ix.off = make([]uint32, len(counts)+1)
+	off := make([]uint32, len(counts)+1)
 	for t, c := range counts {
-		ix.off[t+1] = ix.off[t] + c
+		off[t+1] = off[t] + c
 	}
-	ix.post = make([]uint32, ix.off[len(counts)])
+	flat := make([]uint32, off[len(counts)])
 	fill := counts // reused as each term's next slot
-	copy(fill, ix.off[:len(counts)])
+	copy(fill, off[:len(counts)])
 	for i, b := range blocks {
 		for k := 0; k < len(b); k += 2 {
 			t := b[k]
-			ix.post[fill[t]] = b[k+1]
+			flat[fill[t]] = b[k+1]
 			fill[t]++
 		}
 		blocks[i] = nil
 	}
+	ix.encodePostings(flat, off)
 	return ix, dup
 }
 
@@ -339,7 +406,7 @@ func mergeSegIndex(parts []*segment, src []segDoc, moved map[*segment]merged) se
 	ids := make([][]int32, len(parts)) // a part's term to the merged one
 	var counts []uint32
 	for k, p := range parts {
-		ids[k] = make([]int32, len(p.index.off)-1)
+		ids[k] = make([]int32, len(p.index.n))
 		doc := moved[p].doc
 		for term, t := range p.index.terms {
 			id, ok := ix.terms[term]
@@ -349,25 +416,27 @@ func mergeSegIndex(parts []*segment, src []segDoc, moved map[*segment]merged) se
 				counts = append(counts, 0)
 			}
 			ids[k][t] = id
-			for _, e := range p.index.post[p.index.off[t]:p.index.off[t+1]] {
-				if doc[e>>8] >= 0 {
+			it := postingIter{p: p.index.post[p.index.off[t]:p.index.off[t+1]]}
+			for d, _, ok := it.next(); ok; d, _, ok = it.next() {
+				if doc[d] >= 0 {
 					counts[id]++
 				}
 			}
 		}
 	}
-	ix.off = make([]uint32, len(counts)+1)
+	off := make([]uint32, len(counts)+1)
 	for t, c := range counts {
-		ix.off[t+1] = ix.off[t] + c
+		off[t+1] = off[t] + c
 	}
-	ix.post = make([]uint32, ix.off[len(counts)])
-	fill := slices.Clone(ix.off[:len(counts)])
+	flat := make([]uint32, off[len(counts)])
+	fill := slices.Clone(off[:len(counts)])
 	for k, p := range parts {
 		doc := moved[p].doc
 		for t, id := range ids[k] {
-			for _, e := range p.index.post[p.index.off[t]:p.index.off[t+1]] {
-				if d := doc[e>>8]; d >= 0 {
-					ix.post[fill[id]] = uint32(d)<<8 | e&255
+			it := postingIter{p: p.index.post[p.index.off[t]:p.index.off[t+1]]}
+			for d, tf, ok := it.next(); ok; d, tf, ok = it.next() {
+				if nd := doc[d]; nd >= 0 {
+					flat[fill[id]] = uint32(nd)<<8 | tf
 					fill[id]++
 				}
 			}
@@ -375,9 +444,10 @@ func mergeSegIndex(parts []*segment, src []segDoc, moved map[*segment]merged) se
 	}
 	if len(parts) > 1 {
 		for t := range counts {
-			slices.Sort(ix.post[ix.off[t]:ix.off[t+1]])
+			slices.Sort(flat[off[t]:off[t+1]])
 		}
 	}
+	ix.encodePostings(flat, off)
 	return ix
 }
 
@@ -395,42 +465,47 @@ type segCompleter struct {
 	off     []uint32    // title d is lower[off[d]:off[d+1]]
 	sig     [][4]uint64 // signature of title d
 	byTitle []int32     // documents sorted by title
-	byWord  []uint64    // doc<<32 | offset of a word start in its title, sorted by the text from there
+	byWord  []uint32    // doc<<16 | offset of a word start in its title (at most segmentMax·mergeFactor/2 documents, titles cut at 64 KiB), sorted by the text from there
 }
 
 func (c *segCompleter) title(d int32) string { return c.lower[c.off[d]:c.off[d+1]] }
 
 // fromWord returns the text of a byWord entry.
-func (c *segCompleter) fromWord(e uint64) string {
-	d := int32(e >> 32)
-	return c.lower[c.off[d]+uint32(e) : c.off[d+1]]
+func (c *segCompleter) fromWord(e uint32) string {
+	d := int32(e >> 16)
+	return c.lower[c.off[d]+e&0xFFFF : c.off[d+1]]
 }
 
 func buildSegCompleter(arts []Article) segCompleter {
 	n := len(arts)
 	c := segCompleter{off: make([]uint32, n+1), sig: make([][4]uint64, n), byTitle: make([]int32, n)}
-	var b strings.Builder
+	// Lowercased once into a slice, then copied into an exactly sized
+	// string (a Builder would keep its spare capacity).
+	var buf []byte
 	for d := range arts {
-		b.WriteString(lowerTitle(arts[d].Title))
-		c.off[d+1] = uint32(b.Len())
+		buf = append(buf, lowerTitle(arts[d].Title)...)
+		c.off[d+1] = uint32(len(buf))
 	}
-	c.lower = b.String()
+	c.lower = string(buf)
 	for d := range n {
 		t := c.title(int32(d))
 		c.sig[d] = signature(t)
 		c.byTitle[d] = int32(d)
 		inWord := false
 		for i, r := range t {
+			if i > 0xFFFF {
+				break
+			}
 			alnum := unicode.IsLetter(r) || unicode.IsDigit(r)
 			if alnum && !inWord {
-				c.byWord = append(c.byWord, uint64(d)<<32|uint64(i))
+				c.byWord = append(c.byWord, uint32(d)<<16|uint32(i))
 			}
 			inWord = alnum
 		}
 	}
-	c.byWord = slices.Clip(c.byWord)
+	c.byWord = slices.Clone(c.byWord) // exactly sized: it stays
 	slices.SortFunc(c.byTitle, func(x, y int32) int { return strings.Compare(c.title(x), c.title(y)) })
-	slices.SortFunc(c.byWord, func(x, y uint64) int { return strings.Compare(c.fromWord(x), c.fromWord(y)) })
+	slices.SortFunc(c.byWord, func(x, y uint32) int { return strings.Compare(c.fromWord(x), c.fromWord(y)) })
 	return c
 }
 

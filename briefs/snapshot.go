@@ -21,11 +21,17 @@ type snapshot struct {
 	// pos[i][d] is the position of article d of segment i, or -1 when it is
 	// not in the library (replaced, or shadowed by another with its ID).
 	pos [][]int32
-	// full[i] is whether every article of segment i is in the library, as
-	// it was when the snapshot was made. Readers ask this, never the
-	// segment: a segment's counts change under the next Replace while
-	// older snapshots are still read.
-	full  []bool
+	// base[i] numbers segment i's first article among all segments'.
+	base []int32
+	// live[i] counts segment i's articles in the library: the segment's
+	// own count changes with later Replaces, this one does not.
+	live []int
+	// member[base[i]+d] is set for article d of segment i when it is in a
+	// story and not its head.
+	member []bool
+	// norm[base[i]+d] is BM25's length part, k1*(1-b+b*len/avglen), of
+	// article d of segment i.
+	norm  []float32
 	order []docRef
 	story []int32 // per position: its story
 	heads []int32 // per story: its representative's position
@@ -43,8 +49,9 @@ type snapshot struct {
 
 // searchScratch is a dense score accumulator reused across queries.
 type searchScratch struct {
-	scores  []float64
-	touched []int32
+	scores  []float64 // by base[segment]+article
+	touched []int32   // base[segment]+article of the scored articles
+	cands   []scoredDoc
 }
 
 func (s *snapshot) ref(p int32) *Article {
@@ -57,6 +64,12 @@ func (s *snapshot) article(p int32) Article {
 	a := *s.ref(p)
 	a.Also = s.also[p]
 	return a
+}
+
+// posOf returns the position of the article numbered g (base[i]+d).
+func (s *snapshot) posOf(g int32) int32 {
+	i := sortSearch(len(s.segs), func(i int) bool { return s.base[i+1] > g })
+	return s.pos[i][g-s.base[i]]
 }
 
 // storyEnd is the position after story st's last article.
@@ -235,9 +248,9 @@ func (l *Library) assemble(prev *snapshot, moved map[*segment]merged, born []seg
 	// Lay the stories out.
 	total := 0
 	s.pos = make([][]int32, len(s.segs))
-	s.full = make([]bool, len(s.segs))
+	s.base = make([]int32, len(s.segs)+1)
 	for i, seg := range s.segs {
-		s.full[i] = seg.nLive() == len(seg.arts)
+		s.base[i+1] = s.base[i] + int32(len(seg.arts))
 		p := make([]int32, len(seg.arts))
 		for d := range p {
 			p[d] = -1
@@ -249,6 +262,7 @@ func (l *Library) assemble(prev *snapshot, moved map[*segment]merged, born []seg
 			}
 		}
 		total += seg.nLive()
+		s.live = append(s.live, seg.nLive())
 	}
 	s.order = make([]docRef, 0, total)
 	s.story = make([]int32, 0, total)
@@ -274,6 +288,11 @@ func (l *Library) assemble(prev *snapshot, moved map[*segment]merged, born []seg
 			}
 		}
 	}
+	s.member = make([]bool, s.base[len(s.segs)])
+	for _, p := range s.members {
+		r := s.order[p]
+		s.member[s.base[r.seg]+r.doc] = true
+	}
 	var sumLen int64
 	for _, seg := range s.segs {
 		sumLen += seg.liveLen
@@ -283,6 +302,12 @@ func (l *Library) assemble(prev *snapshot, moved map[*segment]merged, born []seg
 	}
 	if s.avgLen == 0 {
 		s.avgLen = 1
+	}
+	s.norm = make([]float32, s.base[len(s.segs)])
+	for i, seg := range s.segs {
+		for d, l := range seg.index.docLen {
+			s.norm[s.base[i]+int32(d)] = float32(bm25K1 * (1 - bm25B + bm25B*float64(l)/s.avgLen))
+		}
 	}
 	return s
 }
@@ -322,7 +347,7 @@ type queryTerm struct {
 
 type segPostings struct {
 	seg  int32
-	post []uint32
+	post postingList
 }
 
 // lookup returns the query's terms that some article in the library has,
@@ -334,17 +359,18 @@ func (s *snapshot) lookup(query string) []queryTerm {
 		df := 0
 		for i, seg := range s.segs {
 			post := seg.index.postings(t)
-			if post == nil {
+			if post.n == 0 {
 				continue
 			}
 			qt.lists = append(qt.lists, segPostings{int32(i), post})
-			if s.full[i] {
-				df += len(post)
+			if s.live[i] == len(seg.arts) {
+				df += post.n
 				continue
 			}
 			pos := s.pos[i]
-			for _, e := range post {
-				if pos[e>>8] >= 0 {
+			it := postingIter{p: post.p}
+			for d, _, ok := it.next(); ok; d, _, ok = it.next() {
+				if pos[d] >= 0 {
 					df++
 				}
 			}
@@ -366,51 +392,64 @@ func (s *snapshot) search(query string, n int) []Hit {
 	if len(qts) == 0 {
 		return nil
 	}
+	// Scores accumulate by segment and article (base[i]+d), which the
+	// postings visit in order; only the candidates are then placed in
+	// story order.
 	sc, ok := s.scratch.Get().(*searchScratch)
 	if !ok {
-		sc = &searchScratch{scores: make([]float64, len(s.order))}
+		sc = &searchScratch{scores: make([]float64, s.base[len(s.segs)])}
 	}
 	scores, touched := sc.scores, sc.touched[:0]
 	for _, qt := range qts {
 		w := qt.idf * (bm25K1 + 1)
 		for _, l := range qt.lists {
-			pos, dl := s.pos[l.seg], s.segs[l.seg].index.docLen
-			for _, e := range l.post {
-				d := e >> 8
-				p := pos[d]
-				if p < 0 {
+			lo, hi := s.base[l.seg], s.base[l.seg+1]
+			pos, norm, segScores := s.pos[l.seg], s.norm[lo:hi], scores[lo:hi]
+			allLive := s.live[l.seg] == len(pos)
+			it := postingIter{p: l.post.p}
+			for d, n, ok := it.next(); ok; d, n, ok = it.next() {
+				if !allLive && pos[d] < 0 {
 					continue
 				}
-				if scores[p] == 0 {
-					touched = append(touched, p)
+				if segScores[d] == 0 {
+					touched = append(touched, lo+int32(d))
 				}
-				tf := float64(e & 255)
-				norm := bm25K1 * (1 - bm25B + bm25B*float64(dl[d])/s.avgLen)
-				scores[p] += w * tf / (tf + norm)
+				tf := float64(n)
+				segScores[d] += w * tf / (tf + float64(norm[d]))
 			}
 		}
 	}
-	// A story scores as its best article, and is shown by its head.
-	cands := make([]int32, 0, len(touched))
-	for _, p := range touched {
-		h := s.heads[s.story[p]]
-		if h == p {
-			cands = append(cands, p)
-			continue
-		}
-		if scores[p] > scores[h] {
-			if scores[h] == 0 {
-				cands = append(cands, h)
-				touched = append(touched, h)
+	// A story scores as its best article, and is shown by its head; ties
+	// go to the newer story.
+	if len(s.members) > 0 {
+		for _, g := range touched {
+			if !s.member[g] {
+				continue
 			}
-			scores[h] = scores[p]
+			r := s.order[s.heads[s.story[s.posOf(g)]]]
+			h := s.base[r.seg] + r.doc
+			if scores[g] > scores[h] {
+				if scores[h] == 0 {
+					touched = append(touched, h)
+				}
+				scores[h] = scores[g]
+			}
 		}
 	}
-	top := topHits(scores, cands, n)
-	for _, p := range touched {
-		scores[p] = 0
+	cands := sc.cands[:0]
+	for _, g := range touched {
+		if len(s.members) == 0 || !s.member[g] {
+			cands = append(cands, scoredDoc{g, scores[g]})
+		}
 	}
-	sc.touched = touched[:0]
+	top := topHits(cands, n, func(a, b int32) bool { return s.posOf(a) < s.posOf(b) })
+	for i := range top {
+		top[i].doc = s.posOf(top[i].doc)
+	}
+	for _, g := range touched {
+		scores[g] = 0
+	}
+	sc.touched, sc.cands = touched[:0], cands[:0]
 	s.scratch.Put(sc)
 
 	terms := make([]string, len(qts))
@@ -428,38 +467,47 @@ func (s *snapshot) search(query string, n int) []Hit {
 
 // latestTopic returns the newest n stories (all if n < 0) with an article
 // holding any of the topic's search terms.
+//
+// A postings list is in its segment's order, newest first, in which the
+// heads' stories come in story order and every other article's story (its
+// head is older) comes no earlier than the heads before it. So once a list
+// has given n heads, the rest of it (past the last head's date) holds no
+// newer story, and the scan stops there.
 func (s *snapshot) latestTopic(topic string, n int) []int32 {
 	qts := s.lookup(topic)
 	if len(qts) == 0 || n == 0 {
 		return nil
 	}
-	bp := s.bitmap()
-	marks := *bp
+	var stories []int32
 	for _, qt := range qts {
 		for _, l := range qt.lists {
-			pos := s.pos[l.seg]
-			for _, e := range l.post {
-				if p := pos[e>>8]; p >= 0 {
-					st := s.story[p]
-					marks[st>>6] |= 1 << (st & 63)
+			pos, arts := s.pos[l.seg], s.segs[l.seg].arts
+			heads := 0
+			var last *Article
+			it := postingIter{p: l.post.p}
+			for d, _, ok := it.next(); ok; d, _, ok = it.next() {
+				p := pos[d]
+				if p < 0 {
+					continue
+				}
+				if n > 0 && heads >= n && !arts[d].Date.Equal(last.Date) {
+					break
+				}
+				st := s.story[p]
+				stories = append(stories, st)
+				if s.heads[st] == p {
+					heads++
+					last = &arts[d]
 				}
 			}
 		}
 	}
-	var out []int32
-	for w, word := range marks {
-		for word != 0 && n != 0 {
-			out = append(out, int32(w<<6+bits.TrailingZeros64(word)))
-			word &= word - 1
-			n--
-		}
-		if n == 0 {
-			break
-		}
+	slices.Sort(stories)
+	stories = slices.Compact(stories)
+	if n > 0 && len(stories) > n {
+		stories = stories[:n]
 	}
-	clear(marks)
-	s.bitmaps.Put(bp)
-	return out
+	return stories
 }
 
 // complete returns the positions of up to n articles (all matches when
@@ -523,7 +571,7 @@ func (s *snapshot) complete(query string, n int) []int32 {
 			c := &seg.complete
 			lo, hi := prefixRange(len(c.byWord), func(k int) string { return c.fromWord(c.byWord[k]) }, qw[0])
 			for _, e := range c.byWord[lo:hi] {
-				d := int32(e >> 32)
+				d := int32(e >> 16)
 				p := s.pos[i][d]
 				if p < 0 || isTaken(s.story[p]) {
 					continue
@@ -559,9 +607,19 @@ func (s *snapshot) complete(query string, n int) []int32 {
 		for i, seg := range s.segs {
 			c := &seg.complete
 			heads := 0
-			for d := range c.sig {
-				p := s.pos[i][d]
-				if p < 0 || isTaken(s.story[p]) || !match(c, int32(d)) {
+			pos := s.pos[i]
+			q0, q1, q2, q3 := qs[0], qs[1], qs[2], qs[3] // locals: kept in registers
+			sigs := c.sig
+			for d := range sigs {
+				g := &sigs[d]
+				if g[0]&q0 != q0 || g[1]&q1 != q1 || g[2]&q2 != q2 || g[3]&q3 != q3 {
+					continue
+				}
+				if !strings.Contains(c.title(int32(d)), q) {
+					continue
+				}
+				p := pos[d]
+				if p < 0 || isTaken(s.story[p]) {
 					continue
 				}
 				found = append(found, p)
