@@ -68,14 +68,14 @@
 package postgres
 
 import (
+	"newsbrief/store/schema"
+
 	"context"
 	"embed"
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"io/fs"
 	"net/url"
-	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -210,62 +210,16 @@ func lockKey(parts ...string) int32 {
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one schema version: the SQL that takes the database from
-// version-1 to version.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
+// migration is one schema version (see schema.Migration).
+type migration = schema.Migration
 
-// migrations is the embedded list, in order.
-var migrations = mustLoadMigrations(migrationFiles, "migrations")
-
-func mustLoadMigrations(fsys fs.FS, dir string) []migration {
-	m, err := loadMigrations(fsys, dir)
-	if err != nil {
-		panic("store: embedded postgres migrations: " + err.Error()) // a build defect, caught by the tests
-	}
-	return m
-}
-
-// loadMigrations reads NNNN_name.sql files from dir; their numbers must run
-// 1, 2, 3, ... without gaps.
-func loadMigrations(fsys fs.FS, dir string) ([]migration, error) {
-	entries, err := fs.ReadDir(fsys, dir) // sorted by name
-	if err != nil {
-		return nil, err
-	}
-	var out []migration
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".sql") {
-			continue
-		}
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v < 1 {
-			return nil, fmt.Errorf("%s: name must be NNNN_description.sql", name)
-		}
-		if want := len(out) + 1; v != want {
-			return nil, fmt.Errorf("%s: version %d, want %d (versions must run 1, 2, 3, ... without gaps or repeats)", name, v, want)
-		}
-		body, err := fs.ReadFile(fsys, path.Join(dir, name))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: name, sql: string(body)})
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no migrations in %s", dir)
-	}
-	return out, nil
-}
+// migrations is the embedded list, in order. Tests may swap it.
+var migrations = schema.MustLoad(migrationFiles, "migrations", "postgres")
 
 // migrate brings the schema up to the last of migs, in one transaction
 // under the schema's migration lock, and returns how many it applied.
 func (s *Store) migrate(ctx context.Context, migs []migration) (int, error) {
-	latest := migs[len(migs)-1].version
+	latest := migs[len(migs)-1].Version
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("migrate: %w", err)
@@ -290,11 +244,11 @@ func (s *Store) migrate(ctx context.Context, migs []migration) (int, error) {
 	}
 	applied := 0
 	for _, m := range migs[current:] {
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return 0, fmt.Errorf("migration %s: %w", m.name, err)
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			return 0, fmt.Errorf("migration %s: %w", m.Name, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
-			return 0, fmt.Errorf("migration %s: record version: %w", m.name, err)
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
+			return 0, fmt.Errorf("migration %s: record version: %w", m.Name, err)
 		}
 		applied++
 	}

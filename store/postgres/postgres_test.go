@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"newsbrief/store/schema"
+
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -124,7 +126,7 @@ func TestFeedContract(t *testing.T) {
 }
 
 func TestLoadMigrations(t *testing.T) {
-	if len(migrations) == 0 || migrations[0].version != 1 || !strings.Contains(migrations[0].sql, "CREATE TABLE subscriptions") {
+	if len(migrations) == 0 || migrations[0].Version != 1 || !strings.Contains(migrations[0].SQL, "CREATE TABLE subscriptions") {
 		t.Fatalf("embedded migrations: %+v", migrations)
 	}
 	for name, fsys := range map[string]fstest.MapFS{
@@ -134,7 +136,7 @@ func TestLoadMigrations(t *testing.T) {
 		"repeat":  {"m/0001_a.sql": {Data: []byte("x")}, "m/0001_b.sql": {Data: []byte("x")}},
 		"nothing": {"m/README": {Data: []byte("x")}},
 	} {
-		if _, err := loadMigrations(fsys, "m"); err == nil {
+		if _, err := schema.Load(fsys, "m"); err == nil {
 			t.Errorf("%s: loaded", name)
 		}
 	}
@@ -255,7 +257,7 @@ func TestMigrationUpgrade(t *testing.T) {
 	u := newSchema(t)
 	t.Parallel()
 	ctx := context.Background()
-	migs, err := loadMigrations(fstest.MapFS{
+	migs, err := schema.Load(fstest.MapFS{
 		"m/0001_a.sql": {Data: []byte("CREATE TABLE a (x integer); INSERT INTO a VALUES (1);")},
 		"m/0002_b.sql": {Data: []byte("ALTER TABLE a ADD COLUMN y integer NOT NULL DEFAULT 2;")},
 		"m/0003_c.sql": {Data: []byte("CREATE TABLE c (z integer);")},
@@ -289,7 +291,7 @@ func TestMigrationUpgrade(t *testing.T) {
 	}
 
 	// A failing migration leaves the schema at the version before it.
-	bad := append(slices.Clone(migs), migration{version: 4, name: "0004_bad.sql", sql: "CREATE TABLE d (w integer); SELECT 1/0;"})
+	bad := append(slices.Clone(migs), migration{Version: 4, Name: "0004_bad.sql", SQL: "CREATE TABLE d (w integer); SELECT 1/0;"})
 	if _, err := openWith(bad); err == nil || !strings.Contains(err.Error(), "0004_bad.sql") {
 		t.Errorf("failing migration: %v", err)
 	}

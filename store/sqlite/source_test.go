@@ -14,7 +14,7 @@ func TestUpgradeKeepsSubscriptionsOnEverySource(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "newsbrief.db")
 	before := -1
 	for i, m := range migrations {
-		if m.name == "0004_subscription_source.sql" {
+		if m.Name == "0004_subscription_source.sql" {
 			before = i
 		}
 	}

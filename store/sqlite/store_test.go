@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"newsbrief/store/schema"
+
 	"context"
 	"crypto/rand"
 	"errors"
@@ -63,7 +65,7 @@ func pragma(t testing.TB, s *Store, name string) string {
 	return v
 }
 
-func latestVersion() string { return fmt.Sprint(migrations[len(migrations)-1].version) }
+func latestVersion() string { return fmt.Sprint(migrations[len(migrations)-1].Version) }
 
 func TestOpenNewPathCreatesDirectory(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a", "b", "newsbrief.db")
@@ -174,9 +176,8 @@ func TestMigrationUpgrade(t *testing.T) {
 
 	saved := migrations
 	t.Cleanup(func() { migrations = saved })
-	migrations = append(slices.Clip(saved), migration{
-		version: len(saved) + 1, name: "probe.sql",
-		sql: `CREATE TABLE probe (x INTEGER); INSERT INTO probe VALUES (1);`,
+	migrations = append(slices.Clip(saved), migration{Version: len(saved) + 1, Name: "probe.sql",
+		SQL: `CREATE TABLE probe (x INTEGER); INSERT INTO probe VALUES (1);`,
 	})
 	for range 3 {
 		s, err := Open(ctx, path)
@@ -196,15 +197,14 @@ func TestMigrationUpgrade(t *testing.T) {
 	}
 
 	// A failing migration leaves the database at the previous version.
-	migrations = append(slices.Clip(migrations), migration{
-		version: len(saved) + 2, name: "broken.sql",
-		sql: `CREATE TABLE half (x INTEGER); SELECT * FROM no_such_table;`,
+	migrations = append(slices.Clip(migrations), migration{Version: len(saved) + 2, Name: "broken.sql",
+		SQL: `CREATE TABLE half (x INTEGER); SELECT * FROM no_such_table;`,
 	})
 	if _, err := Open(ctx, path); err == nil || !strings.Contains(err.Error(), "broken.sql") {
 		t.Fatalf("broken migration: %v", err)
 	}
 	migrations = saved[:len(saved):len(saved)]
-	migrations = append(migrations, migration{version: len(saved) + 1, name: "probe.sql"})
+	migrations = append(migrations, migration{Version: len(saved) + 1, Name: "probe.sql"})
 	s, err = Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
@@ -293,7 +293,7 @@ func TestOpenNewerSchema(t *testing.T) {
 }
 
 func TestLoadMigrations(t *testing.T) {
-	if len(migrations) == 0 || migrations[0].name != "0001_init.sql" {
+	if len(migrations) == 0 || migrations[0].Name != "0001_init.sql" {
 		t.Fatalf("embedded migrations: %+v", migrations)
 	}
 	for name, files := range map[string][]string{
@@ -307,7 +307,7 @@ func TestLoadMigrations(t *testing.T) {
 		for _, f := range files {
 			fsys["m/"+f] = &fstest.MapFile{Data: []byte("SELECT 1;")}
 		}
-		if _, err := loadMigrations(fsys, "m"); err == nil {
+		if _, err := schema.Load(fsys, "m"); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
