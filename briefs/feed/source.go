@@ -97,12 +97,61 @@ func (s *Source) Feeds() []Feed {
 // Feeds loaded already are skipped; FetchDue and Run call it first. An
 // error names the feed; the other feeds are loaded all the same.
 func (s *Source) Load(ctx context.Context) error {
-	var errs []error
+	type loaded struct {
+		fr    *feedRun
+		st    State
+		items []Item
+	}
+	var (
+		errs  []error
+		done  []loaded
+		batch = map[string][]briefs.Article{}
+	)
 	for _, fr := range s.toLoad() {
-		if err := s.loadFeed(ctx, fr); err != nil {
-			errs = append(errs, err)
+		s.mu.Lock()
+		f := fr.feed
+		s.mu.Unlock()
+		st, err := s.st.FeedState(ctx, f.URL)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("load feed %s (%s): state: %w", f.Name, f.URL, err))
+			continue
+		}
+		st.URL = f.URL
+		items, err := s.st.Items(ctx, f.Name)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("load feed %s (%s): stored items: %w", f.Name, f.URL, err))
+			continue
+		}
+		batch[f.Name] = articles(items)
+		done = append(done, loaded{fr, st, items})
+	}
+	// One snapshot for every feed: at start, hundreds of feeds each
+	// replacing its origin alone would rebuild the library hundreds of
+	// times.
+	s.replace.Lock()
+	s.mu.Lock()
+	for _, d := range done {
+		if name := d.fr.feed.Name; s.feeds[name] != d.fr { // removed meanwhile
+			delete(batch, name)
 		}
 	}
+	s.mu.Unlock()
+	if len(batch) > 0 {
+		for _, a := range s.lib.ReplaceAll(batch) {
+			s.opts.logger.Warn("feed item left out", slog.String("feed", a.Origin), slog.String("id", a.ID),
+				slog.String("reason", "another source has its ID"))
+		}
+	}
+	s.replace.Unlock()
+	s.mu.Lock()
+	for _, d := range done {
+		if !d.fr.running { // a poll under way has the newer state
+			d.fr.state = d.st
+		}
+		d.fr.known = newStoryIndex(d.items)
+		d.fr.loaded = true
+	}
+	s.mu.Unlock()
 	return errors.Join(errs...)
 }
 
@@ -118,27 +167,13 @@ func (s *Source) toLoad() []*feedRun {
 	return out
 }
 
-func (s *Source) loadFeed(ctx context.Context, fr *feedRun) error {
-	s.mu.Lock()
-	f := fr.feed
-	s.mu.Unlock()
-	st, err := s.st.FeedState(ctx, f.URL)
-	if err != nil {
-		return fmt.Errorf("load feed %s (%s): state: %w", f.Name, f.URL, err)
+// articles makes library articles of stored items.
+func articles(items []Item) []briefs.Article {
+	arts := make([]briefs.Article, len(items))
+	for i, it := range items {
+		arts[i] = Article(it)
 	}
-	st.URL = f.URL
-	items, err := s.publish(ctx, fr, f.Name)
-	if err != nil {
-		return fmt.Errorf("load feed %s (%s): %w", f.Name, f.URL, err)
-	}
-	s.mu.Lock()
-	if !fr.running { // a poll under way has the newer state
-		fr.state = st
-	}
-	fr.known = newStoryIndex(items)
-	fr.loaded = true
-	s.mu.Unlock()
-	return nil
+	return arts
 }
 
 // publish reads the stored items of the feed and makes them the feed's
@@ -148,10 +183,7 @@ func (s *Source) publish(ctx context.Context, fr *feedRun, name string) ([]Item,
 	if err != nil {
 		return nil, fmt.Errorf("stored items: %w", err)
 	}
-	arts := make([]briefs.Article, len(items))
-	for i, it := range items {
-		arts[i] = Article(it)
-	}
+	arts := articles(items)
 	s.replace.Lock()
 	defer s.replace.Unlock()
 	s.mu.Lock()
