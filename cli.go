@@ -277,14 +277,17 @@ func nonNil(s []string) []string {
 }
 
 // loadLibrary loads the configured articles folder into a new library,
-// logging skipped files; the source is what reloads and watches it.
-func loadLibrary(cfg config.Config, log *slog.Logger) (*briefs.Library, *folder.Source, error) {
-	lib := briefs.New()
-	src, err := folder.Load(lib, cfg.BriefsDir, folder.WithLogger(log))
-	if err != nil {
-		return nil, nil, err
+// logging skipped files; the source is what reloads and watches it. The
+// library keeps no bodies: they are read back from the sources in bodies,
+// to which openData adds the feeds.
+func loadLibrary(cfg config.Config, log *slog.Logger) (*briefs.Library, *folder.Source, *bodies, error) {
+	b := &bodies{}
+	lib := briefs.New(briefs.WithBodies(b))
+	b.folder = folder.New(lib, cfg.BriefsDir, folder.WithLogger(log))
+	if err := b.folder.Reload(); err != nil {
+		return nil, nil, nil, err
 	}
-	return lib, src, nil
+	return lib, b.folder, b, nil
 }
 
 func runCheck(ctx context.Context, e env) int {
@@ -304,7 +307,7 @@ func runCheck(ctx context.Context, e env) int {
 	if cfg.Token == "" {
 		fmt.Fprintln(e.stdout, "note: DISCORD_TOKEN is not set: the offline commands work, the bot will not start")
 	}
-	lib, src, err := loadLibrary(cfg, slog.New(slog.DiscardHandler))
+	lib, src, _, err := loadLibrary(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		fmt.Fprintf(e.stderr, "newsbrief check: %v\n", err)
 		return exitFail
@@ -378,7 +381,7 @@ func runDigest(ctx context.Context, e env) int {
 	var lib *briefs.Library
 	if cfg.FeedsFile == "" {
 		// No feeds: the folder alone, and no database to create.
-		l, _, err := loadLibrary(cfg, log)
+		l, _, _, err := loadLibrary(cfg, log)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "newsbrief digest: %v\n", err)
 			return exitFail
@@ -395,6 +398,9 @@ func runDigest(ctx context.Context, e env) int {
 		lib = d.lib
 	}
 	articles, err := digest.Compose(lib, *n, *topic, nil)
+	if err == nil {
+		err = lib.FullAll(ctx, articles)
+	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "newsbrief digest: %v\n", err)
 		return exitFail
@@ -461,7 +467,7 @@ func (d *data) fetchDue(ctx context.Context, log *slog.Logger) {
 // openData loads the articles folder, opens the database and, with a feeds
 // file, loads the stored feed items (a restart fetches nothing twice).
 func openData(ctx context.Context, cfg config.Config, log *slog.Logger) (*data, error) {
-	lib, src, err := loadLibrary(cfg, log)
+	lib, src, bodies, err := loadLibrary(cfg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -484,6 +490,7 @@ func openData(ctx context.Context, cfg config.Config, log *slog.Logger) (*data, 
 	}
 	d.feeds = feed.New(lib, st, feeds, feed.WithLogger(log), feed.WithInterval(cfg.FeedPollInterval),
 		feed.WithAllowPrivate(cfg.FeedsAllowPrivate))
+	bodies.feeds = d.feeds
 	if err := d.feeds.Load(ctx); err != nil {
 		st.Close()
 		return nil, err

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"slices"
 
 	"newsbrief/briefs"
@@ -8,6 +10,25 @@ import (
 	"newsbrief/briefs/folder"
 	"newsbrief/command"
 )
+
+// bodies reads the library's article bodies back from their sources, since
+// the library keeps none (briefs.WithBodies): an article file from the
+// folder, a feed item from the database. Its sources are set before the
+// library is loaded, and not changed after.
+type bodies struct {
+	folder *folder.Source
+	feeds  *feed.Source // nil without a feeds file
+}
+
+func (b *bodies) Body(ctx context.Context, a briefs.Article) ([]string, error) {
+	switch {
+	case a.File != "":
+		return b.folder.Body(ctx, a)
+	case b.feeds != nil:
+		return b.feeds.Body(ctx, a)
+	}
+	return nil, fmt.Errorf("no source reads back %s of %q", a.ID, a.Origin)
+}
 
 // sources tells the commands about the articles folder and the feeds:
 // what /brief sources shows and the names the source option takes. Feeds

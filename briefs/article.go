@@ -41,6 +41,10 @@ type Article struct {
 	Origin string
 	// URL is the page the article came from; empty for article files.
 	URL string
+	// Ref is how the article's source finds it again when the library
+	// reads its body back (see Bodies): a feed item's identity. Empty for
+	// article files, which File names.
+	Ref string
 	// File is the article file's path relative to its folder, slash
 	// separated; empty for articles that are not files (feed items). It is
 	// relative so that readers never see the operator's folders.

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"testing"
 
-	"newsbrief/briefs/internal/memstat"
+	"newsbrief/internal/memstat"
 )
 
 // feedArticles is n generated articles as feed items would arrive: in

@@ -2,6 +2,7 @@ package briefs
 
 import (
 	"errors"
+	"iter"
 	"runtime"
 	"slices"
 	"strconv"
@@ -36,8 +37,10 @@ type Hit struct {
 type Library struct {
 	mu sync.Mutex // serializes Replace so snapshots are swapped in order
 	// Guarded by mu:
-	segs    []*segment
-	nextUID uint64
+	segs []*segment
+	// nextUID numbers articles as segments are built, which ReplaceSeq
+	// does outside mu.
+	nextUID atomic.Uint64
 	// edges holds the near-duplicate pairs among the articles in the
 	// library, both ways, by uid; where says where each article with an
 	// edge is.
@@ -45,6 +48,9 @@ type Library struct {
 	where map[uint64]segDoc
 
 	snap atomic.Pointer[snapshot]
+
+	// bodies, when set, reads bodies again: the library keeps none.
+	bodies Bodies
 }
 
 // segDoc is an article of a segment, for the library's bookkeeping.
@@ -54,9 +60,12 @@ type segDoc struct {
 }
 
 // New returns an empty library, for sources to fill with Replace.
-func New() *Library {
+func New(opts ...Option) *Library {
 	l := &Library{edges: map[uint64][]uint64{}, where: map[uint64]segDoc{}}
-	l.snap.Store(&snapshot{})
+	for _, o := range opts {
+		o(l)
+	}
+	l.snap.Store(&snapshot{bodies: l.bodies})
 	return l
 }
 
@@ -126,7 +135,6 @@ func adopt(origin string, arts []Article) []Article {
 // adopted) and swaps in the new snapshot. It returns the articles of the
 // batch left out for their IDs. The caller holds mu.
 func (l *Library) replace(batch map[string][]Article) (dropped []Article) {
-	prev := l.snap.Load()
 	origins := make([]string, 0, len(batch))
 	total := 0
 	for o, arts := range batch {
@@ -160,8 +168,52 @@ func (l *Library) replace(batch map[string][]Article) (dropped []Article) {
 	fresh = slices.Clip(fresh)
 	seen = nil
 
+	// The new articles, sorted, in segments built in parallel. A
+	// segment holds an ID once (byID), so the articles whose ID another
+	// origin of the batch gave too go to segments of their own, where
+	// install shadows all but the holder.
+	fresh, clashing := splitClashes(fresh)
+	sortArticles(fresh)
+	added := l.newSegments(fresh)
+	fresh = nil
+	for _, c := range clashing {
+		sortArticles(c)
+		added = append(added, l.newSegments(c)...)
+	}
+	return append(dropped, l.install(origins, added)...)
+}
+
+// splitClashes keeps in arts the first article with each ID and returns
+// the others in runs where each ID is once: the second articles with an
+// ID, then the third.
+func splitClashes(arts []Article) (first []Article, more [][]Article) {
+	n := make(map[string]int, len(arts))
+	first = arts[:0]
+	for _, a := range arts {
+		k := n[a.ID]
+		n[a.ID] = k + 1
+		if k == 0 {
+			first = append(first, a)
+			continue
+		}
+		for len(more) < k {
+			more = append(more, nil)
+		}
+		more[k-1] = append(more[k-1], a)
+	}
+	clear(arts[len(first):])
+	return first, more
+}
+
+// install makes the articles of the added segments (built, signed, not yet
+// in the library) the whole of origins' articles, sorted, and swaps in the
+// new snapshot. It returns the added articles left out because an article
+// of an origin sorting earlier holds their ID. The caller holds mu.
+func (l *Library) install(origins []string, added []*segment) (dropped []Article) {
+	prev := l.snap.Load()
+
 	// The batch's origins' articles leave the library.
-	inBatch := func(o string) bool { _, ok := batch[o]; return ok }
+	inBatch := func(o string) bool { _, ok := slices.BinarySearch(origins, o); return ok }
 	var died []segDoc
 	var ids []string // IDs whose holder may change
 	for _, s := range l.segs {
@@ -188,26 +240,24 @@ func (l *Library) replace(batch map[string][]Article) (dropped []Article) {
 		}
 	}
 
-	// The new articles, sorted, in segments built in parallel.
-	sortArticles(fresh)
-	added := l.newSegments(fresh)
+	old := l.segs
 	l.segs = append(l.segs, added...)
 	// New IDs that an older segment, or another origin of the batch,
 	// may hold too.
-	old := l.segs[:len(l.segs)-len(added)]
-	for i := range fresh {
-		id := fresh[i].ID
+	for _, a := range addedArticles(added) {
 		for _, s := range old {
-			if d, ok := s.byID[id]; ok && !s.removed[d] {
-				ids = append(ids, id)
+			if d, ok := s.byID[a.ID]; ok && !s.removed[d] {
+				ids = append(ids, a.ID)
 				break
 			}
 		}
 	}
 	if len(origins) > 1 {
-		clashes := make(map[string]int, len(fresh))
-		for i := range fresh {
-			clashes[fresh[i].ID]++
+		// Two origins of the batch may share an ID (within an origin,
+		// the first given has kept it).
+		clashes := map[string]int{}
+		for _, a := range addedArticles(added) {
+			clashes[a.ID]++
 		}
 		for id, c := range clashes {
 			if c > 1 {
@@ -215,7 +265,6 @@ func (l *Library) replace(batch map[string][]Article) (dropped []Article) {
 			}
 		}
 	}
-	fresh = nil
 
 	// Each ID that came or whose holder left goes to its holder whose
 	// origin sorts first; the others are shadowed.
@@ -279,6 +328,21 @@ func (l *Library) replace(batch map[string][]Article) (dropped []Article) {
 	return dropped
 }
 
+// addedArticles yields the articles of segments, for install.
+func addedArticles(segs []*segment) iter.Seq2[int, *Article] {
+	return func(yield func(int, *Article) bool) {
+		i := 0
+		for _, s := range segs {
+			for d := range s.arts {
+				if !yield(i, &s.arts[d]) {
+					return
+				}
+				i++
+			}
+		}
+	}
+}
+
 // newSegments assigns uids to the sorted articles and indexes them in
 // segments of at most segmentMax, on all cores.
 func (l *Library) newSegments(arts []Article) []*segment {
@@ -294,9 +358,9 @@ func (l *Library) newSegments(arts []Article) []*segment {
 	}
 	segs := make([]*segment, n)
 	uids := make([]uint64, len(arts))
+	first := l.nextUID.Add(uint64(len(arts))) - uint64(len(arts))
 	for i := range uids {
-		uids[i] = l.nextUID
-		l.nextUID++
+		uids[i] = first + uint64(i)
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -309,6 +373,7 @@ func (l *Library) newSegments(arts []Article) []*segment {
 				}
 				lo, hi := i*len(arts)/n, (i+1)*len(arts)/n
 				segs[i] = newSegment(arts[lo:hi:hi], uids[lo:hi:hi])
+				l.dropBodies(segs[i].arts)
 			}
 		})
 	}

@@ -1,10 +1,12 @@
 package briefs
 
 import (
+	"context"
 	"math/bits"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // docRef is an article of a snapshot: its segment's index and its place
@@ -42,6 +44,10 @@ type snapshot struct {
 	also    map[int32][]string
 	counts  map[string]int
 	avgLen  float64
+
+	// bodies is the library's: it reads the bodies the snapshot's
+	// articles were indexed from, for snippets, when it keeps none.
+	bodies Bodies
 
 	scratch sync.Pool // *searchScratch
 	bitmaps sync.Pool // *[]uint64 with a bit per position
@@ -115,7 +121,7 @@ type headRef struct {
 // That is a pass over the articles and a sort of what changed, not a sort
 // of everything. The caller holds mu.
 func (l *Library) assemble(prev *snapshot, moved map[*segment]merged, born []segDoc) *snapshot {
-	s := &snapshot{segs: slices.Clone(l.segs), also: map[int32][]string{}, counts: map[string]int{}}
+	s := &snapshot{segs: slices.Clone(l.segs), also: map[int32][]string{}, counts: map[string]int{}, bodies: l.bodies}
 	index := make(map[*segment]int32, len(s.segs))
 	for i, seg := range s.segs {
 		index[seg] = int32(i)
@@ -459,10 +465,36 @@ func (s *snapshot) search(query string, n int) []Hit {
 	}
 	hits := make([]Hit, len(top))
 	for i, c := range top {
-		a := s.article(c.doc)
-		hits[i] = Hit{Article: a, Score: c.score, Snippet: makeSnippet(&a, terms, weights)}
+		hits[i] = Hit{Article: s.article(c.doc), Score: c.score}
+		hits[i].Snippet = s.snippet(i, hits[i].Article, terms, weights)
 	}
 	return hits
+}
+
+// snippetHits is how many of a search's hits get a snippet when bodies are
+// read again: a search for everything (n < 0) does not read every body.
+const snippetHits = 25
+
+// snippetWait bounds reading one body again for a snippet.
+const snippetWait = 2 * time.Second
+
+// snippet is makeSnippet for a, the i-th hit, whose body is read again when
+// the library keeps none; an unreadable body gives no snippet.
+func (s *snapshot) snippet(i int, a Article, terms []string, weights []float64) string {
+	if len(a.Paragraphs) == 0 && s.bodies != nil {
+		if i >= snippetHits {
+			return ""
+		}
+		// Search takes no context: a snippet is worth little time.
+		ctx, cancel := context.WithTimeout(context.Background(), snippetWait)
+		paras, err := s.bodies.Body(ctx, a)
+		cancel()
+		if err != nil {
+			return ""
+		}
+		a.Paragraphs = paras
+	}
+	return makeSnippet(&a, terms, weights)
 }
 
 // latestTopic returns the newest n stories (all if n < 0) with an article

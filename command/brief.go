@@ -3,6 +3,7 @@ package command
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"path"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 type briefHandlers struct {
 	lib     *briefs.Library
 	sources Sources
+	log     *slog.Logger
 }
 
 func (h briefHandlers) register(r *Router) {
@@ -28,7 +30,7 @@ func (h briefHandlers) register(r *Router) {
 	r.Handle("brief sources", h.sourcesList)
 }
 
-func (h briefHandlers) latest(_ context.Context, req Request) (Reply, error) {
+func (h briefHandlers) latest(ctx context.Context, req Request) (Reply, error) {
 	n, err := req.IntIn("count", DefaultCount, MinCount, MaxCount)
 	if err != nil {
 		return Reply{}, err
@@ -49,6 +51,9 @@ func (h briefHandlers) latest(_ context.Context, req Request) (Reply, error) {
 			return Reply{}, Userf("No article matches the topic %q. Try fewer or other words, or /brief search.", topic)
 		}
 		return Reply{}, Userf("The library has no articles yet. Add article files to the briefs folder.")
+	}
+	if err := h.lib.FullAll(ctx, articles); err != nil {
+		h.log.Warn("brief latest: an article's body could not be read", slog.Any("err", err))
 	}
 	rep := Reply{Content: latestHeading(len(articles), topic, source)}
 	for _, a := range articles {
@@ -71,7 +76,7 @@ func latestHeading(n int, topic, source string) string {
 	return s + ":"
 }
 
-func (h briefHandlers) read(_ context.Context, req Request) (Reply, error) {
+func (h briefHandlers) read(ctx context.Context, req Request) (Reply, error) {
 	length := summarize.Standard
 	if v := req.String("length"); v != "" {
 		l, err := summarize.ParseLength(v)
@@ -87,6 +92,11 @@ func (h briefHandlers) read(_ context.Context, req Request) (Reply, error) {
 	a, ok := h.find(query)
 	if !ok {
 		return Reply{}, h.notFound(query)
+	}
+	a, err := h.lib.Full(ctx, a)
+	if err != nil {
+		h.log.Warn("brief read: the article's body could not be read", slog.Any("err", err))
+		return Reply{}, Userf("%s can't be read right now: its source did not give it back. Try again in a minute.", a.Title)
 	}
 	s := summarize.Summarize(a.Text(), length)
 	card := articleCard(a, s)

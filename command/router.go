@@ -32,7 +32,7 @@ func New(lib *briefs.Library, digests *digest.Service, log *slog.Logger, opts ..
 	}
 	r := NewRouter(Recover(log), Logging(log),
 		RequirePermission("digest", PermissionManageChannels, "Manage Channels"))
-	briefHandlers{lib: lib, sources: o.sources}.register(r)
+	briefHandlers{lib: lib, sources: o.sources, log: log}.register(r)
 	if digests != nil {
 		DigestHandlers{Service: digests, Sources: o.sources}.Register(r)
 	}

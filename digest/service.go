@@ -287,6 +287,9 @@ func (s *Service) Preview(ctx context.Context, guildID, channelID string, defaul
 	if p.Articles, err = ComposeFrom(s.lib, count, p.Topic, p.Source, posted); err != nil {
 		return Preview{}, err
 	}
+	if err := s.lib.FullAll(ctx, p.Articles); err != nil {
+		s.log.Warn("digest preview: an article's body could not be read", slog.Any("err", err))
+	}
 	return p, nil
 }
 
@@ -562,6 +565,10 @@ var errNoPoster = errors.New("digest: not connected: Start has not run")
 // pendingSince is Post.PendingSince: zero on a digest's first attempt.
 func (s *Service) post(ctx context.Context, sub Subscription, dg Digest, articles []briefs.Article, scheduledFor, pendingSince time.Time) {
 	log := s.log.With(slog.Int64("subscription", sub.ID), slog.String("channel", sub.ChannelID), slog.Int64("digest", dg.ID))
+	if err := s.lib.FullAll(ctx, articles); err != nil {
+		// Its card shows the title alone; the digest is not held back.
+		log.Warn("digest: an article's body could not be read", slog.Any("err", err))
+	}
 	err := errNoPoster
 	if s.poster != nil {
 		err = s.poster.Post(ctx, Post{ChannelID: sub.ChannelID, Nonce: dg.Nonce, Topic: sub.Topic, Articles: articles, PendingSince: pendingSince})

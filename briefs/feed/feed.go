@@ -82,6 +82,10 @@ type Store interface {
 	// Items returns the stored items of origin, or of every origin when
 	// origin is "".
 	Items(ctx context.Context, origin string) ([]Item, error)
+	// ItemText returns the text of origin's stored item with identity:
+	// a library that keeps no bodies reads them back with it. An item no
+	// longer stored (pruned) is an error wrapping ErrItemGone.
+	ItemText(ctx context.Context, origin, identity string) (string, error)
 	// PruneItems deletes items fetched before before.
 	PruneItems(ctx context.Context, before time.Time) (int64, error)
 	// FeedState returns the state of the feed at url; the zero State (with

@@ -69,6 +69,17 @@ func (m *memStore) Items(_ context.Context, origin string) ([]Item, error) {
 	return out, nil
 }
 
+func (m *memStore) ItemText(_ context.Context, origin, identity string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, it := range m.items {
+		if it.Origin == origin && it.Identity == identity {
+			return it.Text, nil
+		}
+	}
+	return "", ErrItemGone
+}
+
 func (m *memStore) PruneItems(_ context.Context, before time.Time) (int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

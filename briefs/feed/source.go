@@ -97,62 +97,84 @@ func (s *Source) Feeds() []Feed {
 // Feeds loaded already are skipped; FetchDue and Run call it first. An
 // error names the feed; the other feeds are loaded all the same.
 func (s *Source) Load(ctx context.Context) error {
-	type loaded struct {
-		fr    *feedRun
-		st    State
-		items []Item
-	}
 	var (
-		errs  []error
-		done  []loaded
-		batch = map[string][]briefs.Article{}
+		errs []error
+		done []*feedRun
 	)
-	for _, fr := range s.toLoad() {
-		s.mu.Lock()
-		f := fr.feed
-		s.mu.Unlock()
-		st, err := s.st.FeedState(ctx, f.URL)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("load feed %s (%s): state: %w", f.Name, f.URL, err))
-			continue
-		}
-		st.URL = f.URL
-		items, err := s.st.Items(ctx, f.Name)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("load feed %s (%s): stored items: %w", f.Name, f.URL, err))
-			continue
-		}
-		batch[f.Name] = articles(items)
-		done = append(done, loaded{fr, st, items})
+	pending := s.toLoad()
+	names := make([]string, len(pending))
+	s.mu.Lock()
+	for i, fr := range pending {
+		names[i] = fr.feed.Name
 	}
+	s.mu.Unlock()
 	// One snapshot for every feed: at start, hundreds of feeds each
 	// replacing its origin alone would rebuild the library hundreds of
-	// times.
+	// times. The items are read a feed at a time and handed to the
+	// library as they come (briefs.Library.ReplaceSeq), so that a library
+	// that keeps no bodies never holds every feed's text at once.
 	s.replace.Lock()
-	s.mu.Lock()
-	for _, d := range done {
-		if name := d.fr.feed.Name; s.feeds[name] != d.fr { // removed meanwhile
-			delete(batch, name)
+	dropped := s.lib.ReplaceSeq(names, func(yield func(briefs.Article) bool) {
+		for _, fr := range pending {
+			s.mu.Lock()
+			f := fr.feed
+			s.mu.Unlock()
+			st, err := s.st.FeedState(ctx, f.URL)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("load feed %s (%s): state: %w", f.Name, f.URL, err))
+				continue
+			}
+			st.URL = f.URL
+			items, err := s.st.Items(ctx, f.Name)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("load feed %s (%s): stored items: %w", f.Name, f.URL, err))
+				continue
+			}
+			known := newStoryIndex(items)
+			s.mu.Lock()
+			if !fr.running { // a poll under way has the newer state
+				fr.state = st
+			}
+			fr.known = known
+			s.mu.Unlock()
+			done = append(done, fr)
+			for _, it := range items {
+				if !yield(Article(it)) {
+					return
+				}
+			}
 		}
+	})
+	for _, a := range dropped {
+		s.opts.logger.Warn("feed item left out", slog.String("feed", a.Origin), slog.String("id", a.ID),
+			slog.String("reason", "another source has its ID"))
+	}
+	s.mu.Lock()
+	var removed []string
+	for _, fr := range done {
+		if s.feeds[fr.feed.Name] != fr { // removed meanwhile
+			removed = append(removed, fr.feed.Name)
+			continue
+		}
+		fr.loaded = true
 	}
 	s.mu.Unlock()
-	if len(batch) > 0 {
-		for _, a := range s.lib.ReplaceAll(batch) {
-			s.opts.logger.Warn("feed item left out", slog.String("feed", a.Origin), slog.String("id", a.ID),
-				slog.String("reason", "another source has its ID"))
-		}
+	for _, name := range removed {
+		s.lib.Replace(name, nil)
 	}
 	s.replace.Unlock()
-	s.mu.Lock()
-	for _, d := range done {
-		if !d.fr.running { // a poll under way has the newer state
-			d.fr.state = d.st
-		}
-		d.fr.known = newStoryIndex(d.items)
-		d.fr.loaded = true
-	}
-	s.mu.Unlock()
 	return errors.Join(errs...)
+}
+
+// Body reads the text of a, an item of one of the source's feeds, back
+// from the store: the source's half of a library that keeps no bodies
+// (briefs.WithBodies).
+func (s *Source) Body(ctx context.Context, a briefs.Article) ([]string, error) {
+	text, err := s.st.ItemText(ctx, a.Origin, a.Ref)
+	if err != nil {
+		return nil, err
+	}
+	return Article(Item{Title: a.Title, Text: text}).Paragraphs, nil
 }
 
 func (s *Source) toLoad() []*feedRun {
@@ -211,6 +233,7 @@ func Article(it Item) briefs.Article {
 		Origin: it.Origin,
 		URL:    it.URL,
 		Image:  it.Image,
+		Ref:    it.Identity,
 	}
 	if !it.Published.IsZero() {
 		a.Date, a.Dated = it.Published, true

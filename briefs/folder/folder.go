@@ -1,7 +1,9 @@
 package folder
 
 import (
+	"context"
 	"fmt"
+	"iter"
 	"log/slog"
 	"path/filepath"
 	"runtime"
@@ -125,6 +127,11 @@ func (s *Source) Skipped() []Skip { return slices.Clone(s.last.Load().skipped) }
 // are not articles are skipped, logged and listed by Skipped. The error is
 // only for a folder that cannot be read, and then the library keeps the
 // folder's previous articles.
+//
+// The files are read on every core and handed to the library as they are
+// parsed (briefs.Library.ReplaceSeq), so that a library that keeps no
+// bodies (briefs.WithBodies, with the Source's Body) never holds the
+// whole folder's text.
 func (s *Source) Reload() error {
 	s.reload.Lock()
 	defer s.reload.Unlock()
@@ -133,9 +140,18 @@ func (s *Source) Reload() error {
 	if err != nil {
 		return err
 	}
-	arts, bad := readAll(files, s.opts.maxFileSize)
+	var bad []Skip
+	arts := readAll(files, s.opts.maxFileSize, &bad)
+	dropped := s.lib.ReplaceSeq([]string{s.opts.origin}, func(yield func(briefs.Article) bool) {
+		for a := range arts {
+			a.Origin = s.opts.origin
+			if !yield(a) {
+				return
+			}
+		}
+	})
 	skipped = append(skipped, bad...)
-	for _, a := range s.lib.Replace(s.opts.origin, arts) {
+	for _, a := range dropped {
 		// Another origin has the ID: only possible for a deliberate clash,
 		// since IDs hash the path, but the file must not vanish unexplained.
 		skipped = append(skipped, Skip{Path: filepath.Join(s.dir, filepath.FromSlash(a.File)),
@@ -148,45 +164,87 @@ func (s *Source) Reload() error {
 	return nil
 }
 
-// readAll reads and parses the files in parallel (reading is most of a
-// load) and returns the articles in the files' order, each ID once: of two
-// files with one ID the first in lexical order wins.
-func readAll(files []File, max int64) (arts []briefs.Article, skipped []Skip) {
-	// One slice of articles, compacted in place afterwards: at a hundred
-	// thousand files, every copy of it is megabytes.
-	arts = make([]briefs.Article, len(files))
-	errs := make([]error, len(files))
-	workers := min(runtime.GOMAXPROCS(0), len(files))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(files) {
+// readBatch is how many files readAll reads at once: enough to keep every
+// core busy, few enough that their text is nothing to hold.
+const readBatch = 256
+
+// readAll reads and parses the files on every core and yields the articles
+// in the files' order, each ID once: of two files with one ID the first in
+// lexical order wins, and the other is added to skipped with the files
+// that could not be read. The next batch is read while one is yielded.
+func readAll(files []File, max int64, skipped *[]Skip) iter.Seq[briefs.Article] {
+	return func(yield func(briefs.Article) bool) {
+		type result struct {
+			a   briefs.Article
+			err error
+		}
+		batches := make(chan []result, 1)
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			defer close(batches)
+			for lo := 0; lo < len(files); lo += readBatch {
+				hi := min(lo+readBatch, len(files))
+				out := make([]result, hi-lo)
+				var next atomic.Int64
+				var wg sync.WaitGroup
+				for range min(runtime.GOMAXPROCS(0), hi-lo) {
+					wg.Go(func() {
+						for {
+							i := int(next.Add(1) - 1)
+							if i >= len(out) {
+								return
+							}
+							out[i].a, out[i].err = files[lo+i].Read(max)
+						}
+					})
+				}
+				wg.Wait()
+				select {
+				case batches <- out:
+				case <-done:
 					return
 				}
-				arts[i], errs[i] = files[i].Read(max)
 			}
-		})
+		}()
+		seen := make(map[string]string, len(files))
+		i := 0
+		for out := range batches {
+			for _, r := range out {
+				f := files[i]
+				i++
+				if r.err != nil {
+					*skipped = append(*skipped, Skip{Path: f.Path(), Err: r.err})
+					continue
+				}
+				if first, dup := seen[r.a.ID]; dup {
+					*skipped = append(*skipped, Skip{Path: f.Path(), Err: fmt.Errorf("%s: %w %s (already used by %s)", f.Rel, briefs.ErrDuplicateID, r.a.ID, first)})
+					continue
+				}
+				seen[r.a.ID] = f.Rel
+				if !yield(r.a) {
+					return
+				}
+			}
+		}
 	}
-	wg.Wait()
+}
 
-	kept := arts[:0]
-	seen := make(map[string]string, len(files))
-	for i := range files {
-		f, a := files[i], arts[i]
-		if errs[i] != nil {
-			skipped = append(skipped, Skip{Path: f.Path(), Err: errs[i]})
-			continue
-		}
-		if first, dup := seen[a.ID]; dup {
-			skipped = append(skipped, Skip{Path: f.Path(), Err: fmt.Errorf("%s: %w %s (already used by %s)", f.Rel, briefs.ErrDuplicateID, a.ID, first)})
-			continue
-		}
-		seen[a.ID] = f.Rel
-		kept = append(kept, a)
+// Body reads the body of a, an article of this folder, from its file again:
+// the source's half of a library that keeps no bodies (briefs.WithBodies).
+// A file changed since its article was loaded into another article (its
+// ID, which hashes its title, differs) is an error: its new body is not
+// a's, and the watcher is about to reload it.
+func (s *Source) Body(_ context.Context, a briefs.Article) ([]string, error) {
+	if a.File == "" || !filepath.IsLocal(filepath.FromSlash(a.File)) {
+		return nil, fmt.Errorf("article %s is not a file of %s", a.ID, s.opts.origin)
 	}
-	clear(arts[len(kept):])
-	return kept, skipped
+	got, err := File{Dir: s.dir, Rel: a.File}.Read(s.opts.maxFileSize)
+	if err != nil {
+		return nil, err
+	}
+	if got.ID != a.ID {
+		return nil, fmt.Errorf("%s: changed since it was loaded (now %s)", a.File, got.ID)
+	}
+	return got.Paragraphs, nil
 }

@@ -2,10 +2,12 @@ package folder
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -289,5 +291,38 @@ func TestGeneratedRoundTrip(t *testing.T) {
 		if got.Title != want.Title || !got.Date.Equal(want.Date) || got.Body() != want.Body() || got.Words != want.Words || got.File != want.File {
 			t.Errorf("round trip of %s changed it:\n%+v\n%+v", want.ID, got, want)
 		}
+	}
+}
+
+// With a library that keeps no bodies, the folder's articles come without
+// them and Body reads each back from its file; a file rewritten into
+// another article since, or a path leaving the folder, is an error.
+func TestBodyReadsTheFileAgain(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "a.txt", "Harbour bridge reopens\n\nThe bridge reopened on Monday.\n\nTraffic returned at once.\n")
+	var src *Source
+	lib := briefs.New(briefs.WithBodies(briefs.BodiesFunc(func(ctx context.Context, a briefs.Article) ([]string, error) {
+		return src.Body(ctx, a)
+	})))
+	src = New(lib, dir)
+	if err := src.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	a := lib.All()[0]
+	if a.Paragraphs != nil {
+		t.Fatal("the library kept the body")
+	}
+	ctx := context.Background()
+	full, err := lib.Full(ctx, a)
+	if err != nil || !slices.Equal(full.Paragraphs, []string{"The bridge reopened on Monday.", "Traffic returned at once."}) {
+		t.Fatalf("Full = %q, %v", full.Paragraphs, err)
+	}
+	writeFile(t, dir, "a.txt", "Another story altogether\n\nSomething else happened.\n")
+	if _, err := src.Body(ctx, a); err == nil || !strings.Contains(err.Error(), "changed since") {
+		t.Errorf("rewritten file: %v, want changed since it was loaded", err)
+	}
+	a.File = "../a.txt"
+	if _, err := src.Body(ctx, a); err == nil {
+		t.Error("a path outside the folder was read")
 	}
 }

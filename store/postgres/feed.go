@@ -145,6 +145,19 @@ func originsOf(items []feed.Item) string {
 // Identity: a total order, so two calls over the same rows agree. The order
 // is made in Go, as store/sqlite makes it: the rows hold full texts, and
 // sorting every feed's items in the server would spill to disk.
+// ItemText returns the text of origin's item with identity.
+func (s *Store) ItemText(ctx context.Context, origin, identity string) (string, error) {
+	var text string
+	err := s.pool.QueryRow(ctx, `SELECT text FROM feed_items WHERE origin = $1 AND identity = $2`, origin, identity).Scan(&text)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = feed.ErrItemGone
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: feed item text origin=%q identity=%q: %w", origin, identity, err)
+	}
+	return text, nil
+}
+
 func (s *Store) Items(ctx context.Context, origin string) ([]feed.Item, error) {
 	where, args := "", []any(nil)
 	if origin != "" {

@@ -109,6 +109,19 @@ func originsOf(items []feed.Item) string {
 // feedItemCols is the column list scanItem reads.
 const feedItemCols = `origin, identity, guid, link, title_key, title, text, url, image, published, fetched`
 
+// ItemText returns the text of origin's item with identity.
+func (s *Store) ItemText(ctx context.Context, origin, identity string) (string, error) {
+	var text string
+	err := s.r.QueryRowContext(ctx, `SELECT text FROM feed_items WHERE origin = ? AND identity = ?`, origin, identity).Scan(&text)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = feed.ErrItemGone
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: feed item text origin=%q identity=%q: %w", origin, identity, err)
+	}
+	return text, nil
+}
+
 // Items returns the stored items of origin, or of every origin when origin
 // is "", ordered by Published (undated items first), then Origin, then
 // Identity: a total order, so two calls over the same rows agree.

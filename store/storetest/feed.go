@@ -33,6 +33,7 @@ func RunFeed(t *testing.T, newStore func(t *testing.T) feed.Store) {
 		{"ItemTimesRoundTrip", testItemTimesRoundTrip},
 		{"ManyItems", testManyItems},
 		{"PruneItems", testPruneItems},
+		{"ItemText", testItemText},
 		{"SaveItemsValidation", testSaveItemsValidation},
 		{"FeedState", testFeedState},
 		{"ConcurrentSaveItems", testConcurrentSaveItems},
@@ -554,5 +555,35 @@ func testFeedErrorsNameInput(t *testing.T, s feed.Store) {
 	}
 	if items := mustItems(t, s, ""); len(items) != 0 {
 		t.Errorf("failed calls stored %v", identities(items))
+	}
+}
+
+// ItemText reads back one item's text by origin and identity; an item
+// never stored, or pruned, is ErrItemGone.
+func testItemText(t *testing.T, st feed.Store) {
+	ctx := context.Background()
+	a, b := Item("news", "a", 0), Item("other", "a", 0)
+	b.Text = "Another feed's text under the same identity."
+	if _, err := st.SaveItems(ctx, []feed.Item{a}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SaveItems(ctx, []feed.Item{b}); err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range []feed.Item{a, b} {
+		got, err := st.ItemText(ctx, it.Origin, it.Identity)
+		if err != nil || got != it.Text {
+			t.Errorf("ItemText(%q, %q) = %q, %v; want %q", it.Origin, it.Identity, got, err, it.Text)
+		}
+	}
+	if _, err := st.ItemText(ctx, "news", "no-such-item"); !errors.Is(err, feed.ErrItemGone) {
+		t.Errorf("unknown item: %v, want ErrItemGone", err)
+	}
+	if _, err := st.PruneItems(ctx, feedT0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := st.ItemText(ctx, "news", a.Identity)
+	if !errors.Is(err, feed.ErrItemGone) || !strings.Contains(err.Error(), a.Identity) {
+		t.Errorf("pruned item: %v, want ErrItemGone naming it", err)
 	}
 }

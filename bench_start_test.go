@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"newsbrief/briefs"
+	"newsbrief/briefs/feed"
+	"newsbrief/briefs/folder"
+	"newsbrief/config"
+	"newsbrief/internal/memstat"
+	"newsbrief/store/sqlite"
+)
+
+// BenchmarkStart100000 is the scale target: the bot's start to a ready
+// library with 100,000 articles, half of them article files and half of
+// them feed items stored by 500 feeds (100 each), as openData does it
+// before the bot connects: load the folder, open the database, load every
+// feed's stored items. It reports the peak resident set during the start
+// (peak-RSS-MB), the heap held after it (heap-MB) and the processor time
+// it took on all cores (cpu-s/op: on a busy machine a steadier figure than
+// the wall time). Building the folder
+// and the database takes a while: run it alone, with -benchtime=1x:
+//
+//	go test -run none -bench 'Start100000$' -benchtime 1x .
+func BenchmarkStart100000(b *testing.B) { benchStart(b, 50000, 500, 100) }
+
+// BenchmarkStart10000 is the same at a tenth of the size.
+func BenchmarkStart10000(b *testing.B) { benchStart(b, 5000, 50, 100) }
+
+func benchStart(b *testing.B, files, feeds, perFeed int) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	cfg := config.Defaults()
+	cfg.BriefsDir = filepath.Join(dir, "articles")
+	cfg.DatabasePath = filepath.Join(dir, "newsbrief.db")
+	cfg.FeedsFile = filepath.Join(dir, "feeds.txt")
+	if err := os.MkdirAll(cfg.BriefsDir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	if err := folder.Write(cfg.BriefsDir, briefs.GenerateArticles(files, 42)); err != nil {
+		b.Fatal(err)
+	}
+	st, err := sqlite.Open(ctx, cfg.DatabasePath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var list strings.Builder
+	gen := briefs.GenerateArticles(feeds*perFeed, 7)
+	fetched := time.Now()
+	for f := range feeds {
+		name := fmt.Sprintf("feed-%03d", f)
+		fmt.Fprintf(&list, "%s https://feed-%03d.example/rss\n", name, f)
+		items := make([]feed.Item, perFeed)
+		for i := range items {
+			a := gen[f*perFeed+i]
+			link := fmt.Sprintf("https://feed-%03d.example/news/%d", f, i)
+			items[i] = feed.Item{Identity: link, Origin: name, Link: link, TitleKey: fmt.Sprintf("%s %d", a.Title, i),
+				Title: a.Title, Text: strings.Join(a.Paragraphs, "\n\n"), URL: link, Published: a.Date, Fetched: fetched}
+		}
+		if _, err := st.SaveItems(ctx, items); err != nil {
+			b.Fatal(err)
+		}
+	}
+	st.Close()
+	gen = nil
+	if err := os.WriteFile(cfg.FeedsFile, []byte(list.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	peak := memstat.ResetPeak()
+	cpu0 := memstat.CPUTime()
+	var d *data
+	for b.Loop() {
+		if d != nil {
+			d.Close()
+		}
+		if d, err = openData(ctx, cfg, log); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric((memstat.CPUTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	if rss, ok := memstat.PeakRSS(); ok && peak {
+		b.ReportMetric(memstat.MB(rss), "peak-RSS-MB")
+	}
+	if n := d.lib.Len(); n != files+feeds*perFeed {
+		b.Fatalf("%d articles, want %d", n, files+feeds*perFeed)
+	}
+	b.ReportMetric(memstat.MB(memstat.LiveHeap(d.lib)), "heap-MB")
+	d.Close()
+}

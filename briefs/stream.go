@@ -1,0 +1,126 @@
+package briefs
+
+import (
+	"iter"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+)
+
+// streamChunk is how many articles ReplaceSeq gathers before it indexes
+// them as one segment: enough for the segment not to count as small (so
+// compact leaves it alone), few enough that the bodies in flight, one
+// chunk per core and the one being gathered, are a few tens of megabytes.
+const streamChunk = segmentMax / 2
+
+// ReplaceSeq is ReplaceAll for sources too large to hold in memory at
+// once: a folder of a hundred thousand files, the stored items of hundreds
+// of feeds. It takes the articles one at a time from arts, each with its
+// Origin set to one of origins, and indexes them in segments as they come,
+// on every core, so that a library made WithBodies holds only the bodies
+// of the articles being indexed. When arts is done, origins hold exactly
+// the articles given, swapped in at once as ReplaceAll does.
+//
+// Within an origin the first article given keeps its ID, as in Replace;
+// an article whose Origin is not among origins is left out. Both are
+// returned in dropped, with the articles left out because an origin
+// sorting earlier holds their ID.
+func (l *Library) ReplaceSeq(origins []string, arts iter.Seq[Article]) (dropped []Article) {
+	origins = slices.Compact(slices.Sorted(slices.Values(origins)))
+	type originState struct {
+		seen map[string]struct{}
+		n    int
+	}
+	state := make(map[string]*originState, len(origins))
+	for _, o := range origins {
+		state[o] = &originState{seen: map[string]struct{}{}}
+	}
+
+	work := make(chan []Article)
+	var (
+		mu   sync.Mutex
+		segs []*segment
+		wg   sync.WaitGroup
+	)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for chunk := range work {
+				sortArticles(chunk)
+				first := l.nextUID.Add(uint64(len(chunk))) - uint64(len(chunk))
+				uids := make([]uint64, len(chunk))
+				for i := range uids {
+					uids[i] = first + uint64(i)
+				}
+				seg := newSegment(chunk, uids)
+				l.dropBodies(seg.arts)
+				mu.Lock()
+				segs = append(segs, seg)
+				mu.Unlock()
+			}
+		})
+	}
+	// An ID given by two origins goes to segments of its own, as in
+	// replace: a segment holds an ID once. Such clashes are rare, and
+	// kept with their bodies until the end.
+	given := map[string]int{}
+	var clashing []Article
+	chunk := make([]Article, 0, streamChunk)
+	for a := range arts {
+		st := state[a.Origin]
+		if st == nil {
+			dropped = append(dropped, a)
+			continue
+		}
+		a.Also = nil // the library's to set
+		if a.ID == "" {
+			a.ID = NewID(a.Origin+"#"+strconv.Itoa(st.n), a.Title)
+		}
+		st.n++
+		if _, dup := st.seen[a.ID]; dup {
+			dropped = append(dropped, a)
+			continue
+		}
+		st.seen[a.ID] = struct{}{}
+		if given[a.ID]++; given[a.ID] > 1 {
+			clashing = append(clashing, a)
+			continue
+		}
+		chunk = append(chunk, a)
+		if len(chunk) == streamChunk {
+			work <- chunk
+			chunk = make([]Article, 0, streamChunk)
+		}
+	}
+	if len(chunk) > 0 {
+		work <- slices.Clip(chunk)
+	}
+	given = nil
+	if len(clashing) > 0 {
+		first, more := splitClashes(clashing)
+		for _, c := range append([][]Article{first}, more...) {
+			work <- c
+		}
+	}
+	close(work)
+	wg.Wait()
+	state = nil
+
+	// Segments in the order their articles were numbered, so that a
+	// library built twice from the same articles is the same.
+	slices.SortFunc(segs, func(a, b *segment) int { return cmpUint64(a.uid[0], b.uid[0]) })
+	signBatch(segs)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append(dropped, l.install(origins, segs)...)
+}
+
+func cmpUint64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,8 @@
+//go:build !unix
+
+package memstat
+
+import "time"
+
+// CPUTime is not measured here: it returns zero.
+func CPUTime() time.Duration { return 0 }
