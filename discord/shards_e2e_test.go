@@ -84,7 +84,9 @@ func TestTwoProcessesSplitTheShards(t *testing.T) {
 			Options: []*discordgo.ApplicationCommandInteractionDataOption{{Name: "latest", Type: discordgo.ApplicationCommandOptionSubCommand}}}}
 	}
 	inGuild := func(g string) func(*discordgo.Interaction) { return func(in *discordgo.Interaction) { in.GuildID = g } }
-	asDM := func(in *discordgo.Interaction) { in.User = &discordgo.User{ID: discordtest.DefaultUserID, Username: "tester"} }
+	asDM := func(in *discordgo.Interaction) {
+		in.User = &discordgo.User{ID: discordtest.DefaultUserID, Username: "tester"}
+	}
 	for _, tc := range []struct {
 		name, guild, bot string
 		mod              func(*discordgo.Interaction)
