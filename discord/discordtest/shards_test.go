@@ -164,7 +164,9 @@ func TestIdentifyPacingPerBucket(t *testing.T) {
 // reaches only the session of its guild's shard (a DM, shard 0).
 func TestShardsGetTheirGuildsAndInteractions(t *testing.T) {
 	t.Parallel()
-	srv := New(t)
+	// A long heartbeat keeps discordgo's heartbeat from failing on a
+	// closed socket at cleanup and reconnecting (see DropConnections).
+	srv := New(t, WithHeartbeatInterval(time.Minute))
 	g0, g1 := guildOnShard(5, 0, 2), guildOnShard(5, 1, 2)
 	srv.SetGuilds(g0, g1)
 
@@ -187,7 +189,12 @@ func TestShardsGetTheirGuildsAndInteractions(t *testing.T) {
 		if err := dg.Open(); err != nil {
 			t.Fatalf("open shard %d: %v", shard, err)
 		}
-		t.Cleanup(func() { _ = dg.Close() })
+		t.Cleanup(func() {
+			dg.Lock()
+			dg.ShouldReconnectOnError = false
+			dg.Unlock()
+			_ = dg.Close()
+		})
 	}
 	ctx := testContext(t, 10*time.Second)
 	if err := srv.WaitShardsReady(ctx, 2, 0, 1); err != nil {
