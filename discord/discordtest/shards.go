@@ -185,7 +185,7 @@ func dispatchGuild(raw json.RawMessage) string {
 	return d.GuildID
 }
 
-// shardCheck decides on an Identify for shard id of count: the close code
+// shardCheckLocked decides on an Identify for shard id of count: the close code
 // and text refusing it, or 0 when it is accepted, in which case it takes a
 // session start and is recorded with its bucket. s.mu must be held.
 func (s *Server) shardCheckLocked(id, count int) (int, string) {
@@ -195,8 +195,9 @@ func (s *Server) shardCheckLocked(id, count int) (int, string) {
 	if s.maxGuildsPerShard > 0 {
 		per := map[int]int{}
 		for _, g := range s.guilds {
-			per[ShardOf(g, count)]++
-			if per[ShardOf(g, count)] > s.maxGuildsPerShard {
+			shard := ShardOf(g, count)
+			per[shard]++
+			if per[shard] > s.maxGuildsPerShard {
 				return CloseShardingRequired, "Sharding required."
 			}
 		}
