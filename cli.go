@@ -548,7 +548,7 @@ func runBot(ctx context.Context, e env) int {
 	lib := d.lib
 	digests := newDigests(cfg, lib, d.st, log)
 	b := discord.New(command.New(lib, digests, log, command.WithSources(d.sources())), discord.WithLogger(log), discord.WithGuild(cfg.GuildID),
-		discord.WithAPIURL(cfg.APIURL), discord.WithDigests(digests))
+		discord.WithAPIURL(cfg.APIURL), discord.WithDigests(digests), discord.WithShards(cfg.ShardCount, cfg.ShardIDs))
 	if err := b.Run(ctx, cfg.Token); err != nil {
 		log.Error("bot stopped", slog.Any("err", err))
 		return exitFail

@@ -15,6 +15,8 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,6 +58,22 @@ const (
 	// for a weekly digest to catch up after an outage.
 	DefaultFeedRetention = 720 * time.Hour
 	feedsFileVar         = "FEEDS_FILE"
+)
+
+// Defaults and bounds of the sharding settings.
+const (
+	// DefaultShardCount runs the bot unsharded: one session sees every
+	// guild, which Discord allows up to 2500 guilds.
+	DefaultShardCount = 1
+	// ShardCountAuto is what ShardCount holds for SHARD_COUNT=auto: the
+	// bot asks Discord (GET /gateway/bot) for its recommended count.
+	ShardCountAuto = 0
+	// maxShards bounds SHARD_COUNT and the ids of SHARD_IDS, so that a
+	// typo cannot make the process plan a million sessions; it is far
+	// above what any bot runs.
+	maxShards     = 1 << 16
+	shardCountVar = "SHARD_COUNT"
+	shardIDsVar   = "SHARD_IDS"
 )
 
 // Config is everything newsbrief reads from its environment. The zero value
@@ -100,6 +118,13 @@ type Config struct {
 	// the feed source refuses them so that a feed cannot make the bot
 	// probe the network it runs in.
 	FeedsAllowPrivate bool
+
+	// ShardCount is how many shards the bot as a whole has (over every
+	// process); ShardCountAuto (0) means Discord's recommended count.
+	ShardCount int
+	// ShardIDs are the shards this process runs, ascending without
+	// repeats; nil means all of them.
+	ShardIDs []int
 }
 
 // Defaults returns the configuration used when no variable is set.
@@ -116,6 +141,8 @@ func Defaults() Config {
 
 		FeedPollInterval: DefaultFeedPollInterval,
 		FeedRetention:    DefaultFeedRetention,
+
+		ShardCount: DefaultShardCount,
 	}
 }
 
@@ -245,6 +272,23 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 			bad("FEEDS_ALLOW_PRIVATE", strings.TrimSpace(v), "want 1 or true to allow private addresses, 0, false or empty to refuse them")
 		}
 	}
+	if v, ok := get(shardCountVar); ok {
+		if strings.EqualFold(v, "auto") {
+			c.ShardCount = ShardCountAuto
+		} else if n, err := strconv.Atoi(v); err != nil || n < 1 || n > maxShards {
+			bad(shardCountVar, v, fmt.Sprintf("want a whole number of shards from 1 to %d, or auto for Discord's recommendation", maxShards))
+		} else {
+			c.ShardCount = n
+		}
+	}
+	if v, ok := get(shardIDsVar); ok {
+		ids, err := parseShardIDs(v, c.ShardCount)
+		if err != nil {
+			bad(shardIDsVar, v, err.Error())
+		} else {
+			c.ShardIDs = ids
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
@@ -278,6 +322,14 @@ func (c Config) Lines() []string {
 	if c.FeedsAllowPrivate {
 		allowPrivate = "1"
 	}
+	shardCount := strconv.Itoa(c.ShardCount)
+	if c.ShardCount == ShardCountAuto {
+		shardCount = "auto (Discord's recommendation)"
+	}
+	shardIDs := "(all)"
+	if c.ShardIDs != nil {
+		shardIDs = formatShardIDs(c.ShardIDs)
+	}
 	return []string{
 		tokenVar + "=" + token,
 		"DISCORD_GUILD_ID=" + guild,
@@ -292,7 +344,64 @@ func (c Config) Lines() []string {
 		"FEED_POLL_INTERVAL=" + c.FeedPollInterval.String(),
 		"FEED_RETENTION=" + c.FeedRetention.String(),
 		"FEEDS_ALLOW_PRIVATE=" + allowPrivate,
+		shardCountVar + "=" + shardCount,
+		shardIDsVar + "=" + shardIDs,
 	}
+}
+
+// parseShardIDs reads a list of shard ids and ranges such as "0-3", "4,5"
+// or "0-1,3" into ascending ids without repeats. Each id must be below
+// count, unless count is ShardCountAuto: then only Discord knows the count
+// and the bot checks the ids once it has asked.
+func parseShardIDs(v string, count int) ([]int, error) {
+	limit := maxShards
+	if count != ShardCountAuto {
+		limit = count
+	}
+	want := fmt.Sprintf("want shard ids from 0 to %d, as a list or ranges such as 0-3 or 4,5", limit-1)
+	var ids []int
+	for part := range strings.SplitSeq(v, ",") {
+		part = strings.TrimSpace(part)
+		lo, hi, isRange := strings.Cut(part, "-")
+		first, err1 := strconv.Atoi(strings.TrimSpace(lo))
+		last, err2 := first, error(nil)
+		if isRange {
+			last, err2 = strconv.Atoi(strings.TrimSpace(hi))
+		}
+		switch {
+		case err1 != nil || err2 != nil || first < 0:
+			return nil, fmt.Errorf("%q is not a shard id or range: %s", part, want)
+		case last < first:
+			return nil, fmt.Errorf("range %q runs backwards: %s", part, want)
+		case last >= limit && count != ShardCountAuto:
+			return nil, fmt.Errorf("shard %d is not below %s %d: %s", last, shardCountVar, count, want)
+		case last >= limit:
+			return nil, fmt.Errorf("shard %d is too large: %s", last, want)
+		}
+		for id := first; id <= last; id++ {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids), nil
+}
+
+// formatShardIDs writes ids as parseShardIDs reads them, runs as ranges.
+func formatShardIDs(ids []int) string {
+	var parts []string
+	for i := 0; i < len(ids); {
+		j := i
+		for j+1 < len(ids) && ids[j+1] == ids[j]+1 {
+			j++
+		}
+		if j == i {
+			parts = append(parts, strconv.Itoa(ids[i]))
+		} else {
+			parts = append(parts, strconv.Itoa(ids[i])+"-"+strconv.Itoa(ids[j]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ",")
 }
 
 // checkFeedsFile says what is wrong with name as a feeds file: missing, or

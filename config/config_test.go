@@ -205,3 +205,73 @@ func TestFeedValidation(t *testing.T) {
 		}
 	}
 }
+
+func TestShardDefaults(t *testing.T) {
+	c, err := FromLookup(lookupFrom(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ShardCount != 1 || c.ShardIDs != nil {
+		t.Errorf("ShardCount %d ShardIDs %v, want 1 and nil (all)", c.ShardCount, c.ShardIDs)
+	}
+	for _, want := range []string{"SHARD_COUNT=1", "SHARD_IDS=(all)"} {
+		if !slices.Contains(c.Lines(), want) {
+			t.Errorf("Lines() lacks %q: %q", want, c.Lines())
+		}
+	}
+}
+
+func TestShardValues(t *testing.T) {
+	cases := []struct {
+		count, ids string
+		wantCount  int
+		wantIDs    []int
+		wantLines  []string
+	}{
+		{"4", "0-3", 4, []int{0, 1, 2, 3}, []string{"SHARD_COUNT=4", "SHARD_IDS=0-3"}},
+		{"6", "4,5", 6, []int{4, 5}, []string{"SHARD_IDS=4-5"}},
+		{"4", " 3, 0-1 ,1", 4, []int{0, 1, 3}, []string{"SHARD_IDS=0-1,3"}},
+		{"2", "", 2, nil, []string{"SHARD_IDS=(all)"}},
+		{"AUTO", "", 0, nil, []string{"SHARD_COUNT=auto (Discord's recommendation)"}},
+		{"auto", "7", 0, []int{7}, []string{"SHARD_IDS=7"}},
+	}
+	for _, tc := range cases {
+		c, err := FromLookup(lookupFrom(map[string]string{"SHARD_COUNT": tc.count, "SHARD_IDS": tc.ids}))
+		if err != nil {
+			t.Errorf("SHARD_COUNT=%q SHARD_IDS=%q: %v", tc.count, tc.ids, err)
+			continue
+		}
+		if c.ShardCount != tc.wantCount || !slices.Equal(c.ShardIDs, tc.wantIDs) {
+			t.Errorf("SHARD_COUNT=%q SHARD_IDS=%q: count %d ids %v, want %d %v", tc.count, tc.ids, c.ShardCount, c.ShardIDs, tc.wantCount, tc.wantIDs)
+		}
+		for _, want := range tc.wantLines {
+			if !slices.Contains(c.Lines(), want) {
+				t.Errorf("SHARD_COUNT=%q SHARD_IDS=%q: Lines() lacks %q: %q", tc.count, tc.ids, want, c.Lines())
+			}
+		}
+	}
+}
+
+func TestShardValidation(t *testing.T) {
+	cases := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"SHARD_COUNT": "0"}, `SHARD_COUNT="0": want a whole number of shards from 1 to`},
+		{map[string]string{"SHARD_COUNT": "-2"}, `SHARD_COUNT="-2": want a whole number`},
+		{map[string]string{"SHARD_COUNT": "many"}, `SHARD_COUNT="many": want a whole number of shards from 1 to 65536, or auto`},
+		{map[string]string{"SHARD_COUNT": "4", "SHARD_IDS": "0-4"}, `SHARD_IDS="0-4": shard 4 is not below SHARD_COUNT 4: want shard ids from 0 to 3`},
+		{map[string]string{"SHARD_IDS": "1"}, `SHARD_IDS="1": shard 1 is not below SHARD_COUNT 1`},
+		{map[string]string{"SHARD_COUNT": "8", "SHARD_IDS": "3-1"}, `SHARD_IDS="3-1": range "3-1" runs backwards`},
+		{map[string]string{"SHARD_COUNT": "8", "SHARD_IDS": "0,,2"}, `SHARD_IDS="0,,2": "" is not a shard id or range`},
+		{map[string]string{"SHARD_COUNT": "8", "SHARD_IDS": "-1"}, `SHARD_IDS="-1": "-1" is not a shard id or range`},
+		{map[string]string{"SHARD_COUNT": "8", "SHARD_IDS": "a-b"}, `"a-b" is not a shard id or range`},
+		{map[string]string{"SHARD_COUNT": "auto", "SHARD_IDS": "0-99999"}, `SHARD_IDS="0-99999": shard 99999 is too large: want shard ids from 0 to 65535`},
+	}
+	for _, tc := range cases {
+		_, err := FromLookup(lookupFrom(tc.env))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: err = %v, want it to contain %q", tc.env, err, tc.want)
+		}
+	}
+}

@@ -41,6 +41,18 @@ type Bot struct {
 	digests     *digest.Service
 	postBackoff time.Duration
 
+	// shardCount (0: Discord's recommendation) and shardIDs (nil: all)
+	// are the shards this process runs; identifyWait paces their
+	// identifies.
+	shardCount   int
+	shardIDs     []int
+	identifyWait func(context.Context, time.Duration) error
+
+	// regMu serialises registration; registered is set once it succeeded,
+	// so the commands are registered once per process, not per shard.
+	regMu      sync.Mutex
+	registered bool
+
 	// mu guards closing and orders inflight.Add before the shutdown's Wait.
 	mu       sync.Mutex
 	closing  bool
@@ -96,7 +108,7 @@ func WithPostBackoff(d time.Duration) Option { return func(b *Bot) { b.postBacko
 // New builds a bot answering with router.
 func New(router *command.Router, opts ...Option) *Bot {
 	b := &Bot{router: router, deferAfter: defaultDeferAfter, requestRate: DefaultRequestRate,
-		postBackoff: firstBackoff}
+		postBackoff: firstBackoff, shardCount: 1, identifyWait: waitTimer}
 	for _, o := range opts {
 		o(b)
 	}
@@ -111,7 +123,9 @@ var ErrTokenRejected = errors.New("discord: Discord rejected DISCORD_TOKEN (401 
 
 // Run connects to Discord with token and serves until ctx is done, then
 // shuts down gracefully: it stops taking interactions, waits for the ones in
-// flight, stops the scheduler and closes the gateway.
+// flight, stops the scheduler and closes the gateway. It opens one gateway
+// session per shard it runs (WithShards), after checking that Discord
+// allows that many session starts.
 func (b *Bot) Run(ctx context.Context, token string) error {
 	if token == "" {
 		return errors.New("discord: DISCORD_TOKEN is not set")
@@ -119,38 +133,65 @@ func (b *Bot) Run(ctx context.Context, token string) error {
 	if b.apiURL == "" {
 		return errors.New("discord: no REST base URL (WithAPIURL)")
 	}
-	s, err := b.session(token)
+	if b.shardCount < 0 {
+		return fmt.Errorf("discord: shard count %d: want 0 (Discord's recommendation) or more", b.shardCount)
+	}
+	client, err := b.restClient()
+	if err != nil {
+		return err
+	}
+	first, err := b.session(token, client)
 	if err != nil {
 		return err
 	}
 	// Check the token before opening the gateway: a 401 here is a clear
 	// answer, where a rejected identify is only a closed websocket.
-	if _, err := s.User("@me", discordgo.WithContext(ctx)); err != nil {
+	if _, err := first.User("@me", discordgo.WithContext(ctx)); err != nil {
 		var rest *discordgo.RESTError
 		if errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusUnauthorized {
 			return ErrTokenRejected
 		}
 		return fmt.Errorf("discord: reach Discord at %s: %w", b.apiURL, err)
 	}
+	plan, err := b.planShards(ctx, first)
+	if err != nil {
+		return err
+	}
 
-	s.AddHandler(func(s *discordgo.Session, r *discordgo.Ready) {
-		b.log.Info("ready", slog.String("user", r.User.Username), slog.Int("guilds", len(r.Guilds)))
-		b.registerCommands(s, r.Application.ID)
-	})
-	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Connect) { b.log.Info("gateway connected") })
-	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) { b.log.Warn("gateway disconnected") })
-	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) { b.log.Info("gateway resumed") })
-	s.AddHandler(b.onInteraction)
+	// One session per shard. They share the HTTP client (so the global
+	// limit is the process's) and discordgo's per-route buckets: REST
+	// limits are per token, not per shard.
+	sessions := make(map[int]*discordgo.Session, len(plan.ids))
+	all := make([]*discordgo.Session, 0, len(plan.ids))
+	for i, id := range plan.ids {
+		s := first
+		if i > 0 {
+			if s, err = b.session(token, client); err != nil {
+				return err
+			}
+			s.Ratelimiter = first.Ratelimiter
+		}
+		s.ShardID, s.ShardCount = id, plan.count
+		b.addHandlers(s, id)
+		sessions[id] = s
+		all = append(all, s)
+	}
 
-	b.log.Info("connecting", slog.String("api", b.apiURL), slog.String("guild", b.guildID))
-	if err := s.Open(); err != nil {
-		return fmt.Errorf("discord: open gateway: %w", err)
+	b.log.Info("connecting", slog.String("api", b.apiURL), slog.String("guild", b.guildID),
+		slog.Int("shard_count", plan.count), slog.Any("shards", plan.ids), slog.Int("max_concurrency", plan.maxConcurrency))
+	if err := b.openShards(ctx, plan, sessions); err != nil {
+		if ctx.Err() != nil {
+			b.log.Info("shut down before every shard connected", slog.Any("err", err))
+			return nil
+		}
+		return err
 	}
 	if b.digests != nil {
+		// REST is per token, so the first shard's session posts for all.
 		// Loading subscriptions must finish even if a shutdown starts now.
-		p := &poster{session: s, log: b.log, backoff: b.postBackoff}
+		p := &poster{session: first, log: b.log, backoff: b.postBackoff}
 		if err := b.digests.Start(context.WithoutCancel(ctx), p); err != nil {
-			_ = s.Close()
+			b.closeSessions(all)
 			return err
 		}
 	}
@@ -170,26 +211,36 @@ func (b *Bot) Run(ctx context.Context, token string) error {
 	if b.digests != nil {
 		b.digests.Stop()
 	}
-	// Without this, a heartbeat failing during Close starts discordgo's
-	// reconnect loop, which would outlive the shutdown.
-	s.Lock()
-	s.ShouldReconnectOnError = false
-	s.Unlock()
-	if err := s.Close(); err != nil {
-		b.log.Warn("closing gateway", slog.Any("err", err))
-	}
+	b.closeSessions(all)
 	b.log.Info("shut down")
 	return nil
 }
 
-// session builds a discordgo session that asks only for the guilds intent
-// (no privileged intents, so the gateway never closes with 4014) and sends
-// REST to the configured base URL.
-func (b *Bot) session(token string) (*discordgo.Session, error) {
-	s, err := discordgo.New("Bot " + token)
-	if err != nil {
-		return nil, fmt.Errorf("discord: new session: %w", err)
-	}
+// addHandlers wires a shard's session: logs, command registration on the
+// first READY of the process, and the interactions the shard receives.
+func (b *Bot) addHandlers(s *discordgo.Session, shard int) {
+	s.AddHandler(func(s *discordgo.Session, r *discordgo.Ready) {
+		b.log.Info("ready", slog.Int("shard", shard), slog.String("user", r.User.Username), slog.Int("guilds", len(r.Guilds)))
+		b.registerOnce(s, r.Application.ID)
+	})
+	s.AddHandler(func(_ *discordgo.Session, g *discordgo.GuildCreate) {
+		b.log.Debug("guild available", slog.Int("shard", shard), slog.String("guild", g.ID))
+	})
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Connect) {
+		b.log.Info("gateway connected", slog.Int("shard", shard))
+	})
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
+		b.log.Warn("gateway disconnected", slog.Int("shard", shard))
+	})
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) {
+		b.log.Info("gateway resumed", slog.Int("shard", shard))
+	})
+	s.AddHandler(b.onInteraction)
+}
+
+// restClient is the HTTP client every session of the process shares: it
+// sends REST to the configured base URL under one global rate limit.
+func (b *Bot) restClient() (*http.Client, error) {
 	base := http.DefaultTransport
 	if b.httpClient != nil && b.httpClient.Transport != nil {
 		base = b.httpClient.Transport
@@ -198,13 +249,37 @@ func (b *Bot) session(token string) (*discordgo.Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Client = &http.Client{Transport: newGlobalLimitTransport(b.requestRate, rt), Timeout: 20 * time.Second}
+	return &http.Client{Transport: newGlobalLimitTransport(b.requestRate, rt), Timeout: 20 * time.Second}, nil
+}
+
+// session builds a discordgo session that asks only for the guilds intent
+// (no privileged intents, so the gateway never closes with 4014) and sends
+// REST through client.
+func (b *Bot) session(token string, client *http.Client) (*discordgo.Session, error) {
+	s, err := discordgo.New("Bot " + token)
+	if err != nil {
+		return nil, fmt.Errorf("discord: new session: %w", err)
+	}
+	s.Client = client
 	s.Identify.Intents = discordgo.IntentsGuilds
 	s.LogLevel = discordgo.LogError
 	return s, nil
 }
 
-func (b *Bot) registerCommands(s *discordgo.Session, appID string) {
+// registerOnce registers the commands on the first READY of the process
+// (any shard's); after a failure, the next READY tries again.
+func (b *Bot) registerOnce(s *discordgo.Session, appID string) {
+	b.regMu.Lock()
+	defer b.regMu.Unlock()
+	if b.registered {
+		return
+	}
+	b.registered = b.registerCommands(s, appID)
+}
+
+// registerCommands overwrites the commands in the bot's scope and reports
+// whether it succeeded.
+func (b *Bot) registerCommands(s *discordgo.Session, appID string) bool {
 	scope := "global"
 	if b.guildID != "" {
 		scope = "guild " + b.guildID
@@ -212,9 +287,10 @@ func (b *Bot) registerCommands(s *discordgo.Session, appID string) {
 	cmds, err := s.ApplicationCommandBulkOverwrite(appID, b.guildID, b.commands())
 	if err != nil {
 		b.log.Error("registering commands", slog.String("scope", scope), slog.Any("err", err))
-		return
+		return false
 	}
 	b.log.Info("commands registered", slog.String("scope", scope), slog.Int("count", len(cmds)))
+	return true
 }
 
 // commands lists the command definitions this bot serves.

@@ -25,6 +25,21 @@
 // connection closed (ClientCloses); a close with 1000 or 1001 ends the
 // session, so it can no longer be resumed.
 //
+// Sharding: Identify may name a shard [id, count] (none is shard 0 of 1,
+// which sees every guild); an id outside the count closes with 4010, and a
+// count leaving a shard more guilds than SetMaxGuildsPerShard allows with
+// 4011. READY lists, and GUILD_CREATE is sent for, only the guilds of the
+// session's shard ((guild_id >> 22) % count, see ShardOf); Interact and
+// Dispatch deliver an event of a guild to a session of its shard, and one
+// without a guild (a DM) to shard 0. GET /gateway/bot answers the shards
+// of SetRecommendedShards and the session start limit of
+// SetSessionStartLimit: each accepted Identify takes one session start,
+// and with none left Identify is refused with 4004 (Discord resets the
+// token of a bot that runs out). Accepted identifies are recorded with
+// their rate-limit bucket (shard % max_concurrency) and time on the fake's
+// clock (ShardIdentifies); one within 5 s of the previous in its bucket is
+// accepted but recorded as a violation (IdentifyViolations).
+//
 // IDs are snowflakes whose time part is the creation time on the fake's
 // clock, strictly increasing, so SnowflakeAt(t) as before/after selects by
 // time.
@@ -61,11 +76,12 @@
 // anyone but the bot (a channel's history holds the bot's messages only),
 // more than one of before/after/around in one read (400 here; Discord
 // documents them as exclusive without saying what it does), gateway send
-// limits (120/60s), identify concurrency, or heartbeat timeouts (zombie
-// connections are never closed by the server). Interaction tokens never
+// limits (120/60s), the reset of the session start limit, or heartbeat
+// timeouts (zombie connections are never closed by the server). Interaction tokens never
 // expire (Discord: 15 minutes). Permissions (beyond the ForbidChannel and
 // ForbidReadHistory refusals), roles, members, threads,
-// reactions, DMs, voice, sharding, zlib/zstd transport compression, ETF
+// reactions, DMs (beyond interactions without a guild), voice, guilds
+// joining or leaving while connected, zlib/zstd transport compression, ETF
 // encoding and resume_gateway_url switching are not modelled; unknown
 // channels are treated as existing text channels of DefaultGuildID.
 package discordtest

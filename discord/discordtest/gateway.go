@@ -19,7 +19,7 @@ const (
 	CloseNotAuthenticated     = 4003
 	CloseAuthenticationFailed = 4004
 	CloseAlreadyAuthenticated = 4005
-	CloseInvalidAPIVersion    = 4012
+	CloseInvalidAPIVersion    = 4012 // sharding's 4010 and 4011 are in shards.go
 	CloseDisallowedIntents    = 4014
 )
 
@@ -60,6 +60,9 @@ func (c *gwConn) closeWithCode(code int, text string) {
 // gwSession is a gateway session (survives connection drops; resumable).
 type gwSession struct {
 	id string
+	// shard of shards is what the Identify named (0 of 1 for none); the
+	// session gets the events of the guilds it owns.
+	shard, shards int
 
 	mu   sync.Mutex // guards seq, log, conn writes in order
 	seq  int64
@@ -206,15 +209,18 @@ func (s *Server) SetGuilds(ids ...string) {
 }
 
 // Dispatch sends an arbitrary dispatch event (op 0) with the given type and
-// data on the current session. It fails if no session is ready before ctx ends.
+// data on a session of the shard owning the data's guild_id (shard 0
+// without one), the current session when it does. It fails if no such
+// session is ready before ctx ends.
 func (s *Server) Dispatch(ctx context.Context, eventType string, data any) error {
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return err
 	}
+	guild := dispatchGuild(raw)
 	var sess *gwSession
 	if err := s.waitFor(ctx, func() bool {
-		if c := s.readyConnLocked(); c != nil {
+		if c := s.readyConnForLocked(guild); c != nil {
 			sess = c.session
 			return true
 		}
@@ -377,6 +383,7 @@ func (s *Server) handleIdentify(c *gwConn, d json.RawMessage) bool {
 	var id struct {
 		Token   string            `json:"token"`
 		Intents *discordgo.Intent `json:"intents"`
+		Shard   *[2]int           `json:"shard"`
 	}
 	raw := append(json.RawMessage(nil), d...)
 	s.mu.Lock()
@@ -406,9 +413,20 @@ func (s *Server) handleIdentify(c *gwConn, d json.RawMessage) bool {
 		return false
 	}
 
-	sess := &gwSession{id: randomHex(16)}
+	sess := &gwSession{id: randomHex(16), shard: 0, shards: 1}
+	if id.Shard != nil {
+		sess.shard, sess.shards = id.Shard[0], id.Shard[1]
+	}
 	s.mu.Lock()
-	guilds := append([]string(nil), s.guilds...)
+	code, text := s.shardCheckLocked(sess.shard, sess.shards)
+	s.notifyLocked()
+	if code != 0 {
+		s.mu.Unlock()
+		c.closeWithCode(code, text)
+		return false
+	}
+	guilds := s.guildsOfLocked(sess.shard, sess.shards)
+	s.readyGuilds = append(s.readyGuilds, readyGuilds{shard: sess.shard, count: sess.shards, guilds: guilds})
 	channels := s.guildChannelsLocked()
 	s.mu.Unlock()
 

@@ -59,8 +59,8 @@ type interactionState struct {
 	rejected []string
 }
 
-// Interact dispatches an INTERACTION_CREATE for in on the live gateway
-// session and waits for the bot's final answer. Empty fields are filled in:
+// Interact dispatches an INTERACTION_CREATE for in on a live gateway
+// session of the shard owning its guild (shard 0 for a DM) and waits for the bot's final answer. Empty fields are filled in:
 // ID, Token, AppID, Version 1, GuildID DefaultGuildID, ChannelID
 // DefaultChannelID, Member (user DefaultUserID, all permissions), and, for
 // application commands, Data.ID from the registered command of that name.
@@ -82,7 +82,7 @@ func (s *Server) Interact(ctx context.Context, in *discordgo.Interaction) (*Repl
 	st := &interactionState{in: in}
 	var sess *gwSession
 	if err := s.waitFor(ctx, func() bool {
-		c := s.readyConnLocked()
+		c := s.readyConnForLocked(in.GuildID)
 		if c == nil {
 			return false
 		}

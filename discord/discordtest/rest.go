@@ -490,11 +490,14 @@ func (s *Server) getGateway(c *restCtx) {
 }
 
 func (s *Server) getGatewayBot(c *restCtx) {
+	s.mu.Lock()
+	shards, l := s.recommendedShards, s.startLimit
+	s.mu.Unlock()
 	c.reply(http.StatusOK, map[string]any{
 		"url":    s.GatewayURL(),
-		"shards": 1,
+		"shards": shards,
 		"session_start_limit": map[string]any{
-			"total": 1000, "remaining": 999, "reset_after": 86400000, "max_concurrency": 1,
+			"total": l.Total, "remaining": l.Remaining, "reset_after": l.ResetAfter.Milliseconds(), "max_concurrency": l.MaxConcurrency,
 		},
 	})
 }

@@ -135,6 +135,16 @@ type Server struct {
 	// clientCloses are the codes of clients' close frames (ClientCloses).
 	clientCloses []int
 
+	// sharding (shards.go)
+	recommendedShards int
+	startLimit        SessionStartLimit
+	maxGuildsPerShard int
+	startRefusals     int
+	shardIdentifies   []ShardIdentify
+	violations        []ShardIdentify
+	lastIdentify      map[int]time.Time // by rate-limit bucket
+	readyGuilds       []readyGuilds
+
 	// REST accounting
 	requests     []Request
 	window       []time.Time // accepted valid-token requests in the last second
@@ -178,6 +188,9 @@ func New(t testing.TB, opts ...Option) *Server {
 		conns:               map[*gwConn]struct{}{},
 		sessions:            map[string]*gwSession{},
 		guilds:              []string{DefaultGuildID},
+		recommendedShards:   1,
+		startLimit:          defaultStartLimit,
+		lastIdentify:        map[int]time.Time{},
 		commands:            map[string][]*discordgo.ApplicationCommand{},
 		commandsWritten:     map[string]bool{},
 		interactionsByID:    map[string]*interactionState{},
