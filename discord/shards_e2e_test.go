@@ -124,7 +124,11 @@ func TestTwoProcessesSplitTheShards(t *testing.T) {
 	if strings.Contains(h0.logs.String(), "guild="+g1) || strings.Contains(h1.logs.String(), "guild="+g0) {
 		t.Error("a bot was told of a guild of the other's shard")
 	}
-	// Each process registers the commands once.
+	// Each process registers the commands once, on its first READY: wait
+	// for both, then no shard of either may have added a third.
+	waitFor(t, 10*time.Second, "both processes registered the commands", func() bool {
+		return countRequests(srv, "PUT /applications/{app}/commands") >= 2
+	})
 	if n := countRequests(srv, "PUT /applications/{app}/commands"); n != 2 {
 		t.Errorf("%d bulk overwrites of the commands by two processes, want 2", n)
 	}
@@ -179,10 +183,13 @@ func TestShardsIdentifyInBatches(t *testing.T) {
 		t.Errorf("identify waits %v, want one of 5s", waits)
 	}
 	mu.Unlock()
+	waitFor(t, 10*time.Second, "the commands registered", func() bool {
+		return countRequests(srv, "PUT /applications/{app}/commands") >= 1
+	})
+	h.stop()
 	if n := countRequests(srv, "PUT /applications/{app}/commands"); n != 1 {
 		t.Errorf("%d bulk overwrites of the commands for 4 shards, want 1", n)
 	}
-	h.stop()
 	if n := srv.GatewayConnections(); n != 0 {
 		t.Errorf("%d gateway connections open after shutdown, want 0", n)
 	}
