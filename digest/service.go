@@ -71,8 +71,8 @@ type Service struct {
 	// holder unless keepLease renews it (UnixNano; 0: not held). A holder
 	// that cannot renew (a stalled store) so stops claiming runs on its
 	// own, well before the lease could go to another (leaseValidity).
-	heldUntil  atomic.Int64
-	leaseDone  chan struct{} // closed when keepLease has returned
+	heldUntil atomic.Int64
+	leaseDone chan struct{} // closed when keepLease has returned
 
 	mu       sync.Mutex
 	running  map[int64]bool
