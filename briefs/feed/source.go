@@ -420,9 +420,10 @@ func (s *Source) Run(ctx context.Context) error {
 		now := s.opts.clock.Now()
 		held = s.holdLease(ctx, held)
 		due, next := s.claimDue(now)
+		following := s.opts.lease != nil && !held
 		for _, fr := range due {
 			wg.Go(func() {
-				if s.opts.lease != nil && !held {
+				if following {
 					s.follow(ctx, fr)
 				} else {
 					s.poll(ctx, fr)
