@@ -81,7 +81,7 @@ func benchStart(b *testing.B, files, feeds, perFeed int) {
 		if d != nil {
 			d.Close()
 		}
-		if d, err = openData(ctx, cfg, log); err != nil {
+		if d, err = openData(ctx, cfg, log, true); err != nil {
 			b.Fatal(err)
 		}
 	}

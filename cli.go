@@ -21,6 +21,7 @@ import (
 	"newsbrief/config"
 	"newsbrief/digest"
 	"newsbrief/discord"
+	"newsbrief/store/postgres"
 	"newsbrief/store/sqlite"
 	"newsbrief/summarize"
 )
@@ -340,7 +341,7 @@ func checkFeeds(ctx context.Context, e env, cfg config.Config) int {
 	for _, le := range lineErrs {
 		fmt.Fprintf(e.stdout, "  %s %v\n", cfg.FeedsFile, le)
 	}
-	d, err := openData(ctx, cfg, slog.New(slog.DiscardHandler))
+	d, err := openData(ctx, cfg, slog.New(slog.DiscardHandler), false)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "newsbrief check: %v\n", err)
 		return exitFail
@@ -388,7 +389,7 @@ func runDigest(ctx context.Context, e env) int {
 		}
 		lib = l
 	} else {
-		d, err := openData(ctx, cfg, log)
+		d, err := openData(ctx, cfg, log, false)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "newsbrief digest: %v\n", err)
 			return exitFail
@@ -423,7 +424,7 @@ func runConsole(ctx context.Context, e env) int {
 		return exitFail
 	}
 	log := newLogger(e.stderr, cfg.LogLevel)
-	d, err := openData(ctx, cfg, log)
+	d, err := openData(ctx, cfg, log, false)
 	if err != nil {
 		log.Error("newsbrief console", slog.Any("err", err))
 		return exitFail
@@ -439,13 +440,30 @@ func runConsole(ctx context.Context, e env) int {
 	return exitOK
 }
 
+// store is what the program needs of a database, SQLite's or
+// PostgreSQL's: the digests' store and the feeds'.
+type store interface {
+	digest.Store
+	feed.Store
+	Close() error
+}
+
+// Names of the leases (see digest.Lease): of the processes sharing a
+// database, one posts digests and one polls feeds.
+const (
+	posterLease = "digest-poster"
+	feedLease   = "feed-poller"
+)
+
 // data is what the bot, the console and the offline commands stand on: the
 // library, its sources and the database.
 type data struct {
 	lib    *briefs.Library
 	folder *folder.Source
 	feeds  *feed.Source // nil without a feeds file
-	st     *sqlite.Store
+	st     store
+	// lease makes a new holder of the named lease on st.
+	lease func(name string) digest.Lease
 }
 
 func (d *data) Close() { d.st.Close() }
@@ -464,19 +482,40 @@ func (d *data) fetchDue(ctx context.Context, log *slog.Logger) {
 	}
 }
 
+// openStore opens the database DATABASE_URL names (PostgreSQL), else the
+// SQLite file at DATABASE_PATH; either brings its schema up to date.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (store, func(string) digest.Lease, error) {
+	if cfg.DatabaseURL != "" {
+		st, err := postgres.Open(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, nil, err // names the database, never the password
+		}
+		log.Info("database opened", slog.String("postgres", cfg.DatabaseURLRedacted()))
+		return st, func(name string) digest.Lease { return st.Lease(name) }, nil
+	}
+	st, err := sqlite.Open(ctx, cfg.DatabasePath)
+	if err != nil {
+		return nil, nil, err
+	}
+	log.Info("database opened", slog.String("sqlite", cfg.DatabasePath))
+	return st, func(name string) digest.Lease { return st.Lease(name) }, nil
+}
+
 // openData loads the articles folder, opens the database and, with a feeds
 // file, loads the stored feed items (a restart fetches nothing twice).
-func openData(ctx context.Context, cfg config.Config, log *slog.Logger) (*data, error) {
+// With polling, the feed source polls (Run) only while it holds the feed
+// lease; the offline commands fetch what is due without one.
+func openData(ctx context.Context, cfg config.Config, log *slog.Logger, polling bool) (*data, error) {
 	lib, src, bodies, err := loadLibrary(cfg, log)
 	if err != nil {
 		return nil, err
 	}
 	log.Info("articles loaded", slog.Int("count", lib.Count(src.Origin())), slog.Int("skipped", len(src.Skipped())), slog.String("dir", cfg.BriefsDir))
-	st, err := sqlite.Open(ctx, cfg.DatabasePath)
+	st, lease, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	d := &data{lib: lib, folder: src, st: st}
+	d := &data{lib: lib, folder: src, st: st, lease: lease}
 	if cfg.FeedsFile == "" {
 		return d, nil
 	}
@@ -488,8 +527,11 @@ func openData(ctx context.Context, cfg config.Config, log *slog.Logger) (*data, 
 	for _, le := range lineErrs {
 		log.Warn("feeds file: line skipped", slog.String("file", cfg.FeedsFile), slog.Any("err", le))
 	}
-	d.feeds = feed.New(lib, st, feeds, feed.WithLogger(log), feed.WithInterval(cfg.FeedPollInterval),
-		feed.WithAllowPrivate(cfg.FeedsAllowPrivate))
+	opts := []feed.Option{feed.WithLogger(log), feed.WithInterval(cfg.FeedPollInterval), feed.WithAllowPrivate(cfg.FeedsAllowPrivate)}
+	if polling {
+		opts = append(opts, feed.WithLease(lease(feedLease), 0))
+	}
+	d.feeds = feed.New(lib, st, feeds, opts...)
 	bodies.feeds = d.feeds
 	if err := d.feeds.Load(ctx); err != nil {
 		st.Close()
@@ -503,9 +545,9 @@ func openData(ctx context.Context, cfg config.Config, log *slog.Logger) (*data, 
 // deleted while the bot runs.
 const feedPruneEvery = 6 * time.Hour
 
-func newDigests(cfg config.Config, lib *briefs.Library, st *sqlite.Store, log *slog.Logger) *digest.Service {
-	return digest.New(lib, st, digest.WithMinInterval(cfg.MinInterval), digest.WithTimezone(cfg.Location),
-		digest.WithMissedGrace(cfg.MissedRunGrace), digest.WithLogger(log))
+func newDigests(cfg config.Config, lib *briefs.Library, st digest.Store, log *slog.Logger, opts ...digest.Option) *digest.Service {
+	return digest.New(lib, st, append([]digest.Option{digest.WithMinInterval(cfg.MinInterval), digest.WithTimezone(cfg.Location),
+		digest.WithMissedGrace(cfg.MissedRunGrace), digest.WithLogger(log)}, opts...)...)
 }
 
 // runBot wires config, library, store and bot, and serves until ctx ends
@@ -525,7 +567,11 @@ func runBot(ctx context.Context, e env) int {
 	}
 	log := newLogger(e.stderr, cfg.LogLevel)
 	discord.RouteDiscordgoLogs(log)
-	d, err := openData(ctx, cfg, log)
+	// Of the processes sharing the database, one polls the feeds (the
+	// others serve what it stores) and one posts digests (so that one
+	// process spends the bot's global rate limit): see the README,
+	// "Several processes".
+	d, err := openData(ctx, cfg, log, true)
 	if err != nil {
 		log.Error("newsbrief", slog.Any("err", err))
 		return exitFail
@@ -546,7 +592,7 @@ func runBot(ctx context.Context, e env) int {
 		go d.feeds.KeepPruned(ctx, cfg.FeedRetention, feedPruneEvery)
 	}
 	lib := d.lib
-	digests := newDigests(cfg, lib, d.st, log)
+	digests := newDigests(cfg, lib, d.st, log, digest.WithLease(d.lease(posterLease), 0))
 	b := discord.New(command.New(lib, digests, log, command.WithSources(d.sources())), discord.WithLogger(log), discord.WithGuild(cfg.GuildID),
 		discord.WithAPIURL(cfg.APIURL), discord.WithDigests(digests), discord.WithShards(cfg.ShardCount, cfg.ShardIDs))
 	if err := b.Run(ctx, cfg.Token); err != nil {

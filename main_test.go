@@ -46,7 +46,7 @@ func writeFile(t *testing.T, path, content string) {
 // isolate runs the test in an empty folder with no newsbrief variables set.
 func isolate(t *testing.T) string {
 	dir := t.TempDir()
-	for _, v := range []string{"DISCORD_TOKEN", "DISCORD_GUILD_ID", "DISCORD_API_URL", "BRIEFS_DIR", "DATABASE_PATH",
+	for _, v := range []string{"DISCORD_TOKEN", "DISCORD_GUILD_ID", "DISCORD_API_URL", "BRIEFS_DIR", "DATABASE_PATH", "DATABASE_URL",
 		"DIGEST_MIN_INTERVAL", "DIGEST_MISSED_GRACE", "DEFAULT_TIMEZONE", "LOG_LEVEL",
 		"FEEDS_FILE", "FEED_POLL_INTERVAL", "FEED_RETENTION", "FEEDS_ALLOW_PRIVATE"} {
 		t.Setenv(v, "")

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,15 +21,16 @@ import (
 
 // startBinary runs the real main in a child process against the fake
 // Discord, with the articles in dir/articles, the database at db and the
-// extra environment variables env. The child's logs go to stderr, to be
-// read once it has exited.
-func startBinary(t *testing.T, srv *discordtest.Server, dir, db string, stderr *bytes.Buffer, env ...string) *exec.Cmd {
+// extra environment variables env (DATABASE_URL, unless env sets it, is
+// empty: SQLite at db). The child's logs go to stderr, to be read once it
+// has exited unless stderr is safe for concurrent use.
+func startBinary(t *testing.T, srv *discordtest.Server, dir, db string, stderr io.Writer, env ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "NEWSBRIEF_RUN_MAIN=1",
 		"DISCORD_TOKEN="+discordtest.Token, "DISCORD_API_URL="+srv.URL(), "DISCORD_GUILD_ID="+discordtest.DefaultGuildID,
-		"BRIEFS_DIR=articles", "DATABASE_PATH="+db, "LOG_LEVEL=info")
+		"BRIEFS_DIR=articles", "DATABASE_PATH="+db, "DATABASE_URL=", "LOG_LEVEL=info")
 	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {

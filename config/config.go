@@ -58,6 +58,7 @@ const (
 	// for a weekly digest to catch up after an outage.
 	DefaultFeedRetention = 720 * time.Hour
 	feedsFileVar         = "FEEDS_FILE"
+	databaseURLVar       = "DATABASE_URL"
 )
 
 // Defaults and bounds of the sharding settings.
@@ -89,8 +90,14 @@ type Config struct {
 	APIURL string
 	// BriefsDir is the folder of article files.
 	BriefsDir string
-	// DatabasePath is the SQLite file holding digest subscriptions.
+	// DatabasePath is the SQLite file holding digest subscriptions, used
+	// when DatabaseURL is empty.
 	DatabasePath string
+	// DatabaseURL, when set, is a PostgreSQL connection URL (postgres:// or
+	// postgresql://) that replaces DatabasePath: the database several
+	// processes on several machines share. It may hold a password: Lines,
+	// String and errors show it redacted (DatabaseURLRedacted).
+	DatabaseURL string
 	// MinInterval is the shortest gap allowed between two runs of a digest.
 	MinInterval time.Duration
 	// Timezone is the IANA zone used when a subscription names none.
@@ -199,6 +206,14 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	if v, ok := get("DATABASE_PATH"); ok {
 		c.DatabasePath = v
 	}
+	if v, ok := get(databaseURLVar); ok {
+		if err := checkDatabaseURL(v); err != nil {
+			// Never echo the URL as given: it may hold a password.
+			errs = append(errs, fmt.Errorf("%s=%q: %v", databaseURLVar, redactURL(v), err))
+		} else {
+			c.DatabaseURL = v
+		}
+	}
 	if v, ok := get("DIGEST_MIN_INTERVAL"); ok {
 		d, err := time.ParseDuration(v)
 		switch {
@@ -304,7 +319,8 @@ func (c Config) RequireToken() error {
 }
 
 // Lines describes the configuration one "NAME=value" per variable, with the
-// token masked, for `newsbrief check`.
+// token masked and the database URL's password redacted, for `newsbrief
+// check`.
 func (c Config) Lines() []string {
 	token := "(not set)"
 	if c.Token != "" {
@@ -317,6 +333,10 @@ func (c Config) Lines() []string {
 	feeds := c.FeedsFile
 	if feeds == "" {
 		feeds = "(none: no " + DefaultFeedsFile + " here)"
+	}
+	dbURL := "(none: SQLite at DATABASE_PATH)"
+	if c.DatabaseURL != "" {
+		dbURL = c.DatabaseURLRedacted()
 	}
 	allowPrivate := "0"
 	if c.FeedsAllowPrivate {
@@ -336,6 +356,7 @@ func (c Config) Lines() []string {
 		"DISCORD_API_URL=" + c.APIURL,
 		"BRIEFS_DIR=" + c.BriefsDir,
 		"DATABASE_PATH=" + c.DatabasePath,
+		databaseURLVar + "=" + dbURL,
 		"DIGEST_MIN_INTERVAL=" + c.MinInterval.String(),
 		"DIGEST_MISSED_GRACE=" + c.MissedRunGrace.String(),
 		"DEFAULT_TIMEZONE=" + c.Timezone,
@@ -422,6 +443,43 @@ func checkFeedsFile(name string) error {
 		return errors.New("not a regular file: want a text file of feeds, one a line")
 	}
 	return nil
+}
+
+// DatabaseURLRedacted is DatabaseURL fit to print: a password in the user
+// information or in a password parameter shows as xxxxx.
+func (c Config) DatabaseURLRedacted() string { return redactURL(c.DatabaseURL) }
+
+// checkDatabaseURL says what is wrong with v as a PostgreSQL URL. Only the
+// form is checked here; whether the database answers is the store's to say.
+func checkDatabaseURL(v string) error {
+	u, err := url.Parse(v)
+	if err != nil {
+		return errors.New("does not parse as a URL: want postgres://user[:password]@host[:port]/database[?param=value]")
+	}
+	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		return errors.New("want a postgres:// or postgresql:// URL such as postgres://newsbrief@db.example:5432/newsbrief (unset it to use SQLite at DATABASE_PATH)")
+	}
+	if u.Host == "" && u.Query().Get("host") == "" {
+		return errors.New("no host: want postgres://user@host[:port]/database")
+	}
+	return nil
+}
+
+// redactURL hides the password of a database URL, wherever it is: the user
+// information (user:password@) or a password= parameter. A value that does
+// not parse is not shown at all, since there is no telling where its
+// password is.
+func redactURL(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || u.Opaque != "" {
+		return "(not shown: it does not parse as a URL, and may hold a password)"
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
 }
 
 // String is Lines on one line, for logs.

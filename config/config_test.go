@@ -275,3 +275,31 @@ func TestShardValidation(t *testing.T) {
 		}
 	}
 }
+
+func TestDatabaseURL(t *testing.T) {
+	c, err := FromLookup(lookupFrom(map[string]string{"DATABASE_URL": "postgres://nb:s3cret@db.example:5432/news?sslmode=disable"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseURL != "postgres://nb:s3cret@db.example:5432/news?sslmode=disable" {
+		t.Errorf("DatabaseURL = %q", c.DatabaseURL)
+	}
+	if strings.Contains(c.String(), "s3cret") || !strings.Contains(c.String(), "DATABASE_URL=postgres://nb:xxxxx@db.example:5432/news?sslmode=disable") {
+		t.Errorf("String() = %q: want the URL with its password redacted", c.String())
+	}
+	c, err = FromLookup(lookupFrom(map[string]string{"DATABASE_URL": "postgresql://nb@db/news?password=s3cret"}))
+	if err != nil || strings.Contains(c.String(), "s3cret") {
+		t.Errorf("a password parameter: %v, %q", err, c.String())
+	}
+	if d, _ := FromLookup(lookupFrom(nil)); d.DatabaseURL != "" || !strings.Contains(d.String(), "DATABASE_URL=(none") {
+		t.Errorf("unset: %q", d.String())
+	}
+	for _, bad := range []string{"mysql://nb:s3cret@db/news", "nb:s3cret@db/news", "postgres://nb:s3cret@/news", "postgres://nb:s3cret@db:port%/x"} {
+		_, err := FromLookup(lookupFrom(map[string]string{"DATABASE_URL": bad}))
+		if err == nil || !strings.Contains(err.Error(), "DATABASE_URL") {
+			t.Errorf("%q: err = %v, want one naming DATABASE_URL", bad, err)
+		} else if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%q: the error shows the password: %v", bad, err)
+		}
+	}
+}

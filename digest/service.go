@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -29,6 +30,10 @@ const (
 	// digests and run claims are kept: long enough that an article removed
 	// by mistake and restored within a month is not posted again.
 	DefaultRetention = 30 * 24 * time.Hour
+	// DefaultLeaseInterval is how often a service with a lease renews it,
+	// or, standing by, tries to take it: a dead holder's digests resume
+	// within about this long after its lease is free.
+	DefaultLeaseInterval = time.Second
 )
 
 // Service runs subscriptions: it subscribes, unsubscribes, lists and
@@ -39,6 +44,12 @@ const (
 // stored, and a run is made only by the process whose claim of it commits
 // (Store.ClaimRun), so several processes may share one database, and a
 // subscription made in one of them is run by whichever claims it.
+//
+// With a Lease (WithLease), only the process holding it claims runs and
+// posts: the others serve the command layer and stand by. Whoever takes
+// the lease first finishes every digest left pending in the store,
+// whichever process claimed it, so a holder that died mid-post loses
+// nothing (the Poster's read-back keeps that from posting it twice).
 type Service struct {
 	lib   *briefs.Library
 	store Store
@@ -53,6 +64,15 @@ type Service struct {
 	keep        Retention
 	poster      Poster    // set by Start
 	startedAt   time.Time // set by Start: runs due before it were missed
+
+	lease      Lease // nil: post without one
+	leaseEvery time.Duration
+	// heldUntil is when this process stops taking itself for the lease's
+	// holder unless keepLease renews it (UnixNano; 0: not held). A holder
+	// that cannot renew (a stalled store) so stops claiming runs on its
+	// own, well before the lease could go to another (leaseValidity).
+	heldUntil atomic.Int64
+	leaseDone chan struct{} // closed when keepLease has returned
 
 	mu       sync.Mutex
 	running  map[int64]bool
@@ -97,6 +117,13 @@ func WithRetention(keep Retention, interval time.Duration) Option {
 	return func(s *Service) { s.keep, s.pruneEvery = keep, interval }
 }
 
+// WithLease makes the service claim runs and post only while it holds l,
+// trying to take it, or renewing it, every interval by the service's clock
+// (DefaultLeaseInterval when not positive). Stop releases it.
+func WithLease(l Lease, interval time.Duration) Option {
+	return func(s *Service) { s.lease, s.leaseEvery = l, interval }
+}
+
 // New builds the digest service over lib and st.
 func New(lib *briefs.Library, st Store, opts ...Option) *Service {
 	s := &Service{
@@ -118,10 +145,14 @@ func New(lib *briefs.Library, st Store, opts ...Option) *Service {
 	if s.pruneEvery <= 0 {
 		s.pruneEvery = DefaultPruneInterval
 	}
+	if s.leaseEvery <= 0 {
+		s.leaseEvery = DefaultLeaseInterval
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wake = make(chan struct{}, 1)
 	s.started = make(chan struct{})
 	s.loopDone = make(chan struct{})
+	s.leaseDone = make(chan struct{})
 	return s
 }
 
@@ -130,16 +161,20 @@ func New(lib *briefs.Library, st Store, opts ...Option) *Service {
 // next run (from their last run, or their creation; never previews),
 // prunes, and starts the runner, whose first look posts the latest missed
 // run of each subscription within the grace period. Digests go out
-// through p.
+// through p. With a lease, the pending digests are finished, and runs
+// made, only once the lease is taken.
 func (s *Service) Start(ctx context.Context, p Poster) error {
 	s.poster = p
 	s.startedAt = s.clock.Now()
-	pending, err := s.store.PendingDigests(ctx)
-	if err != nil {
-		return fmt.Errorf("digests: load pending digests: %w", err)
-	}
-	for _, dg := range pending {
-		s.finishPending(s.ctx, dg)
+	var pending []Digest
+	if s.lease == nil {
+		var err error
+		if pending, err = s.store.PendingDigests(ctx); err != nil {
+			return fmt.Errorf("digests: load pending digests: %w", err)
+		}
+		for _, dg := range pending {
+			s.finishPending(s.ctx, dg)
+		}
 	}
 	subs, err := s.store.Subscriptions(ctx, "")
 	if err != nil {
@@ -151,6 +186,11 @@ func (s *Service) Start(ctx context.Context, p Poster) error {
 		}
 	}
 	s.prune(ctx)
+	if s.lease != nil {
+		go s.keepLease()
+	} else {
+		close(s.leaseDone)
+	}
 	go s.loop()
 	close(s.started)
 	s.log.Info("digest scheduler started", slog.Int("subscriptions", len(subs)), slog.Int("pending", len(pending)))
@@ -189,9 +229,65 @@ func (s *Service) Stop() {
 	select {
 	case <-s.started:
 		<-s.loopDone
+		<-s.leaseDone
 	default:
 	}
 	s.wg.Wait()
+	// Only now, with nothing of ours in flight, may another process take
+	// over.
+	if s.lease != nil && s.heldUntil.Swap(0) != 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.lease.Release(ctx); err != nil {
+			s.log.Warn("digest: release the poster lease; it frees itself when the connection closes or its time runs out", slog.Any("err", err))
+		}
+	}
+}
+
+// leaseValidity is how many lease intervals a successful Acquire lets the
+// service post for: a few renewals may fail or come late, and it is still
+// well under a lease's lifetime without renewal (sqlite.DefaultLeaseTTL is
+// five intervals).
+const leaseValidity = 3
+
+// keepLease takes the lease, or renews it, every leaseEvery until the
+// service stops, and pokes the runner when it may post again.
+func (s *Service) keepLease() {
+	defer close(s.leaseDone)
+	for {
+		at := s.clock.Now()
+		ok, err := s.lease.Acquire(s.ctx)
+		if s.ctx.Err() != nil {
+			return
+		}
+		until := int64(0)
+		if ok {
+			until = at.Add(leaseValidity * s.leaseEvery).UnixNano()
+		}
+		stale := !s.Posting()
+		switch was := s.heldUntil.Swap(until); {
+		case ok && was == 0:
+			s.log.Info("took the digest poster lease: this process claims runs and posts digests")
+		case !ok && was != 0:
+			s.log.Warn("lost the digest poster lease: another process posts digests now", slog.Any("err", err))
+		case err != nil:
+			s.log.Debug("digest: poster lease", slog.Any("err", err))
+		}
+		if ok && stale {
+			s.poke()
+		}
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-s.clock.At(s.clock.Now().Add(s.leaseEvery)):
+		}
+	}
+}
+
+// Posting reports whether this service claims runs and posts now: it has
+// no lease, or it holds it and renewed it lately.
+func (s *Service) Posting() bool {
+	return s.lease == nil || s.clock.Now().UnixNano() < s.heldUntil.Load()
 }
 
 // Subscribe creates or replaces the subscription of sub.GuildID and
@@ -331,13 +427,28 @@ func (s *Service) NextRuns(sub Subscription, now time.Time, n int) []time.Time {
 func (s *Service) loop() {
 	defer close(s.loopDone)
 	nextPrune := s.clock.Now().Add(s.pruneEvery)
+	holding := false // the runner's own view of the lease
 	for {
 		now := s.clock.Now()
 		if !now.Before(nextPrune) {
 			s.prune(s.ctx)
 			nextPrune = now.Add(s.pruneEvery)
 		}
-		wakeAt := s.runDue(now)
+		wakeAt := now.Add(s.poll)
+		switch {
+		case !s.Posting():
+			// A lease merely not renewed yet stays "held": only a lease
+			// lost and taken again means another holder was between.
+			if s.heldUntil.Load() == 0 {
+				holding = false
+			}
+		case s.lease != nil && !holding:
+			holding = true
+			s.finishAllPending()
+			fallthrough
+		default:
+			wakeAt = s.runDue(now)
+		}
 		if nextPrune.Before(wakeAt) {
 			wakeAt = nextPrune
 		}
@@ -488,6 +599,31 @@ func (s *Service) run(ctx context.Context, sub Subscription, now time.Time) bool
 	}
 	s.post(ctx, sub, dg, articles, at, time.Time{})
 	return true
+}
+
+// finishAllPending posts every digest left pending in the store, by any
+// process, except those of subscriptions this one is running (their run
+// finishes them first): the lease was just taken, so their claimer is
+// gone, or lost the lease and no longer posts.
+func (s *Service) finishAllPending() {
+	pending, err := s.store.PendingDigests(s.ctx)
+	if err != nil {
+		if s.ctx.Err() == nil {
+			s.log.Error("digest: load pending digests", slog.Any("err", err))
+		}
+		return
+	}
+	for _, dg := range pending {
+		if !s.Posting() {
+			return
+		}
+		s.mu.Lock()
+		busy := s.running[dg.SubscriptionID] || s.ctx.Err() != nil
+		s.mu.Unlock()
+		if !busy {
+			s.finishPending(s.ctx, dg)
+		}
+	}
 }
 
 // finishPendingOf posts the subscription's digests left pending by an

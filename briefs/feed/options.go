@@ -66,6 +66,8 @@ type options struct {
 	jitter       float64
 	maxPages     int
 	concurrency  int
+	lease        Lease         // nil: Run polls without one
+	leaseEvery   time.Duration // how often Run renews or tries the lease
 }
 
 func defaultOptions() options {

@@ -429,19 +429,35 @@ func (s *Source) FetchDue(ctx context.Context) error {
 // own goroutine so that a slow or failing feed never delays another, and
 // waits for the fetches under way before it returns. Feeds added by
 // SetFeeds are picked up at once.
+//
+// With a lease (WithLease), Run polls only while it holds it, and
+// otherwise follows the holder through the store (see follow).
 func (s *Source) Run(ctx context.Context) error {
 	if err := s.Load(ctx); err != nil {
 		s.opts.logger.Error("loading feeds", slog.String("reason", err.Error()))
 	}
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	defer s.releaseLease(&wg)
+	held := false
 	for {
-		due, next := s.claimDue(s.opts.clock.Now())
+		now := s.opts.clock.Now()
+		held = s.holdLease(ctx, held)
+		due, next := s.claimDue(now)
+		following := s.opts.lease != nil && !held
 		for _, fr := range due {
 			wg.Go(func() {
-				s.poll(ctx, fr)
+				if following {
+					s.follow(ctx, fr)
+				} else {
+					s.poll(ctx, fr)
+				}
 				s.signal() // its next try may be the earliest now
 			})
+		}
+		if s.opts.lease != nil {
+			if at := now.Add(s.opts.leaseEvery); next.IsZero() || at.Before(next) {
+				next = at
+			}
 		}
 		var at <-chan time.Time
 		if !next.IsZero() {

@@ -78,6 +78,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -106,6 +107,9 @@ type Store struct {
 	// applied is how many migrations this Open applied (the tests check
 	// that racing Opens migrate once).
 	applied int
+
+	leaseMu sync.Mutex
+	leases  []*Lease // made by Lease, released by Close
 }
 
 // Open connects to the database at url (postgres://user:password@host:port/
@@ -152,8 +156,16 @@ func open(ctx context.Context, rawURL string, migs []migration) (*Store, error) 
 	return s, nil
 }
 
-// Close closes the pool's connections, waiting for those in use.
+// Close releases the leases the store made and closes the pool's
+// connections, waiting for those in use.
 func (s *Store) Close() error {
+	s.leaseMu.Lock()
+	leases := s.leases
+	s.leases = nil
+	s.leaseMu.Unlock()
+	for _, l := range leases {
+		_ = l.Release(context.Background()) // the server frees it anyway
+	}
 	s.pool.Close()
 	return nil
 }
@@ -191,6 +203,7 @@ const (
 	lockMigrate = 0x6e620001 + iota
 	lockPrune
 	lockFeedOrigin
+	lockLease
 )
 
 // lockKey is the second key of an advisory lock on parts (the schema first).

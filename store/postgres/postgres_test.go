@@ -404,3 +404,60 @@ func TestTwoStoresNeverBothClaimARun(t *testing.T) {
 		t.Errorf("%d posted rows, want %d", n, 2*subs*rounds)
 	}
 }
+
+// TestLeaseContract runs the lease contract on one schema. A holder dies
+// as a crashed process does for the server: its session is terminated.
+func TestLeaseContract(t *testing.T) {
+	testURL(t)
+	t.Parallel()
+	storetest.RunLease(t, func(t *testing.T) storetest.LeaseBackend {
+		s := openTest(t)
+		return storetest.LeaseBackend{
+			New: func(t *testing.T, name string) digest.Lease { return s.Lease(name) },
+			Kill: func(t *testing.T, l digest.Lease) {
+				pid := l.(*Lease).backendPID()
+				var ok bool
+				// With a timeout, pg_terminate_backend returns once the
+				// session has ended, and with it its locks.
+				if err := s.pool.QueryRow(context.Background(), `SELECT pg_terminate_backend($1, 5000)`, int64(pid)).Scan(&ok); err != nil || !ok {
+					t.Fatalf("terminate the holder's session %d: %v, %v", pid, ok, err)
+				}
+			},
+		}
+	})
+}
+
+// TestLeasesOfSchemasIndependent: stores in two schemas of one database
+// are two deployments; their leases do not exclude each other.
+func TestLeasesOfSchemasIndependent(t *testing.T) {
+	a, b := openTest(t), openTest(t)
+	t.Parallel()
+	for _, s := range []*Store{a, b} {
+		if ok, err := s.Lease("digests").Acquire(context.Background()); !ok || err != nil {
+			t.Errorf("schema %s: Acquire = %v, %v", s.schema, ok, err)
+		}
+	}
+}
+
+// TestCloseReleasesLeases: a store closed cleanly frees its leases at once.
+func TestCloseReleasesLeases(t *testing.T) {
+	u := newSchema(t)
+	t.Parallel()
+	a, err := Open(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := a.Lease("digests").Acquire(context.Background()); !ok || err != nil {
+		t.Fatalf("Acquire = %v, %v", ok, err)
+	}
+	l := openURL(t, u).Lease("digests")
+	if ok, _ := l.Acquire(context.Background()); ok {
+		t.Fatal("two holders")
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := l.Acquire(context.Background()); !ok || err != nil {
+		t.Fatalf("after the holder's store closed: Acquire = %v, %v", ok, err)
+	}
+}

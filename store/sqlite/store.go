@@ -81,6 +81,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -122,6 +123,9 @@ type Store struct {
 	w    *sql.DB // exactly one connection: every write goes through it
 	r    *sql.DB // read-only (query_only) connections
 	now  func() time.Time
+
+	leaseMu sync.Mutex
+	leases  []*Lease // made by Lease, released by Close
 }
 
 // Open opens the database at path, creating it (and its parent directory)
@@ -236,9 +240,16 @@ func (s *Store) check(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the database. The last connection to close checkpoints the
+// Close releases the leases the store made and closes the database. The last connection to close checkpoints the
 // WAL into the main file.
 func (s *Store) Close() error {
+	s.leaseMu.Lock()
+	leases := s.leases
+	s.leases = nil
+	s.leaseMu.Unlock()
+	for _, l := range leases {
+		_ = l.Release(context.Background()) // else it expires
+	}
 	var errR error
 	if s.r != nil {
 		errR = s.r.Close()

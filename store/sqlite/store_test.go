@@ -627,3 +627,49 @@ func TestDeleteCascadesRows(t *testing.T) {
 		t.Errorf("other subscription's posted rows: %d, want 1", n)
 	}
 }
+
+// TestLeaseContract runs the lease contract on one file, with a clock the
+// test moves: a dead holder's lease is taken over once its TTL has passed.
+func TestLeaseContract(t *testing.T) {
+	storetest.RunLease(t, func(t *testing.T) storetest.LeaseBackend {
+		s := openTemp(t)
+		var mu sync.Mutex
+		now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+		clock := func() time.Time {
+			mu.Lock()
+			defer mu.Unlock()
+			return now
+		}
+		return storetest.LeaseBackend{
+			New: func(t *testing.T, name string) digest.Lease {
+				return s.Lease(name, WithLeaseClock(clock), WithLeaseTTL(5*time.Second))
+			},
+			Kill: func(t *testing.T, l digest.Lease) {
+				mu.Lock()
+				now = now.Add(5 * time.Second)
+				mu.Unlock()
+			},
+		}
+	})
+}
+
+// TestCloseReleasesLeases: a store closed cleanly frees its leases at once,
+// not after their TTL.
+func TestCloseReleasesLeases(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nb.db")
+	a := openAt(t, path)
+	if ok, err := a.Lease("digests").Acquire(context.Background()); !ok || err != nil {
+		t.Fatalf("Acquire = %v, %v", ok, err)
+	}
+	b := openAt(t, path)
+	l := b.Lease("digests")
+	if ok, _ := l.Acquire(context.Background()); ok {
+		t.Fatal("two holders")
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := l.Acquire(context.Background()); !ok || err != nil {
+		t.Fatalf("after the holder's store closed: Acquire = %v, %v", ok, err)
+	}
+}
