@@ -76,6 +76,13 @@ type Service struct {
 
 	mu       sync.Mutex
 	running  map[int64]bool
+	// queue holds the subscriptions found due at queuedAt and not yet
+	// launched: at most maxRuns run at once, so that a thousand digests
+	// due in one minute are claimed as the poster gets to them, not all
+	// at once (a process that dies then leaves few claimed and unposted).
+	queue    []Subscription
+	queuedAt time.Time
+	maxRuns  int
 	wg       sync.WaitGroup
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -105,6 +112,22 @@ func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 // WithClock sets the clock schedules run by; the default is the wall clock.
 func WithClock(c Clock) Option { return func(s *Service) { s.clock = c } }
 
+// defaultMaxRuns is how many runs a service makes at once by default: far
+// more than the posts Discord's global limit lets through in the time a
+// run takes to claim and compose, so that the limit, not the service, sets
+// the pace.
+const defaultMaxRuns = 32
+
+// WithMaxRuns sets how many runs the service makes at once (at least 1;
+// default 32). The others wait, claimed by nobody, until a run ends.
+func WithMaxRuns(n int) Option {
+	return func(s *Service) {
+		if n >= 1 {
+			s.maxRuns = n
+		}
+	}
+}
+
 // WithPollInterval sets how often the runner looks at the store for
 // subscriptions other processes made or changed; default
 // DefaultPollInterval.
@@ -132,6 +155,7 @@ func New(lib *briefs.Library, st Store, opts ...Option) *Service {
 		poll: DefaultPollInterval, pruneEvery: DefaultPruneInterval,
 		keep:    Retention{Gone: DefaultRetention, Sent: DefaultRetention, Runs: DefaultRetention},
 		running: map[int64]bool{},
+		maxRuns: defaultMaxRuns,
 	}
 	for _, o := range opts {
 		o(s)
@@ -474,9 +498,10 @@ func (s *Service) runDue(now time.Time) time.Time {
 		}
 		return wakeAt
 	}
-	for _, sub := range due {
-		s.launch(sub, now)
-	}
+	s.mu.Lock()
+	s.queue, s.queuedAt = due, now
+	s.mu.Unlock()
+	s.launchQueued()
 	next, ok, err := s.store.EarliestRun(s.ctx)
 	switch {
 	case err != nil:
@@ -489,34 +514,46 @@ func (s *Service) runDue(now time.Time) time.Time {
 	return wakeAt
 }
 
-// launch runs one subscription's due run in the background, unless one is
-// already running for it in this process (a slow post never overlaps the
-// next run: that one starts when the first ends).
-func (s *Service) launch(sub Subscription, now time.Time) {
+// launchQueued starts the queued runs while fewer than maxRuns run. A
+// subscription already running in this process is skipped: a slow post
+// never overlaps the next run, which starts (poked) when the first ends.
+func (s *Service) launchQueued() {
 	s.mu.Lock()
-	if s.running[sub.ID] || s.ctx.Err() != nil {
-		s.mu.Unlock()
+	defer s.mu.Unlock()
+	if !s.Posting() {
+		s.queue = nil // another process posts now: it finds them due
 		return
 	}
-	s.running[sub.ID] = true
-	s.wg.Add(1)
-	s.mu.Unlock()
-	go func() {
-		progressed := false
-		defer func() {
-			if p := recover(); p != nil {
-				s.log.Error("digest run panicked", slog.Int64("subscription", sub.ID), slog.Any("panic", p))
-			}
-			s.mu.Lock()
-			delete(s.running, sub.ID)
-			s.mu.Unlock()
-			s.wg.Done()
-			if progressed {
-				s.poke()
-			}
-		}()
-		progressed = s.run(s.ctx, sub, now)
+	for len(s.queue) > 0 && len(s.running) < s.maxRuns && s.ctx.Err() == nil {
+		sub := s.queue[0]
+		s.queue = s.queue[1:]
+		if s.running[sub.ID] {
+			continue
+		}
+		s.running[sub.ID] = true
+		s.wg.Add(1)
+		go s.launched(sub, s.queuedAt)
+	}
+}
+
+// launched makes one subscription's due run, then lets the next queued one
+// start.
+func (s *Service) launched(sub Subscription, now time.Time) {
+	progressed := false
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("digest run panicked", slog.Int64("subscription", sub.ID), slog.Any("panic", p))
+		}
+		s.mu.Lock()
+		delete(s.running, sub.ID)
+		s.mu.Unlock()
+		s.launchQueued()
+		s.wg.Done()
+		if progressed {
+			s.poke()
+		}
 	}()
+	progressed = s.run(s.ctx, sub, now)
 }
 
 // run makes the subscription's due run: it claims it, then posts its

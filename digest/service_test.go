@@ -346,3 +346,84 @@ func TestSameStoryFromTwoSourcesPostedOnce(t *testing.T) {
 		t.Errorf("posted %q, want the story once (its earliest then) and the budget", posted)
 	}
 }
+
+// gate is a poster whose posts wait until the test lets them through, one
+// release per post, so that the test sees how many are in flight.
+type gate struct {
+	recorder
+	entered chan string
+	release chan struct{}
+}
+
+func (g *gate) Post(ctx context.Context, p digest.Post) error {
+	g.entered <- p.ChannelID
+	select {
+	case <-g.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return g.recorder.Post(ctx, p)
+}
+
+// TestMaxRunsBoundsClaims: with six subscriptions due at once and room for
+// two runs, two are claimed and posting while the other four wait
+// unclaimed (a process that dies then leaves two, not six, for another to
+// read back); as posts end the rest follow, each posted once.
+func TestMaxRunsBoundsClaims(t *testing.T) {
+	ctx := context.Background()
+	lib := briefs.FromArticles(briefs.GenerateArticles(5, 2))
+	st := openStore(t, filepath.Join(t.TempDir(), "nb.db"))
+	clock := digesttest.NewClock(epoch())
+	g := &gate{entered: make(chan string, 6), release: make(chan struct{})}
+	s := startService(t, lib, st, g, digest.WithClock(clock), digest.WithMissedGrace(0), digest.WithMaxRuns(2))
+	var subs []digest.Subscription
+	for i := range 6 {
+		sub, err := s.Subscribe(ctx, digest.Subscription{GuildID: "g", ChannelID: fmt.Sprint("c", i), Schedule: "@every 1h", Count: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs = append(subs, sub)
+	}
+	clock.Set(subs[0].NextRun.Add(time.Minute))
+	<-g.entered
+	<-g.entered
+	claimed := func() int {
+		n := 0
+		for _, sub := range subs {
+			got, err := st.SubscriptionByID(ctx, sub.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.NextRun.After(sub.NextRun) {
+				n++
+			}
+		}
+		return n
+	}
+	if n := claimed(); n != 2 {
+		t.Fatalf("%d runs claimed with room for 2", n)
+	}
+	select {
+	case c := <-g.entered:
+		t.Fatalf("a third post (%s) started with room for two", c)
+	default:
+	}
+	for range 6 {
+		g.release <- struct{}{}
+	}
+	for _, sub := range subs {
+		waitRun(t, st, sub.ID, sub.NextRun)
+	}
+	seen := map[string]int{}
+	for _, p := range g.Posts() {
+		seen[p.ChannelID]++
+	}
+	if len(seen) != 6 {
+		t.Errorf("posted to %d channels, want 6: %v", len(seen), seen)
+	}
+	for c, n := range seen {
+		if n != 1 {
+			t.Errorf("%s got %d digests", c, n)
+		}
+	}
+}
