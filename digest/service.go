@@ -74,8 +74,8 @@ type Service struct {
 	heldUntil atomic.Int64
 	leaseDone chan struct{} // closed when keepLease has returned
 
-	mu       sync.Mutex
-	running  map[int64]bool
+	mu      sync.Mutex
+	running map[int64]bool
 	// queue holds the subscriptions found due at queuedAt and not yet
 	// launched: at most maxRuns run at once, so that a thousand digests
 	// due in one minute are claimed as the poster gets to them, not all
