@@ -130,7 +130,10 @@ type Config struct {
 	// process); ShardCountAuto (0) means Discord's recommended count.
 	ShardCount int
 	// ShardIDs are the shards this process runs, ascending without
-	// repeats; nil means all of them.
+	// repeats; nil means all of them, and empty (not nil: SHARD_IDS=none)
+	// none: a standby that holds no gateway session, serves no
+	// interactions and stands by to post digests and poll feeds when the
+	// process holding those leases dies.
 	ShardIDs []int
 }
 
@@ -296,7 +299,9 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 			c.ShardCount = n
 		}
 	}
-	if v, ok := get(shardIDsVar); ok {
+	if v, ok := get(shardIDsVar); ok && strings.EqualFold(strings.TrimSpace(v), "none") {
+		c.ShardIDs = []int{}
+	} else if ok {
 		ids, err := parseShardIDs(v, c.ShardCount)
 		if err != nil {
 			bad(shardIDsVar, v, err.Error())
@@ -347,7 +352,10 @@ func (c Config) Lines() []string {
 		shardCount = "auto (Discord's recommendation)"
 	}
 	shardIDs := "(all)"
-	if c.ShardIDs != nil {
+	switch {
+	case c.ShardIDs != nil && len(c.ShardIDs) == 0:
+		shardIDs = "none (a standby: no gateway session)"
+	case c.ShardIDs != nil:
 		shardIDs = formatShardIDs(c.ShardIDs)
 	}
 	return []string{

@@ -303,3 +303,16 @@ func TestDatabaseURL(t *testing.T) {
 		}
 	}
 }
+
+func TestShardIDsNone(t *testing.T) {
+	c, err := FromLookup(lookupFrom(map[string]string{"SHARD_COUNT": "2", "SHARD_IDS": "None"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ShardIDs == nil || len(c.ShardIDs) != 0 {
+		t.Errorf("ShardIDs = %#v, want empty and not nil (none)", c.ShardIDs)
+	}
+	if !slices.Contains(c.Lines(), "SHARD_IDS=none (a standby: no gateway session)") {
+		t.Errorf("Lines() = %q", c.Lines())
+	}
+}

@@ -177,8 +177,13 @@ func (b *Bot) Run(ctx context.Context, token string) error {
 		all = append(all, s)
 	}
 
-	b.log.Info("connecting", slog.String("api", b.apiURL), slog.String("guild", b.guildID),
-		slog.Int("shard_count", plan.count), slog.Any("shards", plan.ids), slog.Int("max_concurrency", plan.maxConcurrency))
+	if len(plan.ids) == 0 {
+		b.log.Info("standby: no shard, no gateway session; this process posts digests while it holds the poster lease",
+			slog.String("api", b.apiURL), slog.Int("shard_count", plan.count))
+	} else {
+		b.log.Info("connecting", slog.String("api", b.apiURL), slog.String("guild", b.guildID),
+			slog.Int("shard_count", plan.count), slog.Any("shards", plan.ids), slog.Int("max_concurrency", plan.maxConcurrency))
+	}
 	if err := b.openShards(ctx, plan, sessions); err != nil {
 		if ctx.Err() != nil {
 			b.log.Info("shut down before every shard connected", slog.Any("err", err))

@@ -19,7 +19,9 @@ const identifyInterval = 5 * time.Second
 // WithShards makes the bot run the shards ids of count, one gateway session
 // each. A count of 0 asks Discord for its recommended count (GET
 // /gateway/bot) at start; nil ids are all the shards of the count. The
-// default, one shard (0 of 1), is an unsharded bot.
+// default, one shard (0 of 1), is an unsharded bot. Empty ids (not nil)
+// are none: a standby process that opens no gateway session and only
+// posts digests, through REST, while it holds the poster lease.
 func WithShards(count int, ids []int) Option {
 	return func(b *Bot) { b.shardCount, b.shardIDs = count, slices.Clone(ids) }
 }

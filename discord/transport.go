@@ -55,7 +55,7 @@ func (t *baseURLTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 // DefaultRequestRate is how many REST requests per second the bot allows
 // itself, under Discord's global limit of 50: the margin absorbs requests
 // that leave in one second and arrive in the next.
-const DefaultRequestRate = 44
+const DefaultRequestRate = 47
 
 // globalLimitTransport keeps every REST request of the bot (discordgo's own
 // retries included) under a global limit: at most len(sent) requests leave in
