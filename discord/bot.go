@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -41,10 +43,54 @@ type Bot struct {
 	digests     *digest.Service
 	postBackoff time.Duration
 
-	// mu guards closing and orders inflight.Add before the shutdown's Wait.
+	restObserver RESTObserver
+
+	// mu guards closing and shards, and orders inflight.Add before the
+	// shutdown's Wait.
 	mu       sync.Mutex
 	closing  bool
 	inflight sync.WaitGroup
+	shards   []*shard
+}
+
+// shard is one gateway session and whether it is ready to take events.
+type shard struct {
+	id    int
+	s     *discordgo.Session
+	ready atomic.Bool // READY or RESUMED seen, and no disconnect since
+}
+
+// ShardState is how one gateway shard of the bot is doing, for metrics and
+// the readiness check.
+type ShardState struct {
+	// ID is the shard's number.
+	ID int
+	// Connected is true from the gateway's READY (or RESUMED) until it
+	// disconnects: while the shard takes events.
+	Connected bool
+	// Latency is the time between the last heartbeat and its
+	// acknowledgement; zero before the first.
+	Latency time.Duration
+}
+
+// Shards reports each gateway shard of the bot: none before Run has opened
+// the gateway or after it closed it.
+func (b *Bot) Shards() []ShardState {
+	b.mu.Lock()
+	shards := slices.Clone(b.shards)
+	b.mu.Unlock()
+	out := make([]ShardState, 0, len(shards))
+	for _, sh := range shards {
+		// discordgo writes the heartbeat times under the session's lock
+		// (the ack) and its websocket lock (the send, followed at once by
+		// taking the session's lock): the read lock orders this read after
+		// all but a send still being written.
+		sh.s.RLock()
+		lat := sh.s.LastHeartbeatAck.Sub(sh.s.LastHeartbeatSent)
+		sh.s.RUnlock()
+		out = append(out, ShardState{ID: sh.id, Connected: sh.ready.Load(), Latency: max(lat, 0)})
+	}
+	return out
 }
 
 // begin counts an interaction in flight, unless the bot is shutting down.
@@ -133,13 +179,29 @@ func (b *Bot) Run(ctx context.Context, token string) error {
 		return fmt.Errorf("discord: reach Discord at %s: %w", b.apiURL, err)
 	}
 
+	sh := &shard{id: s.ShardID, s: s}
 	s.AddHandler(func(s *discordgo.Session, r *discordgo.Ready) {
+		sh.ready.Store(true)
 		b.log.Info("ready", slog.String("user", r.User.Username), slog.Int("guilds", len(r.Guilds)))
 		b.registerCommands(s, r.Application.ID)
 	})
 	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Connect) { b.log.Info("gateway connected") })
-	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) { b.log.Warn("gateway disconnected") })
-	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) { b.log.Info("gateway resumed") })
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
+		sh.ready.Store(false)
+		b.log.Warn("gateway disconnected")
+	})
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) {
+		sh.ready.Store(true)
+		b.log.Info("gateway resumed")
+	})
+	b.mu.Lock()
+	b.shards = append(b.shards, sh)
+	b.mu.Unlock()
+	defer func() {
+		b.mu.Lock()
+		b.shards = slices.DeleteFunc(b.shards, func(x *shard) bool { return x == sh })
+		b.mu.Unlock()
+	}()
 	s.AddHandler(b.onInteraction)
 
 	b.log.Info("connecting", slog.String("api", b.apiURL), slog.String("guild", b.guildID))
@@ -198,7 +260,8 @@ func (b *Bot) session(token string) (*discordgo.Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Client = &http.Client{Transport: newGlobalLimitTransport(b.requestRate, rt), Timeout: 20 * time.Second}
+	s.Client = &http.Client{Transport: newGlobalLimitTransport(b.requestRate, newObserveTransport(b.restObserver, rt)),
+		Timeout: 20 * time.Second}
 	s.Identify.Intents = discordgo.IntentsGuilds
 	s.LogLevel = discordgo.LogError
 	return s, nil
