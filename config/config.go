@@ -13,8 +13,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -100,6 +102,11 @@ type Config struct {
 	// the feed source refuses them so that a feed cannot make the bot
 	// probe the network it runs in.
 	FeedsAllowPrivate bool
+
+	// MetricsAddr is the host:port the metrics, health and readiness
+	// endpoints listen on; "" for no listener (the default: an operator
+	// opts in to opening a port).
+	MetricsAddr string
 }
 
 // Defaults returns the configuration used when no variable is set.
@@ -245,6 +252,13 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 			bad("FEEDS_ALLOW_PRIVATE", strings.TrimSpace(v), "want 1 or true to allow private addresses, 0, false or empty to refuse them")
 		}
 	}
+	if v, ok := get("METRICS_ADDR"); ok {
+		if err := checkListenAddr(v); err != nil {
+			bad("METRICS_ADDR", v, err.Error())
+		} else {
+			c.MetricsAddr = v
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
@@ -278,6 +292,10 @@ func (c Config) Lines() []string {
 	if c.FeedsAllowPrivate {
 		allowPrivate = "1"
 	}
+	metrics := c.MetricsAddr
+	if metrics == "" {
+		metrics = "(none: no metrics listener)"
+	}
 	return []string{
 		tokenVar + "=" + token,
 		"DISCORD_GUILD_ID=" + guild,
@@ -292,6 +310,7 @@ func (c Config) Lines() []string {
 		"FEED_POLL_INTERVAL=" + c.FeedPollInterval.String(),
 		"FEED_RETENTION=" + c.FeedRetention.String(),
 		"FEEDS_ALLOW_PRIVATE=" + allowPrivate,
+		"METRICS_ADDR=" + metrics,
 	}
 }
 
@@ -311,6 +330,25 @@ func checkFeedsFile(name string) error {
 		return fmt.Errorf("cannot read it (%v): want a readable text file of feeds", err)
 	case !fi.Mode().IsRegular():
 		return errors.New("not a regular file: want a text file of feeds, one a line")
+	}
+	return nil
+}
+
+// checkListenAddr says what is wrong with addr as an address to listen on:
+// it must be host:port with a numeric port, the host an IP or a name (or
+// empty: every interface), so that a typo fails at check, not at start.
+func checkListenAddr(addr string) error {
+	const want = "want host:port such as 127.0.0.1:9090 (or :9090 for every interface)"
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New(want)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q is not a number from 0 to 65535: %s", port, want)
+	}
+	if strings.ContainsAny(host, " /\\") {
+		return fmt.Errorf("host %q is not an IP address or host name: %s", host, want)
 	}
 	return nil
 }
