@@ -278,9 +278,9 @@ func nonNil(s []string) []string {
 
 // loadLibrary loads the configured articles folder into a new library,
 // logging skipped files; the source is what reloads and watches it.
-func loadLibrary(cfg config.Config, log *slog.Logger) (*briefs.Library, *folder.Source, error) {
+func loadLibrary(cfg config.Config, log *slog.Logger, extra ...folder.Option) (*briefs.Library, *folder.Source, error) {
 	lib := briefs.New()
-	src, err := folder.Load(lib, cfg.BriefsDir, folder.WithLogger(log))
+	src, err := folder.Load(lib, cfg.BriefsDir, append([]folder.Option{folder.WithLogger(log)}, extra...)...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -460,8 +460,14 @@ func (d *data) fetchDue(ctx context.Context, log *slog.Logger) {
 
 // openData loads the articles folder, opens the database and, with a feeds
 // file, loads the stored feed items (a restart fetches nothing twice).
-func openData(ctx context.Context, cfg config.Config, log *slog.Logger) (*data, error) {
-	lib, src, err := loadLibrary(cfg, log)
+// hooks add the sources' observers (the bot's metrics).
+func openData(ctx context.Context, cfg config.Config, log *slog.Logger, hooks ...sourceHooks) (*data, error) {
+	var folderOpts []folder.Option
+	var feedOpts []feed.Option
+	for _, h := range hooks {
+		folderOpts, feedOpts = append(folderOpts, h.folder...), append(feedOpts, h.feed...)
+	}
+	lib, src, err := loadLibrary(cfg, log, folderOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -482,8 +488,8 @@ func openData(ctx context.Context, cfg config.Config, log *slog.Logger) (*data, 
 	for _, le := range lineErrs {
 		log.Warn("feeds file: line skipped", slog.String("file", cfg.FeedsFile), slog.Any("err", le))
 	}
-	d.feeds = feed.New(lib, st, feeds, feed.WithLogger(log), feed.WithInterval(cfg.FeedPollInterval),
-		feed.WithAllowPrivate(cfg.FeedsAllowPrivate))
+	d.feeds = feed.New(lib, st, feeds, append([]feed.Option{feed.WithLogger(log), feed.WithInterval(cfg.FeedPollInterval),
+		feed.WithAllowPrivate(cfg.FeedsAllowPrivate)}, feedOpts...)...)
 	if err := d.feeds.Load(ctx); err != nil {
 		st.Close()
 		return nil, err
@@ -496,9 +502,9 @@ func openData(ctx context.Context, cfg config.Config, log *slog.Logger) (*data, 
 // deleted while the bot runs.
 const feedPruneEvery = 6 * time.Hour
 
-func newDigests(cfg config.Config, lib *briefs.Library, st *sqlite.Store, log *slog.Logger) *digest.Service {
-	return digest.New(lib, st, digest.WithMinInterval(cfg.MinInterval), digest.WithTimezone(cfg.Location),
-		digest.WithMissedGrace(cfg.MissedRunGrace), digest.WithLogger(log))
+func newDigests(cfg config.Config, lib *briefs.Library, st *sqlite.Store, log *slog.Logger, extra ...digest.Option) *digest.Service {
+	return digest.New(lib, st, append([]digest.Option{digest.WithMinInterval(cfg.MinInterval), digest.WithTimezone(cfg.Location),
+		digest.WithMissedGrace(cfg.MissedRunGrace), digest.WithLogger(log)}, extra...)...)
 }
 
 // runBot wires config, library, store and bot, and serves until ctx ends
@@ -518,7 +524,8 @@ func runBot(ctx context.Context, e env) int {
 	}
 	log := newLogger(e.stderr, cfg.LogLevel)
 	discord.RouteDiscordgoLogs(log)
-	d, err := openData(ctx, cfg, log)
+	m := newBotMetrics(cfg)
+	d, err := openData(ctx, cfg, log, m.sourceHooks())
 	if err != nil {
 		log.Error("newsbrief", slog.Any("err", err))
 		return exitFail
@@ -539,9 +546,14 @@ func runBot(ctx context.Context, e env) int {
 		go d.feeds.KeepPruned(ctx, cfg.FeedRetention, feedPruneEvery)
 	}
 	lib := d.lib
-	digests := newDigests(cfg, lib, d.st, log)
-	b := discord.New(command.New(lib, digests, log, command.WithSources(d.sources())), discord.WithLogger(log), discord.WithGuild(cfg.GuildID),
-		discord.WithAPIURL(cfg.APIURL), discord.WithDigests(digests))
+	digests := newDigests(cfg, lib, d.st, log, m.digestOptions()...)
+	b := discord.New(command.New(lib, digests, log, append(m.commandOptions(), command.WithSources(d.sources()))...),
+		append(m.botOptions(), discord.WithLogger(log), discord.WithGuild(cfg.GuildID),
+			discord.WithAPIURL(cfg.APIURL), discord.WithDigests(digests))...)
+	if err := m.serve(ctx, cfg.MetricsAddr, lib, digests, b, d.st, log); err != nil {
+		log.Error("newsbrief", slog.Any("err", err))
+		return exitFail
+	}
 	if err := b.Run(ctx, cfg.Token); err != nil {
 		log.Error("bot stopped", slog.Any("err", err))
 		return exitFail
