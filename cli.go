@@ -281,10 +281,10 @@ func nonNil(s []string) []string {
 // logging skipped files; the source is what reloads and watches it. The
 // library keeps no bodies: they are read back from the sources in bodies,
 // to which openData adds the feeds.
-func loadLibrary(cfg config.Config, log *slog.Logger) (*briefs.Library, *folder.Source, *bodies, error) {
+func loadLibrary(cfg config.Config, log *slog.Logger, extra ...folder.Option) (*briefs.Library, *folder.Source, *bodies, error) {
 	b := &bodies{}
 	lib := briefs.New(briefs.WithBodies(b))
-	b.folder = folder.New(lib, cfg.BriefsDir, folder.WithLogger(log))
+	b.folder = folder.New(lib, cfg.BriefsDir, append([]folder.Option{folder.WithLogger(log)}, extra...)...)
 	if err := b.folder.Reload(); err != nil {
 		return nil, nil, nil, err
 	}
@@ -445,6 +445,8 @@ func runConsole(ctx context.Context, e env) int {
 type store interface {
 	digest.Store
 	feed.Store
+	// Ping tells the readiness check that the database answers.
+	Ping(ctx context.Context) error
 	Close() error
 }
 
@@ -504,9 +506,15 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (store,
 // openData loads the articles folder, opens the database and, with a feeds
 // file, loads the stored feed items (a restart fetches nothing twice).
 // With polling, the feed source polls (Run) only while it holds the feed
-// lease; the offline commands fetch what is due without one.
-func openData(ctx context.Context, cfg config.Config, log *slog.Logger, polling bool) (*data, error) {
-	lib, src, bodies, err := loadLibrary(cfg, log)
+// lease; the offline commands fetch what is due without one. hooks add
+// the sources' observers (the bot's metrics).
+func openData(ctx context.Context, cfg config.Config, log *slog.Logger, polling bool, hooks ...sourceHooks) (*data, error) {
+	var folderOpts []folder.Option
+	var feedOpts []feed.Option
+	for _, h := range hooks {
+		folderOpts, feedOpts = append(folderOpts, h.folder...), append(feedOpts, h.feed...)
+	}
+	lib, src, bodies, err := loadLibrary(cfg, log, folderOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -527,7 +535,7 @@ func openData(ctx context.Context, cfg config.Config, log *slog.Logger, polling 
 	for _, le := range lineErrs {
 		log.Warn("feeds file: line skipped", slog.String("file", cfg.FeedsFile), slog.Any("err", le))
 	}
-	opts := []feed.Option{feed.WithLogger(log), feed.WithInterval(cfg.FeedPollInterval), feed.WithAllowPrivate(cfg.FeedsAllowPrivate)}
+	opts := append([]feed.Option{feed.WithLogger(log), feed.WithInterval(cfg.FeedPollInterval), feed.WithAllowPrivate(cfg.FeedsAllowPrivate)}, feedOpts...)
 	if polling {
 		opts = append(opts, feed.WithLease(lease(feedLease), 0))
 	}
@@ -571,7 +579,8 @@ func runBot(ctx context.Context, e env) int {
 	// others serve what it stores) and one posts digests (so that one
 	// process spends the bot's global rate limit): see the README,
 	// "Several processes".
-	d, err := openData(ctx, cfg, log, true)
+	m := newBotMetrics(cfg)
+	d, err := openData(ctx, cfg, log, true, m.sourceHooks())
 	if err != nil {
 		log.Error("newsbrief", slog.Any("err", err))
 		return exitFail
@@ -592,9 +601,14 @@ func runBot(ctx context.Context, e env) int {
 		go d.feeds.KeepPruned(ctx, cfg.FeedRetention, feedPruneEvery)
 	}
 	lib := d.lib
-	digests := newDigests(cfg, lib, d.st, log, digest.WithLease(d.lease(posterLease), 0))
-	b := discord.New(command.New(lib, digests, log, command.WithSources(d.sources())), discord.WithLogger(log), discord.WithGuild(cfg.GuildID),
-		discord.WithAPIURL(cfg.APIURL), discord.WithDigests(digests), discord.WithShards(cfg.ShardCount, cfg.ShardIDs))
+	digests := newDigests(cfg, lib, d.st, log, append(m.digestOptions(), digest.WithLease(d.lease(posterLease), 0))...)
+	b := discord.New(command.New(lib, digests, log, append(m.commandOptions(), command.WithSources(d.sources()))...),
+		append(m.botOptions(), discord.WithLogger(log), discord.WithGuild(cfg.GuildID),
+			discord.WithAPIURL(cfg.APIURL), discord.WithDigests(digests), discord.WithShards(cfg.ShardCount, cfg.ShardIDs))...)
+	if err := m.serve(ctx, cfg.MetricsAddr, cfg.ShardIDs != nil && len(cfg.ShardIDs) == 0, lib, digests, b, d.st, log); err != nil {
+		log.Error("newsbrief", slog.Any("err", err))
+		return exitFail
+	}
 	if err := b.Run(ctx, cfg.Token); err != nil {
 		log.Error("bot stopped", slog.Any("err", err))
 		return exitFail

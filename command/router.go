@@ -30,8 +30,12 @@ func New(lib *briefs.Library, digests *digest.Service, log *slog.Logger, opts ..
 	if o.sources == nil {
 		o.sources = LibrarySources(lib)
 	}
-	r := NewRouter(Recover(log), Logging(log),
+	// The extra middleware goes outermost, so that an observer sees every
+	// request's final outcome, a handler's panic already turned into an
+	// error by Recover and a refusal for a missing permission included.
+	mw := append(o.middleware, Recover(log), Logging(log),
 		RequirePermission("digest", PermissionManageChannels, "Manage Channels"))
+	r := NewRouter(mw...)
 	briefHandlers{lib: lib, sources: o.sources, log: log}.register(r)
 	if digests != nil {
 		DigestHandlers{Service: digests, Sources: o.sources}.Register(r)
@@ -43,7 +47,14 @@ func New(lib *briefs.Library, digests *digest.Service, log *slog.Logger, opts ..
 type Option func(*options)
 
 type options struct {
-	sources Sources
+	sources    Sources
+	middleware []Middleware
+}
+
+// WithMiddleware adds middleware around every handler, outside the
+// standard ones: for metrics, which must not live in this package.
+func WithMiddleware(mw ...Middleware) Option {
+	return func(o *options) { o.middleware = append(o.middleware, mw...) }
 }
 
 // WithSources gives the commands the sources' names and health, for the
@@ -134,6 +145,14 @@ func Recover(log *slog.Logger) Middleware {
 			return next(ctx, req)
 		}
 	}
+}
+
+// IsUserError reports whether err is a refusal meant for the user (a
+// UserError: bad input, a missing permission) rather than a failure of the
+// bot, so that observers can count the two apart.
+func IsUserError(err error) bool {
+	_, user := userMessage(err)
+	return err != nil && user
 }
 
 // Logging logs every request at debug level and failures at warn or error.

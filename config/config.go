@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"slices"
@@ -135,6 +136,10 @@ type Config struct {
 	// interactions and stands by to post digests and poll feeds when the
 	// process holding those leases dies.
 	ShardIDs []int
+	// MetricsAddr is the host:port the metrics, health and readiness
+	// endpoints listen on; "" for no listener (the default: an operator
+	// opts in to opening a port).
+	MetricsAddr string
 }
 
 // Defaults returns the configuration used when no variable is set.
@@ -309,6 +314,13 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 			c.ShardIDs = ids
 		}
 	}
+	if v, ok := get("METRICS_ADDR"); ok {
+		if err := checkListenAddr(v); err != nil {
+			bad("METRICS_ADDR", v, err.Error())
+		} else {
+			c.MetricsAddr = v
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
@@ -358,6 +370,10 @@ func (c Config) Lines() []string {
 	case c.ShardIDs != nil:
 		shardIDs = formatShardIDs(c.ShardIDs)
 	}
+	metrics := c.MetricsAddr
+	if metrics == "" {
+		metrics = "(none: no metrics listener)"
+	}
 	return []string{
 		tokenVar + "=" + token,
 		"DISCORD_GUILD_ID=" + guild,
@@ -375,6 +391,7 @@ func (c Config) Lines() []string {
 		"FEEDS_ALLOW_PRIVATE=" + allowPrivate,
 		shardCountVar + "=" + shardCount,
 		shardIDsVar + "=" + shardIDs,
+		"METRICS_ADDR=" + metrics,
 	}
 }
 
@@ -469,6 +486,25 @@ func checkDatabaseURL(v string) error {
 	}
 	if u.Host == "" && u.Query().Get("host") == "" {
 		return errors.New("no host: want postgres://user@host[:port]/database")
+	}
+	return nil
+}
+
+// checkListenAddr says what is wrong with addr as an address to listen on:
+// it must be host:port with a numeric port, the host an IP or a name (or
+// empty: every interface), so that a typo fails at check, not at start.
+func checkListenAddr(addr string) error {
+	const want = "want host:port such as 127.0.0.1:9090 (or :9090 for every interface)"
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New(want)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q is not a number from 0 to 65535: %s", port, want)
+	}
+	if strings.ContainsAny(host, " /\\") {
+		return fmt.Errorf("host %q is not an IP address or host name: %s", host, want)
 	}
 	return nil
 }

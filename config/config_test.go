@@ -316,3 +316,36 @@ func TestShardIDsNone(t *testing.T) {
 		t.Errorf("Lines() = %q", c.Lines())
 	}
 }
+
+// TestMetricsAddr: unset means no listener; a host:port (port 0 too, for
+// tests) is kept; anything else names the variable, the value and the form.
+func TestMetricsAddr(t *testing.T) {
+	c, err := FromLookup(lookupFrom(nil))
+	if err != nil || c.MetricsAddr != "" {
+		t.Fatalf("unset: %q, %v; want no listener", c.MetricsAddr, err)
+	}
+	if !slices.Contains(c.Lines(), "METRICS_ADDR=(none: no metrics listener)") {
+		t.Errorf("Lines without METRICS_ADDR: %v", c.Lines())
+	}
+	for _, ok := range []string{"127.0.0.1:9090", ":9090", "[::1]:0", "localhost:9100"} {
+		c, err := FromLookup(lookupFrom(map[string]string{"METRICS_ADDR": ok}))
+		if err != nil || c.MetricsAddr != ok {
+			t.Errorf("METRICS_ADDR=%q: %q, %v", ok, c.MetricsAddr, err)
+		}
+		if !slices.Contains(c.Lines(), "METRICS_ADDR="+ok) {
+			t.Errorf("Lines with METRICS_ADDR=%q: %v", ok, c.Lines())
+		}
+	}
+	for value, want := range map[string]string{
+		"9090":                `METRICS_ADDR="9090": want host:port`,
+		"127.0.0.1":           `METRICS_ADDR="127.0.0.1": want host:port`,
+		"127.0.0.1:http":      `METRICS_ADDR="127.0.0.1:http": port "http" is not a number`,
+		"127.0.0.1:70000":     `port "70000" is not a number from 0 to 65535`,
+		"http://1.2.3.4:9090": `METRICS_ADDR="http://1.2.3.4:9090": want host:port`,
+	} {
+		_, err := FromLookup(lookupFrom(map[string]string{"METRICS_ADDR": value}))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("METRICS_ADDR=%q: err = %v, want it to contain %q", value, err, want)
+		}
+	}
+}

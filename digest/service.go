@@ -64,7 +64,8 @@ type Service struct {
 	poll        time.Duration
 	pruneEvery  time.Duration
 	keep        Retention
-	poster      Poster    // set by Start
+	poster      Poster // set by Start
+	observer    Observer
 	startedAt   time.Time // set by Start: runs due before it were missed
 
 	lease      Lease // nil: post without one
@@ -147,6 +148,48 @@ func WithRetention(keep Retention, interval time.Duration) Option {
 // (DefaultLeaseInterval when not positive). Stop releases it.
 func WithLease(l Lease, interval time.Duration) Option {
 	return func(s *Service) { s.lease, s.leaseEvery = l, interval }
+}
+
+// Outcome is how a digest post ended, as an Observer hears it.
+type Outcome string
+
+// The outcomes of a post.
+const (
+	// Posted: Discord took every message of the digest.
+	Posted Outcome = "posted"
+	// Failed: the post failed for now (a server error, the network, too
+	// many 429s); the digest stays pending for the next run.
+	Failed Outcome = "failed"
+	// Paused: the channel is gone or forbids the bot; the subscription is
+	// paused until someone subscribes again.
+	Paused Outcome = "paused"
+)
+
+// Observer hears the outcome of every digest post, for metrics. It is
+// called on the posting goroutine, so it must be quick and safe for
+// concurrent use. Declared here so that digest needs no metrics library.
+type Observer interface {
+	DigestPosted(outcome Outcome, articles int)
+}
+
+// WithObserver tells o the outcome of every post; none without it.
+func WithObserver(o Observer) Option { return func(s *Service) { s.observer = o } }
+
+// Backlog reports the due runs waiting to be made as of the service's
+// clock: how many, and the earliest. A backlog that keeps growing or an
+// oldest run that keeps ageing means no process is claiming runs.
+func (s *Service) Backlog(ctx context.Context) (Backlog, error) {
+	return s.store.Backlog(ctx, s.clock.Now())
+}
+
+// Now is the time by the service's clock, for ages computed against it.
+func (s *Service) Now() time.Time { return s.clock.Now() }
+
+// observe tells the observer, if any, how a post ended.
+func (s *Service) observe(o Outcome, articles int) {
+	if s.observer != nil {
+		s.observer.DigestPosted(o, articles)
+	}
 }
 
 // New builds the digest service over lib and st.
@@ -755,6 +798,7 @@ func (s *Service) post(ctx context.Context, sub Subscription, dg Digest, article
 		}
 		s.recordRun(ctx, sub.ID, scheduledFor, fmt.Sprintf("posted %d", len(articles)))
 		log.Info("digest posted", slog.Int("articles", len(articles)))
+		s.observe(Posted, len(articles))
 	case errors.Is(err, ErrChannelUnavailable):
 		reason := pauseReason(err)
 		log.Warn("digest: pausing subscription", slog.String("reason", reason))
@@ -765,9 +809,11 @@ func (s *Service) post(ctx context.Context, sub Subscription, dg Digest, article
 			log.Error("digest: pause", slog.Any("err", err))
 		}
 		s.recordRun(ctx, sub.ID, scheduledFor, "failed: "+reason)
+		s.observe(Paused, len(articles))
 	default:
 		log.Error("digest: post failed; will retry at the next run", slog.Any("err", err))
 		s.recordRun(ctx, sub.ID, scheduledFor, "failed: "+shortError(err))
+		s.observe(Failed, len(articles))
 	}
 }
 

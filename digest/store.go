@@ -64,6 +64,12 @@ type Store interface {
 	// EarliestRun is the earliest next run of any active subscription, and
 	// false when none has one.
 	EarliestRun(ctx context.Context) (time.Time, bool, error)
+	// Backlog counts the active subscriptions whose next run is at or
+	// before now, the runs waiting to be made, and gives the earliest of
+	// those next runs (zero when none waits). It is one aggregate query,
+	// cheap enough for a metrics scrape, so a growing backlog (no process
+	// claiming, or claims failing) is visible without listing rows.
+	Backlog(ctx context.Context, now time.Time) (Backlog, error)
 	// MarkSent marks the digest sent at the given time (now if zero); a
 	// second call keeps the first time.
 	MarkSent(ctx context.Context, digestID int64, at time.Time) error
@@ -80,6 +86,14 @@ type Store interface {
 	// Prune deletes what can no longer matter as of now (see Retention),
 	// given every article ID now in the library, and says how much went.
 	Prune(ctx context.Context, now time.Time, inLibrary []string, keep Retention) (Pruned, error)
+}
+
+// Backlog is what Store.Backlog reports: the due runs not yet made.
+type Backlog struct {
+	// Waiting is how many active subscriptions are due.
+	Waiting int
+	// Oldest is the earliest next run among them; zero when none waits.
+	Oldest time.Time
 }
 
 // Run is one scheduled run of a subscription, as ClaimRun claims it.

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -53,10 +55,54 @@ type Bot struct {
 	regMu      sync.Mutex
 	registered bool
 
-	// mu guards closing and orders inflight.Add before the shutdown's Wait.
+	restObserver RESTObserver
+
+	// mu guards closing and shards, and orders inflight.Add before the
+	// shutdown's Wait.
 	mu       sync.Mutex
 	closing  bool
 	inflight sync.WaitGroup
+	shards   []*shard
+}
+
+// shard is one gateway session and whether it is ready to take events.
+type shard struct {
+	id    int
+	s     *discordgo.Session
+	ready atomic.Bool // READY or RESUMED seen, and no disconnect since
+}
+
+// ShardState is how one gateway shard of the bot is doing, for metrics and
+// the readiness check.
+type ShardState struct {
+	// ID is the shard's number.
+	ID int
+	// Connected is true from the gateway's READY (or RESUMED) until it
+	// disconnects: while the shard takes events.
+	Connected bool
+	// Latency is the time between the last heartbeat and its
+	// acknowledgement; zero before the first.
+	Latency time.Duration
+}
+
+// Shards reports each gateway shard of the bot: none before Run has opened
+// the gateway or after it closed it.
+func (b *Bot) Shards() []ShardState {
+	b.mu.Lock()
+	shards := slices.Clone(b.shards)
+	b.mu.Unlock()
+	out := make([]ShardState, 0, len(shards))
+	for _, sh := range shards {
+		// discordgo writes the heartbeat times under the session's lock
+		// (the ack) and its websocket lock (the send, followed at once by
+		// taking the session's lock): the read lock orders this read after
+		// all but a send still being written.
+		sh.s.RLock()
+		lat := sh.s.LastHeartbeatAck.Sub(sh.s.LastHeartbeatSent)
+		sh.s.RUnlock()
+		out = append(out, ShardState{ID: sh.id, Connected: sh.ready.Load(), Latency: max(lat, 0)})
+	}
+	return out
 }
 
 // begin counts an interaction in flight, unless the bot is shutting down.
@@ -176,6 +222,11 @@ func (b *Bot) Run(ctx context.Context, token string) error {
 		sessions[id] = s
 		all = append(all, s)
 	}
+	defer func() {
+		b.mu.Lock()
+		b.shards = nil
+		b.mu.Unlock()
+	}()
 
 	if len(plan.ids) == 0 {
 		b.log.Info("standby: no shard, no gateway session; this process posts digests while it holds the poster lease",
@@ -223,22 +274,29 @@ func (b *Bot) Run(ctx context.Context, token string) error {
 
 // addHandlers wires a shard's session: logs, command registration on the
 // first READY of the process, and the interactions the shard receives.
-func (b *Bot) addHandlers(s *discordgo.Session, shard int) {
+func (b *Bot) addHandlers(s *discordgo.Session, id int) {
+	sh := &shard{id: id, s: s}
+	b.mu.Lock()
+	b.shards = append(b.shards, sh)
+	b.mu.Unlock()
 	s.AddHandler(func(s *discordgo.Session, r *discordgo.Ready) {
-		b.log.Info("ready", slog.Int("shard", shard), slog.String("user", r.User.Username), slog.Int("guilds", len(r.Guilds)))
+		sh.ready.Store(true)
+		b.log.Info("ready", slog.Int("shard", id), slog.String("user", r.User.Username), slog.Int("guilds", len(r.Guilds)))
 		b.registerOnce(s, r.Application.ID)
 	})
 	s.AddHandler(func(_ *discordgo.Session, g *discordgo.GuildCreate) {
-		b.log.Debug("guild available", slog.Int("shard", shard), slog.String("guild", g.ID))
+		b.log.Debug("guild available", slog.Int("shard", id), slog.String("guild", g.ID))
 	})
 	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Connect) {
-		b.log.Info("gateway connected", slog.Int("shard", shard))
+		b.log.Info("gateway connected", slog.Int("shard", id))
 	})
 	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
-		b.log.Warn("gateway disconnected", slog.Int("shard", shard))
+		sh.ready.Store(false)
+		b.log.Warn("gateway disconnected", slog.Int("shard", id))
 	})
 	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) {
-		b.log.Info("gateway resumed", slog.Int("shard", shard))
+		sh.ready.Store(true)
+		b.log.Info("gateway resumed", slog.Int("shard", id))
 	})
 	s.AddHandler(b.onInteraction)
 }
@@ -254,7 +312,8 @@ func (b *Bot) restClient() (*http.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &http.Client{Transport: newGlobalLimitTransport(b.requestRate, rt), Timeout: 20 * time.Second}, nil
+	return &http.Client{Transport: newGlobalLimitTransport(b.requestRate, newObserveTransport(b.restObserver, rt)),
+		Timeout: 20 * time.Second}, nil
 }
 
 // session builds a discordgo session that asks only for the guilds intent

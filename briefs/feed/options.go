@@ -68,6 +68,7 @@ type options struct {
 	concurrency  int
 	lease        Lease         // nil: Run polls without one
 	leaseEvery   time.Duration // how often Run renews or tries the lease
+	onFetch      func(feed string, outcome FetchOutcome)
 }
 
 func defaultOptions() options {
@@ -101,6 +102,24 @@ func WithClock(c Clock) Option {
 			o.clock = c
 		}
 	}
+}
+
+// FetchOutcome is how one poll of a feed ended, as WithFetchObserver tells it.
+type FetchOutcome string
+
+// The outcomes of a poll.
+const (
+	FetchOK          FetchOutcome = "ok"           // 200: the feed was read
+	FetchNotModified FetchOutcome = "not_modified" // 304: nothing changed
+	FetchError       FetchOutcome = "error"        // any failure; the feed backs off
+)
+
+// WithFetchObserver calls f after every poll of a feed (a shutdown's
+// cancelled poll aside) with the feed's name and the outcome: for metrics,
+// which this package must not import. f must be quick and safe for
+// concurrent use.
+func WithFetchObserver(f func(feed string, outcome FetchOutcome)) Option {
+	return func(o *options) { o.onFetch = f }
 }
 
 // WithTransport replaces the network under every fetch. The default

@@ -530,10 +530,24 @@ func (s *Source) poll(ctx context.Context, fr *feedRun) error {
 	s.mu.Lock()
 	fr.state = st
 	s.mu.Unlock()
+	if s.opts.onFetch != nil {
+		s.opts.onFetch(f.Name, fetchOutcome(resp, err))
+	}
 	if err != nil {
 		return fmt.Errorf("feed %s: %w", f.Name, err)
 	}
 	return nil
+}
+
+// fetchOutcome names a poll's outcome for the fetch observer.
+func fetchOutcome(resp *response, err error) FetchOutcome {
+	switch {
+	case err != nil:
+		return FetchError
+	case resp.Status == http.StatusNotModified:
+		return FetchNotModified
+	}
+	return FetchOK
 }
 
 func cmpOr(a, b string) string {

@@ -28,6 +28,7 @@ type options struct {
 	logger      *slog.Logger
 	maxFileSize int64
 	origin      string
+	onReload    func(err error)
 }
 
 // WithLogger sets where the source logs skipped files and reloads. The
@@ -59,6 +60,13 @@ func WithOrigin(name string) Option {
 			o.origin = name
 		}
 	}
+}
+
+// WithReloadObserver calls f after every reload Watch makes, with its error
+// (nil when the folder was read): for metrics, which this package must not
+// import. f must be quick.
+func WithReloadObserver(f func(err error)) Option {
+	return func(o *options) { o.onReload = f }
 }
 
 // Source keeps a library's articles from one folder up to date: Reload

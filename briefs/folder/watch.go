@@ -102,7 +102,11 @@ func (s *Source) Watch(ctx context.Context) error {
 		case <-timer.C:
 			pendingSince = time.Time{}
 			start := time.Now()
-			if err := s.Reload(); err != nil {
+			err := s.Reload()
+			if s.opts.onReload != nil {
+				s.opts.onReload(err)
+			}
+			if err != nil {
 				log.Error("articles folder reload failed", slog.String("dir", s.dir), slog.String("reason", err.Error()))
 				continue
 			}

@@ -336,6 +336,20 @@ func (s *Store) EarliestRun(ctx context.Context) (time.Time, bool, error) {
 	return fromTS(next), next.Valid, nil
 }
 
+// Backlog counts the active subscriptions due at now and finds the
+// earliest of their next runs.
+func (s *Store) Backlog(ctx context.Context, now time.Time) (digest.Backlog, error) {
+	var (
+		n      int
+		oldest pgtype.Timestamptz
+	)
+	if err := s.pool.QueryRow(ctx, `SELECT count(*), min(next_run) FROM subscriptions
+		WHERE next_run IS NOT NULL AND paused = '' AND next_run <= $1`, ts(now)).Scan(&n, &oldest); err != nil {
+		return digest.Backlog{}, fmt.Errorf("store: backlog at %s: %w", formatTime(now), err)
+	}
+	return digest.Backlog{Waiting: n, Oldest: fromTS(oldest)}, nil
+}
+
 // MarkSent marks the digest sent at the given time (now if zero). Marking a
 // digest that is already sent is a no-op that keeps the first time; an
 // unknown digest is an error wrapping digest.ErrNotFound.

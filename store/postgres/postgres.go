@@ -170,6 +170,14 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// Ping checks that the database answers, for a readiness check.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("store: ping postgres %s: %w", s.name, err)
+	}
+	return nil
+}
+
 // describe names the database for errors and logs: postgres://user@host:
 // port/database, without the password and parameters.
 func describe(cfg *pgxpool.Config) string {

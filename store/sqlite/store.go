@@ -620,6 +620,37 @@ func (s *Store) EarliestRun(ctx context.Context) (time.Time, bool, error) {
 	return t, true, nil
 }
 
+// Backlog counts the active subscriptions due at now and finds the
+// earliest of their next runs.
+func (s *Store) Backlog(ctx context.Context, now time.Time) (digest.Backlog, error) {
+	var (
+		n      int
+		oldest sql.NullString
+	)
+	err := s.r.QueryRowContext(ctx, `SELECT count(*), min(next_run) FROM subscriptions
+		WHERE next_run IS NOT NULL AND paused = '' AND next_run <= ?`, formatTime(now)).Scan(&n, &oldest)
+	if err != nil {
+		return digest.Backlog{}, fmt.Errorf("store: backlog at %s: %w", formatTime(now), err)
+	}
+	b := digest.Backlog{Waiting: n}
+	if oldest.Valid {
+		if b.Oldest, err = parseTime(oldest.String); err != nil {
+			return digest.Backlog{}, fmt.Errorf("store: backlog: next run %q: %w", oldest.String, err)
+		}
+	}
+	return b, nil
+}
+
+// Ping checks that the database answers a query, for a readiness check.
+// It asks a reader connection, so a long write transaction does not make
+// the process look down.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.r.QueryRowContext(ctx, `SELECT 1`).Scan(new(int)); err != nil {
+		return fmt.Errorf("store: ping %s: %w", s.path, err)
+	}
+	return nil
+}
+
 // Prune deletes what can no longer matter as of now, in one transaction
 // (see digest.Retention): it unmarks the posted rows of articles in
 // inLibrary and marks the others gone from now, unless already marked;

@@ -673,3 +673,23 @@ func TestCloseReleasesLeases(t *testing.T) {
 		t.Fatalf("after the holder's store closed: Acquire = %v, %v", ok, err)
 	}
 }
+
+// TestPing: the readiness check's ping answers while the store is open and
+// fails, naming the file, once it is closed.
+func TestPing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "newsbrief.db")
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ping(context.Background()); err != nil {
+		t.Fatalf("Ping of an open store: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	err = s.Ping(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "newsbrief.db") {
+		t.Fatalf("Ping of a closed store = %v, want an error naming the file", err)
+	}
+}

@@ -41,6 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T) digest.Store) {
 		{"ConcurrentBeginDigest", testConcurrentBeginDigest},
 		{"ConcurrentClaims", testConcurrentClaims},
 		{"NextRuns", testNextRuns},
+		{"Backlog", testBacklog},
 		{"ClaimRun", testClaimRun},
 		{"Prune", testPrune},
 		{"ContextCanceled", testContextCanceled},
@@ -710,6 +711,54 @@ func testNextRuns(t *testing.T, s digest.Store) {
 	}
 	if next, _, _ := s.EarliestRun(ctx); !next.Equal(t0.Add(10 * time.Minute)) {
 		t.Errorf("EarliestRun after re-subscribing = %v", next)
+	}
+}
+
+// testBacklog: the due runs waiting, counted as DueSubscriptions lists
+// them (at or before now, paused and unscheduled ones excepted), with the
+// earliest next run among them, and nothing once a claim moves it on.
+func testBacklog(t *testing.T, s digest.Store) {
+	ctx := context.Background()
+	t0 := time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)
+	backlog := func(at time.Time) digest.Backlog {
+		t.Helper()
+		b, err := s.Backlog(ctx, at)
+		if err != nil {
+			t.Fatalf("Backlog(%v): %v", at, err)
+		}
+		return b
+	}
+	if b := backlog(t0); b.Waiting != 0 || !b.Oldest.IsZero() {
+		t.Errorf("Backlog of an empty store = %+v, want none", b)
+	}
+	a := putScheduled(t, s, "g", "a", t0.Add(-time.Hour))
+	putScheduled(t, s, "g", "b", t0)
+	putScheduled(t, s, "g", "later", t0.Add(time.Hour))
+	paused := putScheduled(t, s, "g", "paused", t0.Add(-2*time.Hour))
+	MustPut(t, s, "g", "unscheduled")
+	if err := s.Pause(ctx, paused.ID, "404 Unknown Channel"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		at     time.Time
+		want   int
+		oldest time.Time
+	}{
+		{t0.Add(-2 * time.Hour), 0, time.Time{}},
+		{t0.Add(-time.Hour), 1, t0.Add(-time.Hour)},
+		{t0, 2, t0.Add(-time.Hour)},
+		{t0.Add(2 * time.Hour), 3, t0.Add(-time.Hour)},
+	} {
+		if b := backlog(tc.at); b.Waiting != tc.want || !b.Oldest.Equal(tc.oldest) {
+			t.Errorf("Backlog(%v) = %+v, want %d waiting, oldest %v (paused and unscheduled excepted)", tc.at, b, tc.want, tc.oldest)
+		}
+	}
+	run := digest.Run{SubscriptionID: a.ID, Due: a.NextRun, ScheduledFor: a.NextRun, Next: t0.Add(24 * time.Hour)}
+	if _, err := s.ClaimRun(ctx, run, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if b := backlog(t0); b.Waiting != 1 || !b.Oldest.Equal(t0) {
+		t.Errorf("Backlog after claiming the oldest = %+v, want 1 waiting, oldest %v", b, t0)
 	}
 }
 
