@@ -74,6 +74,7 @@ func benchStart(b *testing.B, files, feeds, perFeed int) {
 		b.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
+	memstat.Settle()
 	peak := memstat.ResetPeak()
 	cpu0 := memstat.CPUTime()
 	var d *data

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -450,6 +451,10 @@ type store interface {
 	Close() error
 }
 
+// identifyLease names the lease a process holds while one of its shards
+// identifies in bucket (see discord.WithIdentifyLock).
+func identifyLease(bucket int) string { return "identify-" + strconv.Itoa(bucket) }
+
 // Names of the leases (see digest.Lease): of the processes sharing a
 // database, one posts digests and one polls feeds.
 const (
@@ -604,7 +609,8 @@ func runBot(ctx context.Context, e env) int {
 	digests := newDigests(cfg, lib, d.st, log, append(m.digestOptions(), digest.WithLease(d.lease(posterLease), 0))...)
 	b := discord.New(command.New(lib, digests, log, append(m.commandOptions(), command.WithSources(d.sources()))...),
 		append(m.botOptions(), discord.WithLogger(log), discord.WithGuild(cfg.GuildID),
-			discord.WithAPIURL(cfg.APIURL), discord.WithDigests(digests), discord.WithShards(cfg.ShardCount, cfg.ShardIDs))...)
+			discord.WithAPIURL(cfg.APIURL), discord.WithDigests(digests), discord.WithShards(cfg.ShardCount, cfg.ShardIDs),
+			discord.WithIdentifyLock(func(bucket int) discord.Lock { return d.lease(identifyLease(bucket)) }))...)
 	if err := m.serve(ctx, cfg.MetricsAddr, cfg.ShardIDs != nil && len(cfg.ShardIDs) == 0, lib, digests, b, d.st, log); err != nil {
 		log.Error("newsbrief", slog.Any("err", err))
 		return exitFail

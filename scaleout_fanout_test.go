@@ -80,9 +80,10 @@ func TestThreeProcessesShardsFanOutFailover(t *testing.T) {
 	srv := discordtest.New(t)
 	guilds := [2]string{guildOfShard(1000, 0, 2), guildOfShard(1000, 1, 2)}
 	srv.SetGuilds(guilds[0], guilds[1])
-	// Two identify buckets: the shard processes start together and do
-	// not share their identify pacing.
-	srv.SetSessionStartLimit(discordtest.SessionStartLimit{Total: 1000, Remaining: 1000, ResetAfter: time.Hour, MaxConcurrency: 2})
+	// One identify bucket, as most bots have: the two shard processes
+	// start a second apart and must identify 5 s apart (the identify
+	// lease in the database paces them).
+	srv.SetSessionStartLimit(discordtest.SessionStartLimit{Total: 1000, Remaining: 1000, ResetAfter: time.Hour, MaxConcurrency: 1})
 	dir := t.TempDir()
 	if err := folder.Write(filepath.Join(dir, "articles"), briefs.GenerateArticles(40, 23)); err != nil {
 		t.Fatal(err)
@@ -116,6 +117,12 @@ func TestThreeProcessesShardsFanOutFailover(t *testing.T) {
 	poll(t, ctx, "the standby to start", all, func() bool { return strings.Contains(logs[2].String(), "standby: no shard") })
 	if err := srv.WaitShardsReady(ctx, 2, 0, 1); err != nil {
 		t.Fatal(err)
+	}
+	if v := srv.IdentifyViolations(); len(v) > 0 {
+		t.Errorf("identifies of one bucket under 5 s apart: %+v", v)
+	}
+	if ids := srv.ShardIdentifies(); len(ids) != 2 {
+		t.Errorf("%d identifies, want one per shard: %+v", len(ids), ids)
 	}
 
 	// Interactions: each answered once, by its guild's shard's process.

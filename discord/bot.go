@@ -49,6 +49,7 @@ type Bot struct {
 	shardCount   int
 	shardIDs     []int
 	identifyWait func(context.Context, time.Duration) error
+	identifyLock func(bucket int) Lock // nil: identifies paced in this process only
 
 	// regMu serialises registration; registered is set once it succeeded,
 	// so the commands are registered once per process, not per shard.

@@ -34,6 +34,72 @@ func WithIdentifyWait(wait func(ctx context.Context, d time.Duration) error) Opt
 	return func(b *Bot) { b.identifyWait = wait }
 }
 
+// Lock is held by one process at a time among those of one bot: a lease
+// in the database they share (digest.Lease has the same methods, so the
+// wiring passes the stores' leases).
+type Lock interface {
+	// Acquire takes the lock when it is free and reports whether this
+	// holder has it; it never waits for another holder.
+	Acquire(ctx context.Context) (bool, error)
+	// Release gives it up.
+	Release(ctx context.Context) error
+}
+
+// WithIdentifyLock paces identifies across processes: Discord's identify
+// limit is the bot token's, so two processes starting shards of one
+// bucket (shard id % max_concurrency) at once would break it, each pacing
+// only itself. Before a shard identifies, the bot takes lock(bucket),
+// waiting while another process holds it, and keeps it for the 5 seconds
+// Discord asks after the shard's READY.
+func WithIdentifyLock(lock func(bucket int) Lock) Option {
+	return func(b *Bot) { b.identifyLock = lock }
+}
+
+// identifyLockPoll is how often a shard waiting for its bucket's identify
+// lock tries it again.
+const identifyLockPoll = 250 * time.Millisecond
+
+// lockBucket takes the identify lock of bucket, trying every
+// identifyLockPoll until it is free or ctx ends. A lock that cannot be
+// asked (the database is down) is an error: identifying anyway could break
+// Discord's limit.
+func (b *Bot) lockBucket(ctx context.Context, bucket int) (Lock, error) {
+	if b.identifyLock == nil {
+		return nil, nil
+	}
+	l := b.identifyLock(bucket)
+	logged := false
+	for {
+		ok, err := l.Acquire(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("discord: identify lock of bucket %d: %w", bucket, err)
+		}
+		if ok {
+			return l, nil
+		}
+		if !logged {
+			b.log.Info("waiting for another process to identify a shard of the same bucket", slog.Int("bucket", bucket))
+			logged = true
+		}
+		if err := waitTimer(ctx, identifyLockPoll); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// releaseAfter releases an identify lock once identifyInterval has passed,
+// so that the bucket's next identify, in whichever process, is Discord's
+// 5 seconds after this one.
+func releaseAfter(l Lock) {
+	if l == nil {
+		return
+	}
+	go func() {
+		time.Sleep(identifyInterval)
+		_ = l.Release(context.Background())
+	}()
+}
+
 // waitTimer waits d, or until ctx is done.
 func waitTimer(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
@@ -164,10 +230,16 @@ func (b *Bot) openShards(ctx context.Context, p shardPlan, sessions map[int]*dis
 		done := make(chan int, len(batch))
 		for j, id := range batch {
 			go func() {
+				defer func() { done <- j }()
+				lock, err := b.lockBucket(ctx, id%p.maxConcurrency)
+				if err != nil {
+					errs[j] = fmt.Errorf("discord: open gateway for shard %d of %d: %w", id, p.count, err)
+					return
+				}
+				defer releaseAfter(lock)
 				if err := sessions[id].Open(); err != nil {
 					errs[j] = fmt.Errorf("discord: open gateway for shard %d of %d: %w", id, p.count, err)
 				}
-				done <- j
 			}()
 		}
 		for range batch {

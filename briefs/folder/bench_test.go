@@ -29,7 +29,9 @@ func benchLoad(b *testing.B, n int, lean bool) {
 	if err := Write(dir, briefs.GenerateArticles(n, 42)); err != nil {
 		b.Fatal(err)
 	}
+	memstat.Settle()
 	peak := memstat.ResetPeak()
+	cpu0 := memstat.CPUTime()
 	b.ReportAllocs()
 	var l *briefs.Library
 	for b.Loop() {
@@ -49,6 +51,7 @@ func benchLoad(b *testing.B, n int, lean bool) {
 			b.Fatalf("loaded %d", l.Len())
 		}
 	}
+	b.ReportMetric((memstat.CPUTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 	if rss, ok := memstat.PeakRSS(); ok && peak {
 		b.ReportMetric(memstat.MB(rss), "peak-RSS-MB")
 	}
