@@ -43,6 +43,23 @@ var articleInFooter = regexp.MustCompile(`· ([a-z0-9-]+-[0-9a-f]{6})`)
 
 const tookPosterLease = "took the digest poster lease"
 
+// articlesAndStore writes n generated articles (from seed) to the articles
+// folder of a new directory for the processes to share, and opens the
+// store at dbURL, closed when t ends.
+func articlesAndStore(t *testing.T, ctx context.Context, dbURL string, n int, seed int64) (string, *postgres.Store) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := folder.Write(filepath.Join(dir, "articles"), briefs.GenerateArticles(n, seed)); err != nil {
+		t.Fatal(err)
+	}
+	st, err := postgres.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return dir, st
+}
+
 // TestTwoProcessesOnePostgres runs two newsbrief processes on one
 // PostgreSQL schema and one fake Discord. Only the first, which holds the
 // poster lease, posts; when it is SIGKILLed, the second takes the lease
@@ -52,17 +69,9 @@ func TestTwoProcessesOnePostgres(t *testing.T) {
 	dbURL := pgtest.NewSchema(t)
 	const channel = "300000000000000042"
 	srv := discordtest.New(t)
-	dir := t.TempDir()
-	if err := folder.Write(filepath.Join(dir, "articles"), briefs.GenerateArticles(12, 17)); err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	st, err := postgres.Open(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	dir, st := articlesAndStore(t, ctx, dbURL, 12, 17)
 	// Due now, then every 2 seconds, one article a run.
 	if _, err := st.PutSubscription(ctx, digest.Subscription{GuildID: discordtest.DefaultGuildID, ChannelID: channel,
 		Schedule: "@every 2s", Timezone: "UTC", Count: 1, CreatedBy: "1", NextRun: time.Now()}); err != nil {

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"newsbrief/briefs"
-	"newsbrief/briefs/folder"
 	"newsbrief/digest"
 	"newsbrief/discord/discordtest"
 	"newsbrief/store/postgres"
@@ -84,17 +82,9 @@ func TestThreeProcessesShardsFanOutFailover(t *testing.T) {
 	// start a second apart and must identify 5 s apart (the identify
 	// lease in the database paces them).
 	srv.SetSessionStartLimit(discordtest.SessionStartLimit{Total: 1000, Remaining: 1000, ResetAfter: time.Hour, MaxConcurrency: 1})
-	dir := t.TempDir()
-	if err := folder.Write(filepath.Join(dir, "articles"), briefs.GenerateArticles(40, 23)); err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	st, err := postgres.Open(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	dir, st := articlesAndStore(t, ctx, dbURL, 40, 23)
 
 	env := []string{"DATABASE_URL=" + dbURL, "DIGEST_MIN_INTERVAL=1s", "DISCORD_GUILD_ID=", "SHARD_COUNT=2", "LOG_LEVEL=debug"}
 	names := []string{"shard 0", "shard 1", "standby"}

@@ -1,6 +1,7 @@
 package briefs
 
 import (
+	"cmp"
 	"runtime"
 	"slices"
 	"sync"
@@ -385,9 +386,9 @@ func (l *Library) findEdges(born []segDoc) {
 	pairs := slices.Concat(found...)
 	slices.SortFunc(pairs, func(a, b dupPair) int {
 		if a.ux != b.ux {
-			return cmpUint(a.ux, b.ux)
+			return cmp.Compare(a.ux, b.ux)
 		}
-		return cmpUint(a.uy, b.uy)
+		return cmp.Compare(a.uy, b.uy)
 	})
 	pairs = slices.CompactFunc(pairs, func(a, b dupPair) bool { return a.ux == b.ux && a.uy == b.uy })
 	for _, p := range pairs {
@@ -395,16 +396,6 @@ func (l *Library) findEdges(born []segDoc) {
 		l.edges[p.uy] = append(l.edges[p.uy], p.ux)
 		l.where[p.ux], l.where[p.uy] = p.x, p.y
 	}
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // cmp orders two articles of the index by band b's minimum, then by day.

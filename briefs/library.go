@@ -1,6 +1,7 @@
 package briefs
 
 import (
+	"cmp"
 	"errors"
 	"iter"
 	"runtime"
@@ -631,7 +632,7 @@ func sortArticles(arts []Article) {
 	}
 	slices.SortFunc(keys, func(a, b key) int {
 		if a.date != b.date {
-			return cmpInt64(b.date, a.date)
+			return cmp.Compare(b.date, a.date)
 		}
 		return cmpArticles(&arts[a.i], &arts[b.i])
 	})
@@ -658,16 +659,6 @@ func sortArticles(arts []Article) {
 			j = int(src)
 		}
 	}
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // earlier orders a story's articles for its representative: earliest

@@ -1,6 +1,7 @@
 package briefs
 
 import (
+	"cmp"
 	"iter"
 	"runtime"
 	"slices"
@@ -108,19 +109,9 @@ func (l *Library) ReplaceSeq(origins []string, arts iter.Seq[Article]) (dropped 
 
 	// Segments in the order their articles were numbered, so that a
 	// library built twice from the same articles is the same.
-	slices.SortFunc(segs, func(a, b *segment) int { return cmpUint64(a.uid[0], b.uid[0]) })
+	slices.SortFunc(segs, func(a, b *segment) int { return cmp.Compare(a.uid[0], b.uid[0]) })
 	signBatch(segs)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return append(dropped, l.install(origins, segs)...)
-}
-
-func cmpUint64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

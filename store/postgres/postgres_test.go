@@ -1,15 +1,9 @@
 package postgres
 
 import (
-	"newsbrief/store/schema"
-
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -21,64 +15,17 @@ import (
 
 	"newsbrief/briefs/feed"
 	"newsbrief/digest"
+	"newsbrief/store/postgres/pgtest"
+	"newsbrief/store/schema"
 	"newsbrief/store/storetest"
 )
 
-// envURL names the variable that holds the URL of a PostgreSQL database the
-// tests may create schemas in; without it, the tests that need a database
-// skip.
-const envURL = "NEWSBRIEF_TEST_POSTGRES"
-
-func testURL(t testing.TB) string {
-	t.Helper()
-	u := os.Getenv(envURL)
-	if u == "" {
-		t.Skip(envURL + " is not set: set it to a PostgreSQL URL (postgres://user@host:port/database?sslmode=disable) to run the tests against a database")
-	}
-	return u
-}
-
-// newSchema creates an empty schema of a unique name in the test database,
-// drops it with everything in it when t ends, and returns the URL of the
-// test database with the schema as its search_path.
-func newSchema(t testing.TB) string {
-	t.Helper()
-	base := testURL(t)
-	ctx := context.Background()
-	b := make([]byte, 8)
-	rand.Read(b)
-	name := "newsbrief_test_" + hex.EncodeToString(b)
-	admin := func(sql string) {
-		t.Helper()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Fatalf("connect to %s: %v", envURL, err)
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
-	admin(`CREATE SCHEMA ` + name)
-	t.Cleanup(func() { admin(`DROP SCHEMA ` + name + ` CASCADE`) })
-	return withSearchPath(t, base, name)
-}
-
-// withSearchPath is the connection string base with search_path set to
-// schema, in the URL or the key=value form.
+// The tests' database: pgtest gives each test a schema of its own, or
+// skips it without NEWSBRIEF_TEST_POSTGRES.
+func testURL(t testing.TB) string   { return pgtest.URL(t) }
+func newSchema(t testing.TB) string { return pgtest.NewSchema(t) }
 func withSearchPath(t testing.TB, base, schema string) string {
-	t.Helper()
-	if !strings.HasPrefix(base, "postgres://") && !strings.HasPrefix(base, "postgresql://") {
-		return base + " search_path=" + schema
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("%s: %v", envURL, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgtest.WithSearchPath(t, base, schema)
 }
 
 // openURL opens the store at u and closes it when t ends.

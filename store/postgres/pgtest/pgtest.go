@@ -34,14 +34,11 @@ func URL(t testing.TB) string {
 
 // NewSchema creates an empty schema of a unique name in the test
 // database, drops it with everything in it when t ends, and returns the
-// database's URL with the schema as its search_path. It skips t without
-// a test database.
+// database's connection string with the schema as its search_path. It
+// skips t without a test database.
 func NewSchema(t testing.TB) string {
 	t.Helper()
 	base := URL(t)
-	if !strings.HasPrefix(base, "postgres://") && !strings.HasPrefix(base, "postgresql://") {
-		t.Fatalf("%s: want a postgres:// URL", EnvURL)
-	}
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	name := "newsbrief_test_" + hex.EncodeToString(b)
@@ -59,12 +56,22 @@ func NewSchema(t testing.TB) string {
 	}
 	exec(`CREATE SCHEMA ` + name)
 	t.Cleanup(func() { exec(`DROP SCHEMA ` + name + ` CASCADE`) })
+	return WithSearchPath(t, base, name)
+}
+
+// WithSearchPath is the connection string base with search_path set to
+// schema, in the URL or the key=value form.
+func WithSearchPath(t testing.TB, base, schema string) string {
+	t.Helper()
+	if !strings.HasPrefix(base, "postgres://") && !strings.HasPrefix(base, "postgresql://") {
+		return base + " search_path=" + schema
+	}
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatalf("%s: %v", EnvURL, err)
 	}
 	q := u.Query()
-	q.Set("search_path", name)
+	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
 }
