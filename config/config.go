@@ -16,7 +16,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -405,7 +404,9 @@ func parseShardIDs(v string, count int) ([]int, error) {
 		limit = count
 	}
 	want := fmt.Sprintf("want shard ids from 0 to %d, as a list or ranges such as 0-3 or 4,5", limit-1)
-	var ids []int
+	// A set, not a list: "0-65535" given a thousand times is still
+	// 65,536 shards, not 65 million ids.
+	in := make([]bool, limit)
 	for part := range strings.SplitSeq(v, ",") {
 		part = strings.TrimSpace(part)
 		lo, hi, isRange := strings.Cut(part, "-")
@@ -425,11 +426,16 @@ func parseShardIDs(v string, count int) ([]int, error) {
 			return nil, fmt.Errorf("shard %d is too large: %s", last, want)
 		}
 		for id := first; id <= last; id++ {
+			in[id] = true
+		}
+	}
+	var ids []int
+	for id, ok := range in {
+		if ok {
 			ids = append(ids, id)
 		}
 	}
-	slices.Sort(ids)
-	return slices.Compact(ids), nil
+	return ids, nil
 }
 
 // formatShardIDs writes ids as parseShardIDs reads them, runs as ranges.

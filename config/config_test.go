@@ -349,3 +349,37 @@ func TestMetricsAddr(t *testing.T) {
 		}
 	}
 }
+
+// FuzzShardIDs: any SHARD_IDS value is either refused with an error naming
+// it or read into ascending ids below the count, which format back to a
+// value that reads the same.
+func FuzzShardIDs(f *testing.F) {
+	for _, s := range []string{"0-3", "4,5", " 3, 0-1 ,1", "0,,2", "3-1", "-1", "a-b", "0-99999", "1-", "0-65535,0-65535", "７"} {
+		f.Add(s, 8)
+	}
+	f.Fuzz(func(t *testing.T, v string, count int) {
+		if count < 0 || count > maxShards {
+			count = ShardCountAuto
+		}
+		ids, err := parseShardIDs(v, count)
+		if err != nil {
+			return
+		}
+		limit := maxShards
+		if count != ShardCountAuto {
+			limit = count
+		}
+		for i, id := range ids {
+			if id < 0 || id >= limit || i > 0 && id <= ids[i-1] {
+				t.Fatalf("%q (count %d) gave %v", v, count, ids)
+			}
+		}
+		if len(ids) == 0 {
+			return
+		}
+		again, err := parseShardIDs(formatShardIDs(ids), count)
+		if err != nil || !slices.Equal(again, ids) {
+			t.Fatalf("%q: %v formats as %q, which reads as %v, %v", v, ids, formatShardIDs(ids), again, err)
+		}
+	})
+}
