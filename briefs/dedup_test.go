@@ -348,3 +348,25 @@ func TestStoriesWhileSegmentsMerge(t *testing.T) {
 		}
 	}
 }
+
+// A segment whose dates span more than the 16 bits of days its band keys
+// pack (179 years) sorts its bands through the comparison instead, and
+// still finds the same story twice in it.
+func TestDuplicatesAcrossCenturiesOfDates(t *testing.T) {
+	body := []string{"The harbour bridge reopened on Monday after three years of repairs, and traffic returned at once to the old crossing between the two halves of the city.",
+		"Engineers said the new deck would last a century."}
+	at := time.Date(1750, 3, 1, 9, 0, 0, 0, time.UTC)
+	arts := []Article{
+		{ID: "old-a", Origin: "a", Title: "Harbour bridge reopens after repairs", Date: at, Dated: true, Paragraphs: body},
+		{ID: "old-b", Origin: "b", Title: "Harbour bridge reopens after years of repairs", Date: at.Add(time.Hour), Dated: true, Paragraphs: body},
+		{ID: "new", Origin: "a", Title: "Budget vote delayed", Date: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), Dated: true,
+			Paragraphs: []string{"The vote on the budget was delayed by a week as talks between the parties went on late into the night."}},
+	}
+	l := FromArticles(arts)
+	if got := l.Story("old-a"); len(got) != 2 {
+		t.Errorf("story of old-a: %v, want it with old-b", got)
+	}
+	if got := l.Story("new"); len(got) != 1 {
+		t.Errorf("story of new: %v, want it alone", got)
+	}
+}
