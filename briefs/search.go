@@ -67,24 +67,39 @@ func scanWords(s string, buf []byte, fn func(word []byte, start, end int)) []byt
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			switch {
-			case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-				if start < 0 {
-					start = i
-				}
-				buf = append(buf, c)
-			case 'A' <= c && c <= 'Z':
-				if start < 0 {
-					start = i
-				}
-				buf = append(buf, c+('a'-'A'))
-			default:
+			if wordByte[c] == 0 {
 				if start >= 0 {
 					fn(buf, start, i)
 					buf, start = buf[:0], -1
 				}
+				i++
+				continue
 			}
-			i++
+			// A run of ASCII letters and digits, copied at once and
+			// lowercased only when it has capitals: tokenizing is most
+			// of building a library, and this is most of tokenizing.
+			j, upper := i, false
+			for j < len(s) {
+				k := wordByte[s[j]]
+				if k == 0 {
+					break
+				}
+				upper = upper || k == wordUpper
+				j++
+			}
+			if start < 0 {
+				start = i
+			}
+			n := len(buf)
+			buf = append(buf, s[i:j]...)
+			if upper {
+				for k := n; k < len(buf); k++ {
+					if c := buf[k]; 'A' <= c && c <= 'Z' {
+						buf[k] = c + ('a' - 'A')
+					}
+				}
+			}
+			i = j
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -104,6 +119,27 @@ func scanWords(s string, buf []byte, fn func(word []byte, start, end int)) []byt
 	}
 	return buf
 }
+
+// wordByte classes the ASCII bytes for scanWords: wordLower for lowercase
+// letters and digits, wordUpper for capitals, 0 for the rest (separators,
+// and the bytes of non-ASCII characters, which scanWords decodes).
+var wordByte = func() (t [256]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = wordLower
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = wordLower
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = wordUpper
+	}
+	return t
+}()
+
+const (
+	wordLower = 1
+	wordUpper = 2
+)
 
 // normalizeTerm strips a plural "s" from a lowercased word and returns nil
 // for stopwords.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -263,4 +264,49 @@ func hitIDs(hits []Hit) []string {
 		s = append(s, h.Article.ID)
 	}
 	return s
+}
+
+// scanWordsByRune is scanWords as it was first written, a rune at a time:
+// the reference the fast path must agree with.
+func scanWordsByRune(s string, fn func(word []byte, start, end int)) {
+	var buf []byte
+	start := -1
+	for i, r := range s { // an invalid byte is utf8.RuneError: no letter
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if start < 0 {
+				start = i
+			}
+			buf = utf8.AppendRune(buf, unicode.ToLower(r))
+		} else if start >= 0 {
+			fn(buf, start, i)
+			buf, start = buf[:0], -1
+		}
+	}
+	if start >= 0 {
+		fn(buf, start, len(s))
+	}
+}
+
+type scannedWord struct {
+	w          string
+	start, end int
+}
+
+func scanAll(s string, scan func(string, func([]byte, int, int))) []scannedWord {
+	var out []scannedWord
+	scan(s, func(w []byte, start, end int) { out = append(out, scannedWord{string(w), start, end}) })
+	return out
+}
+
+func FuzzScanWords(f *testing.F) {
+	for _, s := range []string{"", "Hello, World!", "café ÉCOLE naïve", "U.S. 3.5% x2", "Straße İstanbul ΣΟΦΙΑ", "a\xffb", "日本語のテキスト", "  MiXeD123case  "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := scanAll(s, func(s string, fn func([]byte, int, int)) { scanWords(s, nil, fn) })
+		want := scanAll(s, scanWordsByRune)
+		if !slices.Equal(got, want) {
+			t.Fatalf("scanWords(%q) = %v, want %v", s, got, want)
+		}
+	})
 }
