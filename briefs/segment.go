@@ -1,6 +1,7 @@
 package briefs
 
 import (
+	"cmp"
 	"encoding/binary"
 	"maps"
 	"slices"
@@ -504,9 +505,45 @@ func buildSegCompleter(arts []Article) segCompleter {
 		}
 	}
 	c.byWord = slices.Clone(c.byWord) // exactly sized: it stays
-	slices.SortFunc(c.byTitle, func(x, y int32) int { return strings.Compare(c.title(x), c.title(y)) })
-	slices.SortFunc(c.byWord, func(x, y uint32) int { return strings.Compare(c.fromWord(x), c.fromWord(y)) })
+	sortByText(c.byTitle, func(d int32) string { return c.title(d) })
+	sortByText(c.byWord, c.fromWord)
 	return c
+}
+
+// sortByText sorts items by their texts, comparing first the texts' first
+// eight bytes as one number: most pairs differ there, and a segment's
+// titles and title words are a few hundred thousand texts to sort.
+func sortByText[T int32 | uint32](items []T, text func(T) string) {
+	type keyed struct {
+		prefix uint64
+		item   T
+	}
+	ks := make([]keyed, len(items))
+	for i, it := range items {
+		ks[i] = keyed{textPrefix(text(it)), it}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		if a.prefix != b.prefix {
+			return cmp.Compare(a.prefix, b.prefix)
+		}
+		return strings.Compare(text(a.item), text(b.item))
+	})
+	for i, k := range ks {
+		items[i] = k.item
+	}
+}
+
+// textPrefix is s's first eight bytes, big-endian, zero-padded: ordered as
+// strings.Compare orders s, except that prefixes may tie.
+func textPrefix(s string) uint64 {
+	var p uint64
+	for i := range 8 {
+		p <<= 8
+		if i < len(s) {
+			p |= uint64(s[i])
+		}
+	}
+	return p
 }
 
 // hasWordPrefix reports whether a word of the lowercased title t (a run of
