@@ -611,7 +611,7 @@ func runBot(ctx context.Context, e env) int {
 		append(m.botOptions(), discord.WithLogger(log), discord.WithGuild(cfg.GuildID),
 			discord.WithAPIURL(cfg.APIURL), discord.WithDigests(digests), discord.WithShards(cfg.ShardCount, cfg.ShardIDs),
 			discord.WithIdentifyLock(func(bucket int) discord.Lock { return d.lease(identifyLease(bucket)) }))...)
-	if err := m.serve(ctx, cfg.MetricsAddr, cfg.ShardIDs != nil && len(cfg.ShardIDs) == 0, lib, digests, b, d.st, log); err != nil {
+	if err := m.serve(ctx, cfg.MetricsAddr, cfg.Standby(), lib, digests, b, d.st, log); err != nil {
 		log.Error("newsbrief", slog.Any("err", err))
 		return exitFail
 	}

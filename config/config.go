@@ -364,7 +364,7 @@ func (c Config) Lines() []string {
 	}
 	shardIDs := "(all)"
 	switch {
-	case c.ShardIDs != nil && len(c.ShardIDs) == 0:
+	case c.Standby():
 		shardIDs = "none (a standby: no gateway session)"
 	case c.ShardIDs != nil:
 		shardIDs = formatShardIDs(c.ShardIDs)
@@ -531,6 +531,9 @@ func redactURL(v string) string {
 	}
 	return u.Redacted()
 }
+
+// Standby reports SHARD_IDS=none: the process runs no shard.
+func (c Config) Standby() bool { return c.ShardIDs != nil && len(c.ShardIDs) == 0 }
 
 // String is Lines on one line, for logs.
 func (c Config) String() string { return strings.Join(c.Lines(), " ") }

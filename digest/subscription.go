@@ -11,6 +11,7 @@ package digest
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -62,6 +63,20 @@ type Subscription struct {
 	// the digest draws from, as the subscriber picked it; "" for every
 	// source. See FromSource for how it matches.
 	Source string
+}
+
+// Check says why sub cannot be stored, or nil: it needs a guild, a
+// channel and a count of at least one. Stores call it before they write.
+func (sub Subscription) Check() error {
+	switch {
+	case sub.GuildID == "":
+		return errors.New("empty guild id")
+	case sub.ChannelID == "":
+		return errors.New("empty channel id")
+	case sub.Count < 1:
+		return fmt.Errorf("count %d, must be at least 1", sub.Count)
+	}
+	return nil
 }
 
 // PreviewGuild is the guild of the console's subscriptions (its user is

@@ -10,6 +10,8 @@ package feed
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"time"
 )
 
@@ -67,6 +69,36 @@ type State struct {
 	// NextTry is when the feed may be fetched next (interval, max-age,
 	// Retry-After or backoff, whichever is latest).
 	NextTry time.Time
+}
+
+// CheckItems says why items cannot be stored, or nil: every item needs an
+// Origin and an Identity, which is what a Store tells items apart by.
+// Stores call it before they write anything.
+func CheckItems(items []Item) error {
+	for i, it := range items {
+		switch {
+		case it.Origin == "":
+			return fmt.Errorf("item %d (identity %q): empty origin", i, it.Identity)
+		case it.Identity == "":
+			return fmt.Errorf("item %d (link %q, title %q): empty identity", i, it.Link, it.Title)
+		}
+	}
+	return nil
+}
+
+// Origins names the origins of items, for errors about them:
+// origin="wire", or origins=["wire" "courier"].
+func Origins(items []Item) string {
+	var origins []string
+	for _, it := range items {
+		if !slices.Contains(origins, it.Origin) {
+			origins = append(origins, it.Origin)
+		}
+	}
+	if len(origins) == 1 {
+		return fmt.Sprintf("origin=%q", origins[0])
+	}
+	return fmt.Sprintf("origins=%q", origins)
 }
 
 // Store keeps feed items and feed states; store/sqlite implements it.

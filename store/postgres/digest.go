@@ -44,13 +44,8 @@ func (s *Store) PutSubscription(ctx context.Context, sub digest.Subscription) (d
 	fail := func(err error) (digest.Subscription, error) {
 		return digest.Subscription{}, fmt.Errorf("store: put subscription guild=%s channel=%s: %w", sub.GuildID, sub.ChannelID, err)
 	}
-	switch {
-	case sub.GuildID == "":
-		return fail(errors.New("empty guild id"))
-	case sub.ChannelID == "":
-		return fail(errors.New("empty channel id"))
-	case sub.Count < 1:
-		return fail(fmt.Errorf("count %d, must be at least 1", sub.Count))
+	if err := sub.Check(); err != nil {
+		return fail(err)
 	}
 	createdAt := sub.CreatedAt
 	if createdAt.IsZero() {

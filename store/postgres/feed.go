@@ -44,15 +44,10 @@ var _ feed.Store = (*Store)(nil)
 // lacks either, nothing is stored and the error names it.
 func (s *Store) SaveItems(ctx context.Context, items []feed.Item) ([]feed.Item, error) {
 	fail := func(err error) ([]feed.Item, error) {
-		return nil, fmt.Errorf("store: save feed items %s (%d items): %w", originsOf(items), len(items), err)
+		return nil, fmt.Errorf("store: save feed items %s (%d items): %w", feed.Origins(items), len(items), err)
 	}
-	for i, it := range items {
-		switch {
-		case it.Origin == "":
-			return fail(fmt.Errorf("item %d (identity %q): empty origin", i, it.Identity))
-		case it.Identity == "":
-			return fail(fmt.Errorf("item %d (link %q, title %q): empty identity", i, it.Link, it.Title))
-		}
+	if err := feed.CheckItems(items); err != nil {
+		return fail(err)
 	}
 	if len(items) == 0 {
 		return nil, nil
@@ -127,24 +122,7 @@ func storable(it feed.Item) feed.Item {
 }
 
 // originsOf names the origins of items for an error message.
-func originsOf(items []feed.Item) string {
-	var origins []string
-	for _, it := range items {
-		if !slices.Contains(origins, it.Origin) {
-			origins = append(origins, it.Origin)
-		}
-	}
-	if len(origins) == 1 {
-		return fmt.Sprintf("origin=%q", origins[0])
-	}
-	return fmt.Sprintf("origins=%q", origins)
-}
 
-// Items returns the stored items of origin, or of every origin when origin
-// is "", ordered by Published (undated items first), then Origin, then
-// Identity: a total order, so two calls over the same rows agree. The order
-// is made in Go, as store/sqlite makes it: the rows hold full texts, and
-// sorting every feed's items in the server would spill to disk.
 // ItemText returns the text of origin's item with identity.
 func (s *Store) ItemText(ctx context.Context, origin, identity string) (string, error) {
 	var text string
@@ -158,6 +136,11 @@ func (s *Store) ItemText(ctx context.Context, origin, identity string) (string, 
 	return text, nil
 }
 
+// Items returns the stored items of origin, or of every origin when origin
+// is "", ordered by Published (undated items first), then Origin, then
+// Identity: a total order, so two calls over the same rows agree. The order
+// is made in Go, as store/sqlite makes it: the rows hold full texts, and
+// sorting every feed's items in the server would spill to disk.
 func (s *Store) Items(ctx context.Context, origin string) ([]feed.Item, error) {
 	where, args := "", []any(nil)
 	if origin != "" {

@@ -39,15 +39,10 @@ var _ feed.Store = (*Store)(nil)
 // is stored and the error names it.
 func (s *Store) SaveItems(ctx context.Context, items []feed.Item) ([]feed.Item, error) {
 	fail := func(err error) ([]feed.Item, error) {
-		return nil, fmt.Errorf("store: save feed items %s (%d items): %w", originsOf(items), len(items), err)
+		return nil, fmt.Errorf("store: save feed items %s (%d items): %w", feed.Origins(items), len(items), err)
 	}
-	for i, it := range items {
-		switch {
-		case it.Origin == "":
-			return fail(fmt.Errorf("item %d (identity %q): empty origin", i, it.Identity))
-		case it.Identity == "":
-			return fail(fmt.Errorf("item %d (link %q, title %q): empty identity", i, it.Link, it.Title))
-		}
+	if err := feed.CheckItems(items); err != nil {
+		return fail(err)
 	}
 	if len(items) == 0 {
 		return nil, nil
@@ -93,18 +88,6 @@ func (s *Store) SaveItems(ctx context.Context, items []feed.Item) ([]feed.Item, 
 }
 
 // originsOf names the origins of items for an error message.
-func originsOf(items []feed.Item) string {
-	var origins []string
-	for _, it := range items {
-		if !slices.Contains(origins, it.Origin) {
-			origins = append(origins, it.Origin)
-		}
-	}
-	if len(origins) == 1 {
-		return fmt.Sprintf("origin=%q", origins[0])
-	}
-	return fmt.Sprintf("origins=%q", origins)
-}
 
 // feedItemCols is the column list scanItem reads.
 const feedItemCols = `origin, identity, guid, link, title_key, title, text, url, image, published, fetched`
