@@ -110,6 +110,11 @@ func TestEndToEnd(t *testing.T) {
 		v, ok := value(body, `newsbrief_digests_total{outcome="posted"}`)
 		return ok && v == 1
 	})
+	// A scrape is not one instant: its collectors run concurrently, so the
+	// one that saw the digest counted may have read the REST counters
+	// before the post's request was counted. A scrape begun after it sees
+	// both, since the request is counted before the digest is.
+	body = scrape(t, base)
 
 	for series, want := range map[string]float64{
 		`newsbrief_interactions_total{command="brief latest",kind="command",outcome="ok"}`:         1,
@@ -135,7 +140,7 @@ func TestEndToEnd(t *testing.T) {
 		`newsbrief_discord_rest_requests_total{method="PUT",route="/applications/{id}/commands",status="200"}`,
 	} {
 		if got, ok := value(body, series); !ok || got < 1 {
-			t.Errorf("%s = %v (present: %v), want at least 1", series, got, ok)
+			t.Errorf("%s = %v (present: %v), want at least 1\n%s", series, got, ok, grep(body, "rest_requests"))
 		}
 	}
 	if !regexp.MustCompile(`(?m)^newsbrief_discord_rest_requests_total\{method="POST",route="/interactions/\{id\}/\{token\}/callback",status="20[04]"\} [1-9]`).MatchString(body) {
