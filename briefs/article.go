@@ -53,10 +53,19 @@ type Article struct {
 	// thumbnail, image enclosure or page's og:image), shown as the embed's
 	// thumbnail; empty when there is none.
 	Image string
+	// Stamp identifies the version of its source the article was made
+	// from (a file's size and modification time, a hash of a feed item),
+	// for an index cache: a cached article is taken again only under the
+	// same stamp (see IndexCache). Empty: the article is never cached.
+	Stamp string
 	// Also names the other origins that carry the same story, when the
 	// Library grouped near-duplicates under this article (the earliest of
 	// them): "also: Reuters, AP". The Library sets it.
 	Also []string
+
+	// tok is the indexing of an article taken from an IndexCache, which
+	// the library indexes instead of the text; it clears it once done.
+	tok *cachedTokens
 }
 
 // ReadingTime estimates how long the body takes to read, rounded up to a

@@ -49,6 +49,8 @@ type Library struct {
 	where map[uint64]segDoc
 
 	snap atomic.Pointer[snapshot]
+	// version counts the snapshots swapped in (see Version).
+	version atomic.Uint64
 
 	// bodies, when set, reads bodies again: the library keeps none.
 	bodies Bodies
@@ -326,6 +328,7 @@ func (l *Library) install(origins []string, added []*segment) (dropped []Article
 
 	moved := l.compact()
 	l.snap.Store(l.assemble(prev, moved, born))
+	l.version.Add(1)
 	return dropped
 }
 
@@ -499,6 +502,10 @@ func (l *Library) merge(parts []*segment, moved map[*segment]merged) *segment {
 	}
 	return m
 }
+
+// Version changes whenever the library's articles may have: a writer of
+// an index cache compares it to the one it last wrote at.
+func (l *Library) Version() uint64 { return l.version.Load() }
 
 // Len returns the number of articles.
 func (l *Library) Len() int { return len(l.snap.Load().order) }

@@ -350,15 +350,47 @@ func buildSegIndex(arts []Article) (segIndex, dupIndex) {
 		tf[id] += weight
 		length += weight
 	}
+	// local numbers the terms of a cache's dictionary in this segment
+	// (plus one; 0: not yet), for articles taken from an IndexCache.
+	var local []int32
+	var localDict []string
+	cached := func(term uint32, n int32) {
+		id := local[term] - 1
+		if id < 0 {
+			t := localDict[term]
+			var ok bool
+			if id, ok = ix.terms[t]; !ok {
+				id = int32(len(counts))
+				ix.terms[t] = id
+				counts = append(counts, 0)
+				tf = append(tf, 0)
+			}
+			local[term] = id + 1
+		}
+		if tf[id] == 0 {
+			touched = append(touched, id)
+		}
+		tf[id] += n
+	}
 	for d := range arts {
 		a := &arts[d]
 		length, touched = 0, touched[:0]
 		lead, havePrev, set = 0, false, set[:0]
-		weight = titleWeight
-		buf = scanWords(a.Title, buf, add)
-		weight = 1
-		for _, p := range a.Paragraphs {
-			buf = scanWords(p, buf, add)
+		if tk := a.tok; tk != nil {
+			if len(localDict) != len(tk.dict) || (len(tk.dict) > 0 && &localDict[0] != &tk.dict[0]) {
+				localDict, local = tk.dict, make([]int32, len(tk.dict))
+			}
+			tk.each(cached)
+			length = tk.length
+			set = append(set, tk.set...)
+			a.tok = nil
+		} else {
+			weight = titleWeight
+			buf = scanWords(a.Title, buf, add)
+			weight = 1
+			for _, p := range a.Paragraphs {
+				buf = scanWords(p, buf, add)
+			}
 		}
 		for _, id := range touched {
 			if len(blocks) == 0 || len(blocks[len(blocks)-1]) == block {

@@ -1,0 +1,521 @@
+package briefs
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// An index cache keeps, for each article of a library, what indexing read
+// of its text: its search terms with their counts, its length, and its
+// near-duplicate bigrams, with the article's other fields. A restart hands
+// the cache to its sources; a source whose file or item has not changed
+// since (the same Stamp) takes the cached article instead of reading and
+// parsing it, and the library indexes the cached terms instead of
+// tokenizing the text. Start-up then reads and tokenizes only what
+// changed, which is most of what starting a library of a hundred thousand
+// articles costs.
+//
+// The cache is an optimization and never the truth: an article whose stamp
+// differs, or which the cache lacks, is read from its source; a cache that
+// is damaged, cut short or written by another version of the indexing
+// rules is refused whole (ReadIndexCache), and the library is built from
+// the sources. It suits a library made WithBodies, which keeps no bodies:
+// cached articles come without one, as such a library holds them anyway.
+
+// indexRules versions what a cache entry is derived by: tokenizing,
+// normalizing terms, title weight, the near-duplicate bigrams and their
+// boilerplate filter. Change it with any of them, so that caches written
+// under the old rules are refused rather than mixed with new ones.
+const indexRules = 1
+
+// cacheFormat versions the file layout itself.
+const cacheFormat = 1
+
+var cacheMagic = [4]byte{'N', 'B', 'I', 'X'}
+
+// Block tags of the cache file.
+const (
+	tagEnd   = 0
+	tagTerms = 1
+	tagEntry = 2
+)
+
+// ErrBadIndexCache is wrapped by ReadIndexCache's errors for data that is
+// not a cache it can use: damaged, cut short, or of other indexing rules.
+var ErrBadIndexCache = errors.New("not a usable index cache")
+
+// cachedTokens is a cached article's indexing, attached to an Article
+// taken from an IndexCache, for buildSegIndex to index without the text.
+// terms holds nTerms pairs of uvarints, the gap from the previous term's
+// number in dict and the term's count, in ascending term order; set is
+// the article's near-duplicate bigrams, sorted.
+type cachedTokens struct {
+	dict   []string
+	terms  []byte
+	nTerms int
+	length int32
+	set    []uint32
+}
+
+// each calls fn for each cached term's number in dict and count. The
+// terms were checked when the article was taken from the cache.
+func (t *cachedTokens) each(fn func(term uint32, tf int32)) {
+	p, prev := t.terms, uint64(0)
+	for range t.nTerms {
+		gap, n := binary.Uvarint(p)
+		p = p[n:]
+		tf, m := binary.Uvarint(p)
+		p = p[m:]
+		prev += gap
+		fn(uint32(prev), int32(tf))
+	}
+}
+
+// IndexCache is a read index cache (see ReadIndexCache). Article is safe
+// for concurrent use; Release lets go of its data once a start is done.
+type IndexCache struct {
+	mu      sync.RWMutex
+	data    []byte
+	dict    []string
+	entries map[string]uint32 // cacheKey → offset of the entry's size in data
+	hits    atomic.Int64
+}
+
+// cacheKey is how a source finds an article in the cache: its origin and
+// its place there, the file or the item identity.
+func cacheKey(origin, file, ref string) string {
+	return origin + "\x00" + file + "\x00" + ref
+}
+
+// ReadIndexCache reads a cache written by WriteIndexCache. It checks the
+// whole of data (its checksum, its layout, its indexing rules) and refuses
+// it with an error wrapping ErrBadIndexCache when anything is wrong; the
+// caller then builds the library without it. The cache keeps data.
+func ReadIndexCache(data []byte) (*IndexCache, error) {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrBadIndexCache}, args...)...)
+	}
+	if len(data) < len(cacheMagic)+4 || [4]byte(data[:4]) != cacheMagic {
+		return nil, bad("no index cache header")
+	}
+	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
+	if crc32.Checksum(body, castagnoli) != sum {
+		return nil, bad("checksum mismatch (damaged or cut short)")
+	}
+	return parseIndexCache(data)
+}
+
+// parseIndexCache is ReadIndexCache past the checksum: the fuzz test
+// calls it directly, so that its inputs need not carry a valid one.
+func parseIndexCache(data []byte) (*IndexCache, error) {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrBadIndexCache}, args...)...)
+	}
+	if len(data) < len(cacheMagic)+4 || [4]byte(data[:4]) != cacheMagic {
+		return nil, bad("no index cache header")
+	}
+	body := data[:len(data)-4]
+	r := cacheReader{p: body, off: 4}
+	if f := r.uvarint(); f != cacheFormat {
+		return nil, bad("format %d, want %d", f, cacheFormat)
+	}
+	if v := r.uvarint(); v != indexRules {
+		return nil, bad("written under indexing rules %d, these are %d", v, indexRules)
+	}
+	c := &IndexCache{data: data, entries: map[string]uint32{}}
+	for r.err == nil {
+		switch tag := r.byte(); tag {
+		case tagEnd:
+			if r.err == nil && r.off != len(body) {
+				return nil, bad("%d bytes after the end", len(body)-r.off)
+			}
+			if r.err != nil {
+				return nil, bad("%v", r.err)
+			}
+			return c, nil
+		case tagTerms:
+			n := r.uvarint()
+			if n > uint64(len(body)) {
+				return nil, bad("%d terms in a block", n)
+			}
+			for range n {
+				c.dict = append(c.dict, string(r.bytes()))
+			}
+		case tagEntry:
+			at := r.off
+			size := r.uvarint()
+			start := r.off
+			if size > uint64(len(body)-start) {
+				return nil, bad("an entry of %d bytes runs past the end", size)
+			}
+			e := cacheReader{p: body[:start+int(size)], off: start}
+			key := cacheKey(e.string(), e.string(), e.string())
+			if e.err != nil {
+				return nil, bad("an entry's key: %v", e.err)
+			}
+			c.entries[key] = uint32(at)
+			r.off = start + int(size)
+		default:
+			if r.err == nil {
+				return nil, bad("unknown block %d at byte %d", tag, r.off-1)
+			}
+		}
+	}
+	return nil, bad("%v", r.err)
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// Len returns how many articles the cache holds.
+func (c *IndexCache) Len() int {
+	if c == nil {
+		return 0
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.entries)
+}
+
+// Hits returns how many articles Article has handed out.
+func (c *IndexCache) Hits() int {
+	if c == nil {
+		return 0
+	}
+	return int(c.hits.Load())
+}
+
+// Release lets go of the cache's data: from then on Article finds nothing.
+// A start releases its cache once its sources are loaded, so that the
+// cache does not stay in memory beside the library built from it.
+func (c *IndexCache) Release() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.data, c.dict, c.entries = nil, nil, nil
+}
+
+// Article returns the cached article at file (an article file's path in
+// its folder) or ref (a feed item's identity) of origin, when the cache
+// holds it under stamp: the version of its source (see Article.Stamp).
+// The article comes without a body, carrying its indexing for the library
+// to use when the article is added. A nil cache finds nothing; so does an
+// entry that turns out damaged.
+func (c *IndexCache) Article(origin, file, ref, stamp string) (Article, bool) {
+	if c == nil || stamp == "" {
+		return Article{}, false
+	}
+	c.mu.RLock()
+	off, ok := c.entries[cacheKey(origin, file, ref)]
+	data, dict := c.data, c.dict
+	c.mu.RUnlock()
+	if !ok {
+		return Article{}, false
+	}
+	a, ok := decodeEntry(data[:len(data)-4], int(off), dict, stamp)
+	if ok {
+		c.hits.Add(1)
+	}
+	return a, ok
+}
+
+// decodeEntry decodes the entry at off, if its stamp is stamp, checking
+// every length and term number so that no data can make indexing fail.
+func decodeEntry(body []byte, off int, dict []string, stamp string) (Article, bool) {
+	r := cacheReader{p: body, off: off}
+	size := r.uvarint()
+	if r.err != nil || size > uint64(len(body)-r.off) {
+		return Article{}, false
+	}
+	r.p = body[:r.off+int(size)]
+	var a Article
+	a.Origin, a.File, a.Ref = r.string(), r.string(), r.string()
+	if r.string() != stamp || r.err != nil {
+		return Article{}, false
+	}
+	a.Stamp = stamp
+	a.ID, a.Title, a.URL, a.Image = r.string(), r.string(), r.string(), r.string()
+	sec, nsec := int64(r.uvarint()), r.uvarint()
+	zone, offset := r.string(), int64(r.uvarint())
+	if nsec >= 1e9 || offset < -24*3600 || offset > 24*3600 {
+		return Article{}, false
+	}
+	a.Date = cachedTime(sec, int64(nsec), zone, int(offset))
+	a.Dated = r.byte() == 1
+	a.Words = int(r.uvarint())
+	tk := &cachedTokens{dict: dict, length: int32(r.uvarint())}
+	n := r.uvarint()
+	start := r.off
+	prev := uint64(0)
+	for i := uint64(0); i < n && r.err == nil; i++ {
+		gap := r.uvarint()
+		prev += gap
+		if tf := r.uvarint(); prev >= uint64(len(dict)) || (i > 0 && gap == 0) || tf == 0 || tf > 255 {
+			return Article{}, false
+		}
+	}
+	tk.terms, tk.nTerms = body[start:r.off], int(n)
+	m := r.uvarint()
+	if m > uint64(len(body)) {
+		return Article{}, false
+	}
+	tk.set = make([]uint32, 0, m)
+	h := uint64(0)
+	for i := uint64(0); i < m && r.err == nil; i++ {
+		h += r.uvarint()
+		if h > 0xFFFFFFFF {
+			return Article{}, false
+		}
+		tk.set = append(tk.set, uint32(h))
+	}
+	if r.err != nil || r.off != len(r.p) || tk.length < 0 || a.ID == "" {
+		return Article{}, false
+	}
+	a.tok = tk
+	return a, true
+}
+
+// cacheReader decodes the cache's layout, remembering the first error.
+type cacheReader struct {
+	p   []byte
+	off int
+	err error
+}
+
+var errCacheShort = errors.New("cut short")
+
+func (r *cacheReader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.p[r.off:])
+	if n <= 0 {
+		r.err = errCacheShort
+		return 0
+	}
+	r.off += n
+	return v
+}
+
+func (r *cacheReader) byte() byte {
+	if r.err != nil {
+		return 0
+	}
+	if r.off >= len(r.p) {
+		r.err = errCacheShort
+		return 0
+	}
+	r.off++
+	return r.p[r.off-1]
+}
+
+func (r *cacheReader) bytes() []byte {
+	n := r.uvarint()
+	if r.err != nil {
+		return nil
+	}
+	if n > uint64(len(r.p)-r.off) {
+		r.err = errCacheShort
+		return nil
+	}
+	b := r.p[r.off : r.off+int(n)]
+	r.off += int(n)
+	return b
+}
+
+func (r *cacheReader) string() string { return string(r.bytes()) }
+
+// WriteIndexCache writes every article of the library that has a Stamp
+// and a place in its source (File or Ref), with its indexing, for ReadIndexCache at the next start. It reads the
+// library's current state and may run while the library is used and
+// changed. It writes segment by segment, so it holds little besides the
+// library.
+func (l *Library) WriteIndexCache(w io.Writer) error {
+	s := l.snap.Load()
+	cw := &cacheWriter{w: bufio.NewWriterSize(w, 1<<16), crc: crc32.New(castagnoli), dict: map[string]uint32{}}
+	cw.raw(cacheMagic[:])
+	cw.uvarint(cacheFormat)
+	cw.uvarint(indexRules)
+	cw.flushBuf()
+	for i, seg := range s.segs {
+		cw.segment(seg, s.pos[i])
+		if cw.err != nil {
+			return cw.err
+		}
+	}
+	cw.buf = append(cw.buf, tagEnd)
+	cw.flushBuf()
+	if cw.err != nil {
+		return cw.err
+	}
+	var sum [4]byte
+	binary.LittleEndian.PutUint32(sum[:], cw.crc.Sum32())
+	if _, err := cw.w.Write(sum[:]); err != nil {
+		return err
+	}
+	return cw.w.Flush()
+}
+
+// cacheWriter writes the cache's layout: buf gathers a block, flushBuf
+// adds it to the checksum and the output.
+type cacheWriter struct {
+	w    *bufio.Writer
+	crc  hash.Hash32
+	buf  []byte
+	dict map[string]uint32
+	err  error
+}
+
+func (cw *cacheWriter) raw(b []byte)     { cw.buf = append(cw.buf, b...) }
+func (cw *cacheWriter) uvarint(v uint64) { cw.buf = binary.AppendUvarint(cw.buf, v) }
+func (cw *cacheWriter) str(s string) {
+	cw.uvarint(uint64(len(s)))
+	cw.buf = append(cw.buf, s...)
+}
+
+func (cw *cacheWriter) flushBuf() {
+	if cw.err == nil {
+		cw.crc.Write(cw.buf)
+		_, cw.err = cw.w.Write(cw.buf)
+	}
+	cw.buf = cw.buf[:0]
+}
+
+// segment writes the segment's articles in the library (pos ≥ 0) that
+// have a stamp: first a block of the terms not written yet, then an entry
+// per article, its terms recovered from the segment's postings.
+func (cw *cacheWriter) segment(seg *segment, pos []int32) {
+	n := len(seg.arts)
+	keep := make([]bool, n)
+	any := false
+	for d := range n {
+		a := &seg.arts[d]
+		keep[d] = pos[d] >= 0 && a.Stamp != "" && (a.File != "" || a.Ref != "")
+		any = any || keep[d]
+	}
+	if !any {
+		return
+	}
+	ix := &seg.index
+	// The segment's terms by number, and their numbers in the cache.
+	names := make([]string, len(ix.n))
+	for term, t := range ix.terms {
+		names[t] = term
+	}
+	global := make([]uint32, len(names))
+	var fresh []string
+	for t, name := range names {
+		id, ok := cw.dict[name]
+		if !ok {
+			id = uint32(len(cw.dict))
+			cw.dict[name] = id
+			fresh = append(fresh, name)
+		}
+		global[t] = id
+	}
+	if len(fresh) > 0 {
+		cw.buf = append(cw.buf, tagTerms)
+		cw.uvarint(uint64(len(fresh)))
+		for _, name := range fresh {
+			cw.str(name)
+		}
+		cw.flushBuf()
+	}
+	// Invert the postings: each kept article's (term, count) pairs, as
+	// cache term<<8 | count, in per-article runs.
+	count := make([]uint32, n+1)
+	for t := range names {
+		it := postingIter{p: ix.post[ix.off[t]:ix.off[t+1]]}
+		for d, _, ok := it.next(); ok; d, _, ok = it.next() {
+			if keep[d] {
+				count[d+1]++
+			}
+		}
+	}
+	for d := range n {
+		count[d+1] += count[d]
+	}
+	pairs := make([]uint64, count[n])
+	fill := slices.Clone(count[:n])
+	for t := range names {
+		it := postingIter{p: ix.post[ix.off[t]:ix.off[t+1]]}
+		for d, tf, ok := it.next(); ok; d, tf, ok = it.next() {
+			if keep[d] {
+				pairs[fill[d]] = uint64(global[t])<<8 | uint64(tf)
+				fill[d]++
+			}
+		}
+	}
+	var entry []byte
+	for d := range n {
+		if !keep[d] {
+			continue
+		}
+		a := &seg.arts[d]
+		terms := pairs[count[d]:count[d+1]]
+		slices.Sort(terms)
+		e := cacheWriter{buf: entry[:0]}
+		e.str(a.Origin)
+		e.str(a.File)
+		e.str(a.Ref)
+		e.str(a.Stamp)
+		e.str(a.ID)
+		e.str(a.Title)
+		e.str(a.URL)
+		e.str(a.Image)
+		zone, offset := a.Date.Zone()
+		e.uvarint(uint64(a.Date.Unix()))
+		e.uvarint(uint64(a.Date.Nanosecond()))
+		e.str(zone)
+		e.uvarint(uint64(int64(offset)))
+		if a.Dated {
+			e.buf = append(e.buf, 1)
+		} else {
+			e.buf = append(e.buf, 0)
+		}
+		e.uvarint(uint64(max(a.Words, 0)))
+		e.uvarint(uint64(max(ix.docLen[d], 0)))
+		e.uvarint(uint64(len(terms)))
+		prev := uint64(0)
+		for _, p := range terms {
+			e.uvarint(p>>8 - prev)
+			e.uvarint(p & 255)
+			prev = p >> 8
+		}
+		set := seg.dup.setOf(int32(d))
+		e.uvarint(uint64(len(set)))
+		h := uint64(0)
+		for _, x := range set {
+			e.uvarint(uint64(x) - h)
+			h = uint64(x)
+		}
+		entry = e.buf
+		cw.buf = append(cw.buf, tagEntry)
+		cw.uvarint(uint64(len(entry)))
+		cw.raw(entry)
+		cw.flushBuf()
+		if cw.err != nil {
+			return
+		}
+	}
+}
+
+// cachedTime is a date as the cache keeps it: the instant, and the zone's
+// name and offset, so that it shows as it did (UTC as UTC, "EST" as EST).
+func cachedTime(sec, nsec int64, zone string, offset int) time.Time {
+	t := time.Unix(sec, nsec)
+	if zone == "UTC" && offset == 0 {
+		return t.UTC()
+	}
+	return t.In(time.FixedZone(zone, offset))
+}
