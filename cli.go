@@ -471,6 +471,9 @@ type data struct {
 	st     store
 	// lease makes a new holder of the named lease on st.
 	lease func(name string) digest.Lease
+	// cacheStale is set when the index cache does not hold the library
+	// as loaded: the bot writes it at once.
+	cacheStale bool
 }
 
 func (d *data) Close() { d.st.Close() }
@@ -519,6 +522,12 @@ func openData(ctx context.Context, cfg config.Config, log *slog.Logger, polling 
 	for _, h := range hooks {
 		folderOpts, feedOpts = append(folderOpts, h.folder...), append(feedOpts, h.feed...)
 	}
+	// The index cache serves this start only: it is let go once the
+	// sources are loaded.
+	cache := readIndexCache(cfg.IndexCache, log)
+	defer cache.Release()
+	folderOpts = append(folderOpts, folder.WithIndexCache(cache))
+	feedOpts = append(feedOpts, feed.WithIndexCache(cache))
 	lib, src, bodies, err := loadLibrary(cfg, log, folderOpts...)
 	if err != nil {
 		return nil, err
@@ -529,6 +538,14 @@ func openData(ctx context.Context, cfg config.Config, log *slog.Logger, polling 
 		return nil, err
 	}
 	d := &data{lib: lib, folder: src, st: st, lease: lease}
+	defer func() {
+		// Stale: the start indexed articles the cache lacked, or the
+		// cache holds articles gone since.
+		d.cacheStale = cache.Hits() != lib.Len() || cache.Len() != cache.Hits()
+		if cache != nil {
+			log.Info("index cache read", slog.Int("reused", cache.Hits()), slog.Int("articles", lib.Len()), slog.String("file", cfg.IndexCache))
+		}
+	}()
 	if cfg.FeedsFile == "" {
 		return d, nil
 	}
@@ -591,6 +608,15 @@ func runBot(ctx context.Context, e env) int {
 		return exitFail
 	}
 	defer d.Close()
+	// The index cache is written last on the way out, however runBot
+	// returns.
+	cacheCtx, stopCache := context.WithCancel(ctx)
+	cacheDone := make(chan struct{})
+	go func() {
+		defer close(cacheDone)
+		keepIndexCache(cacheCtx, d.lib, cfg.IndexCache, d.cacheStale, log)
+	}()
+	defer func() { stopCache(); <-cacheDone }()
 	go func() {
 		if err := d.folder.Watch(ctx); err != nil {
 			log.Warn("watching the articles folder failed: reload needs a restart", slog.Any("err", err))

@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -34,10 +35,13 @@ const (
 	DefaultMissedGrace = 24 * time.Hour
 	// DefaultTimezone is the zone of subscriptions that name none: UTC,
 	// which needs no zone database.
-	DefaultTimezone        = "UTC"
-	DefaultBriefsDir       = "articles"
-	DefaultDatabasePath    = "data/newsbrief.db"
-	DefaultLogLevel        = slog.LevelInfo
+	DefaultTimezone     = "UTC"
+	DefaultBriefsDir    = "articles"
+	DefaultDatabasePath = "data/newsbrief.db"
+	DefaultLogLevel     = slog.LevelInfo
+	// DefaultIndexCacheName is the index cache's file name, in the folder
+	// of DATABASE_PATH, when INDEX_CACHE is not set.
+	DefaultIndexCacheName  = "newsbrief.index"
 	defaultEnvFile         = ".env"
 	tokenVar               = "DISCORD_TOKEN"
 	minimumAllowedInterval = time.Second
@@ -139,6 +143,12 @@ type Config struct {
 	// endpoints listen on; "" for no listener (the default: an operator
 	// opts in to opening a port).
 	MetricsAddr string
+
+	// IndexCache is the file where the library keeps what indexing read of
+	// its articles, so that a restart reads and indexes only the files and
+	// items that changed; "" for none (INDEX_CACHE=off). By default it is
+	// DefaultIndexCacheName beside DatabasePath.
+	IndexCache string
 }
 
 // Defaults returns the configuration used when no variable is set.
@@ -147,6 +157,7 @@ func Defaults() Config {
 		APIURL:         DefaultAPIURL,
 		BriefsDir:      DefaultBriefsDir,
 		DatabasePath:   DefaultDatabasePath,
+		IndexCache:     filepath.Join(filepath.Dir(DefaultDatabasePath), DefaultIndexCacheName),
 		MinInterval:    DefaultMinInterval,
 		Timezone:       DefaultTimezone,
 		Location:       time.UTC,
@@ -320,6 +331,14 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 			c.MetricsAddr = v
 		}
 	}
+	switch v, ok := get("INDEX_CACHE"); {
+	case !ok:
+		c.IndexCache = filepath.Join(filepath.Dir(c.DatabasePath), DefaultIndexCacheName)
+	case strings.EqualFold(v, "off"):
+		c.IndexCache = ""
+	default:
+		c.IndexCache = v
+	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
@@ -369,6 +388,10 @@ func (c Config) Lines() []string {
 	case c.ShardIDs != nil:
 		shardIDs = formatShardIDs(c.ShardIDs)
 	}
+	indexCache := c.IndexCache
+	if indexCache == "" {
+		indexCache = "off"
+	}
 	metrics := c.MetricsAddr
 	if metrics == "" {
 		metrics = "(none: no metrics listener)"
@@ -391,6 +414,7 @@ func (c Config) Lines() []string {
 		shardCountVar + "=" + shardCount,
 		shardIDsVar + "=" + shardIDs,
 		"METRICS_ADDR=" + metrics,
+		"INDEX_CACHE=" + indexCache,
 	}
 }
 

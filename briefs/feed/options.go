@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/netip"
 	"time"
+
+	"newsbrief/briefs"
 )
 
 // Defaults of the source's options.
@@ -69,6 +71,7 @@ type options struct {
 	lease        Lease         // nil: Run polls without one
 	leaseEvery   time.Duration // how often Run renews or tries the lease
 	onFetch      func(feed string, outcome FetchOutcome)
+	cache        *briefs.IndexCache
 }
 
 func defaultOptions() options {
@@ -214,4 +217,12 @@ func WithConcurrency(n int) Option {
 			o.concurrency = n
 		}
 	}
+}
+
+// WithIndexCache makes Load take each stored item that c holds unchanged
+// (see briefs.IndexCache) from c instead of making and indexing its
+// article again. c is asked only while it holds something; its owner
+// releases it once the start is done.
+func WithIndexCache(c *briefs.IndexCache) Option {
+	return func(o *options) { o.cache = c }
 }

@@ -2,15 +2,19 @@ package feed
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cespare/xxhash/v2"
 
 	"newsbrief/briefs"
 )
@@ -139,7 +143,11 @@ func (s *Source) Load(ctx context.Context) error {
 			s.mu.Unlock()
 			done = append(done, fr)
 			for _, it := range items {
-				if !yield(Article(it)) {
+				a, ok := s.opts.cache.Article(it.Origin, "", it.Identity, itemStamp(it))
+				if !ok {
+					a = Article(it)
+				}
+				if !yield(a) {
 					return
 				}
 			}
@@ -234,6 +242,7 @@ func Article(it Item) briefs.Article {
 		URL:    it.URL,
 		Image:  it.Image,
 		Ref:    it.Identity,
+		Stamp:  itemStamp(it),
 	}
 	if !it.Published.IsZero() {
 		a.Date, a.Dated = it.Published, true
@@ -249,6 +258,32 @@ func Article(it Item) briefs.Article {
 	}
 	a.Words = countWords(a.Paragraphs)
 	return a
+}
+
+// itemRules versions Article for index caches: change it when Article
+// makes an item's article differently, so that items cached under the old
+// rules are read again.
+const itemRules = "i1"
+
+// itemStamp is a stored item's Stamp: a hash of every field its article
+// is made from. An item stored again with other text or another date has
+// another stamp, and is indexed again.
+func itemStamp(it Item) string {
+	h := xxhash.New()
+	for _, s := range [...]string{it.Origin, it.Identity, it.Title, it.Text, it.URL, it.Image} {
+		h.WriteString(s)
+		h.Write([]byte{0})
+	}
+	var buf [64]byte
+	for _, t := range [...]time.Time{it.Published, it.Fetched} {
+		zone, offset := t.Zone()
+		b := binary.AppendVarint(buf[:0], t.Unix())
+		b = binary.AppendVarint(b, int64(t.Nanosecond()))
+		b = binary.AppendVarint(b, int64(offset))
+		b = append(append(b, zone...), 0)
+		h.Write(b)
+	}
+	return itemRules + ":" + strconv.FormatUint(h.Sum64(), 16)
 }
 
 // SetFeeds applies a changed feeds file without a restart: new feeds are

@@ -29,6 +29,7 @@ type options struct {
 	maxFileSize int64
 	origin      string
 	onReload    func(err error)
+	cache       *briefs.IndexCache
 }
 
 // WithLogger sets where the source logs skipped files and reloads. The
@@ -67,6 +68,14 @@ func WithOrigin(name string) Option {
 // import. f must be quick.
 func WithReloadObserver(f func(err error)) Option {
 	return func(o *options) { o.onReload = f }
+}
+
+// WithIndexCache makes Reload take each file whose size and modification
+// time are those cached (see briefs.IndexCache) from c instead of reading
+// it: a restart then reads only the files that changed. c is asked only
+// while it holds something; its owner releases it once the start is done.
+func WithIndexCache(c *briefs.IndexCache) Option {
+	return func(o *options) { o.cache = c }
 }
 
 // Source keeps a library's articles from one folder up to date: Reload
@@ -149,7 +158,7 @@ func (s *Source) Reload() error {
 		return err
 	}
 	var bad []Skip
-	arts := readAll(files, s.opts.maxFileSize, &bad)
+	arts := readAll(files, s.opts.maxFileSize, &bad, s.opts.cache, s.opts.origin)
 	dropped := s.lib.ReplaceSeq([]string{s.opts.origin}, func(yield func(briefs.Article) bool) {
 		for a := range arts {
 			a.Origin = s.opts.origin
@@ -179,8 +188,10 @@ const readBatch = 256
 // readAll reads and parses the files on every core and yields the articles
 // in the files' order, each ID once: of two files with one ID the first in
 // lexical order wins, and the other is added to skipped with the files
-// that could not be read. The next batch is read while one is yielded.
-func readAll(files []File, max int64, skipped *[]Skip) iter.Seq[briefs.Article] {
+// that could not be read. The next batch is read while one is yielded. A
+// file cache holds under its size and modification time (one stat instead
+// of an open, a read and a parse) is taken from there.
+func readAll(files []File, max int64, skipped *[]Skip, cache *briefs.IndexCache, origin string) iter.Seq[briefs.Article] {
 	return func(yield func(briefs.Article) bool) {
 		type result struct {
 			a   briefs.Article
@@ -203,7 +214,7 @@ func readAll(files []File, max int64, skipped *[]Skip) iter.Seq[briefs.Article] 
 							if i >= len(out) {
 								return
 							}
-							out[i].a, out[i].err = files[lo+i].Read(max)
+							out[i].a, out[i].err = readCached(files[lo+i], max, cache, origin)
 						}
 					})
 				}
@@ -255,4 +266,25 @@ func (s *Source) Body(_ context.Context, a briefs.Article) ([]string, error) {
 		return nil, fmt.Errorf("%s: changed since it was loaded (now %s)", a.File, got.ID)
 	}
 	return got.Paragraphs, nil
+}
+
+// readCached takes f from the cache when it holds f as it is now, and
+// reads it otherwise.
+func readCached(f File, max int64, cache *briefs.IndexCache, origin string) (briefs.Article, error) {
+	if cache.Len() == 0 {
+		return f.Read(max)
+	}
+	if f.ModTime.IsZero() {
+		size, modTime, err := statFile(f.Path())
+		if err != nil {
+			return f.Read(max) // which says what is wrong with the file
+		}
+		f.Size, f.ModTime = size, modTime
+	}
+	if f.Size <= max {
+		if a, ok := cache.Article(origin, f.Rel, "", fileStamp(f.Size, f.ModTime)); ok {
+			return a, nil
+		}
+	}
+	return f.Read(max)
 }

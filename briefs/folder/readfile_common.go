@@ -2,7 +2,9 @@ package folder
 
 import (
 	"fmt"
+	"strconv"
 	"sync"
+	"time"
 
 	"newsbrief/briefs"
 )
@@ -68,6 +70,7 @@ func readArticleFile(f File, max int64) (briefs.Article, error) {
 	if !a.Dated {
 		a.Date = modTime
 	}
+	a.Stamp = fileStamp(size, modTime)
 	return a, nil
 }
 
@@ -79,4 +82,17 @@ func growBuf(b []byte, n int64) []byte {
 	nb := make([]byte, len(b), max(n, 4096))
 	copy(nb, b)
 	return nb
+}
+
+// parseRules versions Parse for index caches: change it when Parse reads
+// a file differently, so that files cached under the old rules are read
+// again.
+const parseRules = "f1"
+
+// fileStamp is an article file's Stamp: the parse rules, its size and its
+// modification time. A file edited in place changes both, or at least its
+// time, which is all an index cache needs to know that it must read it
+// again.
+func fileStamp(size int64, modTime time.Time) string {
+	return parseRules + ":" + strconv.FormatInt(size, 10) + ":" + strconv.FormatInt(modTime.UnixNano(), 10)
 }

@@ -59,3 +59,20 @@ func (f rawFile) stat() (int64, time.Time, error) {
 }
 
 func (f rawFile) close() { syscall.Close(f.fd) }
+
+// statFile returns the size and modification time of the file at path,
+// following links.
+func statFile(path string) (int64, time.Time, error) {
+	var st syscall.Stat_t
+	for {
+		err := syscall.Stat(path, &st)
+		if err == nil {
+			break
+		}
+		if err != syscall.EINTR {
+			return 0, time.Time{}, &os.PathError{Op: "stat", Path: path, Err: err}
+		}
+	}
+	sec, nsec := st.Mtim.Unix()
+	return int64(st.Size), time.Unix(sec, nsec), nil
+}

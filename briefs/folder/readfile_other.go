@@ -35,3 +35,13 @@ func (f rawFile) stat() (int64, time.Time, error) {
 }
 
 func (f rawFile) close() { f.f.Close() }
+
+// statFile returns the size and modification time of the file at path,
+// following links.
+func statFile(path string) (int64, time.Time, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	return info.Size(), info.ModTime(), nil
+}

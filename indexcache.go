@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"newsbrief/briefs"
+)
+
+// indexCacheEvery is how often the running bot writes the index cache
+// again when its library changed (feeds polled, files edited): a crash
+// then costs a start at most this much re-indexing, and a write, which
+// reads the whole index, stays rare.
+const indexCacheEvery = 10 * time.Minute
+
+// readIndexCache reads the index cache at path (INDEX_CACHE) for this
+// start. It returns nil, and the start indexes every article, when the
+// cache is off, not written yet, or unusable; an unusable one is logged.
+func readIndexCache(path string, log *slog.Logger) *briefs.IndexCache {
+	if path == "" {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		log.Info("index cache: none yet; this start indexes every article and writes one", slog.String("file", path))
+		return nil
+	}
+	if err == nil {
+		var c *briefs.IndexCache
+		if c, err = briefs.ReadIndexCache(data); err == nil {
+			return c
+		}
+	}
+	log.Warn("index cache unusable; this start indexes every article and writes it again", slog.String("file", path), slog.Any("err", err))
+	return nil
+}
+
+// writeIndexCache writes lib's index cache to path through a temporary
+// file in the same folder, renamed over the old one once complete: a
+// crash mid-write leaves the previous cache, never half of one.
+func writeIndexCache(lib *briefs.Library, path string) (err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("index cache %s: %w", path, err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("index cache %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err := lib.WriteIndexCache(f); err != nil {
+		return fmt.Errorf("index cache %s: write: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("index cache %s: write: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("index cache %s: %w", path, err)
+	}
+	return nil
+}
+
+// keepIndexCache keeps the index cache at path up to date while ctx
+// lasts: at once when the start indexed anything (stale is true), then
+// every indexCacheEvery when the library changed, and a last time when ctx
+// ends, so that the next start reads only what changed after. It returns
+// when that last write is done.
+func keepIndexCache(ctx context.Context, lib *briefs.Library, path string, stale bool, log *slog.Logger) {
+	if path == "" {
+		return
+	}
+	written := lib.Version()
+	write := func() {
+		v := lib.Version()
+		start := time.Now()
+		if err := writeIndexCache(lib, path); err != nil {
+			log.Warn("index cache not written; the next start indexes more", slog.Any("err", err))
+			return
+		}
+		written = v
+		log.Debug("index cache written", slog.String("file", path), slog.Int("articles", lib.Len()), slog.Duration("took", time.Since(start)))
+	}
+	if stale {
+		write()
+	}
+	tick := time.NewTicker(indexCacheEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if lib.Version() != written {
+				write()
+			}
+			return
+		case <-tick.C:
+			if lib.Version() != written {
+				write()
+			}
+		}
+	}
+}
