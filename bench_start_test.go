@@ -95,7 +95,14 @@ func benchStart(b *testing.B, files, feeds, perFeed int) {
 		cold.IndexCache = ""
 		measureStart(b, cold, files+feeds*perFeed)
 	})
-	b.Run("cached", func(b *testing.B) { measureStart(b, cfg, files+feeds*perFeed) })
+	info, err := os.Stat(cfg.IndexCache)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("cached", func(b *testing.B) {
+		measureStart(b, cfg, files+feeds*perFeed)
+		b.ReportMetric(memstat.MB(uint64(info.Size())), "cache-file-MB")
+	})
 }
 
 // measureStart opens the data as the bot does at start, and reports its

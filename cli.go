@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"newsbrief/briefs"
@@ -608,28 +609,36 @@ func runBot(ctx context.Context, e env) int {
 		return exitFail
 	}
 	defer d.Close()
-	// The index cache is written last on the way out, however runBot
-	// returns.
-	cacheCtx, stopCache := context.WithCancel(ctx)
+	// On the way out, however runBot returns: the sources stop first, then
+	// the index cache is written a last time (holding everything they
+	// stored), then the store closes.
+	srcCtx, stopSources := context.WithCancel(ctx)
+	var running sync.WaitGroup
+	cacheStop := make(chan struct{})
 	cacheDone := make(chan struct{})
 	go func() {
 		defer close(cacheDone)
-		keepIndexCache(cacheCtx, d.lib, cfg.IndexCache, d.cacheStale, log)
+		keepIndexCache(cacheStop, d.lib, cfg.IndexCache, d.cacheStale, log)
 	}()
-	defer func() { stopCache(); <-cacheDone }()
-	go func() {
-		if err := d.folder.Watch(ctx); err != nil {
+	defer func() {
+		stopSources()
+		running.Wait()
+		close(cacheStop)
+		<-cacheDone
+	}()
+	running.Go(func() {
+		if err := d.folder.Watch(srcCtx); err != nil {
 			log.Warn("watching the articles folder failed: reload needs a restart", slog.Any("err", err))
 		}
-	}()
+	})
 	if d.feeds != nil {
-		go d.feeds.Run(ctx)
-		go func() {
-			if err := d.feeds.WatchList(ctx, cfg.FeedsFile); err != nil {
+		running.Go(func() { d.feeds.Run(srcCtx) })
+		running.Go(func() {
+			if err := d.feeds.WatchList(srcCtx, cfg.FeedsFile); err != nil {
 				log.Warn("watching the feeds file failed: changes need a restart", slog.Any("err", err))
 			}
-		}()
-		go d.feeds.KeepPruned(ctx, cfg.FeedRetention, feedPruneEvery)
+		})
+		running.Go(func() { d.feeds.KeepPruned(srcCtx, cfg.FeedRetention, feedPruneEvery) })
 	}
 	lib := d.lib
 	digests := newDigests(cfg, lib, d.st, log, append(m.digestOptions(), digest.WithLease(d.lease(posterLease), 0))...)

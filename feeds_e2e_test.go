@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,6 +21,7 @@ import (
 
 	"newsbrief/briefs"
 	"newsbrief/briefs/folder"
+	"newsbrief/config"
 	"newsbrief/digest"
 	"newsbrief/discord/discordtest"
 	"newsbrief/store/sqlite"
@@ -214,6 +216,11 @@ func TestFeedItemsEndToEnd(t *testing.T) {
 		t.Fatalf("exit after SIGTERM: %v\n%s", err, logs1.String())
 	}
 
+	// The bot wrote its index cache on the way out, beside the database.
+	if _, err := os.Stat(filepath.Join(dir, "data", config.DefaultIndexCacheName)); err != nil {
+		t.Fatalf("no index cache after SIGTERM: %v\n%s", err, logs1.String())
+	}
+
 	// A restart on the same database and feeds fetches nothing twice and
 	// posts nothing again; a new item still goes out.
 	var logs2 bytes.Buffer
@@ -225,6 +232,16 @@ func TestFeedItemsEndToEnd(t *testing.T) {
 		}
 		return "first run:\n" + logs1.String() + "second run:\n" + logs2.String()
 	}
+	// It started from the cache, and what it took from there is searched
+	// as before.
+	poll(t, ctx, "the restart to take its articles from the index cache", logs, func() bool {
+		m := regexp.MustCompile(`msg="index cache read" reused=(\d+) articles=(\d+)`).FindStringSubmatch(logs2.String())
+		return m != nil && m[1] != "0" && m[1] == m[2]
+	})
+	poll(t, ctx, "a cached item in /brief search", logs, func() bool {
+		rep, err := srv.Interact(ctx, discordtest.Command("brief", discordtest.Sub("search", discordtest.Opt("query", "lighthouse keeper"))))
+		return err == nil && len(rep.Data.Embeds) > 0 && strings.Contains(rep.Data.Embeds[0].Title, "Lighthouse Keeper")
+	})
 	after := "Bakery Wins Regional Prize for Sourdough"
 	feeds.add("/courier.xml", story("courier-10", after, "https://courier.example/news/bakery", now.Add(4*time.Minute)))
 	poll(t, ctx, "an item after the restart in a digest", logs, posted(after))

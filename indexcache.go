@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -70,12 +69,12 @@ func writeIndexCache(lib *briefs.Library, path string) (err error) {
 	return nil
 }
 
-// keepIndexCache keeps the index cache at path up to date while ctx
-// lasts: at once when the start indexed anything (stale is true), then
-// every indexCacheEvery when the library changed, and a last time when ctx
-// ends, so that the next start reads only what changed after. It returns
-// when that last write is done.
-func keepIndexCache(ctx context.Context, lib *briefs.Library, path string, stale bool, log *slog.Logger) {
+// keepIndexCache keeps the index cache at path up to date until stop is
+// closed: at once when the start indexed anything (stale is true), then
+// every indexCacheEvery when the library changed, and a last time when
+// stop closes (once the sources have stopped), so that the next start
+// reads only what changed after. It returns when that last write is done.
+func keepIndexCache(stop <-chan struct{}, lib *briefs.Library, path string, stale bool, log *slog.Logger) {
 	if path == "" {
 		return
 	}
@@ -97,7 +96,7 @@ func keepIndexCache(ctx context.Context, lib *briefs.Library, path string, stale
 	defer tick.Stop()
 	for {
 		select {
-		case <-ctx.Done():
+		case <-stop:
 			if lib.Version() != written {
 				write()
 			}

@@ -383,3 +383,36 @@ func FuzzShardIDs(f *testing.F) {
 		}
 	})
 }
+
+// TestIndexCache: INDEX_CACHE defaults to a file beside DATABASE_PATH,
+// follows it, takes a path of its own, and "off" turns it off.
+func TestIndexCache(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{}, filepath.Join("data", DefaultIndexCacheName)},
+		{map[string]string{"DATABASE_PATH": "/srv/nb/state.db"}, filepath.Join("/srv/nb", DefaultIndexCacheName)},
+		{map[string]string{"DATABASE_PATH": "x.db"}, DefaultIndexCacheName},
+		{map[string]string{"INDEX_CACHE": "/var/cache/nb.index"}, "/var/cache/nb.index"},
+		{map[string]string{"INDEX_CACHE": "OFF"}, ""},
+	} {
+		cfg, err := FromLookup(lookupFrom(c.env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.IndexCache != c.want {
+			t.Errorf("%v: IndexCache = %q, want %q", c.env, cfg.IndexCache, c.want)
+		}
+		want := "INDEX_CACHE=" + c.want
+		if c.want == "" {
+			want = "INDEX_CACHE=off"
+		}
+		if !slices.Contains(cfg.Lines(), want) {
+			t.Errorf("%v: Lines lack %s", c.env, want)
+		}
+	}
+	if d := Defaults(); d.IndexCache != filepath.Join("data", DefaultIndexCacheName) {
+		t.Errorf("Defaults().IndexCache = %q", d.IndexCache)
+	}
+}
