@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"html"
 	"net/http"
 	"net/http/httptest"
@@ -103,7 +104,7 @@ func story(guid, title, link string, at time.Time) rssItem {
 // startFeedBinary is startBinary with feeds: FEEDS_FILE polled every
 // second, private addresses allowed (the feeds are on 127.0.0.1), and
 // digests allowed every second.
-func startFeedBinary(t *testing.T, srv *discordtest.Server, dir, db string, stderr *bytes.Buffer) *exec.Cmd {
+func startFeedBinary(t *testing.T, srv *discordtest.Server, dir, db string, stderr io.Writer) *exec.Cmd {
 	t.Helper()
 	return startBinary(t, srv, dir, db, stderr, "FEEDS_FILE=feeds.txt", "FEED_POLL_INTERVAL=1s",
 		"FEEDS_ALLOW_PRIVATE=1", "DIGEST_MIN_INTERVAL=1s")
@@ -223,7 +224,7 @@ func TestFeedItemsEndToEnd(t *testing.T) {
 
 	// A restart on the same database and feeds fetches nothing twice and
 	// posts nothing again; a new item still goes out.
-	var logs2 bytes.Buffer
+	var logs2 syncBuffer
 	bot = startFeedBinary(t, srv, dir, db, &logs2)
 	logs = func() string {
 		if bot.ProcessState == nil {

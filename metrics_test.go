@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net"
@@ -11,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,28 +18,9 @@ import (
 	"newsbrief/discord/discordtest"
 )
 
-// lockedBuffer is a bytes.Buffer a child's stderr is copied into while the
-// test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // botCommand is the real binary, run as the bot against srv in a folder of
 // five articles, with extra environment variables.
-func botCommand(t *testing.T, srv *discordtest.Server, extra ...string) (*exec.Cmd, *lockedBuffer) {
+func botCommand(t *testing.T, srv *discordtest.Server, extra ...string) (*exec.Cmd, *syncBuffer) {
 	t.Helper()
 	dir := t.TempDir()
 	if err := folder.Write(filepath.Join(dir, "articles"), briefs.GenerateArticles(5, 1)); err != nil {
@@ -52,7 +31,7 @@ func botCommand(t *testing.T, srv *discordtest.Server, extra ...string) (*exec.C
 	cmd.Env = append(append(os.Environ(), "NEWSBRIEF_RUN_MAIN=1",
 		"DISCORD_TOKEN="+discordtest.Token, "DISCORD_API_URL="+srv.URL(), "DISCORD_GUILD_ID="+discordtest.DefaultGuildID,
 		"BRIEFS_DIR=articles", "DATABASE_PATH="+filepath.Join(dir, "data", "nb.db"), "LOG_LEVEL=info"), extra...)
-	stderr := &lockedBuffer{}
+	stderr := &syncBuffer{}
 	cmd.Stderr = stderr
 	return cmd, stderr
 }

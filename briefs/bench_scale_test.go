@@ -1,6 +1,8 @@
 package briefs
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -118,4 +120,38 @@ func BenchmarkQueries100000(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkIndexCache100000 writes the index cache of 100,000 articles (as
+// the bot does in the background after a start and every few minutes while
+// the library changes) and reads it back whole (as a start does before it
+// takes the articles), reporting the cache's size.
+func BenchmarkIndexCache100000(b *testing.B) {
+	l := New(WithBodies(BodiesFunc(func(context.Context, Article) ([]string, error) { return nil, nil })))
+	feeds := feedArticles(100000, 200)
+	for _, arts := range feeds {
+		for i := range arts {
+			arts[i].Ref, arts[i].Stamp = arts[i].URL, "s"
+		}
+	}
+	l.ReplaceAll(feeds)
+	feeds = nil
+	var buf bytes.Buffer
+	b.Run("Write", func(b *testing.B) {
+		for b.Loop() {
+			buf.Reset()
+			if err := l.WriteIndexCache(&buf); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(memstat.MB(uint64(buf.Len())), "cache-MB")
+	})
+	b.Run("Read", func(b *testing.B) {
+		for b.Loop() {
+			c, err := ReadIndexCache(buf.Bytes())
+			if err != nil || c.Len() != 100000 {
+				b.Fatalf("%v, %d articles", err, c.Len())
+			}
+		}
+	})
 }
