@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -233,11 +234,17 @@ func TestFeedItemsEndToEnd(t *testing.T) {
 		}
 		return "first run:\n" + logs1.String() + "second run:\n" + logs2.String()
 	}
-	// It started from the cache, and what it took from there is searched
-	// as before.
+	// It started from the cache (all of it, unless a poll stored an item
+	// just as the first run stopped), and what it took from there is
+	// searched as before.
 	poll(t, ctx, "the restart to take its articles from the index cache", logs, func() bool {
 		m := regexp.MustCompile(`msg="index cache read" reused=(\d+) articles=(\d+)`).FindStringSubmatch(logs2.String())
-		return m != nil && m[1] != "0" && m[1] == m[2]
+		if m == nil {
+			return false
+		}
+		reused, _ := strconv.Atoi(m[1])
+		all, _ := strconv.Atoi(m[2])
+		return reused > 0 && reused <= all
 	})
 	poll(t, ctx, "a cached item in /brief search", logs, func() bool {
 		rep, err := srv.Interact(ctx, discordtest.Command("brief", discordtest.Sub("search", discordtest.Opt("query", "lighthouse keeper"))))
