@@ -101,25 +101,25 @@ func cacheKey(origin, file, ref string) string {
 // it with an error wrapping ErrBadIndexCache when anything is wrong; the
 // caller then builds the library without it. The cache keeps data.
 func ReadIndexCache(data []byte) (*IndexCache, error) {
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: "+format, append([]any{ErrBadIndexCache}, args...)...)
-	}
 	if len(data) < len(cacheMagic)+4 || [4]byte(data[:4]) != cacheMagic {
-		return nil, bad("no index cache header")
+		return nil, badCache("no index cache header")
 	}
 	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
 	if crc32.Checksum(body, castagnoli) != sum {
-		return nil, bad("checksum mismatch (damaged or cut short)")
+		return nil, badCache("checksum mismatch (damaged or cut short)")
 	}
 	return parseIndexCache(data)
+}
+
+// badCache is an error of ReadIndexCache: ErrBadIndexCache, and why.
+func badCache(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrBadIndexCache}, args...)...)
 }
 
 // parseIndexCache is ReadIndexCache past the checksum: the fuzz test
 // calls it directly, so that its inputs need not carry a valid one.
 func parseIndexCache(data []byte) (*IndexCache, error) {
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: "+format, append([]any{ErrBadIndexCache}, args...)...)
-	}
+	bad := badCache
 	if len(data) < len(cacheMagic)+4 || [4]byte(data[:4]) != cacheMagic {
 		return nil, bad("no index cache header")
 	}
@@ -397,13 +397,13 @@ func (cw *cacheWriter) flushBuf() {
 func (cw *cacheWriter) segment(seg *segment, pos []int32) {
 	n := len(seg.arts)
 	keep := make([]bool, n)
-	any := false
+	some := false
 	for d := range n {
 		a := &seg.arts[d]
 		keep[d] = pos[d] >= 0 && a.Stamp != "" && (a.File != "" || a.Ref != "")
-		any = any || keep[d]
+		some = some || keep[d]
 	}
-	if !any {
+	if !some {
 		return
 	}
 	ix := &seg.index
