@@ -323,6 +323,7 @@ func runCheck(ctx context.Context, e env) int {
 			fmt.Fprintf(e.stdout, "  %s: %v\n", s.Path, s.Err)
 		}
 	}
+	fmt.Fprintf(e.stdout, "index cache: %s\n", describeIndexCache(cfg.IndexCache))
 	if cfg.FeedsFile == "" {
 		return exitOK
 	}

@@ -108,3 +108,33 @@ func keepIndexCache(stop <-chan struct{}, lib *briefs.Library, path string, stal
 		}
 	}
 }
+
+// describeIndexCache says, for newsbrief check, what the index cache at
+// path holds. A cache that is missing or unusable is no error: the next
+// start indexes every article and writes it again.
+func describeIndexCache(path string) string {
+	if path == "" {
+		return "off (INDEX_CACHE=off): every start indexes every article"
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return path + ": none yet (the bot writes it after its first start)"
+	}
+	var c *briefs.IndexCache
+	if err == nil {
+		c, err = briefs.ReadIndexCache(data)
+	}
+	if err != nil {
+		return fmt.Sprintf("%s: unusable, the next start indexes every article and writes it again: %v", path, err)
+	}
+	info, err := os.Stat(path)
+	written := ""
+	if err == nil {
+		written = ", written " + info.ModTime().UTC().Format(time.RFC3339)
+	}
+	noun := "articles"
+	if c.Len() == 1 {
+		noun = "article"
+	}
+	return fmt.Sprintf("%s: %d %s%s", path, c.Len(), noun, written)
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"newsbrief/briefs"
 	"newsbrief/briefs/folder"
+	"newsbrief/config"
 	"newsbrief/summarize"
 )
 
@@ -178,6 +180,27 @@ func TestCheck(t *testing.T) {
 	}
 	if strings.Contains(out, "super-secret-token") {
 		t.Error("check printed the token")
+	}
+	// The index cache: none yet, then one the bot would write, then a
+	// damaged one, which is no reason to fail the check.
+	cachePath := filepath.Join("data", config.DefaultIndexCacheName)
+	if !strings.Contains(out, "index cache: "+cachePath+": none yet") {
+		t.Errorf("check without an index cache:\n%s", out)
+	}
+	cfg := config.Defaults()
+	lib, _, _, err := loadLibrary(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writeIndexCache(lib, cachePath); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := runCLI(t, "", "", "check"); code != 0 || !strings.Contains(out, "index cache: "+cachePath+": 1 article, written ") {
+		t.Errorf("check with an index cache (exit %d):\n%s", code, out)
+	}
+	writeFile(t, cachePath, "not a cache")
+	if code, out, _ := runCLI(t, "", "", "check"); code != 0 || !strings.Contains(out, "unusable, the next start indexes every article") {
+		t.Errorf("check with a damaged index cache (exit %d):\n%s", code, out)
 	}
 	t.Setenv("DIGEST_MIN_INTERVAL", "5 minutes")
 	code, _, errOut := runCLI(t, "", "", "check")
