@@ -619,7 +619,7 @@ func runBot(ctx context.Context, e env) int {
 	cacheDone := make(chan struct{})
 	go func() {
 		defer close(cacheDone)
-		keepIndexCache(cacheStop, d.lib, cfg.IndexCache, d.cacheStale, log)
+		keepIndexCache(cacheStop, d.lib, cfg.IndexCache, indexCacheEvery, d.cacheStale, log)
 	}()
 	defer func() {
 		stopSources()

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -25,19 +26,38 @@ func readIndexCache(path string, log *slog.Logger) *briefs.IndexCache {
 	if path == "" {
 		return nil
 	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	c, _, err := loadIndexCache(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		log.Info("index cache: none yet; this start indexes every article and writes one", slog.String("file", path))
-		return nil
+	case err != nil:
+		log.Warn("index cache unusable; this start indexes every article and writes it again", slog.String("file", path), slog.Any("err", err))
 	}
-	if err == nil {
-		var c *briefs.IndexCache
-		if c, err = briefs.ReadIndexCache(data); err == nil {
-			return c
-		}
+	return c
+}
+
+// loadIndexCache reads and checks the index cache file at path, and says
+// when it was written. A missing file is an error wrapping
+// fs.ErrNotExist.
+func loadIndexCache(path string) (*briefs.IndexCache, time.Time, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, time.Time{}, err
 	}
-	log.Warn("index cache unusable; this start indexes every article and writes it again", slog.String("file", path), slog.Any("err", err))
-	return nil
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	data := make([]byte, info.Size())
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil, time.Time{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	c, err := briefs.ReadIndexCache(data)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return c, info.ModTime(), nil
 }
 
 // writeIndexCache writes lib's index cache to path through a temporary
@@ -71,10 +91,10 @@ func writeIndexCache(lib *briefs.Library, path string) (err error) {
 
 // keepIndexCache keeps the index cache at path up to date until stop is
 // closed: at once when the start indexed anything (stale is true), then
-// every indexCacheEvery when the library changed, and a last time when
+// every interval (indexCacheEvery in the bot) when the library changed, and a last time when
 // stop closes (once the sources have stopped), so that the next start
 // reads only what changed after. It returns when that last write is done.
-func keepIndexCache(stop <-chan struct{}, lib *briefs.Library, path string, stale bool, log *slog.Logger) {
+func keepIndexCache(stop <-chan struct{}, lib *briefs.Library, path string, every time.Duration, stale bool, log *slog.Logger) {
 	if path == "" {
 		return
 	}
@@ -92,7 +112,7 @@ func keepIndexCache(stop <-chan struct{}, lib *briefs.Library, path string, stal
 	if stale {
 		write()
 	}
-	tick := time.NewTicker(indexCacheEvery)
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
 		select {
@@ -116,25 +136,16 @@ func describeIndexCache(path string) string {
 	if path == "" {
 		return "off (INDEX_CACHE=off): every start indexes every article"
 	}
-	data, err := os.ReadFile(path)
+	c, written, err := loadIndexCache(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return path + ": none yet (the bot writes it after its first start)"
 	}
-	var c *briefs.IndexCache
-	if err == nil {
-		c, err = briefs.ReadIndexCache(data)
-	}
 	if err != nil {
 		return fmt.Sprintf("%s: unusable, the next start indexes every article and writes it again: %v", path, err)
-	}
-	info, err := os.Stat(path)
-	written := ""
-	if err == nil {
-		written = ", written " + info.ModTime().UTC().Format(time.RFC3339)
 	}
 	noun := "articles"
 	if c.Len() == 1 {
 		noun = "article"
 	}
-	return fmt.Sprintf("%s: %d %s%s", path, c.Len(), noun, written)
+	return fmt.Sprintf("%s: %d %s, written %s", path, c.Len(), noun, written.UTC().Format(time.RFC3339))
 }

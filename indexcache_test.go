@@ -196,3 +196,72 @@ func sameArticles(t *testing.T, got, want *briefs.Library) {
 		}
 	}
 }
+
+// TestKeepIndexCache: the bot writes the cache at once after a start that
+// indexed anything, again on a tick when the library changed since, a last
+// time on the way out when it changed, and never when nothing changed.
+func TestKeepIndexCache(t *testing.T) {
+	noBodies := briefs.WithBodies(briefs.BodiesFunc(func(context.Context, briefs.Article) ([]string, error) { return nil, nil }))
+	article := func(n int) briefs.Article {
+		return briefs.Article{ID: fmt.Sprintf("a-%d", n), Title: fmt.Sprintf("Harbour news %d", n), Paragraphs: []string{"The harbour reopened."},
+			Date: time.Date(2026, 1, n, 0, 0, 0, 0, time.UTC), File: fmt.Sprintf("%d.txt", n), Stamp: "s"}
+	}
+	cached := func(path string) int {
+		c, _, err := loadIndexCache(path)
+		if err != nil {
+			return -1
+		}
+		return c.Len()
+	}
+	log := slog.New(slog.DiscardHandler)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	waitFor := func(t *testing.T, what string, cond func() bool) {
+		t.Helper()
+		poll(t, ctx, what, func() string { return "" }, cond)
+	}
+	run := func(lib *briefs.Library, path string, every time.Duration, stale bool) (stop func()) {
+		halt, done := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(done)
+			keepIndexCache(halt, lib, path, every, stale, log)
+		}()
+		return func() { close(halt); <-done }
+	}
+
+	t.Run("unchanged", func(t *testing.T) {
+		lib := briefs.New(noBodies)
+		lib.Replace("news", []briefs.Article{article(1)})
+		path := filepath.Join(t.TempDir(), "cache")
+		run(lib, path, time.Millisecond, false)()
+		if _, err := os.Stat(path); !os.IsNotExist(err) {
+			t.Errorf("a cache was written for an unchanged library: %v", err)
+		}
+	})
+	t.Run("stale at start", func(t *testing.T) {
+		lib := briefs.New(noBodies)
+		lib.Replace("news", []briefs.Article{article(1)})
+		path := filepath.Join(t.TempDir(), "cache")
+		stop := run(lib, path, time.Hour, true)
+		waitFor(t, "the cache written after a stale start", func() bool { return cached(path) == 1 })
+		stop()
+	})
+	t.Run("on a tick", func(t *testing.T) {
+		lib := briefs.New(noBodies)
+		path := filepath.Join(t.TempDir(), "cache")
+		stop := run(lib, path, time.Millisecond, false)
+		defer stop()
+		lib.Replace("news", []briefs.Article{article(1), article(2)})
+		waitFor(t, "the cache written after the library changed", func() bool { return cached(path) == 2 })
+	})
+	t.Run("on the way out", func(t *testing.T) {
+		lib := briefs.New(noBodies)
+		path := filepath.Join(t.TempDir(), "cache")
+		stop := run(lib, path, time.Hour, false)
+		lib.Replace("news", []briefs.Article{article(3)})
+		stop()
+		if n := cached(path); n != 1 {
+			t.Errorf("after the way out the cache holds %d articles, want 1", n)
+		}
+	})
+}

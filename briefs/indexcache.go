@@ -53,13 +53,17 @@ const (
 // not a cache it can use: damaged, cut short, or of other indexing rules.
 var ErrBadIndexCache = errors.New("not a usable index cache")
 
+// cacheDict is a cache's terms, numbered in the order it lists them: the
+// one dictionary its articles' terms are numbers in.
+type cacheDict struct{ terms []string }
+
 // cachedTokens is a cached article's indexing, attached to an Article
 // taken from an IndexCache, for buildSegIndex to index without the text.
 // terms holds nTerms pairs of uvarints, the gap from the previous term's
 // number in dict and the term's count, in ascending term order; set is
 // the article's near-duplicate bigrams, sorted.
 type cachedTokens struct {
-	dict   []string
+	dict   *cacheDict
 	terms  []byte
 	nTerms int
 	length int32
@@ -85,7 +89,7 @@ func (t *cachedTokens) each(fn func(term uint32, tf int32)) {
 type IndexCache struct {
 	mu      sync.RWMutex
 	data    []byte
-	dict    []string
+	dict    *cacheDict
 	entries map[string]uint32 // cacheKey → offset of the entry's size in data
 	hits    atomic.Int64
 }
@@ -131,7 +135,7 @@ func parseIndexCache(data []byte) (*IndexCache, error) {
 	if v := r.uvarint(); v != indexRules {
 		return nil, bad("written under indexing rules %d, these are %d", v, indexRules)
 	}
-	c := &IndexCache{data: data, entries: map[string]uint32{}}
+	c := &IndexCache{data: data, dict: &cacheDict{}, entries: map[string]uint32{}}
 	for r.err == nil {
 		switch tag := r.byte(); tag {
 		case tagEnd:
@@ -148,7 +152,7 @@ func parseIndexCache(data []byte) (*IndexCache, error) {
 				return nil, bad("%d terms in a block", n)
 			}
 			for range n {
-				c.dict = append(c.dict, string(r.bytes()))
+				c.dict.terms = append(c.dict.terms, string(r.bytes()))
 			}
 		case tagEntry:
 			at := r.off
@@ -231,7 +235,7 @@ func (c *IndexCache) Article(origin, file, ref, stamp string) (Article, bool) {
 
 // decodeEntry decodes the entry at off, if its stamp is stamp, checking
 // every length and term number so that no data can make indexing fail.
-func decodeEntry(body []byte, off int, dict []string, stamp string) (Article, bool) {
+func decodeEntry(body []byte, off int, dict *cacheDict, stamp string) (Article, bool) {
 	r := cacheReader{p: body, off: off}
 	size := r.uvarint()
 	if r.err != nil || size > uint64(len(body)-r.off) {
@@ -260,7 +264,7 @@ func decodeEntry(body []byte, off int, dict []string, stamp string) (Article, bo
 	for i := uint64(0); i < n && r.err == nil; i++ {
 		gap := r.uvarint()
 		prev += gap
-		if tf := r.uvarint(); prev >= uint64(len(dict)) || (i > 0 && gap == 0) || tf == 0 || tf > 255 {
+		if tf := r.uvarint(); prev >= uint64(len(dict.terms)) || (i > 0 && gap == 0) || tf == 0 || tf > 255 {
 			return Article{}, false
 		}
 	}

@@ -353,11 +353,11 @@ func buildSegIndex(arts []Article) (segIndex, dupIndex) {
 	// local numbers the terms of a cache's dictionary in this segment
 	// (plus one; 0: not yet), for articles taken from an IndexCache.
 	var local []int32
-	var localDict []string
+	var localDict *cacheDict
 	cached := func(term uint32, n int32) {
 		id := local[term] - 1
 		if id < 0 {
-			t := localDict[term]
+			t := localDict.terms[term]
 			var ok bool
 			if id, ok = ix.terms[t]; !ok {
 				id = int32(len(counts))
@@ -377,8 +377,8 @@ func buildSegIndex(arts []Article) (segIndex, dupIndex) {
 		length, touched = 0, touched[:0]
 		lead, havePrev, set = 0, false, set[:0]
 		if tk := a.tok; tk != nil {
-			if len(localDict) != len(tk.dict) || (len(tk.dict) > 0 && &localDict[0] != &tk.dict[0]) {
-				localDict, local = tk.dict, make([]int32, len(tk.dict))
+			if tk.dict != localDict {
+				localDict, local = tk.dict, make([]int32, len(tk.dict.terms))
 			}
 			tk.each(cached)
 			length = tk.length

@@ -143,9 +143,10 @@ func (s *Source) Load(ctx context.Context) error {
 			s.mu.Unlock()
 			done = append(done, fr)
 			for _, it := range items {
-				a, ok := s.opts.cache.Article(it.Origin, "", it.Identity, itemStamp(it))
+				stamp := itemStamp(it)
+				a, ok := s.opts.cache.Article(it.Origin, "", it.Identity, stamp)
 				if !ok {
-					a = Article(it)
+					a = stampedArticle(it, stamp)
 				}
 				if !yield(a) {
 					return
@@ -234,7 +235,11 @@ func (s *Source) publish(ctx context.Context, fr *feedRun, name string) ([]Item,
 // IDs) and unique even when two feeds carry one story under one GUID, so
 // the library keeps both (grouping them is the library's business). An
 // item without a date is dated when it was fetched, and marked undated.
-func Article(it Item) briefs.Article {
+func Article(it Item) briefs.Article { return stampedArticle(it, itemStamp(it)) }
+
+// stampedArticle is Article with the item's stamp (itemStamp) already
+// made.
+func stampedArticle(it Item, stamp string) briefs.Article {
 	a := briefs.Article{
 		ID:     briefs.NewID(it.Origin+"\n"+it.Identity, it.Title),
 		Title:  it.Title,
@@ -242,7 +247,7 @@ func Article(it Item) briefs.Article {
 		URL:    it.URL,
 		Image:  it.Image,
 		Ref:    it.Identity,
-		Stamp:  itemStamp(it),
+		Stamp:  stamp,
 	}
 	if !it.Published.IsZero() {
 		a.Date, a.Dated = it.Published, true
