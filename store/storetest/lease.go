@@ -20,6 +20,9 @@ type LeaseBackend struct {
 	// runs out. l stays usable, as the process of a holder that only lost
 	// its connection would.
 	Kill func(t *testing.T, l digest.Lease)
+	// Open opens another store on the same database, as another process
+	// would, and returns its leases by name and its Close.
+	Open func(t *testing.T) (lease func(name string) digest.Lease, close func() error)
 }
 
 // RunLease runs the contract of digest.Lease, each test on a fresh backend
@@ -34,6 +37,7 @@ func RunLease(t *testing.T, newBackend func(t *testing.T) LeaseBackend) {
 		{"Release", testLeaseRelease},
 		{"TakenOverWhenHolderDies", testLeaseTakeover},
 		{"ConcurrentAcquire", testLeaseConcurrent},
+		{"CloseReleases", testLeaseCloseReleases},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newBackend(t)) })
@@ -125,5 +129,25 @@ func testLeaseConcurrent(t *testing.T, b LeaseBackend) {
 	}
 	if count != 1 {
 		t.Errorf("%d of %d holders racing got the lease, want exactly 1", count, n)
+	}
+}
+
+// testLeaseCloseReleases: a store closed cleanly frees its leases at once,
+// without waiting for the database to notice or for a lease's time to run
+// out.
+func testLeaseCloseReleases(t *testing.T, b LeaseBackend) {
+	lease, closeStore := b.Open(t)
+	if ok, err := lease("digests").Acquire(context.Background()); !ok || err != nil {
+		t.Fatalf("Acquire = %v, %v", ok, err)
+	}
+	l := b.New(t, "digests")
+	if ok, _ := l.Acquire(context.Background()); ok {
+		t.Fatal("two holders")
+	}
+	if err := closeStore(); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := l.Acquire(context.Background()); !ok || err != nil {
+		t.Fatalf("after the holder's store closed: Acquire = %v, %v", ok, err)
 	}
 }
