@@ -40,7 +40,49 @@ func BenchmarkStart100000(b *testing.B) { benchStart(b, 50000, 500, 100) }
 // BenchmarkStart10000 is the same at a tenth of the size.
 func BenchmarkStart10000(b *testing.B) { benchStart(b, 5000, 50, 100) }
 
+// BenchmarkStartCarried100000 is BenchmarkStart100000 with the stories
+// carried as syndication carries them (see briefs.GenerateCarried): every
+// story once, 10 and 65 times, one story 5,000 times among stories told
+// once, and a long tail (most once, some 2-5 times, a few hundreds). In
+// the folder and in the feeds alike; a feed carries a story once. Run one
+// shape at a time:
+//
+//	go test -run none -bench 'StartCarried100000/k=65$' -benchtime 1x .
+func BenchmarkStartCarried100000(b *testing.B) {
+	for _, sh := range []struct {
+		name  string
+		shape briefs.Carriage
+	}{
+		{"k=1", briefs.CarriedBy(1)},
+		{"k=10", briefs.CarriedBy(10)},
+		{"k=65", briefs.CarriedBy(65)},
+		{"one-story-5000", briefs.CarriedOnce(5000)},
+		{"long-tail", briefs.CarriedLongTail},
+	} {
+		b.Run(sh.name, func(b *testing.B) {
+			benchStartOf(b, 50000, 500, 100, func(n int, seed int64) []briefs.Article { return briefs.GenerateCarried(n, sh.shape, seed) })
+		})
+	}
+}
+
+// BenchmarkStartMillion is the start of a million articles: 500,000 files
+// and 5,000 feeds of 100 stored items, the stories carried in a long
+// tail. It takes minutes to build; run it alone:
+//
+//	go test -run none -bench 'StartMillion$' -benchtime 1x -timeout 60m .
+func BenchmarkStartMillion(b *testing.B) {
+	benchStartOf(b, 500000, 5000, 100, func(n int, seed int64) []briefs.Article {
+		return briefs.GenerateCarried(n, briefs.CarriedLongTail, seed)
+	})
+}
+
 func benchStart(b *testing.B, files, feeds, perFeed int) {
+	benchStartOf(b, files, feeds, perFeed, briefs.GenerateArticles)
+}
+
+// benchStartOf is benchStart with the articles gen makes: the folder's
+// files, and the feeds' items, item i to feed i modulo feeds.
+func benchStartOf(b *testing.B, files, feeds, perFeed int, gen func(n int, seed int64) []briefs.Article) {
 	ctx := context.Background()
 	dir := b.TempDir()
 	cfg := config.Defaults()
@@ -50,7 +92,7 @@ func benchStart(b *testing.B, files, feeds, perFeed int) {
 	if err := os.MkdirAll(cfg.BriefsDir, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	if err := folder.Write(cfg.BriefsDir, briefs.GenerateArticles(files, 42)); err != nil {
+	if err := folder.Write(cfg.BriefsDir, gen(files, 42)); err != nil {
 		b.Fatal(err)
 	}
 	st, err := sqlite.Open(ctx, cfg.DatabasePath)
@@ -58,14 +100,14 @@ func benchStart(b *testing.B, files, feeds, perFeed int) {
 		b.Fatal(err)
 	}
 	var list strings.Builder
-	gen := briefs.GenerateArticles(feeds*perFeed, 7)
+	arts := gen(feeds*perFeed, 7)
 	fetched := time.Now()
 	for f := range feeds {
 		name := fmt.Sprintf("feed-%03d", f)
 		fmt.Fprintf(&list, "%s https://feed-%03d.example/rss\n", name, f)
 		items := make([]feed.Item, perFeed)
 		for i := range items {
-			a := gen[f*perFeed+i]
+			a := arts[i*feeds+f]
 			link := fmt.Sprintf("https://feed-%03d.example/news/%d", f, i)
 			items[i] = feed.Item{Identity: link, Origin: name, Link: link, TitleKey: fmt.Sprintf("%s %d", a.Title, i),
 				Title: a.Title, Text: strings.Join(a.Paragraphs, "\n\n"), URL: link, Published: a.Date, Fetched: fetched}
@@ -75,7 +117,7 @@ func benchStart(b *testing.B, files, feeds, perFeed int) {
 		}
 	}
 	st.Close()
-	gen = nil
+	arts = nil
 	if err := os.WriteFile(cfg.FeedsFile, []byte(list.String()), 0o644); err != nil {
 		b.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package briefs
 
 import (
 	"cmp"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -50,8 +51,11 @@ import (
 const (
 	dupLeadWords = 60
 	dupThreshold = 0.25
-	dupWindow    = 72 * time.Hour
-	dupBands     = 16
+	// dupCopy: two articles sharing this much of their whole sets,
+	// boilerplate included, are copies of one text under two titles.
+	dupCopy   = 0.5
+	dupWindow = 72 * time.Hour
+	dupBands  = 16
 	// dupMinShingles: an article with fewer bigrams (a bare headline of
 	// three words) is too short to call anything its duplicate.
 	dupMinShingles = 4
@@ -139,6 +143,41 @@ func jaccard(a, b []uint32) float64 {
 	return float64(in) / float64(len(a)+len(b)-in)
 }
 
+// alike measures two articles' bigram sets (of ix at d, of iy at e) in one
+// merge: the Jaccard similarity of the whole sets, and of the sets without
+// their boilerplate (a bigram shared by both counts when it is boilerplate
+// of neither).
+func alike(ix *dupIndex, d int32, iy *dupIndex, e int32) (whole, own float64) {
+	i, iEnd := ix.off[d], ix.off[d+1]
+	j, jEnd := iy.off[e], iy.off[e+1]
+	if i == iEnd || j == jEnd {
+		return 0, 0
+	}
+	in, inOwn := 0, 0
+	na := int(iEnd-i) - ix.boilers(i, iEnd)
+	nb := int(jEnd-j) - iy.boilers(j, jEnd)
+	for i < iEnd && j < jEnd {
+		switch a, b := ix.set[i], iy.set[j]; {
+		case a < b:
+			i++
+		case a > b:
+			j++
+		default:
+			in++
+			if !ix.isBoiler(i) && !iy.isBoiler(j) {
+				inOwn++
+			}
+			i++
+			j++
+		}
+	}
+	whole = float64(in) / float64(int(ix.off[d+1]-ix.off[d])+int(iy.off[e+1]-iy.off[e])-in)
+	if u := na + nb - inOwn; u > 0 {
+		own = float64(inOwn) / float64(u)
+	}
+	return whole, own
+}
+
 // dayOf numbers the day of t, for the date window of candidates.
 func dayOf(t time.Time) int32 { return int32(t.Unix() / 86400) }
 
@@ -155,6 +194,9 @@ type dupIndex struct {
 	day []int32
 	set []uint32 // article d's bigrams are set[off[d]:off[d+1]], sorted
 	off []uint32
+	// boiler marks, a bit per entry of set, the bigrams that are
+	// boilerplate of the batch the article came in (see signBatch).
+	boiler []uint64
 	// bands[b] lists article numbers, which fit 16 bits: a segment holds
 	// at most segmentMax articles, or mergeFactor small ones merged.
 	bands [dupBands][]uint16
@@ -163,12 +205,37 @@ type dupIndex struct {
 // setOf returns article d's bigram set.
 func (ix *dupIndex) setOf(d int32) []uint32 { return ix.set[ix.off[d]:ix.off[d+1]] }
 
+// isBoiler tells whether set[k] is boilerplate of its article's batch.
+func (ix *dupIndex) isBoiler(k uint32) bool { return ix.boiler[k/64]&(1<<(k%64)) != 0 }
+
+// boilers counts the boilerplate bigrams among set[lo:hi].
+func (ix *dupIndex) boilers(lo, hi uint32) int {
+	n := 0
+	for lo < hi {
+		w := ix.boiler[lo/64] >> (lo % 64)
+		if span := 64 - lo%64; hi-lo < span {
+			w &= 1<<(hi-lo) - 1
+			lo = hi
+		} else {
+			lo += span
+		}
+		n += bits.OnesCount64(w)
+	}
+	return n
+}
+
 // signBatch finishes the near-duplicate indexes of segments made of
-// articles given at once (see newSegment): it leaves out the batch's
+// articles given at once (see newSegment): it marks the batch's
 // boilerplate bigrams, found with a count-min sketch of each bigram's
 // articles (a count is never too low, and rarely much too high at four
 // slots per bigram), then signs the articles and sorts the bands, a
 // segment per core.
+//
+// An article is signed over the bigrams that are not boilerplate, unless
+// those are fewer than half of its set: then it is a copy of a story that
+// many articles of the batch carry (the wire story of a thousand feeds,
+// whose every bigram is "common"), and it is signed over its whole set,
+// so that its copies meet.
 func signBatch(segs []*segment) {
 	n, total := 0, 0
 	for _, s := range segs {
@@ -199,6 +266,7 @@ func signBatch(segs []*segment) {
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(segs)) {
 		wg.Go(func() {
+			var kept []uint32
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(segs) {
@@ -207,21 +275,23 @@ func signBatch(segs []*segment) {
 				ix := &segs[i].dup
 				m := len(ix.off) - 1
 				ix.sig, ix.day = make([]dupSig, m), make([]int32, m)
-				kept := ix.set[:0] // filtered in place
-				start := uint32(0)
+				ix.boiler = make([]uint64, (len(ix.set)+63)/64)
 				for d := range m {
-					from := len(kept)
-					for _, h := range ix.set[start:ix.off[d+1]] {
-						if !isCommon(h) {
+					kept = kept[:0]
+					for k := ix.off[d]; k < ix.off[d+1]; k++ {
+						if h := ix.set[k]; isCommon(h) {
+							ix.boiler[k/64] |= 1 << (k % 64)
+						} else {
 							kept = append(kept, h)
 						}
 					}
-					start = ix.off[d+1]
-					ix.off[d+1] = uint32(len(kept))
 					ix.day[d] = dayOf(segs[i].arts[d].Date)
-					ix.sig[d], _ = minhash(kept[from:])
+					if set := ix.setOf(int32(d)); 2*len(kept) < len(set) {
+						ix.sig[d], _ = minhash(set)
+					} else {
+						ix.sig[d], _ = minhash(kept)
+					}
 				}
-				ix.set = slices.Clone(kept) // exactly sized: it stays
 				ix.sortBands()
 			}
 		})
@@ -239,10 +309,18 @@ func mergeDupIndex(src []segDoc) dupIndex {
 		total += len(x.seg.dup.setOf(x.doc))
 	}
 	ix.set = make([]uint32, 0, total)
+	ix.boiler = make([]uint64, (total+63)/64)
 	for i, x := range src {
 		p := &x.seg.dup
 		ix.sig[i], ix.day[i] = p.sig[x.doc], p.day[x.doc]
+		at := uint32(len(ix.set))
 		ix.set = append(ix.set, p.setOf(x.doc)...)
+		for k := p.off[x.doc]; k < p.off[x.doc+1]; k++ {
+			if p.isBoiler(k) {
+				ix.boiler[at/64] |= 1 << (at % 64)
+			}
+			at++
+		}
 		ix.off[i+1] = uint32(len(ix.set))
 	}
 	ix.sortBands()
@@ -304,33 +382,72 @@ func (ix *dupIndex) sortBands() {
 	}
 }
 
-// sameStory is the verdict on a candidate pair: dates within dupWindow and
-// bigram sets at least dupThreshold alike.
-func sameStory(a, b *Article, sa, sb []uint32) bool {
-	dt := a.Date.Sub(b.Date)
+// sameStory is the verdict on a candidate pair (article d of segment S,
+// e of T): dates within dupWindow, and bigram sets at least dupThreshold
+// alike without boilerplate, or at least dupCopy alike whole (a copy of a
+// story carried so widely that its every bigram is common).
+func sameStory(S *segment, d int32, T *segment, e int32) bool {
+	dt := S.arts[d].Date.Sub(T.arts[e].Date)
 	if dt < 0 {
 		dt = -dt
 	}
-	return dt <= dupWindow && jaccard(sa, sb) >= dupThreshold
+	if dt > dupWindow {
+		return false
+	}
+	whole, own := alike(&S.dup, d, &T.dup, e)
+	return own >= dupThreshold || whole >= dupCopy
 }
 
+// dupScan bounds the candidates an article is checked against in one band
+// (and, when few articles came, one segment): the first dupScan articles
+// agreeing with it on the band within the date window, earliest first. A
+// story carried by thousands of sources puts every copy in one bucket of
+// each band; checking each copy against a few of the others joins it to
+// the story, where checking it against all of them would cost the square
+// of the copies. A candidate missed in one band (a bucket shared with
+// other stories) is met in another: each band is an independent chance.
+const dupScan = 2
+
 // dropEdges forgets the near-duplicate pairs of articles that left the
-// library. The caller holds mu.
-func (l *Library) dropEdges(died []segDoc) {
+// library. It returns the articles that lost a pair but stay (orphans):
+// their story may have hung together only through an article that left,
+// so they look for their duplicates again. The caller holds mu.
+func (l *Library) dropEdges(died []segDoc) (orphans []segDoc) {
+	dead := make(map[uint64]struct{}, len(died))
 	for _, sd := range died {
-		u := sd.seg.uid[sd.doc]
+		if u := sd.seg.uid[sd.doc]; l.edges[u] != nil {
+			dead[u] = struct{}{}
+		}
+	}
+	if len(dead) == 0 {
+		return nil
+	}
+	// Each survivor's list is filtered once, however many of its pairs
+	// left: a story's earliest copy may be paired with thousands.
+	touched := map[uint64]struct{}{}
+	for u := range dead {
 		for _, v := range l.edges[u] {
-			rest := slices.DeleteFunc(l.edges[v], func(x uint64) bool { return x == u })
-			if len(rest) == 0 {
-				delete(l.edges, v)
-				delete(l.where, v)
-			} else {
-				l.edges[v] = rest
+			if _, gone := dead[v]; !gone {
+				touched[v] = struct{}{}
 			}
 		}
+	}
+	isDead := func(x uint64) bool { _, gone := dead[x]; return gone }
+	for v := range touched {
+		orphans = append(orphans, l.where[v])
+		if rest := slices.DeleteFunc(l.edges[v], isDead); len(rest) > 0 {
+			l.edges[v] = rest
+		} else {
+			delete(l.edges, v)
+			delete(l.where, v)
+		}
+	}
+	for u := range dead {
 		delete(l.edges, u)
 		delete(l.where, u)
 	}
+	slices.SortFunc(orphans, func(a, b segDoc) int { return cmp.Compare(a.seg.uid[a.doc], b.seg.uid[b.doc]) })
+	return orphans
 }
 
 // dupPair is a pair of articles found to be one story: x is one that came
@@ -342,14 +459,190 @@ type dupPair struct {
 }
 
 // findEdges finds the near-duplicates of the articles that came into the
-// library, among all its articles, and adds them to the edges. The bands
-// are joined on all cores: each band's born articles, sorted by minimum and
-// day, are merged against every segment's list for that band. The caller
-// holds mu.
+// library (born), among all its articles, and adds them to the edges. A
+// few articles (a feed's poll) are looked up segment by segment; many (a
+// start, a large source) in one pass over every article per band, which
+// costs the same whatever the number of segments. The caller holds mu.
 func (l *Library) findEdges(born []segDoc) {
 	if len(born) == 0 {
 		return
 	}
+	live := 0
+	for _, s := range l.segs {
+		live += s.nLive()
+	}
+	var pairs []dupPair
+	if len(born)*len(l.segs) > live {
+		pairs = l.joinAll(born)
+	} else {
+		pairs = l.joinBorn(born)
+	}
+	for _, p := range pairs {
+		l.edges[p.ux] = append(l.edges[p.ux], p.uy)
+		l.edges[p.uy] = append(l.edges[p.uy], p.ux)
+		l.where[p.ux], l.where[p.uy] = p.x, p.y
+	}
+}
+
+// joinAll finds the pairs of born articles in one pass per band over the
+// library: the band's minima of every article, sorted, put the articles
+// agreeing on it side by side. In each bucket a born article is checked
+// against the first dupScan within its date window, unless a pair already
+// found puts them in one story (a union-find of this pass), so that a
+// story of k copies costs about k checks, not k². Only the pairs that join
+// two stories are kept: a story's edges are a tree, at most one fewer than
+// its articles. Bands are sorted on all cores and checked in order, which
+// makes the pairs the same from run to run.
+func (l *Library) joinAll(born []segDoc) []dupPair {
+	segs := l.segs
+	base := make([]int32, len(segs)+1)
+	index := make(map[*segment]int32, len(segs))
+	for i, s := range segs {
+		base[i+1] = base[i] + int32(len(s.arts))
+		index[s] = int32(i)
+	}
+	n := base[len(segs)]
+	isBorn := make([]bool, n)
+	for _, b := range born {
+		isBorn[base[index[b.seg]]+b.doc] = true
+	}
+	at := func(g int32) segDoc {
+		i := sortSearch(len(segs), func(i int) bool { return base[i+1] > g })
+		return segDoc{segs[i], g - base[i]}
+	}
+	parent := make([]int32, n)
+	for i := range parent {
+		parent[i] = int32(i)
+	}
+	find := func(x int32) int32 {
+		for parent[x] != x {
+			parent[x] = parent[parent[x]]
+			x = parent[x]
+		}
+		return x
+	}
+
+	type member struct{ day, g int32 }
+	var pairs []dupPair
+	var run []member
+	var unlike []int32
+	// apart remembers the pairs found unlike: two articles that agree on
+	// one band often agree on others.
+	apart := map[uint64]struct{}{}
+	check := func(keys []uint64) {
+		for i := 0; i < len(keys); {
+			j := i + 1
+			for j < len(keys) && keys[j]>>32 == keys[i]>>32 {
+				j++
+			}
+			if j-i < 2 {
+				i = j
+				continue
+			}
+			run = run[:0]
+			anyBorn := false
+			for _, k := range keys[i:j] {
+				g := int32(uint32(k))
+				sd := at(g)
+				run = append(run, member{sd.seg.dup.day[sd.doc], g})
+				anyBorn = anyBorn || isBorn[g]
+			}
+			i = j
+			if !anyBorn {
+				continue
+			}
+			slices.SortFunc(run, func(a, b member) int {
+				if a.day != b.day {
+					return cmp.Compare(a.day, b.day)
+				}
+				return cmp.Compare(a.g, b.g)
+			})
+			for p, x := range run {
+				if !isBorn[x.g] {
+					continue
+				}
+				// The nearest articles in the bucket, alternately before
+				// and after x (by day): copies of one story, dated
+				// together, meet each other first. A story x was found
+				// unlike is not checked again through another of its
+				// articles: one copy of a wire story stands for all.
+				taken := 0
+				unlike = unlike[:0]
+				for dist, before, after := 1, true, true; taken < dupScan && (before || after); dist++ {
+					for _, k := range [2]int{p - dist, p + dist} {
+						if k < p && !before || k > p && !after {
+							continue
+						}
+						if k < 0 || k >= len(run) || run[k].day < x.day-windowDays || run[k].day > x.day+windowDays {
+							if k < p {
+								before = false
+							} else {
+								after = false
+							}
+							continue
+						}
+						if taken == dupScan {
+							break
+						}
+						taken++
+						y := run[k].g
+						rx, ry := find(x.g), find(y)
+						if rx == ry || slices.Contains(unlike, ry) {
+							continue
+						}
+						key := uint64(min(x.g, y))<<32 | uint64(max(x.g, y))
+						if _, seen := apart[key]; seen {
+							unlike = append(unlike, ry)
+							continue
+						}
+						sx, sy := at(x.g), at(y)
+						if sameStory(sx.seg, sx.doc, sy.seg, sy.doc) {
+							parent[rx] = ry
+							pairs = append(pairs, dupPair{sx, sy, sx.seg.uid[sx.doc], sy.seg.uid[sy.doc]})
+						} else {
+							unlike = append(unlike, ry)
+							apart[key] = struct{}{}
+						}
+					}
+				}
+			}
+		}
+	}
+
+	workers := min(runtime.GOMAXPROCS(0), dupBands)
+	keys := make([][]uint64, workers)
+	for b0 := 0; b0 < dupBands; b0 += workers {
+		var wg sync.WaitGroup
+		for w := range min(workers, dupBands-b0) {
+			wg.Go(func() {
+				b := b0 + w
+				k := keys[w][:0]
+				for i, s := range segs {
+					for _, d := range s.dup.bands[b] {
+						if s.live(int32(d)) {
+							k = append(k, uint64(s.dup.sig[d][b])<<32|uint64(base[i]+int32(d)))
+						}
+					}
+				}
+				slices.Sort(k)
+				keys[w] = k
+			})
+		}
+		wg.Wait()
+		for w := range min(workers, dupBands-b0) {
+			check(keys[w])
+		}
+	}
+	return pairs
+}
+
+// joinBorn finds the pairs of a few born articles segment by segment:
+// each band's born articles, sorted by minimum and day, are merged
+// against every segment's list for that band, on all cores, and each is
+// checked against the first dupScan articles of its bucket and window in
+// each segment. Two segments all of whose articles are born are joined
+// once, the earlier in l.segs against the later.
+func (l *Library) joinBorn(born []segDoc) []dupPair {
 	bornBy := map[*segment][]int32{}
 	isBorn := map[*segment][]bool{}
 	nBorn := map[*segment]int{}
@@ -366,12 +659,6 @@ func (l *Library) findEdges(born []segDoc) {
 		}
 		m[b.doc] = true
 	}
-	// Each band on its own core: candidates are verified as they are
-	// found (a merge of two short sorted lists), so that only the pairs
-	// found to be one story are kept; a pair agreeing on several bands is
-	// verified once per band, which costs less than remembering it.
-	// Two segments all of whose articles are born are joined once, the
-	// earlier in l.segs against the later.
 	order := make(map[*segment]int, len(l.segs))
 	for i, s := range l.segs {
 		order[s] = i
@@ -400,17 +687,9 @@ func (l *Library) findEdges(born []segDoc) {
 						if T != S && allBornS && nBorn[T] == T.nLive() && order[T] < order[S] {
 							continue // joined from T's side
 						}
-						bornT := isBorn[T]
 						joinBand(b, S, xs, bornS, T, func(x, y int32) {
-							if !T.live(y) || T == S && x == y {
-								return
-							}
-							ux, uy := S.uid[x], T.uid[y]
-							if bornT != nil && bornT[y] && uy > ux && (T == S || !allBornS || nBorn[T] != T.nLive()) {
-								return // found from y's side
-							}
-							if sameStory(&S.arts[x], &T.arts[y], S.dup.setOf(x), T.dup.setOf(y)) {
-								pairs = append(pairs, dupPair{segDoc{S, x}, segDoc{T, y}, ux, uy})
+							if sameStory(S, x, T, y) {
+								pairs = append(pairs, dupPair{segDoc{S, x}, segDoc{T, y}, S.uid[x], T.uid[y]})
 							}
 						})
 					}
@@ -421,18 +700,18 @@ func (l *Library) findEdges(born []segDoc) {
 	}
 	wg.Wait()
 	pairs := slices.Concat(found...)
+	for i, p := range pairs {
+		if p.ux > p.uy {
+			pairs[i] = dupPair{p.y, p.x, p.uy, p.ux}
+		}
+	}
 	slices.SortFunc(pairs, func(a, b dupPair) int {
 		if a.ux != b.ux {
 			return cmp.Compare(a.ux, b.ux)
 		}
 		return cmp.Compare(a.uy, b.uy)
 	})
-	pairs = slices.CompactFunc(pairs, func(a, b dupPair) bool { return a.ux == b.ux && a.uy == b.uy })
-	for _, p := range pairs {
-		l.edges[p.ux] = append(l.edges[p.ux], p.uy)
-		l.edges[p.uy] = append(l.edges[p.uy], p.ux)
-		l.where[p.ux], l.where[p.uy] = p.x, p.y
-	}
+	return slices.CompactFunc(pairs, func(a, b dupPair) bool { return a.ux == b.ux && a.uy == b.uy })
 }
 
 // cmp orders two articles of the index by band b's minimum, then by day.
@@ -444,10 +723,10 @@ func (ix *dupIndex) cmp(b int, x, y int32) int {
 }
 
 // joinBand calls fn(x, y) for every article x of xs (articles of S sorted
-// by band b's minimum and day; only those marked in bornS) and every
-// article y of T agreeing with x on band b and dated within windowDays of
-// it. xs and T's list are in the same order, so one pass over both does,
-// galloping over T's list where xs is sparse.
+// by band b's minimum and day; only those marked in bornS) and the first
+// dupScan articles y of T in the library agreeing with x on band b and
+// dated within windowDays of it. xs and T's list are in the same order,
+// so one pass over both does, galloping over T's list where xs is sparse.
 func joinBand(b int, S *segment, xs []int32, bornS []bool, T *segment, fn func(x, y int32)) {
 	tl := T.dup.bands[b]
 	tsig, tday := T.dup.sig, T.dup.day
@@ -473,11 +752,16 @@ func joinBand(b int, S *segment, xs []int32, bornS []bool, T *segment, fn func(x
 			hi = min(hi, len(tl))
 			j = lo + 1 + sortSearch(hi-lo-1, func(k int) bool { return !less(lo + 1 + k) })
 		}
-		for k := j; k < len(tl); k++ {
+		taken := 0
+		for k := j; k < len(tl) && taken < dupScan; k++ {
 			y := int32(tl[k])
 			if tsig[y][b] != v || tday[y] > day+windowDays {
 				break
 			}
+			if T == S && x == y || !T.live(y) {
+				continue
+			}
+			taken++
 			fn(x, y)
 		}
 	}

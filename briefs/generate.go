@@ -230,3 +230,75 @@ func genFill(rng *rand.Rand, tmpl string, t *genTopic, places, surnames []string
 	}
 	return b.String()
 }
+
+// A Carriage says how many outlets carry story i of a generated library:
+// the shapes of syndication that benchmarks and tests build (see
+// GenerateCarried).
+type Carriage func(story int, rng *rand.Rand) int
+
+// CarriedBy is the shape where every story is carried by k outlets.
+func CarriedBy(k int) Carriage { return func(int, *rand.Rand) int { return k } }
+
+// CarriedOnce is CarriedBy(1) but for the first story, carried by k
+// outlets: one wire story everywhere among stories told once.
+func CarriedOnce(k int) Carriage {
+	return func(i int, _ *rand.Rand) int {
+		if i == 0 {
+			return k
+		}
+		return 1
+	}
+}
+
+// CarriedLongTail is the shape of a real library of many feeds: most
+// stories carried once, some by 2 to 5 outlets, a few by dozens and one in
+// a thousand by hundreds.
+func CarriedLongTail(_ int, rng *rand.Rand) int {
+	switch r := rng.Float64(); {
+	case r < 0.75:
+		return 1
+	case r < 0.97:
+		return 2 + rng.IntN(4)
+	case r < 0.999:
+		return 6 + rng.IntN(45)
+	default:
+		return 100 + rng.IntN(400)
+	}
+}
+
+// GenerateCarried returns n articles of generated stories (see
+// GenerateArticles), each carried by as many outlets as shape says, as
+// wire copies are: copy j of a story comes from outlet j (Origin
+// "outlet-0007"), with the outlet's byline at its top and its name in its
+// title, the same body, dated up to six hours after the first copy. The
+// last story may be carried fewer times, to make n. Each copy has an ID of
+// its own, and File names a file as GenerateArticles does. The same
+// arguments always give the same articles.
+func GenerateCarried(n int, shape Carriage, seed int64) []Article {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x636172726965640a))
+	stories := GenerateArticles(n, seed)
+	arts := make([]Article, 0, n)
+	for i := 0; len(arts) < n; i++ {
+		a := stories[i]
+		for j := range min(max(shape(i, rng), 1), n-len(arts)) {
+			c := a
+			outlet := fmt.Sprintf("outlet-%04d", j)
+			if j > 0 {
+				c.Title = fmt.Sprintf("%s | %s", a.Title, genOutletName(j))
+				c.Date = a.Date.Add(time.Duration(rng.IntN(6*60)) * time.Minute)
+			}
+			c.Origin = outlet
+			c.File = fmt.Sprintf("%06d-%s.txt", len(arts), Slug(c.Title, 40))
+			c.Paragraphs = append([]string{"By " + genOutletName(j) + " staff"}, a.Paragraphs...)
+			c.Words = a.Words + 6
+			c.ID = NewID(c.File, c.Title)
+			arts = append(arts, c)
+		}
+	}
+	return arts
+}
+
+// genOutletName names outlet j as its copies show it.
+func genOutletName(j int) string {
+	return fmt.Sprintf("The %s Courier %d", strings.ToUpper(genSyllables[j%len(genSyllables)][:1])+genSyllables[j%len(genSyllables)][1:], j)
+}

@@ -35,7 +35,7 @@ import (
 // normalizing terms, title weight, the near-duplicate bigrams and their
 // boilerplate filter. Change it with any of them, so that caches written
 // under the old rules are refused rather than mixed with new ones.
-const indexRules = 1
+const indexRules = 2
 
 // cacheFormat versions the file layout itself.
 const cacheFormat = 1

@@ -315,7 +315,7 @@ func (l *Library) install(origins []string, added []*segment) (dropped []Article
 
 	// Near-duplicates: the edges of the articles that left go, those of
 	// the articles that came are found.
-	l.dropEdges(died)
+	orphans := l.dropEdges(died)
 	born := revived
 	for _, s := range added {
 		for d := range s.arts {
@@ -324,7 +324,7 @@ func (l *Library) install(origins []string, added []*segment) (dropped []Article
 			}
 		}
 	}
-	l.findEdges(born)
+	l.findEdges(append(slices.Clip(born), orphans...))
 
 	moved := l.compact()
 	l.snap.Store(l.assemble(prev, moved, born))
@@ -603,8 +603,9 @@ func (l *Library) Complete(query string, n int) []Article {
 
 // Search ranks the stories against query with BM25 over title and body
 // (a story scores as its best article) and returns the best n (all matches
-// when n < 0), best first, ties newest first, each as its representative.
-// A query with no searchable words gives nil.
+// when n < 0), best first, ties newest first, each as the article that
+// scored best (its Also names the story's other origins). A query with no
+// searchable words gives nil.
 func (l *Library) Search(query string, n int) []Hit {
 	return l.snap.Load().search(query, n)
 }

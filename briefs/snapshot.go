@@ -38,10 +38,11 @@ type snapshot struct {
 	story []int32 // per position: its story
 	heads []int32 // per story: its representative's position
 	// members lists the positions of articles that are not their story's
-	// representative; also names, per position of a grouped article, the
-	// story's other origins.
+	// representative; origins names, per story of more than one article,
+	// its articles' origins, sorted, each once: kept per story, not per
+	// article, so that a story carried by k sources costs k names, not k².
 	members []int32
-	also    map[int32][]string
+	origins map[int32][]string
 	counts  map[string]int
 	avgLen  float64
 
@@ -68,8 +69,24 @@ func (s *snapshot) ref(p int32) *Article {
 // article returns the article at position p with its Also.
 func (s *snapshot) article(p int32) Article {
 	a := *s.ref(p)
-	a.Also = s.also[p]
+	if o, ok := s.origins[s.story[p]]; ok {
+		a.Also = others(o, a.Origin)
+	}
 	return a
+}
+
+// others returns origins without own, nil when that leaves none.
+func others(origins []string, own string) []string {
+	var out []string
+	for i, o := range origins {
+		if o == own {
+			if len(origins) > 1 {
+				out = append(slices.Clip(origins[:i]), origins[i+1:]...)
+			}
+			return out
+		}
+	}
+	return slices.Clone(origins)
 }
 
 // posOf returns the position of the article numbered g (base[i]+d).
@@ -121,7 +138,7 @@ type headRef struct {
 // That is a pass over the articles and a sort of what changed, not a sort
 // of everything. The caller holds mu.
 func (l *Library) assemble(prev *snapshot, moved map[*segment]merged, born []segDoc) *snapshot {
-	s := &snapshot{segs: slices.Clone(l.segs), also: map[int32][]string{}, counts: map[string]int{}, bodies: l.bodies}
+	s := &snapshot{segs: slices.Clone(l.segs), origins: map[int32][]string{}, counts: map[string]int{}, bodies: l.bodies}
 	index := make(map[*segment]int32, len(s.segs))
 	for i, seg := range s.segs {
 		index[seg] = int32(i)
@@ -188,10 +205,12 @@ func (l *Library) assemble(prev *snapshot, moved map[*segment]merged, born []seg
 	}
 	uidOf := func(r docRef) uint64 { return s.segs[r.seg].uid[r.doc] }
 	prevGrouped := map[uint64]docRef{}
-	for p := range prev.also {
-		r := prev.order[p]
-		if nr, ok := prevAt(r); ok {
-			prevGrouped[prev.segs[r.seg].uid[r.doc]] = nr
+	for st := range prev.origins {
+		for p := prev.heads[st]; p < prev.storyEnd(st); p++ {
+			r := prev.order[p]
+			if nr, ok := prevAt(r); ok {
+				prevGrouped[prev.segs[r.seg].uid[r.doc]] = nr
+			}
 		}
 	}
 
@@ -289,9 +308,7 @@ func (l *Library) assemble(prev *snapshot, moved map[*segment]merged, born []seg
 			}
 		}
 		if h.group >= 0 {
-			for _, r := range run {
-				s.also[s.pos[r.seg][r.doc]] = alsoOrigins(run, art(r).Origin, art)
-			}
+			s.origins[int32(st)] = storyOrigins(run, art)
 		}
 	}
 	s.member = make([]bool, s.base[len(s.segs)])
@@ -318,17 +335,14 @@ func (l *Library) assemble(prev *snapshot, moved map[*segment]merged, born []seg
 	return s
 }
 
-// alsoOrigins names the origins of a story's articles other than own,
-// sorted, each once.
-func alsoOrigins(run []docRef, own string, art func(docRef) *Article) []string {
-	var out []string
-	for _, r := range run {
-		if o := art(r).Origin; o != own {
-			out = append(out, o)
-		}
+// storyOrigins names the origins of a story's articles, sorted, each once.
+func storyOrigins(run []docRef, art func(docRef) *Article) []string {
+	out := make([]string, len(run))
+	for i, r := range run {
+		out[i] = art(r).Origin
 	}
 	slices.Sort(out)
-	return slices.Compact(out)
+	return slices.Clip(slices.Compact(out))
 }
 
 // cmpArticles orders articles newest first, then by title, then by ID:
@@ -389,7 +403,8 @@ func (s *snapshot) lookup(query string) []queryTerm {
 	return qts
 }
 
-// search returns the best n stories for query, best first.
+// search returns the best n stories for query, best first, each as its
+// best-scoring article.
 func (s *snapshot) search(query string, n int) []Hit {
 	if n == 0 || strings.TrimSpace(query) == "" {
 		return nil
@@ -425,8 +440,9 @@ func (s *snapshot) search(query string, n int) []Hit {
 			}
 		}
 	}
-	// A story scores as its best article, and is shown by its head; ties
-	// go to the newer story.
+	// A story scores as its best article, and is shown by it (best says
+	// which member beat the head); ties go to the newer story.
+	var best map[int32]int32
 	if len(s.members) > 0 {
 		for _, g := range touched {
 			if !s.member[g] {
@@ -439,6 +455,10 @@ func (s *snapshot) search(query string, n int) []Hit {
 					touched = append(touched, h)
 				}
 				scores[h] = scores[g]
+				if best == nil {
+					best = map[int32]int32{}
+				}
+				best[h] = g
 			}
 		}
 	}
@@ -450,7 +470,11 @@ func (s *snapshot) search(query string, n int) []Hit {
 	}
 	top := topHits(cands, n, func(a, b int32) bool { return s.posOf(a) < s.posOf(b) })
 	for i := range top {
-		top[i].doc = s.posOf(top[i].doc)
+		g := top[i].doc
+		if m, ok := best[g]; ok {
+			g = m
+		}
+		top[i].doc = s.posOf(g)
 	}
 	for _, g := range touched {
 		scores[g] = 0

@@ -214,9 +214,24 @@ func footer(a briefs.Article) string {
 		}
 	}
 	if len(a.Also) > 0 {
-		s += " · also: " + strings.Join(a.Also, ", ")
+		s += " · also: " + alsoNames(a.Also)
 	}
 	return s
+}
+
+// alsoShown is how many other sources a footer names before it counts the
+// rest: a wire story may be carried by thousands, and a footer is 2,048
+// characters.
+const alsoShown = 2
+
+// alsoNames names the other sources of a story in bounded space: all of
+// them up to alsoShown+1, else the first alsoShown and how many more
+// ("AP, Reuters and 63 more").
+func alsoNames(names []string) string {
+	if len(names) <= alsoShown+1 {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:alsoShown], ", "), len(names)-alsoShown)
 }
 
 func readingTime(a briefs.Article) string {

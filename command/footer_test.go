@@ -22,6 +22,10 @@ func TestFooterNamesTheSource(t *testing.T) {
 			"Source: Wire · wire-9f8e7d", ".txt"},
 		{briefs.Article{ID: "wire-9f8e7d", Origin: "Wire", Dated: true, Also: []string{"AP", "Reuters"}},
 			"Source: Wire · wire-9f8e7d · also: AP, Reuters", ""},
+		{briefs.Article{ID: "wire-9f8e7d", Origin: "Wire", Dated: true, Also: []string{"AFP", "AP", "Reuters"}},
+			"Source: Wire · wire-9f8e7d · also: AFP, AP, Reuters", ""},
+		{briefs.Article{ID: "wire-9f8e7d", Origin: "Wire", Dated: true, Also: append([]string{"AP", "Reuters"}, make([]string, 63)...)},
+			"Source: Wire · wire-9f8e7d · also: AP, Reuters and 63 more", ""},
 	} {
 		got := footer(tc.a)
 		if got != tc.want || (tc.not != "" && strings.Contains(got, tc.not)) {
