@@ -245,16 +245,7 @@ func (l *Library) install(origins []string, added []*segment) (dropped []Article
 
 	old := l.segs
 	l.segs = append(l.segs, added...)
-	// New IDs that an older segment, or another origin of the batch,
-	// may hold too.
-	for _, a := range addedArticles(added) {
-		for _, s := range old {
-			if d, ok := s.byID[a.ID]; ok && !s.removed[d] {
-				ids = append(ids, a.ID)
-				break
-			}
-		}
-	}
+	ids = append(ids, heldBefore(old, added)...)
 	if len(origins) > 1 {
 		// Two origins of the batch may share an ID (within an origin,
 		// the first given has kept it).
@@ -330,6 +321,48 @@ func (l *Library) install(origins []string, added []*segment) (dropped []Article
 	l.snap.Store(l.assemble(prev, moved, born))
 	l.version.Add(1)
 	return dropped
+}
+
+// heldBefore returns the IDs of the added articles that an article of the
+// old segments, not removed, holds too. It looks each added ID up in every
+// old segment when few came, and otherwise each old article up among the
+// added IDs: a start of a million articles from two sources would
+// otherwise look each of the second's up in every segment of the first.
+func heldBefore(old, added []*segment) []string {
+	nAdded, nOld := 0, 0
+	for _, s := range added {
+		nAdded += len(s.arts)
+	}
+	for _, s := range old {
+		nOld += len(s.arts)
+	}
+	var ids []string
+	if nAdded*len(old) <= nAdded+nOld {
+		for _, a := range addedArticles(added) {
+			for _, s := range old {
+				if d, ok := s.byID[a.ID]; ok && !s.removed[d] {
+					ids = append(ids, a.ID)
+					break
+				}
+			}
+		}
+		return ids
+	}
+	came := make(map[string]struct{}, nAdded)
+	for _, a := range addedArticles(added) {
+		came[a.ID] = struct{}{}
+	}
+	for _, s := range old {
+		for d := range s.arts {
+			if id := s.arts[d].ID; !s.removed[d] {
+				if _, ok := came[id]; ok {
+					ids = append(ids, id)
+					delete(came, id) // once is enough
+				}
+			}
+		}
+	}
+	return ids
 }
 
 // addedArticles yields the articles of segments, for install.

@@ -36,7 +36,9 @@ func mixedLibrary() *briefs.Library {
 	var arts []briefs.Article
 	for i := range 10 {
 		a := briefs.Article{ID: fmt.Sprintf("a%d", i), Date: time.Date(2025, 5, 1+i, 0, 0, 0, 0, time.UTC), Dated: true,
-			Paragraphs: []string{"Rates held steady as the bank waited. Markets shrugged."}, Words: 9}
+			// Ten stories: a body of its own each, or the library
+			// would rightly take them for copies of one.
+			Paragraphs: []string{fmt.Sprintf("Rates held steady as bank %d waited for word from city %d. Markets shrugged at report %d.", i, 7*i, 13*i)}, Words: 18}
 		switch i % 3 {
 		case 0:
 			a.Origin, a.URL, a.Title = "Wire", "https://example.com/w"+fmt.Sprint(i), fmt.Sprintf("Wire story %d", i)
