@@ -1,7 +1,10 @@
 package briefs
 
 import (
+	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"newsbrief/internal/memstat"
 )
@@ -45,4 +48,56 @@ func benchCarried(b *testing.B, n int, shape Carriage) {
 	}
 	b.ReportMetric(memstat.MB(memstat.LiveHeap(l)), "heap-MB")
 	b.ReportMetric(float64(len(l.Latest(-1, ""))), "stories")
+}
+
+// BenchmarkQueriesMillion answers every kind of /brief query in a library
+// of a million articles carried in a long tail (see CarriedLongTail),
+// built as a start builds it (ReplaceSeq, keeping no bodies). It reports
+// the build's time, peak resident set and the heap the library holds,
+// then each query's time. Building takes a while: run it alone, with
+// -benchtime 1x for the build.
+func BenchmarkQueriesMillion(b *testing.B) {
+	const n = 1000000
+	origins := make([]string, 5000)
+	for j := range origins {
+		origins[j] = fmt.Sprintf("outlet-%04d", j)
+	}
+	memstat.Settle()
+	peak := memstat.ResetPeak()
+	l := New(WithBodies(BodiesFunc(func(context.Context, Article) ([]string, error) { return nil, nil })))
+	start := time.Now()
+	l.ReplaceSeq(origins, CarriedSeq(n, CarriedLongTail, 42))
+	b.ReportMetric(time.Since(start).Seconds(), "build-s")
+	if rss, ok := memstat.PeakRSS(); ok && peak {
+		b.ReportMetric(memstat.MB(rss), "build-peak-RSS-MB")
+	}
+	b.ReportMetric(memstat.MB(memstat.LiveHeap(l)), "heap-MB")
+	b.ReportMetric(float64(len(l.Latest(-1, ""))), "stories")
+	if l.Len() != n {
+		b.Fatalf("%d articles, want %d", l.Len(), n)
+	}
+	someID := l.Latest(1, "")[0].ID
+	for _, q := range []struct {
+		name string
+		fn   func()
+	}{
+		{"Latest", func() { l.Latest(5, "") }},
+		{"LatestTopic/climate", func() { l.Latest(5, "climate") }},
+		{"LatestTopic/election_budget", func() { l.Latest(5, "election budget") }},
+		{"Search/inflation", func() { l.Search("inflation", 5) }},
+		{"Search/central_bank_interest_rates", func() { l.Search("central bank interest rates", 5) }},
+		{"Search/record", func() { l.Search("record", 5) }},
+		{"Complete/empty", func() { l.Complete("", 25) }},
+		{"Complete/w", func() { l.Complete("w", 25) }},
+		{"Complete/central_ba", func() { l.Complete("central ba", 25) }},
+		{"Complete/xyzzy", func() { l.Complete("xyzzy", 25) }},
+		{"Get", func() { l.Get(someID) }},
+		{"Story", func() { l.Story(someID) }},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			for b.Loop() {
+				q.fn()
+			}
+		})
+	}
 }

@@ -2,6 +2,7 @@ package briefs
 
 import (
 	"fmt"
+	"iter"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -124,6 +125,17 @@ var (
 // File is a file name, and each ID the one briefs/folder gives that file, so
 // a folder written with folder.Write loads as the same articles.
 func GenerateArticles(n int, seed int64) []Article {
+	next := articleMaker(seed)
+	arts := make([]Article, 0, max(n, 0))
+	for range n {
+		arts = append(arts, next())
+	}
+	return arts
+}
+
+// articleMaker returns a function that makes GenerateArticles' articles
+// one at a time, in order.
+func articleMaker(seed int64) func() Article {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x6e657773627269ef))
 	places := make([]string, 200)
 	for i := range places {
@@ -134,8 +146,8 @@ func GenerateArticles(n int, seed int64) []Article {
 		surnames[i] = genName(rng)
 	}
 	base := time.Date(2021, time.January, 1, 0, 0, 0, 0, time.UTC)
-	arts := make([]Article, 0, max(n, 0))
-	for i := range n {
+	i := 0
+	return func() Article {
 		t := &genTopics[rng.IntN(len(genTopics))]
 		fill := func(tmpl string) string {
 			return genFill(rng, tmpl, t, places, surnames)
@@ -152,7 +164,8 @@ func GenerateArticles(n int, seed int64) []Article {
 			words += countWords(paras[p])
 		}
 		name := fmt.Sprintf("%05d-%s.txt", i, Slug(title, 40))
-		arts = append(arts, Article{
+		i++
+		return Article{
 			ID:         NewID(name, title),
 			Title:      title,
 			Date:       base.AddDate(0, 0, rng.IntN(3*365)),
@@ -160,9 +173,8 @@ func GenerateArticles(n int, seed int64) []Article {
 			Paragraphs: paras,
 			File:       name,
 			Words:      words,
-		})
+		}
 	}
-	return arts
 }
 
 func genName(rng *rand.Rand) string {
@@ -275,27 +287,41 @@ func CarriedLongTail(_ int, rng *rand.Rand) int {
 // its own, and File names a file as GenerateArticles does. The same
 // arguments always give the same articles.
 func GenerateCarried(n int, shape Carriage, seed int64) []Article {
-	rng := rand.New(rand.NewPCG(uint64(seed), 0x636172726965640a))
-	stories := GenerateArticles(n, seed)
-	arts := make([]Article, 0, n)
-	for i := 0; len(arts) < n; i++ {
-		a := stories[i]
-		for j := range min(max(shape(i, rng), 1), n-len(arts)) {
-			c := a
-			outlet := fmt.Sprintf("outlet-%04d", j)
-			if j > 0 {
-				c.Title = fmt.Sprintf("%s | %s", a.Title, genOutletName(j))
-				c.Date = a.Date.Add(time.Duration(rng.IntN(6*60)) * time.Minute)
-			}
-			c.Origin = outlet
-			c.File = fmt.Sprintf("%06d-%s.txt", len(arts), Slug(c.Title, 40))
-			c.Paragraphs = append([]string{"By " + genOutletName(j) + " staff"}, a.Paragraphs...)
-			c.Words = a.Words + 6
-			c.ID = NewID(c.File, c.Title)
-			arts = append(arts, c)
-		}
+	arts := make([]Article, 0, max(n, 0))
+	for a := range CarriedSeq(n, shape, seed) {
+		arts = append(arts, a)
 	}
 	return arts
+}
+
+// CarriedSeq yields GenerateCarried's articles one at a time, for
+// libraries too large to generate at once.
+func CarriedSeq(n int, shape Carriage, seed int64) iter.Seq[Article] {
+	return func(yield func(Article) bool) {
+		rng := rand.New(rand.NewPCG(uint64(seed), 0x636172726965640a))
+		story := articleMaker(seed)
+		made := 0
+		for i := 0; made < n; i++ {
+			a := story()
+			for j := range min(max(shape(i, rng), 1), n-made) {
+				c := a
+				outlet := fmt.Sprintf("outlet-%04d", j)
+				if j > 0 {
+					c.Title = fmt.Sprintf("%s | %s", a.Title, genOutletName(j))
+					c.Date = a.Date.Add(time.Duration(rng.IntN(6*60)) * time.Minute)
+				}
+				c.Origin = outlet
+				c.File = fmt.Sprintf("%06d-%s.txt", made, Slug(c.Title, 40))
+				c.Paragraphs = append([]string{"By " + genOutletName(j) + " staff"}, a.Paragraphs...)
+				c.Words = a.Words + 6
+				c.ID = NewID(c.File, c.Title)
+				made++
+				if !yield(c) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // genOutletName names outlet j as its copies show it.
