@@ -60,6 +60,7 @@ const (
 	// three words) is too short to call anything its duplicate.
 	dupMinShingles = 4
 	dupCommonShare = 0.01
+	dupRareShare   = 0.001
 	dupCommonMin   = 8
 )
 
@@ -262,11 +263,21 @@ func signBatch(segs []*segment) {
 	}
 	common := uint16(min(max(dupCommonMin, int(dupCommonShare*float64(n))), 65535))
 	isCommon := func(h uint32) bool { return sketch[0][slot(0, h)] >= common && sketch[1][slot(1, h)] >= common }
+	// A bigram in fewer than one in dupRareShare of a large batch's
+	// articles is rare: a name, a place, a figure of one story. In a
+	// library of a million, bigrams below the boilerplate share still
+	// recur in thousands of articles ("police said"), and an article
+	// signed over them lands in buckets with thousands of others, each a
+	// candidate to check in vain; signed over its rare bigrams (when they
+	// are half of what it keeps) it meets the articles of its story. A
+	// small batch has no such bigrams: there rare is all but common.
+	rareBelow := uint16(min(max(dupCommonMin, int(dupRareShare*float64(n))), 65535))
+	isRare := func(h uint32) bool { return sketch[0][slot(0, h)] < rareBelow || sketch[1][slot(1, h)] < rareBelow }
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(segs)) {
 		wg.Go(func() {
-			var kept []uint32
+			var kept, rare []uint32
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(segs) {
@@ -277,18 +288,25 @@ func signBatch(segs []*segment) {
 				ix.sig, ix.day = make([]dupSig, m), make([]int32, m)
 				ix.boiler = make([]uint64, (len(ix.set)+63)/64)
 				for d := range m {
-					kept = kept[:0]
+					kept, rare = kept[:0], rare[:0]
 					for k := ix.off[d]; k < ix.off[d+1]; k++ {
-						if h := ix.set[k]; isCommon(h) {
+						switch h := ix.set[k]; {
+						case isCommon(h):
 							ix.boiler[k/64] |= 1 << (k % 64)
-						} else {
+						case isRare(h):
+							rare = append(rare, h)
+							kept = append(kept, h)
+						default:
 							kept = append(kept, h)
 						}
 					}
 					ix.day[d] = dayOf(segs[i].arts[d].Date)
-					if set := ix.setOf(int32(d)); 2*len(kept) < len(set) {
+					switch set := ix.setOf(int32(d)); {
+					case 2*len(kept) < len(set):
 						ix.sig[d], _ = minhash(set)
-					} else {
+					case 2*len(rare) >= len(kept) && len(rare) >= dupMinShingles:
+						ix.sig[d], _ = minhash(rare)
+					default:
 						ix.sig[d], _ = minhash(kept)
 					}
 				}
@@ -398,14 +416,29 @@ func sameStory(S *segment, d int32, T *segment, e int32) bool {
 	return own >= dupThreshold || whole >= dupCopy
 }
 
-// dupScan bounds the candidates an article is checked against in one band
-// (and, when few articles came, one segment): the first dupScan articles
-// agreeing with it on the band within the date window, earliest first. A
-// story carried by thousands of sources puts every copy in one bucket of
-// each band; checking each copy against a few of the others joins it to
-// the story, where checking it against all of them would cost the square
-// of the copies. A candidate missed in one band (a bucket shared with
-// other stories) is met in another: each band is an independent chance.
+// dupBusyRun is the size past which a bucket is busy (see joinAll).
+const dupBusyRun = 16
+
+// agree counts the bands on which two signatures agree.
+func agree(a, b *dupSig) int {
+	n := 0
+	for i := range a {
+		if a[i] == b[i] {
+			n++
+		}
+	}
+	return n
+}
+
+// dupScan bounds the candidates an article that came with few others is
+// checked against in one band and one segment (see joinBorn): the first
+// dupScan articles agreeing with it on the band within the date window,
+// earliest first. A story carried by thousands of sources puts every copy
+// in one bucket of each band; checking a copy against a few of the others
+// joins it to the story, where checking it against all of them would cost
+// the square of the copies. A candidate missed in one band (a bucket
+// shared with other stories) is met in another: each band is an
+// independent chance.
 const dupScan = 2
 
 // dropEdges forgets the near-duplicate pairs of articles that left the
@@ -486,13 +519,14 @@ func (l *Library) findEdges(born []segDoc) {
 
 // joinAll finds the pairs of born articles in one pass per band over the
 // library: the band's minima of every article, sorted, put the articles
-// agreeing on it side by side. In each bucket a born article is checked
-// against the first dupScan within its date window, unless a pair already
-// found puts them in one story (a union-find of this pass), so that a
-// story of k copies costs about k checks, not k². Only the pairs that join
-// two stories are kept: a story's edges are a tree, at most one fewer than
-// its articles. Bands are sorted on all cores and checked in order, which
-// makes the pairs the same from run to run.
+// agreeing on it side by side. In each bucket, in day order, a born
+// article is checked against its neighbours within the date window,
+// unless a pair already found puts them in one story (a union-find of this
+// pass) or they were found unlike in another band, so that a story of k
+// copies costs about k checks, not k², and any article at most two a band.
+// Only the pairs that join two stories are kept: a story's edges are a
+// tree, at most one fewer than its articles. Bands are sorted on all cores
+// and checked in order, which makes the pairs the same from run to run.
 func (l *Library) joinAll(born []segDoc) []dupPair {
 	segs := l.segs
 	base := make([]int32, len(segs)+1)
@@ -514,6 +548,10 @@ func (l *Library) joinAll(born []segDoc) []dupPair {
 	for i := range parent {
 		parent[i] = int32(i)
 	}
+	days := make([]int32, n)
+	for i, s := range segs {
+		copy(days[base[i]:], s.dup.day)
+	}
 	find := func(x int32) int32 {
 		for parent[x] != x {
 			parent[x] = parent[parent[x]]
@@ -525,7 +563,6 @@ func (l *Library) joinAll(born []segDoc) []dupPair {
 	type member struct{ day, g int32 }
 	var pairs []dupPair
 	var run []member
-	var unlike []int32
 	// apart remembers the pairs found unlike: two articles that agree on
 	// one band often agree on others.
 	apart := map[uint64]struct{}{}
@@ -539,12 +576,16 @@ func (l *Library) joinAll(born []segDoc) []dupPair {
 				i = j
 				continue
 			}
+			// A busy bucket is a bigram many articles share: its
+			// neighbours are checked only when they agree on another
+			// band too, as articles of one story mostly do (two at
+			// similarity 0.25 agree on 4 of 16 bands on average).
+			busy := j-i > dupBusyRun
 			run = run[:0]
 			anyBorn := false
 			for _, k := range keys[i:j] {
 				g := int32(uint32(k))
-				sd := at(g)
-				run = append(run, member{sd.seg.dup.day[sd.doc], g})
+				run = append(run, member{days[g], g})
 				anyBorn = anyBorn || isBorn[g]
 			}
 			i = j
@@ -561,48 +602,37 @@ func (l *Library) joinAll(born []segDoc) []dupPair {
 				if !isBorn[x.g] {
 					continue
 				}
-				// The nearest articles in the bucket, alternately before
-				// and after x (by day): copies of one story, dated
-				// together, meet each other first. A story x was found
-				// unlike is not checked again through another of its
-				// articles: one copy of a wire story stands for all.
-				taken := 0
-				unlike = unlike[:0]
-				for dist, before, after := 1, true, true; taken < dupScan && (before || after); dist++ {
-					for _, k := range [2]int{p - dist, p + dist} {
-						if k < p && !before || k > p && !after {
-							continue
-						}
-						if k < 0 || k >= len(run) || run[k].day < x.day-windowDays || run[k].day > x.day+windowDays {
-							if k < p {
-								before = false
-							} else {
-								after = false
-							}
-							continue
-						}
-						if taken == dupScan {
-							break
-						}
-						taken++
-						y := run[k].g
-						rx, ry := find(x.g), find(y)
-						if rx == ry || slices.Contains(unlike, ry) {
-							continue
-						}
-						key := uint64(min(x.g, y))<<32 | uint64(max(x.g, y))
-						if _, seen := apart[key]; seen {
-							unlike = append(unlike, ry)
-							continue
-						}
-						sx, sy := at(x.g), at(y)
-						if sameStory(sx.seg, sx.doc, sy.seg, sy.doc) {
-							parent[rx] = ry
-							pairs = append(pairs, dupPair{sx, sy, sx.seg.uid[sx.doc], sy.seg.uid[sy.doc]})
-						} else {
-							unlike = append(unlike, ry)
-							apart[key] = struct{}{}
-						}
+				// x is checked against its neighbours in the bucket's day
+				// order: the one before it, and the one after it when
+				// that one did not come now (else it checks x itself).
+				// Copies of one story, dated together, sit side by side
+				// and join as a chain; an article that merely shares a
+				// common bigram with the bucket costs one or two checks.
+				for _, k := range [2]int{p - 1, p + 1} {
+					if k < 0 || k >= len(run) || k > p && isBorn[run[k].g] {
+						continue
+					}
+					if dd := run[k].day - x.day; dd < -windowDays || dd > windowDays {
+						continue
+					}
+					y := run[k].g
+					rx, ry := find(x.g), find(y)
+					if rx == ry {
+						continue
+					}
+					key := uint64(min(x.g, y))<<32 | uint64(max(x.g, y))
+					if _, seen := apart[key]; seen {
+						continue
+					}
+					sx, sy := at(x.g), at(y)
+					if busy && agree(&sx.seg.dup.sig[sx.doc], &sy.seg.dup.sig[sy.doc]) < 2 {
+						continue
+					}
+					if sameStory(sx.seg, sx.doc, sy.seg, sy.doc) {
+						parent[rx] = ry
+						pairs = append(pairs, dupPair{sx, sy, sx.seg.uid[sx.doc], sy.seg.uid[sy.doc]})
+					} else {
+						apart[key] = struct{}{}
 					}
 				}
 			}

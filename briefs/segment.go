@@ -407,7 +407,7 @@ func buildSegIndex(arts []Article) (segIndex, dupIndex) {
 		dup.set = append(dup.set, slices.Compact(set)...)
 		dup.off[d+1] = uint32(len(dup.set))
 	}
-	dup.set = slices.Clip(dup.set)
+	dup.set = slices.Clone(dup.set) // exactly sized: it stays as long as the segment
 	off := make([]uint32, len(counts)+1)
 	for t, c := range counts {
 		off[t+1] = off[t] + c
