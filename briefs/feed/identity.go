@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/cespare/xxhash/v2"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -177,28 +178,49 @@ func identify(it *Item, base *url.URL) {
 // items of one origin, by the rule the Store applies (see Store.SaveItems):
 // the same identity, or the same normalized link, or the same folded
 // title. Empty links and titles never match.
+//
+// It keeps a 64-bit hash of each, not the strings: a bot of a thousand
+// feeds holds one for every stored item, and strings would cost a hundred
+// bytes each where a hash costs eight. Two different keys collide once in
+// 2^64: then an item is taken for a story already stored, as a changed
+// GUID with an unchanged link is.
 type storyIndex struct {
-	ids, links, titles map[string]bool
+	keys map[uint64]struct{}
 }
 
 func newStoryIndex(items []Item) *storyIndex {
-	x := &storyIndex{ids: map[string]bool{}, links: map[string]bool{}, titles: map[string]bool{}}
+	x := &storyIndex{keys: make(map[uint64]struct{}, 3*len(items))}
 	for i := range items {
 		x.add(&items[i])
 	}
 	return x
 }
 
+// keyHash hashes one of an item's keys, its kind first so that a link
+// never matches an identity or a title.
+func keyHash(kind byte, key string) uint64 {
+	var d xxhash.Digest
+	d.Reset()
+	d.Write([]byte{kind})
+	d.WriteString(key)
+	return d.Sum64()
+}
+
 func (x *storyIndex) add(it *Item) {
-	x.ids[it.Identity] = true
+	x.keys[keyHash('i', it.Identity)] = struct{}{}
 	if it.Link != "" {
-		x.links[it.Link] = true
+		x.keys[keyHash('l', it.Link)] = struct{}{}
 	}
 	if it.TitleKey != "" {
-		x.titles[it.TitleKey] = true
+		x.keys[keyHash('t', it.TitleKey)] = struct{}{}
 	}
 }
 
+func (x *storyIndex) holds(kind byte, key string) bool {
+	_, ok := x.keys[keyHash(kind, key)]
+	return ok
+}
+
 func (x *storyIndex) has(it *Item) bool {
-	return x.ids[it.Identity] || (it.Link != "" && x.links[it.Link]) || (it.TitleKey != "" && x.titles[it.TitleKey])
+	return x.holds('i', it.Identity) || (it.Link != "" && x.holds('l', it.Link)) || (it.TitleKey != "" && x.holds('t', it.TitleKey))
 }
