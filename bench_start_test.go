@@ -112,7 +112,7 @@ func benchStartOf(b *testing.B, files, feeds, perFeed int, gen func(n int, seed 
 			items[i] = feed.Item{Identity: link, Origin: name, Link: link, TitleKey: fmt.Sprintf("%s %d", a.Title, i),
 				Title: a.Title, Text: strings.Join(a.Paragraphs, "\n\n"), URL: link, Published: a.Date, Fetched: fetched}
 		}
-		if _, err := st.SaveItems(ctx, items); err != nil {
+		if _, err := st.SaveItems(ctx, items, 0); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -49,11 +49,13 @@ Run "newsbrief COMMAND -h" for a command's options. Configuration comes from
 the environment and .env; see .env.example.
 `
 
-// env is what a subcommand gets: its arguments and streams.
+// env is what a subcommand gets: its arguments and streams, and for tests
+// hooks that the offline commands add to their sources (a fake clock).
 type env struct {
 	args           []string
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	hooks          []sourceHooks
 }
 
 // run dispatches a subcommand and returns the process exit code.
@@ -327,14 +329,16 @@ func runCheck(ctx context.Context, e env) int {
 	if cfg.FeedsFile == "" {
 		return exitOK
 	}
-	return checkFeeds(ctx, e, cfg)
+	return checkFeeds(ctx, e, cfg, e.hooks...)
 }
 
-// checkFeeds validates the feeds file line by line, tries each feed once
-// and prints its status, then fetches and stores what is due, as the other
-// offline commands do. A bad line fails the check; a failing feed does not
-// (it may be down for now), but it is shown.
-func checkFeeds(ctx context.Context, e env, cfg config.Config) int {
+// checkFeeds validates the feeds file line by line, tries every feed once
+// (concurrently, under the rules of polling) and prints its status, then
+// fetches and stores what is due, as the other offline commands do. Each
+// step waits at most one fetch timeout in all, and names the feeds still
+// pending then. A bad line fails the check; a failing or pending feed does
+// not (it may be down for now), but it is shown.
+func checkFeeds(ctx context.Context, e env, cfg config.Config, hooks ...sourceHooks) int {
 	feeds, lineErrs, err := feed.ReadList(cfg.FeedsFile)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "newsbrief check: %v\n", err)
@@ -344,25 +348,67 @@ func checkFeeds(ctx context.Context, e env, cfg config.Config) int {
 	for _, le := range lineErrs {
 		fmt.Fprintf(e.stdout, "  %s %v\n", cfg.FeedsFile, le)
 	}
-	d, err := openData(ctx, cfg, slog.New(slog.DiscardHandler), false)
+	d, err := openData(ctx, cfg, slog.New(slog.DiscardHandler), false, hooks...)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "newsbrief check: %v\n", err)
 		return exitFail
 	}
 	defer d.Close()
-	for _, f := range feeds {
-		r := d.feeds.Check(ctx, f)
-		if r.Err != nil {
+	wait := offlineWait(d.feeds)
+	var pending []feed.Feed
+	for _, r := range d.feeds.CheckAll(ctx, feeds, wait) {
+		f := r.Feed
+		switch {
+		case r.Pending:
+			pending = append(pending, f)
+			fmt.Fprintf(e.stdout, "  %s (%s): pending: no answer within %s (its host is slow, or busy with its other feeds)\n", f.Name, f.URL, wait)
+		case r.Err != nil:
 			fmt.Fprintf(e.stdout, "  %s (%s): failed: %v\n", f.Name, f.URL, r.Err)
-			continue
+		default:
+			fmt.Fprintf(e.stdout, "  %s (%s): %d, %d items, %s\n", f.Name, f.URL, r.Status, r.Items, r.Took.Round(time.Millisecond))
+			for _, err := range r.Skipped {
+				fmt.Fprintf(e.stdout, "    %v\n", err)
+			}
 		}
-		fmt.Fprintf(e.stdout, "  %s (%s): %d, %d items, %s\n", f.Name, f.URL, r.Status, r.Items, r.Took.Round(time.Millisecond))
 	}
-	d.fetchDue(ctx, slog.New(slog.DiscardHandler))
+	if len(pending) > 0 {
+		fmt.Fprintf(e.stdout, "feeds pending: %s\n", pendingNote(pending, wait))
+	}
+	if late := d.fetchDue(ctx, slog.New(slog.DiscardHandler)); len(late) > 0 {
+		fmt.Fprintf(e.stdout, "feeds not fetched: %s\n", pendingNote(late, wait))
+	}
 	if len(lineErrs) > 0 {
 		return exitFail
 	}
 	return exitOK
+}
+
+// offlineGrace is what the offline commands wait for the feeds beyond one
+// fetch timeout: enough for the requests sent at once to end by their own
+// timeout, so that a host that does not answer is reported (and backs
+// off) as timed out rather than cut as pending a moment before.
+const offlineGrace = time.Second
+
+// offlineWait is how long the offline commands wait for the feeds in all:
+// one fetch timeout, and the grace.
+func offlineWait(src *feed.Source) time.Duration { return src.Timeout() + offlineGrace }
+
+// maxPendingNamed is how many pending feeds a note names; the count says
+// how many more.
+const maxPendingNamed = 20
+
+// pendingNote names the feeds still pending after wait, for the offline
+// commands: "2 still pending after 20s (tried again next time): a, b".
+func pendingNote(pending []feed.Feed, wait time.Duration) string {
+	names := make([]string, 0, min(len(pending), maxPendingNamed))
+	for _, f := range pending[:min(len(pending), maxPendingNamed)] {
+		names = append(names, f.Name)
+	}
+	list := strings.Join(names, ", ")
+	if more := len(pending) - len(names); more > 0 {
+		list += fmt.Sprintf(" and %d more", more)
+	}
+	return fmt.Sprintf("%d still pending after %s (tried again next time): %s", len(pending), wait, list)
 }
 
 func runDigest(ctx context.Context, e env) int {
@@ -392,7 +438,7 @@ func runDigest(ctx context.Context, e env) int {
 		}
 		lib = l
 	} else {
-		d, err := openData(ctx, cfg, log, false)
+		d, err := openData(ctx, cfg, log, false, e.hooks...)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "newsbrief digest: %v\n", err)
 			return exitFail
@@ -413,7 +459,7 @@ func runDigest(ctx context.Context, e env) int {
 		fmt.Fprintln(e.stdout, "Nothing to post: no articles match.")
 		return exitOK
 	}
-	fmt.Fprint(e.stdout, command.Text(command.DigestReply(articles, *topic)))
+	fmt.Fprint(e.stdout, command.DigestText(command.DigestReply(articles, *topic)))
 	return exitOK
 }
 
@@ -427,15 +473,18 @@ func runConsole(ctx context.Context, e env) int {
 		return exitFail
 	}
 	log := newLogger(e.stderr, cfg.LogLevel)
-	d, err := openData(ctx, cfg, log, false)
+	d, err := openData(ctx, cfg, log, false, e.hooks...)
 	if err != nil {
 		log.Error("newsbrief console", slog.Any("err", err))
 		return exitFail
 	}
 	defer d.Close()
-	d.fetchDue(ctx, log)
+	pending := d.fetchDue(ctx, log)
 	router := command.New(d.lib, newDigests(cfg, d.lib, d.st, log), log, command.WithSources(d.sources()))
 	fmt.Fprintf(e.stdout, "newsbrief console: %d articles. Type help for examples.\n", d.lib.Len())
+	if len(pending) > 0 {
+		fmt.Fprintf(e.stdout, "Feeds not fetched: %s.\n", pendingNote(pending, offlineWait(d.feeds)))
+	}
 	if err := command.Console(ctx, router, e.stdin, e.stdout, true); err != nil {
 		fmt.Fprintf(e.stderr, "newsbrief console: %v\n", err)
 		return exitFail
@@ -483,15 +532,23 @@ func (d *data) Close() { d.st.Close() }
 func (d *data) sources() sources { return sources{lib: d.lib, folder: d.folder, feeds: d.feeds} }
 
 // fetchDue fetches every feed that is due once, storing what it finds, so
-// that the offline commands answer with the feeds' news too. A failing feed
-// is logged and does not stop the others.
-func (d *data) fetchDue(ctx context.Context, log *slog.Logger) {
+// that the offline commands answer with the feeds' news too. It waits at
+// most one fetch timeout in all (offlineWait), and returns the feeds still
+// pending then (logged too): the command answers without their latest
+// news, and they are tried again next time. A failing feed is logged and
+// does not stop the others.
+func (d *data) fetchDue(ctx context.Context, log *slog.Logger) []feed.Feed {
 	if d.feeds == nil {
-		return
+		return nil
 	}
-	if err := d.feeds.FetchDue(ctx); err != nil {
+	pending, err := d.feeds.FetchDueWithin(ctx, offlineWait(d.feeds))
+	if err != nil {
 		log.Warn("some feeds failed", slog.Any("err", err))
 	}
+	if len(pending) > 0 {
+		log.Warn("feeds not fetched in time: answering without their latest news", slog.String("feeds", pendingNote(pending, offlineWait(d.feeds))))
+	}
+	return pending
 }
 
 // openStore opens the database DATABASE_URL names (PostgreSQL), else the
@@ -559,7 +616,8 @@ func openData(ctx context.Context, cfg config.Config, log *slog.Logger, polling 
 	for _, le := range lineErrs {
 		log.Warn("feeds file: line skipped", slog.String("file", cfg.FeedsFile), slog.Any("err", le))
 	}
-	opts := append([]feed.Option{feed.WithLogger(log), feed.WithInterval(cfg.FeedPollInterval), feed.WithAllowPrivate(cfg.FeedsAllowPrivate)}, feedOpts...)
+	opts := append([]feed.Option{feed.WithLogger(log), feed.WithInterval(cfg.FeedPollInterval), feed.WithAllowPrivate(cfg.FeedsAllowPrivate),
+		feed.WithMaxItems(cfg.FeedMaxItems)}, feedOpts...)
 	if polling {
 		opts = append(opts, feed.WithLease(lease(feedLease), 0))
 	}

@@ -57,7 +57,7 @@ func saveItems(t *testing.T, cfg config.Config, name string, arts []briefs.Artic
 		items[i] = feed.Item{Identity: link, Origin: name, Link: link, TitleKey: strings.ToLower(a.Title), Title: a.Title,
 			Text: strings.Join(a.Paragraphs, "\n\n"), URL: link, Published: a.Date, Fetched: time.Now()}
 	}
-	if _, err := st.SaveItems(ctx, items); err != nil {
+	if _, err := st.SaveItems(ctx, items, 0); err != nil {
 		t.Fatal(err)
 	}
 }

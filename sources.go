@@ -60,6 +60,10 @@ func (s sources) Status() []command.SourceStatus {
 		return out
 	}
 	for _, f := range s.feeds.Status() {
+		capped := 0
+		if f.AtCap() {
+			capped = f.MaxItems
+		}
 		out = append(out, command.SourceStatus{
 			Name:        f.Name,
 			Kind:        command.SourceFeed,
@@ -68,6 +72,8 @@ func (s sources) Status() []command.SourceStatus {
 			LastSuccess: f.LastSuccess,
 			LastError:   f.LastError,
 			NextTry:     f.NextTry,
+			Cap:         capped,
+			LeftOut:     f.LeftOut,
 		})
 	}
 	return out

@@ -96,12 +96,12 @@ func (h briefHandlers) read(ctx context.Context, req Request) (Reply, error) {
 	a, err := h.lib.Full(ctx, a)
 	if err != nil {
 		h.log.Warn("brief read: the article's body could not be read", slog.Any("err", err))
-		return Reply{}, Userf("%s can't be read right now: its source did not give it back. Try again in a minute.", a.Title)
+		return Reply{}, Userf("%s can't be read right now: its source did not give it back. Try again in a minute.", EscapeMarkdown(a.Title))
 	}
 	s := summarize.Summarize(a.Text(), length)
 	card := articleCard(a, s)
 	if len(s.Keywords) > 0 {
-		card.Fields = append(card.Fields, Field{Name: "Keywords", Value: strings.Join(s.Keywords, ", "), Inline: true})
+		card.Fields = append(card.Fields, Field{Name: "Keywords", Value: EscapeMarkdown(strings.Join(s.Keywords, ", ")), Inline: true})
 	}
 	card.Fields = append(card.Fields, Field{Name: "Reading time", Value: readingTime(a), Inline: true})
 	return Reply{Cards: []Card{card}}, nil
@@ -135,7 +135,7 @@ func (h briefHandlers) notFound(query string) error {
 	fmt.Fprintf(&b, "No article matches %q as a title or ID. The best %s for its words:",
 		query, plural(len(hits), "match", "matches"))
 	for _, hit := range hits {
-		fmt.Fprintf(&b, "\n• %s: `%s`", choiceName(hit.Article), hit.Article.ID)
+		fmt.Fprintf(&b, "\n• %s: `%s`", EscapeMarkdown(choiceName(hit.Article)), hit.Article.ID)
 	}
 	fmt.Fprintf(&b, "\nGive %s as the article, or start typing a title and pick one from the list.",
 		plural(len(hits), "this ID", "one of these IDs"))
@@ -169,8 +169,8 @@ func (h briefHandlers) search(_ context.Context, req Request) (Reply, error) {
 	for i, hit := range hits {
 		a := hit.Article
 		rep.Cards = append(rep.Cards, Card{
-			Title:       fmt.Sprintf("%d. %s", i+1, a.Title),
-			Description: hit.Snippet,
+			Title:       fmt.Sprintf("%d. %s", i+1, EscapeMarkdown(a.Title)),
+			Description: EscapeMarkdown(hit.Snippet),
 			Time:        a.Date,
 			Footer:      footer(a),
 			URL:         a.URL,
@@ -181,11 +181,12 @@ func (h briefHandlers) search(_ context.Context, req Request) (Reply, error) {
 
 // articleCard is the one way an article with a summary is shown: its
 // title links to the article's page and its picture is the thumbnail, when
-// it has them (feed items do, files do not).
+// it has them (feed items do, files do not). Its title and text are
+// escaped (EscapeMarkdown): they are strangers' words, never markup.
 func articleCard(a briefs.Article, s summarize.Summary) Card {
 	return Card{
-		Title:       a.Title,
-		Description: strings.Join(s.Sentences, " "),
+		Title:       EscapeMarkdown(a.Title),
+		Description: EscapeMarkdown(strings.Join(s.Sentences, " ")),
 		Time:        a.Date,
 		Footer:      footer(a),
 		URL:         a.URL,

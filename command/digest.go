@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -92,7 +93,7 @@ const previewNote = "This is the console: the subscription is only a preview, ne
 func (h DigestHandlers) nextRun(s digest.Subscription, now time.Time) string {
 	switch {
 	case s.Paused != "":
-		return "paused: " + s.Paused + " (subscribe again to resume)"
+		return "paused: " + EscapeMarkdown(s.Paused) + " (subscribe again to resume)"
 	case s.IsPreview():
 		return "never: made in the console, a preview"
 	case !s.NextRun.IsZero():
@@ -178,7 +179,7 @@ func (h DigestHandlers) list(ctx context.Context, req Request) (Reply, error) {
 	for _, s := range subs {
 		// Embed titles cannot show a channel mention; the description can.
 		card := Card{Description: fmt.Sprintf("<#%s>: a digest %s", s.ChannelID, describeSchedule(s.Schedule))}
-		topic, source := s.Topic, s.Source
+		topic, source := EscapeMarkdown(s.Topic), EscapeMarkdown(s.Source)
 		if topic == "" {
 			topic = "(all)"
 		}
@@ -188,7 +189,7 @@ func (h DigestHandlers) list(ctx context.Context, req Request) (Reply, error) {
 		next := h.nextRun(s, now)
 		last := "never"
 		if !s.LastRunAt.IsZero() {
-			last = Timestamp(s.LastRunAt, 'f') + ": " + s.LastOutcome
+			last = Timestamp(s.LastRunAt, 'f') + ": " + EscapeMarkdown(s.LastOutcome)
 		}
 		card.Fields = []Field{
 			{Name: "Schedule", Value: scheduleField(s.Schedule), Inline: true},
@@ -238,14 +239,16 @@ func DigestReply(articles []briefs.Article, topic string) Reply {
 	return Reply{Content: digestHeading(len(articles), topic), Cards: cards}
 }
 
-// digestHeading is the line above a digest's articles.
+// digestHeading is the line above a digest's articles. It is posted to
+// the channel, so the topic, typed by whoever subscribed, is escaped
+// (EscapeMarkdown) like an article's words.
 func digestHeading(n int, topic string) string {
 	what := "articles"
 	if n == 1 {
 		what = "article"
 	}
 	if topic != "" {
-		return fmt.Sprintf("News digest: %d new %s about %q", n, what, topic)
+		return fmt.Sprintf("News digest: %d new %s about %s", n, what, EscapeMarkdown(strconv.Quote(topic)))
 	}
 	return fmt.Sprintf("News digest: %d new %s", n, what)
 }

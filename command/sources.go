@@ -51,6 +51,12 @@ type SourceStatus struct {
 	LastError string
 	// NextTry is when a feed is fetched next; zero when not known.
 	NextTry time.Time
+	// Cap is a feed's item cap (FEED_MAX_ITEMS) once it keeps that many,
+	// so that its oldest articles make way for new ones; 0 while it is
+	// under its cap. LeftOut is how many items of its last fetch the cap
+	// left out (more new ones than it may keep, or older than all it has).
+	Cap     int
+	LeftOut int
 }
 
 // Failing reports whether the source's last attempt failed.
@@ -241,7 +247,7 @@ func sourceCard(s SourceStatus) Card {
 	if kind == "" {
 		kind = "source"
 	}
-	c := Card{Title: s.Name, URL: s.URL, Fields: []Field{
+	c := Card{Title: EscapeMarkdown(s.Name), URL: s.URL, Fields: []Field{
 		{Name: "Kind", Value: kind, Inline: true},
 		{Name: "Articles", Value: fmt.Sprint(s.Articles), Inline: true},
 	}}
@@ -254,8 +260,16 @@ func sourceCard(s SourceStatus) Card {
 	if last != "" {
 		c.Fields = append(c.Fields, Field{Name: "Last success", Value: last, Inline: true})
 	}
+	if s.Cap > 0 {
+		capped := fmt.Sprintf("Keeps only its newest %d articles: older ones make way for new ones", s.Cap)
+		if s.LeftOut > 0 {
+			capped += fmt.Sprintf(" (its last fetch left %d out)", s.LeftOut)
+		}
+		c.Fields = append(c.Fields, Field{Name: "At its cap", Value: capped})
+	}
 	if s.Failing() {
-		c.Fields = append(c.Fields, Field{Name: "Last error", Value: s.LastError})
+		// A server's words (a reason phrase): never markup.
+		c.Fields = append(c.Fields, Field{Name: "Last error", Value: EscapeMarkdown(s.LastError)})
 		if !s.NextTry.IsZero() {
 			c.Fields = append(c.Fields, Field{Name: "Next try", Value: Timestamp(s.NextTry, 'f') + " (" + Timestamp(s.NextTry, 'R') + ")"})
 		}

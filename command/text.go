@@ -55,14 +55,40 @@ func Timestamp(t time.Time, style byte) string {
 	return fmt.Sprintf("<t:%d:%c>", t.Unix(), style)
 }
 
-// Text renders a reply for a terminal: Discord markup (timestamps, channel,
-// user and role mentions) is shown as plain text, timestamps as dates in
-// the process's local zone, relative to now.
+// Text renders a reply for a terminal as Discord would show it: fitted to
+// Discord's limits (FitReply), so cut where Discord would cut it, and with
+// Discord markup (timestamps, channel, user and role mentions, a
+// backslash's escape) shown as plain text, timestamps as dates in the
+// process's local zone, relative to now.
 func Text(rep Reply) string { return textAt(rep, time.Now(), time.Local) }
+
+// DigestText renders a digest reply (DigestReply) for a terminal as the
+// messages it would be posted as (DigestMessages), each as Text shows a
+// reply, with a line between them when there are several.
+func DigestText(rep Reply) string { return digestTextAt(rep, time.Now(), time.Local) }
+
+func digestTextAt(rep Reply, now time.Time, loc *time.Location) string {
+	msgs := DigestMessages(rep)
+	if len(msgs) == 0 {
+		return textAt(rep, now, loc)
+	}
+	var b strings.Builder
+	for i, m := range msgs {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		if len(msgs) > 1 {
+			fmt.Fprintf(&b, "(message %d of %d)\n", i+1, len(msgs))
+		}
+		b.WriteString(textAt(m, now, loc))
+	}
+	return b.String()
+}
 
 // textAt is Text at a given time and zone, so tests need not depend on
 // the machine's.
 func textAt(rep Reply, now time.Time, loc *time.Location) string {
+	rep = FitReply(rep)
 	plain := func(s string) string { return plainMarkup(s, now, loc) }
 	var b strings.Builder
 	if rep.Content != "" {
@@ -79,10 +105,9 @@ func textAt(rep Reply, now time.Time, loc *time.Location) string {
 		if !c.Time.IsZero() {
 			b.WriteString("Published: " + c.Time.Format("Mon, 2 Jan 2006") + "\n")
 		}
-		if c.URL != "" && !strings.ContainsFunc(c.URL, unicode.IsControl) {
-			// Shown whole, as given: a terminal makes it clickable. A
-			// link with control characters, which could drive the
-			// terminal, is no link to show.
+		if c.URL != "" {
+			// Shown whole, as Discord links it (FitReply keeps only what
+			// CheckLink passes): a terminal makes it clickable.
 			b.WriteString("Link: " + c.URL + "\n")
 		}
 		if c.Description != "" {
@@ -92,7 +117,8 @@ func textAt(rep Reply, now time.Time, loc *time.Location) string {
 			b.WriteString(plain(f.Name) + ": " + plain(f.Value) + "\n")
 		}
 		if c.Footer != "" {
-			b.WriteString("-- " + plain(c.Footer) + "\n")
+			// Discord shows a footer as it is, markup and all.
+			b.WriteString("-- " + c.Footer + "\n")
 		}
 	}
 	for _, ch := range rep.Choices {
@@ -104,43 +130,145 @@ func textAt(rep Reply, now time.Time, loc *time.Location) string {
 	return b.String()
 }
 
-// discordMarkup matches the message markup Discord renders: timestamps
-// <t:unix> and <t:unix:style>, channel <#id>, user <@id> or <@!id> and role
-// <@&id> mentions, command mentions </name:id> and custom emoji
-// <:name:id> or <a:name:id>.
-var discordMarkup = regexp.MustCompile(`<(?:t:(-?\d+)(?::([tTdDfFR]))?|#([^<>\s]+)|@!?([^<>\s&!]+)|@&([^<>\s]+)|/([^<>:]+):\d+|a?:(\w+):\d+)>`)
+// discordMarkup matches the message markup Discord renders, at the start
+// of a string: timestamps <t:unix> and <t:unix:style>, channel <#id>, user
+// <@id> or <@!id> and role <@&id> mentions, command mentions </name:id> and
+// custom emoji <:name:id> or <a:name:id>.
+var discordMarkup = regexp.MustCompile(`^<(?:t:(-?\d+)(?::([tTdDfFR]))?|#([^<>\s]+)|@!?([^<>\s&!]+)|@&([^<>\s]+)|/([^<>:]+):\d+|a?:(\w+):\d+)>`)
 
-// plainMarkup shows Discord markup in s as a terminal can: timestamps as
-// dates in loc (with the relative style as "in 3 hours" or "2 days ago"
-// from now), mentions by what the console knows of them, which is their
-// ID: the console's own channel and user are both named "console", so
-// they read #console and @console.
+// plainMarkup shows Discord markup in s as a terminal can: a backslash's
+// escape as the character it escapes (Discord's rule: a backslash before
+// any character but an ASCII letter or digit or white space; see
+// EscapeMarkdown), timestamps as dates in loc (with the relative style as
+// "in 3 hours" or "2 days ago" from now), mentions by what the console
+// knows of them, which is their ID: the console's own channel and user are
+// both named "console", so they read #console and @console. Markup that is
+// escaped (\<t:0>) stays text, as in Discord.
 func plainMarkup(s string, now time.Time, loc *time.Location) string {
-	return discordMarkup.ReplaceAllStringFunc(s, func(m string) string {
-		g := discordMarkup.FindStringSubmatch(m)
-		switch {
-		case g[1] != "":
-			unix, err := strconv.ParseInt(g[1], 10, 64)
-			if err != nil {
-				return m
+	i := strings.IndexAny(s, `\<`)
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i >= 0 {
+		b.WriteString(s[:i])
+		s = s[i:]
+		if s[0] == '\\' {
+			r, size := utf8.DecodeRuneInString(s[1:])
+			if size > 0 && !isASCIIAlnum(r) && !unicode.IsSpace(r) {
+				b.WriteString(s[1 : 1+size])
+				s = s[1+size:]
+			} else {
+				b.WriteByte('\\')
+				s = s[1:]
 			}
-			style := byte('f') // Discord's default
-			if g[2] != "" {
-				style = g[2][0]
-			}
-			return plainTimestamp(time.Unix(unix, 0), style, now, loc)
-		case g[3] != "":
-			return "#" + g[3]
-		case g[4] != "":
-			return "@" + g[4]
-		case g[5] != "":
-			return "@role:" + g[5]
-		case g[6] != "":
-			return "/" + g[6]
-		default:
-			return ":" + g[7] + ":"
+		} else if g := discordMarkup.FindStringSubmatch(s); g != nil {
+			b.WriteString(plainMention(g, now, loc))
+			s = s[len(g[0]):]
+		} else {
+			b.WriteByte('<')
+			s = s[1:]
 		}
-	})
+		i = strings.IndexAny(s, `\<`)
+	}
+	b.WriteString(s)
+	return b.String()
+}
+
+// plainMention is the plain text of one match of discordMarkup.
+func plainMention(g []string, now time.Time, loc *time.Location) string {
+	switch {
+	case g[1] != "":
+		unix, err := strconv.ParseInt(g[1], 10, 64)
+		if err != nil {
+			return g[0]
+		}
+		style := byte('f') // Discord's default
+		if g[2] != "" {
+			style = g[2][0]
+		}
+		return plainTimestamp(time.Unix(unix, 0), style, now, loc)
+	case g[3] != "":
+		return "#" + g[3]
+	case g[4] != "":
+		return "@" + g[4]
+	case g[5] != "":
+		return "@role:" + g[5]
+	case g[6] != "":
+		return "/" + g[6]
+	default:
+		return ":" + g[7] + ":"
+	}
+}
+
+// EscapeMarkdown makes text from outside the bot (an article's title and
+// text, a feed's name or error) show in Discord as it is written: a
+// backslash goes before each character Discord's markdown would read as
+// markup, and Discord shows the character without the backslash (so does
+// the console: see Text). So a feed's [Click me](https://evil.example) is
+// no masked link, ||…||, **…**, ~~…~~, __…__ and code spans and fences
+// stay literal, <t:0>, <@id> and <#id> are no timestamp or mention, a line
+// starting with #, -, +, > or "1." is no heading, list or quote, and a web
+// address is no link ("://" is escaped): the only links in a reply are the
+// ones the bot makes, from a card's checked URL. Footers are not escaped:
+// Discord shows them as they are, markup and all.
+func EscapeMarkdown(s string) string {
+	var b strings.Builder
+	// s[:done] is in b; escape(i) puts a backslash before s[i].
+	done := 0
+	escape := func(i int) {
+		if b.Len() == 0 {
+			b.Grow(len(s) + len(s)/8)
+		}
+		b.WriteString(s[done:i])
+		b.WriteByte('\\')
+		done = i
+	}
+	lineStart := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if lineStart {
+			switch {
+			case c == ' ' || c == '\t':
+				continue
+			case c == '#' || c == '-' || c == '+':
+				escape(i)
+			case isDigit(c):
+				j := i
+				for j < len(s) && isDigit(s[j]) {
+					j++
+				}
+				if j < len(s) && (s[j] == '.' || s[j] == ')') {
+					escape(j)
+					i, lineStart = j, false
+					continue
+				}
+			}
+			lineStart = false
+		}
+		switch c {
+		case '\\', '*', '_', '~', '`', '|', '<', '>', '[', ']':
+			escape(i)
+		case ':':
+			if strings.HasPrefix(s[i+1:], "//") {
+				escape(i)
+			}
+		case '\n':
+			lineStart = true
+		}
+	}
+	if b.Len() == 0 {
+		return s
+	}
+	b.WriteString(s[done:])
+	return b.String()
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func isASCIIAlnum(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
 }
 
 // plainTimestamp formats t in loc as Discord's timestamp style would: the

@@ -71,6 +71,8 @@ func TestPlainMarkup(t *testing.T) {
 		// Not markup, or not Discord's: left as it is.
 		"<t:abc:F> <t:1:X> <b> a < b > c <#> <@>": "<t:abc:F> <t:1:X> <b> a < b > c <#> <@>",
 		"<t:99999999999999999999:F>":              "<t:99999999999999999999:F>",
+		// Escaped: the character, as Discord shows it; escaped markup stays text.
+		`\<t:1796003945:F\> \[a\](b) \\ \é a\b \ end\`: `<t:1796003945:F> [a](b) \ é a\b \ end\`,
 	} {
 		if got := plainMarkup(in, now, berlin); got != want {
 			t.Errorf("plainMarkup(%q) = %q, want %q", in, got, want)
@@ -103,7 +105,7 @@ func TestRelativeTime(t *testing.T) {
 }
 
 // TestTextShowsMarkupPlain: every part of a reply the console prints goes
-// through plainMarkup.
+// through plainMarkup, but the footer, which Discord shows as it is.
 func TestTextShowsMarkupPlain(t *testing.T) {
 	tokyo := mustZone(t, "Asia/Tokyo")
 	at := time.Date(2026, 11, 24, 9, 0, 0, 0, tokyo)
@@ -111,7 +113,7 @@ func TestTextShowsMarkupPlain(t *testing.T) {
 	got := textAt(Reply{Content: "<#news> " + ts, Cards: []Card{{
 		Title: "<#a>", Description: "<#b>", Fields: []Field{{Name: "<#c>", Value: Timestamp(at, 'f')}}, Footer: "<@d>",
 	}}}, at.Add(-2*time.Hour), tokyo)
-	want := "#news Tuesday, 24 November 2026 09:00 JST (in 2 hours)\n\n## #a\n#b\n#c: 24 November 2026 09:00 JST\n-- @d\n"
+	want := "#news Tuesday, 24 November 2026 09:00 JST (in 2 hours)\n\n## #a\n#b\n#c: 24 November 2026 09:00 JST\n-- <@d>\n"
 	if got != want {
 		t.Errorf("textAt:\n%s\nwant:\n%s", got, want)
 	}

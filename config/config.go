@@ -61,8 +61,17 @@ const (
 	// DefaultFeedRetention keeps fetched items for 30 days, long enough
 	// for a weekly digest to catch up after an outage.
 	DefaultFeedRetention = 720 * time.Hour
-	feedsFileVar         = "FEEDS_FILE"
-	databaseURLVar       = "DATABASE_URL"
+	// DefaultFeedMaxItems is what one feed may keep, the newest: far more
+	// than a news feed publishes in the 30 days of retention (a busy one
+	// runs to a few hundred), while a feed that floods with thousands of
+	// items a poll keeps no more than this, and adds no more in one poll.
+	DefaultFeedMaxItems = 1000
+	// maxFeedMaxItems bounds FEED_MAX_ITEMS so that a typo cannot lift the
+	// cap altogether.
+	maxFeedMaxItems = 1_000_000
+	feedsFileVar    = "FEEDS_FILE"
+	feedMaxItemsVar = "FEED_MAX_ITEMS"
+	databaseURLVar  = "DATABASE_URL"
 )
 
 // Defaults and bounds of the sharding settings.
@@ -124,6 +133,9 @@ type Config struct {
 	// FeedRetention is how long a fetched feed item is kept, and so stays
 	// readable after it drops out of its feed.
 	FeedRetention time.Duration
+	// FeedMaxItems is how many items one feed may keep, the newest; one
+	// poll adds no more than that either.
+	FeedMaxItems int
 	// FeedsAllowPrivate lets feeds and the pages they link to live on
 	// loopback and private addresses: for tests and intranet feeds. Off,
 	// the feed source refuses them so that a feed cannot make the bot
@@ -166,6 +178,7 @@ func Defaults() Config {
 
 		FeedPollInterval: DefaultFeedPollInterval,
 		FeedRetention:    DefaultFeedRetention,
+		FeedMaxItems:     DefaultFeedMaxItems,
 
 		ShardCount: DefaultShardCount,
 	}
@@ -295,6 +308,14 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 			c.FeedRetention = d
 		}
 	}
+	if v, ok := get(feedMaxItemsVar); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxFeedMaxItems {
+			bad(feedMaxItemsVar, v, fmt.Sprintf("want a whole number of items from 1 to %d, such as %d", maxFeedMaxItems, DefaultFeedMaxItems))
+		} else {
+			c.FeedMaxItems = n
+		}
+	}
 	if v, ok := lookup("FEEDS_ALLOW_PRIVATE"); ok {
 		switch strings.ToLower(strings.TrimSpace(v)) {
 		case "1", "true":
@@ -410,6 +431,7 @@ func (c Config) Lines() []string {
 		feedsFileVar + "=" + feeds,
 		"FEED_POLL_INTERVAL=" + c.FeedPollInterval.String(),
 		"FEED_RETENTION=" + c.FeedRetention.String(),
+		feedMaxItemsVar + "=" + strconv.Itoa(c.FeedMaxItems),
 		"FEEDS_ALLOW_PRIVATE=" + allowPrivate,
 		shardCountVar + "=" + shardCount,
 		shardIDsVar + "=" + shardIDs,

@@ -138,9 +138,13 @@ func TestFeedDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.FeedsFile != "" || c.FeedPollInterval != 15*time.Minute || c.FeedRetention != 720*time.Hour || c.FeedsAllowPrivate {
-		t.Errorf("feed defaults without feeds.txt: file %q every %s keep %s private %v",
-			c.FeedsFile, c.FeedPollInterval, c.FeedRetention, c.FeedsAllowPrivate)
+	if c.FeedsFile != "" || c.FeedPollInterval != 15*time.Minute || c.FeedRetention != 720*time.Hour || c.FeedsAllowPrivate ||
+		c.FeedMaxItems != 1000 {
+		t.Errorf("feed defaults without feeds.txt: file %q every %s keep %s private %v max items %d",
+			c.FeedsFile, c.FeedPollInterval, c.FeedRetention, c.FeedsAllowPrivate, c.FeedMaxItems)
+	}
+	if !slices.Contains(c.Lines(), "FEED_MAX_ITEMS=1000") {
+		t.Errorf("Lines() lacks FEED_MAX_ITEMS=1000: %q", c.Lines())
 	}
 	if !slices.Contains(c.Lines(), "FEEDS_FILE=(none: no feeds.txt here)") {
 		t.Errorf("Lines() = %q", c.Lines())
@@ -166,14 +170,16 @@ func TestFeedValues(t *testing.T) {
 		"FEED_POLL_INTERVAL":  "1s",
 		"FEED_RETENTION":      "48h",
 		"FEEDS_ALLOW_PRIVATE": "1",
+		"FEED_MAX_ITEMS":      " 250 ",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.FeedsFile != feeds || c.FeedPollInterval != time.Second || c.FeedRetention != 48*time.Hour || !c.FeedsAllowPrivate {
+	if c.FeedsFile != feeds || c.FeedPollInterval != time.Second || c.FeedRetention != 48*time.Hour || !c.FeedsAllowPrivate ||
+		c.FeedMaxItems != 250 {
 		t.Errorf("config = %+v", c)
 	}
-	for _, want := range []string{"FEEDS_FILE=" + feeds, "FEED_POLL_INTERVAL=1s", "FEED_RETENTION=48h0m0s", "FEEDS_ALLOW_PRIVATE=1"} {
+	for _, want := range []string{"FEEDS_FILE=" + feeds, "FEED_POLL_INTERVAL=1s", "FEED_RETENTION=48h0m0s", "FEEDS_ALLOW_PRIVATE=1", "FEED_MAX_ITEMS=250"} {
 		if !slices.Contains(c.Lines(), want) {
 			t.Errorf("Lines() lacks %q: %q", want, c.Lines())
 		}
@@ -197,6 +203,10 @@ func TestFeedValidation(t *testing.T) {
 		{"FEED_RETENTION", "30d", `FEED_RETENTION="30d": want a positive Go duration such as 720h`},
 		{"FEED_RETENTION", "0s", `FEED_RETENTION="0s": want a positive Go duration`},
 		{"FEEDS_ALLOW_PRIVATE", "yes", `FEEDS_ALLOW_PRIVATE="yes": want 1 or true`},
+		{"FEED_MAX_ITEMS", "0", `FEED_MAX_ITEMS="0": want a whole number of items from 1 to 1000000`},
+		{"FEED_MAX_ITEMS", "-5", `FEED_MAX_ITEMS="-5": want a whole number of items`},
+		{"FEED_MAX_ITEMS", "1e3", `FEED_MAX_ITEMS="1e3": want a whole number of items`},
+		{"FEED_MAX_ITEMS", "1000001", `FEED_MAX_ITEMS="1000001": want a whole number of items from 1 to 1000000`},
 	}
 	for _, tc := range cases {
 		_, err := FromLookup(lookupFrom(map[string]string{tc.name: tc.value}))

@@ -155,7 +155,10 @@ type Outcome string
 
 // The outcomes of a post.
 const (
-	// Posted: Discord took every message of the digest.
+	// Posted: Discord took every message of the digest, and it is
+	// recorded as sent. A post whose record failed is told once it is
+	// recorded, when it is found in the channel (see Poster): so each
+	// digest is told once however often its post is tried.
 	Posted Outcome = "posted"
 	// Failed: the post failed for now (a server error, the network, too
 	// many 429s); the digest stays pending for the next run.
@@ -323,6 +326,7 @@ const leaseValidity = 3
 // service stops, and pokes the runner when it may post again.
 func (s *Service) keepLease() {
 	defer close(s.leaseDone)
+	failing := false // the last Acquire failed
 	for {
 		at := s.clock.Now()
 		ok, err := s.lease.Acquire(s.ctx)
@@ -334,14 +338,8 @@ func (s *Service) keepLease() {
 			until = at.Add(leaseValidity * s.leaseEvery).UnixNano()
 		}
 		stale := !s.Posting()
-		switch was := s.heldUntil.Swap(until); {
-		case ok && was == 0:
-			s.log.Info("took the digest poster lease: this process claims runs and posts digests")
-		case !ok && was != 0:
-			s.log.Warn("lost the digest poster lease: another process posts digests now", slog.Any("err", err))
-		case err != nil:
-			s.log.Debug("digest: poster lease", slog.Any("err", err))
-		}
+		s.logLease(ok, s.heldUntil.Swap(until) != 0, failing, err)
+		failing = err != nil
 		if ok && stale {
 			s.poke()
 		}
@@ -350,6 +348,31 @@ func (s *Service) keepLease() {
 			return
 		case <-s.clock.At(s.clock.Now().Add(s.leaseEvery)):
 		}
+	}
+}
+
+// logLease says what became of the poster lease at one try: ok and err are
+// what Acquire answered, held whether this process held it before, failing
+// whether the try before failed too. An error means the database did not
+// answer, which is no sign that another process holds the lease (while the
+// database is down none can take it): the log says which happened, once
+// when it happens, and once when the database answers again.
+func (s *Service) logLease(ok, held, failing bool, err error) {
+	switch {
+	case ok && !held:
+		s.log.Info("took the digest poster lease: this process claims runs and posts digests")
+	case held && err != nil:
+		s.log.Warn("lost the digest poster lease: it could not be renewed, the database is unreachable; "+
+			"no digest is posted from here until it answers and the lease is taken again", slog.Any("err", err))
+	case held && !ok:
+		s.log.Warn("lost the digest poster lease: another process holds it and posts digests now")
+	case err != nil && !failing:
+		s.log.Warn("cannot try for the digest poster lease: the database is unreachable; "+
+			"this process stands by until it answers", slog.Any("err", err))
+	case err != nil:
+		s.log.Debug("digest: poster lease: the database is still unreachable", slog.Any("err", err))
+	case failing && !ok:
+		s.log.Info("digest poster lease: the database answers again; another process holds the lease")
 	}
 }
 
@@ -794,7 +817,13 @@ func (s *Service) post(ctx context.Context, sub Subscription, dg Digest, article
 	switch {
 	case err == nil:
 		if err := s.store.MarkSent(ctx, dg.ID, s.clock.Now()); err != nil {
-			log.Error("digest: mark sent", slog.Any("err", err))
+			// In the channel, but not known to be: the digest stays
+			// pending, and whoever finishes it reads the channel back
+			// first, finds it there and marks it sent. It is logged and
+			// counted as posted then, once, when it is recorded.
+			log.Error("digest: posted, but recording it as sent failed: it stays pending, and is looked for in the channel before anything of it is posted again",
+				slog.Int("articles", len(articles)), slog.Any("err", err))
+			return
 		}
 		s.recordRun(ctx, sub.ID, scheduledFor, fmt.Sprintf("posted %d", len(articles)))
 		log.Info("digest posted", slog.Int("articles", len(articles)))

@@ -65,9 +65,8 @@ type messageBody struct {
 // its nonce and warns: a duplicate past the window is a smaller harm than a
 // digest that never arrives.
 func (p *poster) Post(ctx context.Context, d digest.Post) error {
-	rep := command.DigestReply(d.Articles, d.Topic)
 	id := markerID(d.Nonce)
-	parts := digestMessages(rep.Cards, id)
+	parts := digestMessages(command.DigestReply(d.Articles, d.Topic), id)
 	there := make([]bool, len(parts))
 	if !d.PendingSince.IsZero() {
 		found, err := p.readBack(ctx, d.ChannelID, id, d.PendingSince, len(parts))
@@ -88,14 +87,12 @@ func (p *poster) Post(ctx context.Context, d digest.Post) error {
 				slog.String("channel", d.ChannelID), slog.String("digest", id), slog.Int("found", n), slog.Int("parts", len(parts)))
 		}
 	}
-	for i, embeds := range parts {
+	for i, m := range parts {
 		if there[i] {
 			continue
 		}
-		body := messageBody{Embeds: embeds, AllowedMentions: noMentions(), Nonce: d.Nonce, EnforceNonce: true}
-		if i == 0 {
-			body.Content = command.Truncate(rep.Content, maxContent)
-		} else {
+		body := messageBody{Content: m.content, Embeds: m.embeds, AllowedMentions: noMentions(), Nonce: d.Nonce, EnforceNonce: true}
+		if i > 0 {
 			body.Nonce = d.Nonce + "-" + strconv.Itoa(i)
 		}
 		if err := p.send(ctx, d.ChannelID, body); err != nil {

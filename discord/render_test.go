@@ -15,33 +15,48 @@ import (
 // checkLimits fails the test when a message breaks any of Discord's limits.
 func checkLimits(t *testing.T, content string, embeds []*discordgo.MessageEmbed) {
 	t.Helper()
-	if n := runeLen(content); n > maxContent {
+	if n := runeLen(content); n > command.MaxContent {
 		t.Errorf("content is %d characters", n)
 	}
-	if len(embeds) > maxEmbeds {
+	if len(embeds) > command.MaxEmbeds {
 		t.Errorf("%d embeds", len(embeds))
 	}
 	total := 0
 	for _, e := range embeds {
 		total += embedSize(e)
-		if runeLen(e.Title) > maxEmbedTitle || runeLen(e.Description) > maxEmbedDescription {
+		if runeLen(e.Title) > command.MaxEmbedTitle || runeLen(e.Description) > command.MaxEmbedDescription {
 			t.Errorf("embed title %d / description %d characters", runeLen(e.Title), runeLen(e.Description))
 		}
-		if len(e.Fields) > maxFields {
+		if len(e.Fields) > command.MaxFields {
 			t.Errorf("%d fields", len(e.Fields))
 		}
 		for _, f := range e.Fields {
-			if runeLen(f.Name) > maxFieldName || runeLen(f.Value) > maxFieldValue || f.Value == "" || f.Name == "" {
+			if runeLen(f.Name) > command.MaxFieldName || runeLen(f.Value) > command.MaxFieldValue || f.Value == "" || f.Name == "" {
 				t.Errorf("field %d/%d characters", runeLen(f.Name), runeLen(f.Value))
 			}
 		}
-		if e.Footer != nil && runeLen(e.Footer.Text) > maxFooter {
+		if e.Footer != nil && runeLen(e.Footer.Text) > command.MaxFooter {
 			t.Errorf("footer %d characters", runeLen(e.Footer.Text))
 		}
 	}
-	if total > maxEmbedTotal {
+	if total > command.MaxEmbedTotal {
 		t.Errorf("embeds total %d characters", total)
 	}
+}
+
+// embedSize is what Discord counts of an embed toward a message's limit.
+func embedSize(e *discordgo.MessageEmbed) int {
+	n := runeLen(e.Title) + runeLen(e.Description)
+	for _, f := range e.Fields {
+		n += runeLen(f.Name) + runeLen(f.Value)
+	}
+	if e.Footer != nil {
+		n += runeLen(e.Footer.Text)
+	}
+	if e.Author != nil {
+		n += runeLen(e.Author.Name)
+	}
+	return n
 }
 
 func hugeCard(i int) command.Card {
@@ -64,8 +79,8 @@ func TestResponseDataRespectsEveryLimit(t *testing.T) {
 	if len(d.Embeds) == 0 {
 		t.Fatal("every embed was dropped")
 	}
-	if len(d.Embeds) != maxEmbeds {
-		t.Errorf("%d embeds kept, want %d", len(d.Embeds), maxEmbeds)
+	if len(d.Embeds) != command.MaxEmbeds {
+		t.Errorf("%d embeds kept, want %d", len(d.Embeds), command.MaxEmbeds)
 	}
 	if !strings.Contains(d.Content, "4 more not shown") {
 		t.Errorf("content does not say embeds were dropped: %q", d.Content[len(d.Content)-80:])
@@ -82,54 +97,6 @@ func TestResponseDataAllowsNoMentions(t *testing.T) {
 	}
 }
 
-func TestFitMessageSharesFairly(t *testing.T) {
-	small := command.Card{Title: "small", Description: "kept whole"}
-	big := command.Card{Title: "big", Description: strings.Repeat("long text ", 800)}
-	embeds, dropped := FitMessage(Embeds([]command.Card{small, big, big}))
-	if dropped != 0 || len(embeds) != 3 {
-		t.Fatalf("dropped %d, kept %d", dropped, len(embeds))
-	}
-	checkLimits(t, "", embeds)
-	if embeds[0].Description != "kept whole" {
-		t.Errorf("a small embed was cut: %q", embeds[0].Description)
-	}
-	if !strings.HasSuffix(embeds[1].Description, "…") || runeLen(embeds[1].Description) < 2500 {
-		t.Errorf("big embed cut to %d characters", runeLen(embeds[1].Description))
-	}
-}
-
-func TestSplitEmbedsKeepsOrderWithinLimits(t *testing.T) {
-	var cards []command.Card
-	for i := 0; i < 23; i++ {
-		cards = append(cards, command.Card{Title: string(rune('A' + i)), Description: strings.Repeat("y", 1500)})
-	}
-	groups := SplitEmbeds(Embeds(cards))
-	if len(groups) < 6 {
-		t.Errorf("%d messages for 23 embeds of 1,500 characters; want at least 6 (4 per message)", len(groups))
-	}
-	var titles []string
-	for _, g := range groups {
-		checkLimits(t, "", g)
-		for _, e := range g {
-			titles = append(titles, e.Title)
-		}
-	}
-	if got := strings.Join(titles, ""); got != "ABCDEFGHIJKLMNOPQRSTUVW" {
-		t.Errorf("order after split = %s", got)
-	}
-	// Ten small embeds fit one message; eleven need two.
-	small := make([]command.Card, 11)
-	for i := range small {
-		small[i] = command.Card{Title: "t", Description: "d"}
-	}
-	if n := len(SplitEmbeds(Embeds(small[:10]))); n != 1 {
-		t.Errorf("10 small embeds in %d messages", n)
-	}
-	if n := len(SplitEmbeds(Embeds(small))); n != 2 {
-		t.Errorf("11 small embeds in %d messages", n)
-	}
-}
-
 func TestChoicesWithinLimits(t *testing.T) {
 	var in []command.Choice
 	for i := 0; i < 40; i++ {
@@ -137,11 +104,11 @@ func TestChoicesWithinLimits(t *testing.T) {
 	}
 	in = append([]command.Choice{{Name: "too long a value", Value: strings.Repeat("v", 101)}}, in...)
 	out := Choices(in)
-	if len(out) != maxChoices {
-		t.Errorf("%d choices, want %d", len(out), maxChoices)
+	if len(out) != command.MaxChoices {
+		t.Errorf("%d choices, want %d", len(out), command.MaxChoices)
 	}
 	for _, c := range out {
-		if runeLen(c.Name) > maxChoiceName || c.Value != "id" {
+		if runeLen(c.Name) > command.MaxChoiceName || c.Value != "id" {
 			t.Errorf("choice %q=%v", c.Name, c.Value)
 		}
 	}
@@ -158,7 +125,8 @@ func TestRouteDiscordgoLogs(t *testing.T) {
 
 // TestDigestMessagesMarkEveryPart: each message of a digest ends its last
 // footer with the digest's marker, whole, within Discord's limits, however
-// large the articles; the marker reads back as the digest and the part.
+// large the articles; the marker reads back as the digest and the part,
+// and the content goes with the first message.
 func TestDigestMessagesMarkEveryPart(t *testing.T) {
 	id := markerID("3f9a0c1b2d4e5f607182")
 	cases := map[string][]command.Card{
@@ -166,21 +134,27 @@ func TestDigestMessagesMarkEveryPart(t *testing.T) {
 		"no footer":  {{Title: "A", Description: "d"}},
 		"huge":       {hugeCard(0), hugeCard(1), hugeCard(2)},
 		"eleven":     make([]command.Card, 11),
-		"just fit":   {{Title: "T", Description: strings.Repeat("y", maxEmbedTotal-1)}},
-		"long notes": {{Title: "T", Description: "d", Footer: strings.Repeat("f", maxFooter)}},
+		"just fit":   {{Title: "T", Description: strings.Repeat("y", command.MaxEmbedTotal-1)}},
+		"long notes": {{Title: "T", Description: "d", Footer: strings.Repeat("f", command.MaxFooter)}},
 	}
 	for i := range cases["eleven"] {
 		cases["eleven"][i] = command.Card{Title: "t", Description: "d", Footer: "Source: x · x-abcdef"}
 	}
+	digest := func(cards []command.Card) command.Reply {
+		return command.Reply{Content: strings.Repeat("heading ", 300), Cards: cards}
+	}
 	for name, cards := range cases {
-		parts := digestMessages(cards, id)
+		parts := digestMessages(digest(cards), id)
 		if len(parts) == 0 {
 			t.Errorf("%s: no messages", name)
 			continue
 		}
-		for i, embeds := range parts {
-			checkLimits(t, "", embeds)
-			last := embeds[len(embeds)-1]
+		for i, m := range parts {
+			if (i == 0) != (m.content != "") {
+				t.Errorf("%s: part %d content %q: want the heading with the first part only", name, i+1, m.content)
+			}
+			checkLimits(t, m.content, m.embeds)
+			last := m.embeds[len(m.embeds)-1]
 			want := digestMarker(id, i+1, len(parts))
 			if last.Footer == nil || !strings.HasSuffix(last.Footer.Text, want) {
 				t.Errorf("%s: part %d's last footer does not end with %q: %+v", name, i+1, want, last.Footer)
@@ -190,7 +164,7 @@ func TestDigestMessagesMarkEveryPart(t *testing.T) {
 			if !ok || gotID != id || part != i+1 {
 				t.Errorf("%s: part %d reads back as %q part %d (ok %v)", name, i+1, gotID, part, ok)
 			}
-			for _, e := range embeds[:len(embeds)-1] {
+			for _, e := range m.embeds[:len(m.embeds)-1] {
 				if e.Footer != nil {
 					if _, _, ok := parseMarker(e.Footer.Text); ok {
 						t.Errorf("%s: a marker on an embed that is not the message's last", name)
@@ -199,10 +173,10 @@ func TestDigestMessagesMarkEveryPart(t *testing.T) {
 			}
 		}
 	}
-	if got := digestMessages(cases["one small"], id)[0][0].Footer.Text; got != "Source: a.txt · a-123456 · digest "+id {
+	if got := digestMessages(digest(cases["one small"]), id)[0].embeds[0].Footer.Text; got != "Source: a.txt · a-123456 · digest "+id {
 		t.Errorf("one-message digest footer %q", got)
 	}
-	if parts := digestMessages(cases["eleven"], id); len(parts) != 2 || !strings.HasSuffix(parts[1][0].Footer.Text, "digest "+id+" · 2/2") {
+	if parts := digestMessages(digest(cases["eleven"]), id); len(parts) != 2 || !strings.HasSuffix(parts[1].embeds[0].Footer.Text, "digest "+id+" · 2/2") {
 		t.Errorf("eleven articles: %d messages, want 2 marked 1/2 and 2/2", len(parts))
 	}
 }

@@ -19,7 +19,7 @@ func TestBodiesReadBackFromTheStore(t *testing.T) {
 		{Identity: "guid:1", Origin: "wire", Title: "Harbour bridge reopens", Text: "The bridge reopened on Monday.\n\nTraffic returned at once.", Published: t0, Fetched: t0},
 		{Identity: "guid:2", Origin: "wire", Title: "Link post only", Published: t0, Fetched: t0},
 	}
-	if _, err := store.SaveItems(ctx, items); err != nil {
+	if _, err := store.SaveItems(ctx, items, 0); err != nil {
 		t.Fatal(err)
 	}
 	var src *Source
@@ -46,7 +46,7 @@ func TestBodiesReadBackFromTheStore(t *testing.T) {
 	if hits := lib.Search("bridge", 5); len(hits) != 1 || hits[0].Snippet == "" {
 		t.Errorf("search: %+v, want one hit with a snippet", hits)
 	}
-	if _, err := store.PruneItems(ctx, t0.Add(1)); err != nil {
+	if _, err := store.PruneItems(ctx, t0.Add(1), 0); err != nil {
 		t.Fatal(err)
 	}
 	a := lib.All()[0]

@@ -1,9 +1,11 @@
 // Package feed is the news-feed source: it reads the operator's list of
 // feeds, polls each one politely (conditional GET, its own interval,
 // backoff when it fails, one request at a time per host, never a private
-// address unless allowed), parses RSS, Atom and JSON Feed, fetches the full
-// text of items that carry only a teaser, gives every item an identity so a
-// story is stored once, stores the items through the Store it declares, and
+// address unless allowed) and fairly (a slow host delays only its own
+// feeds; see getter.turn and hosts), parses RSS, Atom and JSON Feed,
+// fetches the full text of items that carry only a teaser, gives every
+// item an identity so a story is stored once, stores the items through the
+// Store it declares, at most a cap of them per feed (WithMaxItems), and
 // hands each feed's kept items to the briefs.Library as articles under the
 // feed's name.
 package feed
@@ -110,7 +112,13 @@ type Store interface {
 	// TitleKey matches nothing. A stored item is never updated by a later
 	// fetch. The Source already leaves out the items it knows, so items
 	// are mostly new; the Store's answer is the one that counts.
-	SaveItems(ctx context.Context, items []Item) (added []Item, err error)
+	//
+	// With keep > 0, each origin of items then keeps only its newest keep
+	// items, in the same transaction: newest by the publication date, else
+	// the fetch date, then by Identity (the greater is the newer), so that
+	// the order is total. A new item that does not make the cut is not
+	// kept, and not returned as added.
+	SaveItems(ctx context.Context, items []Item, keep int) (added []Item, err error)
 	// Items returns the stored items of origin, or of every origin when
 	// origin is "".
 	Items(ctx context.Context, origin string) ([]Item, error)
@@ -118,8 +126,10 @@ type Store interface {
 	// a library that keeps no bodies reads them back with it. An item no
 	// longer stored (pruned) is an error wrapping ErrItemGone.
 	ItemText(ctx context.Context, origin, identity string) (string, error)
-	// PruneItems deletes items fetched before before.
-	PruneItems(ctx context.Context, before time.Time) (int64, error)
+	// PruneItems deletes items fetched before before and, with keep > 0,
+	// the items of every origin but its newest keep (as SaveItems orders
+	// them), and returns how many it deleted.
+	PruneItems(ctx context.Context, before time.Time, keep int) (int64, error)
 	// FeedState returns the state of the feed at url; the zero State (with
 	// URL set) when there is none.
 	FeedState(ctx context.Context, url string) (State, error)

@@ -28,12 +28,15 @@ type memStore struct {
 	saved func(origin string)
 	// stateSaved, when set, is told every state saved.
 	stateSaved func(State)
+	// saves records how many items each SaveItems call was given.
+	saves []int
 }
 
 func newMemStore() *memStore { return &memStore{states: map[string]State{}} }
 
-func (m *memStore) SaveItems(_ context.Context, items []Item) ([]Item, error) {
+func (m *memStore) SaveItems(_ context.Context, items []Item, keep int) ([]Item, error) {
 	m.mu.Lock()
+	m.saves = append(m.saves, len(items))
 	var added []Item
 	for _, it := range items {
 		known := false
@@ -49,6 +52,8 @@ func (m *memStore) SaveItems(_ context.Context, items []Item) ([]Item, error) {
 			added = append(added, it)
 		}
 	}
+	gone := m.trim(keep)
+	added = slices.DeleteFunc(added, func(it Item) bool { return gone[it.Origin+"\n"+it.Identity] })
 	saved := m.saved
 	m.mu.Unlock()
 	if saved != nil && len(added) > 0 {
@@ -80,12 +85,34 @@ func (m *memStore) ItemText(_ context.Context, origin, identity string) (string,
 	return "", ErrItemGone
 }
 
-func (m *memStore) PruneItems(_ context.Context, before time.Time) (int64, error) {
+func (m *memStore) PruneItems(_ context.Context, before time.Time, keep int) (int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	n := len(m.items)
 	m.items = slices.DeleteFunc(m.items, func(it Item) bool { return it.Fetched.Before(before) })
+	m.trim(keep)
 	return int64(n - len(m.items)), nil
+}
+
+// trim keeps the newest keep items of each origin (all when keep <= 0),
+// as the stores do, and returns the origin and identity of those it
+// deleted. Called under mu.
+func (m *memStore) trim(keep int) map[string]bool {
+	gone := map[string]bool{}
+	if keep <= 0 {
+		return gone
+	}
+	slices.SortStableFunc(m.items, func(a, b Item) int { return newer(ageOf(&b), ageOf(&a)) })
+	count := map[string]int{}
+	m.items = slices.DeleteFunc(m.items, func(it Item) bool {
+		count[it.Origin]++
+		if count[it.Origin] > keep {
+			gone[it.Origin+"\n"+it.Identity] = true
+			return true
+		}
+		return false
+	})
+	return gone
 }
 
 func (m *memStore) FeedState(_ context.Context, url string) (State, error) {

@@ -114,6 +114,7 @@ func (s *Source) follow(ctx context.Context, fr *feedRun) {
 	s.mu.Lock()
 	fr.state = st
 	fr.known = newStoryIndex(items)
+	fr.setKept(items)
 	s.mu.Unlock()
 	log.Debug("feed followed from the store", slog.Int("items", len(items)), slog.Time("next_try", st.NextTry))
 }

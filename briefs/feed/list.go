@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -21,7 +22,8 @@ const MinEvery = time.Second
 const maxNameLen = 64
 
 // maxLineLen bounds one line of the feeds file; a longer one is surely not
-// a feed line, and reading on would hold an unbounded line in memory.
+// a feed line, and holding it whole would take unbounded memory: it is
+// skipped unread.
 const maxLineLen = 64 << 10
 
 // LineError is what is wrong with one line of the feeds file.
@@ -53,7 +55,8 @@ var ErrItemGone = errors.New("feed item no longer stored")
 // It returns the good feeds in file order and one *LineError per bad line
 // (the line's number and what is wrong). A bad line is left out, and of two
 // lines that clash the first is kept, so the rest of the file still works
-// while the operator fixes it.
+// while the operator fixes it. A line longer than 64 KiB, surely no feed
+// line, is one bad line too: the lines after it are read as usual.
 func ParseList(r io.Reader) ([]Feed, []error) {
 	var (
 		feeds []Feed
@@ -61,12 +64,20 @@ func ParseList(r io.Reader) ([]Feed, []error) {
 	)
 	names := map[string]int{} // folded name → line
 	urls := map[string]int{}  // canonical URL → line
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), maxLineLen)
-	n := 0
-	for sc.Scan() {
-		n++
-		f, err := parseLine(sc.Text())
+	lines := lineReader{r: bufio.NewReader(r)}
+	for {
+		line, n, err := lines.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			errs = append(errs, &LineError{Line: n, Err: err})
+			if errors.Is(err, errLineTooLong) {
+				continue
+			}
+			break // the reader failed: nothing more can be read
+		}
+		f, err := parseLine(line)
 		if err == nil && f.URL == "" {
 			continue // blank or comment
 		}
@@ -87,13 +98,54 @@ func ParseList(r io.Reader) ([]Feed, []error) {
 		urls[canonicalFeedURL(f.URL)] = n
 		feeds = append(feeds, f)
 	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			err = fmt.Errorf("line longer than %d bytes", maxLineLen)
-		}
-		errs = append(errs, &LineError{Line: n + 1, Err: err})
-	}
 	return feeds, errs
+}
+
+// errLineTooLong is the error of a line over maxLineLen bytes.
+var errLineTooLong = fmt.Errorf("line longer than %d bytes: skipped", maxLineLen)
+
+// lineReader reads a file's lines, as bufio.Scanner's ScanLines splits
+// them (the line end, "\n" or "\r\n", is not part of a line), holding at
+// most maxLineLen bytes of one: a longer line is read through to its end
+// and reported with errLineTooLong, and the lines after it are read as
+// usual. (A Scanner stops for good at a line too long for its buffer, and
+// every feed after it would be lost.)
+type lineReader struct {
+	r    *bufio.Reader
+	n    int // the number of the line last returned
+	line []byte
+}
+
+// next returns the next line and its number, or io.EOF after the last.
+func (lr *lineReader) next() (string, int, error) {
+	lr.line = lr.line[:0]
+	tooLong := false
+	for {
+		chunk, err := lr.r.ReadSlice('\n')
+		if !tooLong {
+			if len(lr.line)+len(chunk) > maxLineLen+len("\r\n") {
+				tooLong = true
+				lr.line = lr.line[:0]
+			} else {
+				lr.line = append(lr.line, chunk...)
+			}
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF && len(chunk) == 0 && len(lr.line) == 0 && !tooLong:
+			return "", lr.n, io.EOF
+		case err != nil && err != io.EOF:
+			lr.n++
+			return "", lr.n, err
+		}
+		lr.n++
+		line := bytes.TrimSuffix(bytes.TrimSuffix(lr.line, []byte("\n")), []byte("\r"))
+		if tooLong || len(line) > maxLineLen {
+			return "", lr.n, errLineTooLong
+		}
+		return string(line), lr.n, nil
+	}
 }
 
 // parseLine parses one line; a blank or comment line gives the zero Feed.

@@ -42,6 +42,9 @@ var (
 	ErrScheme = errors.New("scheme not allowed")
 	// ErrTooManyRedirects: more than 5 redirects.
 	ErrTooManyRedirects = errors.New("too many redirects")
+	// ErrHostBackingOff: a request to the host timed out lately, and the
+	// host is left alone until its backoff ends (see hosts).
+	ErrHostBackingOff = errors.New("host backing off after a timeout")
 )
 
 // addrPolicy decides which addresses may be dialed. The check runs in the
@@ -155,47 +158,143 @@ func newClient(rt http.RoundTripper, timeout time.Duration) *http.Client {
 	}
 }
 
-// hostLocks lets at most one request at a time go to each host, however
-// many feeds (and pages) it serves: polite to the server, and a slow host
-// only ever delays its own requests.
-type hostLocks struct {
+// hosts takes turns at each host: at most one request at a time goes to
+// a host, however many feeds (and pages) it serves, which is polite to the
+// server and keeps a slow host's delay to its own requests. A host that
+// times out backs off as a whole: every request to it fails at once, with
+// ErrHostBackingOff, until its backoff ends (the default poll interval,
+// doubled for each timeout in a row, up to MaxBackoff), so that forty
+// feeds on a host that never answers cost one timeout, not forty. Any
+// answer, whatever its status, ends the backoff.
+type hosts struct {
+	now  func() time.Time
+	base time.Duration // the first backoff; see backoff
+
 	mu    sync.Mutex
-	hosts map[string]*hostLock
+	turns map[string]*hostTurn // the hosts someone holds or waits for
+	down  map[string]hostDown  // the hosts that timed out and have not answered since
 }
 
-type hostLock struct {
-	ch    chan struct{}
-	users int
+type hostTurn struct {
+	ch    chan struct{} // holds a token while the host is in use
+	users int           // holding or waiting
 }
 
-// lock waits for host's turn; the returned func gives it back.
-func (h *hostLocks) lock(ctx context.Context, host string) (func(), error) {
+type hostDown struct {
+	timeouts int // in a row
+	until    time.Time
+	why      string // the last timeout
+}
+
+// wait waits for host's turn and returns the func that gives it back. It
+// fails at once, without waiting, when the host is backing off, and after
+// the wait when the host timed out meanwhile (for another feed).
+func (h *hosts) wait(ctx context.Context, host string) (func(), error) {
+	if err := h.backingOff(host); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	h.mu.Lock()
-	if h.hosts == nil {
-		h.hosts = map[string]*hostLock{}
+	if h.turns == nil {
+		h.turns = map[string]*hostTurn{}
 	}
-	l := h.hosts[host]
-	if l == nil {
-		l = &hostLock{ch: make(chan struct{}, 1)}
-		h.hosts[host] = l
+	t := h.turns[host]
+	if t == nil {
+		t = &hostTurn{ch: make(chan struct{}, 1)}
+		h.turns[host] = t
 	}
-	l.users++
+	t.users++
 	h.mu.Unlock()
-	release := func() {
+	leave := func() {
 		h.mu.Lock()
-		l.users--
-		if l.users == 0 {
-			delete(h.hosts, host) // forget hosts no one waits for
+		t.users--
+		if t.users == 0 {
+			delete(h.turns, host) // forget hosts no one waits for
 		}
 		h.mu.Unlock()
 	}
 	select {
-	case l.ch <- struct{}{}:
-		return func() { <-l.ch; release() }, nil
+	case t.ch <- struct{}{}:
 	case <-ctx.Done():
-		release()
+		leave()
 		return nil, ctx.Err()
 	}
+	release := func() { <-t.ch; leave() }
+	if err := h.backingOff(host); err != nil {
+		release()
+		return nil, err
+	}
+	return release, nil
+}
+
+// backingOff says why host is not to be asked now, or nil.
+func (h *hosts) backingOff(host string) error {
+	h.mu.Lock()
+	d, ok := h.down[host]
+	h.mu.Unlock()
+	if !ok || !h.now().Before(d.until) {
+		return nil
+	}
+	return fmt.Errorf("%w: %s timed out %d %s in a row, not asked again before %s (last: %s)", ErrHostBackingOff,
+		host, d.timeouts, plural(d.timeouts, "time", "times"), d.until.UTC().Format(time.RFC3339), d.why)
+}
+
+// until returns when host's backoff ends; the zero time when it has none.
+func (h *hosts) until(host string) time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.down[host].until
+}
+
+// timedOut starts host's backoff, or lengthens it, after a request to it
+// timed out with err.
+func (h *hosts) timedOut(host string, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.down == nil {
+		h.down = map[string]hostDown{}
+	}
+	d := h.down[host]
+	d.timeouts++
+	d.until = h.now().Add(backoff(h.base, d.timeouts))
+	d.why = err.Error()
+	h.down[host] = d
+}
+
+// answered ends host's backoff: it answered a request.
+func (h *hosts) answered(host string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.down, host)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// hostOf returns the host (with its port, lower-cased) that u's requests
+// take turns at.
+func hostOf(u string) (string, error) {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return "", err
+	}
+	return strings.ToLower(parsed.Host), nil
+}
+
+// isTimeout reports whether err is a request that ran out of time: the
+// fetch timeout, the dial timeout, or the deadline of a poll.
+func isTimeout(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // response is what one GET gave.
@@ -215,26 +314,77 @@ type response struct {
 
 // getter performs the GETs of feeds and pages with the source's rules.
 type getter struct {
-	client  *http.Client
-	locks   *hostLocks
+	client *http.Client
+	hosts  *hosts
+	// slots bounds the requests under way (and the bodies in memory) at
+	// once: see DefaultConcurrency.
+	slots   chan struct{}
+	timeout time.Duration // the client's, for charging hosts (see fetch)
 	ua      string
 	maxBody int64
 	now     func() time.Time
 }
 
-// get fetches u. etag and lastMod make it conditional. A status other than
-// 200 or 304 is returned with ErrHTTPStatus along with the response (for
-// Retry-After). The body of a 200 is read whole, up to maxBody.
+// get waits for u's host's turn and a slot (see turn), then fetches u
+// (see fetch).
 func (g *getter) get(ctx context.Context, u, accept, etag, lastMod string) (*response, error) {
-	parsed, err := url.Parse(u)
+	host, err := hostOf(u)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", u, err)
 	}
-	unlock, err := g.locks.lock(ctx, strings.ToLower(parsed.Host))
+	freeHost, freeSlot, err := g.turn(ctx, host)
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: waiting for the host: %w", u, err)
+		return nil, fmt.Errorf("GET %s: %w", u, err)
 	}
-	defer unlock()
+	defer freeSlot()
+	defer freeHost()
+	return g.fetch(ctx, host, u, accept, etag, lastMod)
+}
+
+// turn waits for host's turn, and then for a fetch slot, and returns the
+// funcs that give each back. The order matters: a request waiting for a
+// busy host holds no slot, so a slow host cannot fill the slots while
+// its requests queue; and the holder of a slot never waits for a host,
+// so the two never wait on each other.
+func (g *getter) turn(ctx context.Context, host string) (freeHost, freeSlot func(), err error) {
+	freeHost, err = g.hosts.wait(ctx, host)
+	if err != nil {
+		return nil, nil, fmt.Errorf("waiting for the host: %w", err)
+	}
+	select {
+	case g.slots <- struct{}{}:
+		return freeHost, func() { <-g.slots }, nil
+	case <-ctx.Done():
+		freeHost()
+		return nil, nil, fmt.Errorf("waiting for a fetch slot: %w", ctx.Err())
+	}
+}
+
+// fetch GETs u, whose host's turn the caller holds, and tells hosts how it
+// went: a timeout starts the host's backoff, an answer ends it. A request
+// cut by its poll's deadline before it had half the fetch timeout does not
+// hold its host back: the poll ran out of time, not the host.
+func (g *getter) fetch(ctx context.Context, host, u, accept, etag, lastMod string) (*response, error) {
+	charge := true
+	if d, ok := ctx.Deadline(); ok && time.Until(d) < g.timeout/2 {
+		charge = false
+	}
+	r, err := g.do(ctx, u, accept, etag, lastMod)
+	switch {
+	case err != nil && isTimeout(err):
+		if charge {
+			g.hosts.timedOut(host, err)
+		}
+	case r != nil:
+		g.hosts.answered(host)
+	}
+	return r, err
+}
+
+// do fetches u. etag and lastMod make it conditional. A status other than
+// 200 or 304 is returned with ErrHTTPStatus along with the response (for
+// Retry-After). The body of a 200 is read whole, up to maxBody.
+func (g *getter) do(ctx context.Context, u, accept, etag, lastMod string) (*response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", u, err)
@@ -268,7 +418,9 @@ func (g *getter) get(ctx context.Context, u, accept, etag, lastMod string) (*res
 	default:
 		// Drain a little so the connection can be reused; never more.
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return r, fmt.Errorf("GET %s: %w %s", u, ErrHTTPStatus, resp.Status)
+		// The reason phrase is the server's to write: cleaned, it cannot
+		// drive the terminal of whoever reads the error.
+		return r, cleanErr(fmt.Errorf("GET %s: %w %s", u, ErrHTTPStatus, resp.Status))
 	}
 	if resp.ContentLength > g.maxBody {
 		return r, fmt.Errorf("GET %s: %w: %d bytes, the limit is %d", u, ErrTooLarge, resp.ContentLength, g.maxBody)
@@ -285,16 +437,18 @@ func (g *getter) get(ctx context.Context, u, accept, etag, lastMod string) (*res
 }
 
 // unwrapURLError drops *url.Error's "Get \"...\":" prefix, since our own
-// messages name the URL already, keeping the cause for errors.Is.
+// messages name the URL already, keeping the cause for errors.Is. The
+// message is cleaned (cleanErr): it may quote the server, such as the
+// names of its certificate.
 func unwrapURLError(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		if ue.Timeout() {
-			return fmt.Errorf("timed out: %w", ue.Err)
+			return cleanErr(fmt.Errorf("timed out: %w", ue.Err))
 		}
-		return ue.Err
+		return cleanErr(ue.Err)
 	}
-	return err
+	return cleanErr(err)
 }
 
 // maxAge reads max-age from a Cache-Control header.

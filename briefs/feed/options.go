@@ -25,10 +25,11 @@ const (
 	// minutes (pages of one host are fetched one at a time) before its
 	// items show. Teasers beyond it keep their teaser text.
 	DefaultMaxPages = 20
-	// DefaultConcurrency bounds the feeds fetched at once. Hosts are
-	// fetched in parallel, so a slow feed holds one slot for at most the
-	// timeout; the bound keeps hundreds of feeds from holding hundreds of
-	// 5 MiB bodies in memory at once.
+	// DefaultConcurrency bounds the feeds fetched at once. A feed takes a
+	// slot only once its host's turn has come, and keeps it for at most
+	// the fetch timeout (its pages included), so a slow host delays only
+	// its own feeds; the bound keeps hundreds of feeds from holding
+	// hundreds of 5 MiB bodies in memory at once.
 	DefaultConcurrency = 16
 )
 
@@ -71,7 +72,9 @@ type options struct {
 	lease        Lease         // nil: Run polls without one
 	leaseEvery   time.Duration // how often Run renews or tries the lease
 	onFetch      func(feed string, outcome FetchOutcome)
+	onCheck      func(CheckResult) // tests: a try of CheckAll is done
 	cache        *briefs.IndexCache
+	maxItems     int // 0: no cap
 }
 
 func defaultOptions() options {
@@ -150,7 +153,7 @@ func withPublicAddr(f func(netip.AddrPort) bool) Option {
 }
 
 // WithTimeout bounds each request, from dialing to the last byte of the
-// body (DefaultTimeout, 20 s).
+// body, and each poll, its teaser pages included (DefaultTimeout, 20 s).
 func WithTimeout(d time.Duration) Option {
 	return func(o *options) {
 		if d > 0 {
@@ -217,6 +220,20 @@ func WithConcurrency(n int) Option {
 			o.concurrency = n
 		}
 	}
+}
+
+// WithMaxItems caps what a feed may keep (FEED_MAX_ITEMS): the store keeps
+// its newest n items, by publication date (else fetch date), and drops the
+// oldest as new ones come; and one poll adds at most n, the newest, so a
+// feed that serves thousands of new items a poll costs no more than one
+// that fills its cap. Not positive, or not given: no cap.
+func WithMaxItems(n int) Option {
+	return func(o *options) { o.maxItems = max(n, 0) }
+}
+
+// withCheckObserver calls f when a try of CheckAll is done, for tests.
+func withCheckObserver(f func(CheckResult)) Option {
+	return func(o *options) { o.onCheck = f }
 }
 
 // WithIndexCache makes Load take each stored item that c holds unchanged

@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -29,7 +30,6 @@ type Source struct {
 	st   Store
 	opts options
 	get  *getter
-	sem  chan struct{} // bounds the feeds fetched at once
 	wake chan struct{} // tells Run that something changed
 
 	mu    sync.Mutex
@@ -51,6 +51,53 @@ type feedRun struct {
 	// known holds the stored items' identities, links and title keys: a
 	// cache that spares fetching pages of items the Store would refuse.
 	known *storyIndex
+	// kept is how many items the store keeps of the feed, and oldest the
+	// oldest of them (see newer), as last read: a feed at its cap
+	// (WithMaxItems) takes only items newer than that.
+	kept   int
+	oldest itemAge
+	// skipped holds the items of the feed's document that the cap left
+	// out, so that the next poll passes them over quietly instead of
+	// weighing them again; leftOut is how many the last poll left out.
+	// Only the feed's own poll (one at a time) uses skipped.
+	skipped *storyIndex
+	leftOut int
+}
+
+// itemAge is what orders items for the cap: see newer.
+type itemAge struct {
+	date     time.Time
+	identity string
+}
+
+func ageOf(it *Item) itemAge {
+	d := it.Published
+	if d.IsZero() {
+		d = it.Fetched
+	}
+	return itemAge{date: d, identity: it.Identity}
+}
+
+// newer orders items as the cap keeps them, and as the stores trim them
+// (see Store.SaveItems): by date (the publication date, else when the
+// item was fetched, as its article is dated), then by identity so that
+// the order is total. It is positive when a is the newer.
+func newer(a, b itemAge) int {
+	if c := a.date.Compare(b.date); c != 0 {
+		return c
+	}
+	return strings.Compare(a.identity, b.identity)
+}
+
+// setKept notes the feed's stored items, read from the store. Called
+// under Source.mu.
+func (fr *feedRun) setKept(items []Item) {
+	fr.kept, fr.oldest = len(items), itemAge{}
+	for i := range items {
+		if a := ageOf(&items[i]); i == 0 || newer(a, fr.oldest) < 0 {
+			fr.oldest = a
+		}
+	}
 }
 
 // New returns a source of the feeds, filing their items in lib under each
@@ -71,12 +118,13 @@ func New(lib *briefs.Library, st Store, feeds []Feed, opts ...Option) *Source {
 		opts: o,
 		get: &getter{
 			client:  newClient(rt, o.timeout),
-			locks:   &hostLocks{},
+			hosts:   &hosts{now: o.clock.Now, base: o.interval},
+			slots:   make(chan struct{}, o.concurrency),
+			timeout: o.timeout,
 			ua:      o.userAgent,
 			maxBody: o.maxBody,
 			now:     o.clock.Now,
 		},
-		sem:   make(chan struct{}, o.concurrency),
 		wake:  make(chan struct{}, 1),
 		feeds: map[string]*feedRun{},
 	}
@@ -140,6 +188,7 @@ func (s *Source) Load(ctx context.Context) error {
 				fr.state = st
 			}
 			fr.known = known
+			fr.setKept(items)
 			s.mu.Unlock()
 			done = append(done, fr)
 			for _, it := range items {
@@ -368,7 +417,18 @@ type FeedStatus struct {
 	LastError   string
 	Failures    int
 	NextTry     time.Time
+	// Kept is how many items the store keeps of the feed, and MaxItems
+	// how many it may keep (WithMaxItems; 0: no cap): a feed at its cap
+	// drops its oldest items as new ones come. LeftOut is how many items
+	// of its last poll the cap left out (new items beyond the cap, or
+	// older than everything it keeps).
+	Kept     int
+	MaxItems int
+	LeftOut  int
 }
+
+// AtCap reports whether the feed keeps as many items as it may.
+func (f FeedStatus) AtCap() bool { return f.MaxItems > 0 && f.Kept >= f.MaxItems }
 
 // Status returns every feed's status, in file order.
 func (s *Source) Status() []FeedStatus {
@@ -386,6 +446,9 @@ func (s *Source) Status() []FeedStatus {
 			LastError:   fr.state.LastError,
 			Failures:    fr.state.Failures,
 			NextTry:     fr.state.NextTry,
+			Kept:        fr.kept,
+			MaxItems:    s.opts.maxItems,
+			LeftOut:     fr.leftOut,
 		})
 	}
 	return out
@@ -398,10 +461,12 @@ func (s *Source) interval(f Feed) time.Duration {
 	return s.opts.interval
 }
 
-// Prune deletes the items fetched more than retention ago (FEED_RETENTION)
-// from the store and from the library, and returns how many it deleted.
+// Prune deletes the items fetched more than retention ago (FEED_RETENTION),
+// and those beyond each feed's cap (WithMaxItems: a cap lowered since, or
+// items stored before there was one), from the store and from the
+// library, and returns how many it deleted.
 func (s *Source) Prune(ctx context.Context, retention time.Duration) (int64, error) {
-	n, err := s.st.PruneItems(ctx, s.opts.clock.Now().Add(-retention))
+	n, err := s.st.PruneItems(ctx, s.opts.clock.Now().Add(-retention), s.opts.maxItems)
 	if err != nil {
 		return 0, fmt.Errorf("prune feed items older than %s: %w", retention, err)
 	}
@@ -423,6 +488,7 @@ func (s *Source) Prune(ctx context.Context, retention time.Duration) (int64, err
 		}
 		s.mu.Lock()
 		fr.known = newStoryIndex(items)
+		fr.setKept(items)
 		s.mu.Unlock()
 	}
 	return n, errors.Join(errs...)
@@ -449,20 +515,76 @@ func (s *Source) claimDue(now time.Time) (due []*feedRun, next time.Time) {
 }
 
 // FetchDue fetches every feed that is due once, concurrently, stores what
-// it finds and updates the library, and returns when all are done: for the
-// offline commands (check, digest, console), which answer from what the
-// feeds have now. The error joins the failures, each naming its feed; the
-// feeds that worked are stored whatever it says.
+// it finds and updates the library, and returns when all are done. The
+// error joins the failures, each naming its feed; the feeds that worked
+// are stored whatever it says.
 func (s *Source) FetchDue(ctx context.Context) error {
+	_, err := s.FetchDueWithin(ctx, 0)
+	return err
+}
+
+// FetchDueWithin is FetchDue for the offline commands (check, digest,
+// console), which answer from what the feeds have now: it waits at most
+// wait in all (by the source's clock; no bound when not positive; they
+// give about one fetch timeout, see Timeout), then cuts the polls still
+// under way and returns those feeds as pending. A pending feed records
+// nothing: it is still due, and tried again next time.
+func (s *Source) FetchDueWithin(ctx context.Context, wait time.Duration) (pending []Feed, err error) {
 	loadErr := s.Load(ctx)
 	due, _ := s.claimDue(s.opts.clock.Now())
-	errs := make([]error, len(due))
-	var wg sync.WaitGroup
+	feeds := make([]Feed, len(due))
+	s.mu.Lock()
 	for i, fr := range due {
-		wg.Go(func() { errs[i] = s.poll(ctx, fr) })
+		feeds[i] = fr.feed
 	}
-	wg.Wait()
-	return errors.Join(append([]error{loadErr}, errs...)...)
+	s.mu.Unlock()
+	errs := make([]error, len(due))
+	s.within(ctx, wait, len(due), func(ctx context.Context, i int) { errs[i] = s.poll(ctx, due[i]) })
+	for i, err := range errs {
+		if errors.Is(err, errUnfinished) {
+			pending = append(pending, feeds[i])
+			errs[i] = nil
+		}
+	}
+	return pending, errors.Join(append([]error{loadErr}, errs...)...)
+}
+
+// Timeout is the fetch timeout (WithTimeout): how long one poll may take
+// once it has its host's turn and a fetch slot, and what the offline
+// commands wait for the feeds in all.
+func (s *Source) Timeout() time.Duration { return s.opts.timeout }
+
+// errUnfinished marks a poll or a check cut short by its context (the
+// process stopping, or an offline command done waiting): not the feed's
+// failure, and nothing is recorded of it.
+var errUnfinished = errors.New("not finished")
+
+// within runs job(ctx, i) for i from 0 to n-1, each in its own goroutine,
+// and returns when all are done, or when wait has passed by the source's
+// clock (no bound when not positive) or ctx is done: then it cancels the
+// jobs' context and returns once they have ended, which jobs do at once
+// when cancelled.
+func (s *Source) within(ctx context.Context, wait time.Duration, n int, job func(ctx context.Context, i int)) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var timeUp <-chan time.Time
+	if wait > 0 {
+		timeUp = s.opts.clock.At(s.opts.clock.Now().Add(wait))
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { job(ctx, i) })
+	}
+	all := make(chan struct{})
+	go func() { wg.Wait(); close(all) }()
+	select {
+	case <-all:
+		return
+	case <-timeUp:
+	case <-ctx.Done():
+	}
+	cancel()
+	<-all
 }
 
 // Run polls every feed when it is due until ctx is done, each feed in its
@@ -516,32 +638,30 @@ func (s *Source) Run(ctx context.Context) error {
 	}
 }
 
-// poll fetches one claimed feed once and records the outcome.
+// poll fetches one claimed feed once and records the outcome. A poll cut
+// short by ctx records nothing and returns an error wrapping
+// errUnfinished.
 func (s *Source) poll(ctx context.Context, fr *feedRun) error {
 	s.mu.Lock()
-	f, st := fr.feed, fr.state
+	f, st, before := fr.feed, fr.state, fr.kept
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
 		fr.running = false
 		s.mu.Unlock()
 	}()
-	select {
-	case s.sem <- struct{}{}:
-		defer func() { <-s.sem }()
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 	log := s.opts.logger.With(slog.String("feed", f.Name), slog.String("url", f.URL))
 	start := s.opts.clock.Now()
-	added, resp, err := s.fetch(ctx, fr, f, st, log)
-	if err != nil && ctx.Err() != nil {
-		// Shutting down: not the feed's failure; try again next time.
-		return fmt.Errorf("feed %s (%s): %w", f.Name, f.URL, ctx.Err())
+	res, err := s.fetch(ctx, fr, f, st, log)
+	if (err != nil || res.late > 0) && ctx.Err() != nil {
+		// Stopping: not the feed's failure; try again next time.
+		return fmt.Errorf("feed %s (%s): %w (%w)", f.Name, f.URL, errUnfinished, ctx.Err())
 	}
 	now := s.opts.clock.Now()
 	every := s.interval(f)
-	if err != nil {
+	resp := res.resp
+	switch {
+	case err != nil:
 		st.Failures++
 		st.LastError = err.Error()
 		wait := backoff(every, st.Failures)
@@ -549,9 +669,28 @@ func (s *Source) poll(ctx context.Context, fr *feedRun) error {
 			wait = max(wait, resp.RetryAfter)
 		}
 		st.NextTry = now.Add(s.jitter(wait))
+		// A host that timed out backs off as a whole: none of its feeds
+		// is tried before it may be asked again.
+		if host, herr := hostOf(f.URL); herr == nil {
+			if until := s.get.hosts.until(host); until.After(st.NextTry) {
+				st.NextTry = until
+			}
+		}
 		log.Warn("feed fetch failed", slog.String("reason", st.LastError), slog.Int("failures", st.Failures),
 			slog.Time("next_try", st.NextTry))
-	} else {
+	case res.late > 0:
+		// The feed answered and its items are stored, teasers where their
+		// pages came too late; but the poll ran into its deadline, so it
+		// is no plain success: it backs off like a failure, and a feed
+		// whose pages never answer holds a fetch slot ever less often.
+		st.ETag, st.LastModified = resp.ETag, resp.LastModified
+		st.Failures++
+		st.LastError = fmt.Sprintf("%d teaser %s not fetched within the fetch timeout (%s): %v",
+			res.late, plural(res.late, "page", "pages"), s.opts.timeout, res.lateErr)
+		st.NextTry = now.Add(s.jitter(backoff(every, st.Failures)))
+		log.Warn("feed fetched, but its teaser pages timed out", slog.String("reason", st.LastError), slog.Int("new", res.added),
+			slog.Int("failures", st.Failures), slog.Time("next_try", st.NextTry))
+	default:
 		if resp.Status == http.StatusOK {
 			st.ETag, st.LastModified = resp.ETag, resp.LastModified
 		} else {
@@ -561,28 +700,64 @@ func (s *Source) poll(ctx context.Context, fr *feedRun) error {
 		}
 		st.LastSuccess, st.LastError, st.Failures = now, "", 0
 		st.NextTry = now.Add(s.jitter(max(every, resp.MaxAge)))
-		log.Info("feed fetched", slog.Int("status", resp.Status), slog.Int("new", added),
+		log.Info("feed fetched", slog.Int("status", resp.Status), slog.Int("new", res.added),
 			slog.Duration("took", now.Sub(start)), slog.Time("next_try", st.NextTry))
 	}
-	if serr := s.st.SaveFeedState(ctx, st); serr != nil {
+	s.logCap(log, fr, before, res)
+	// The outcome is recorded even when ctx ends meanwhile: the poll is
+	// done, and without its validators the next would fetch it all again.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stateSaveTimeout)
+	if serr := s.st.SaveFeedState(sctx, st); serr != nil {
 		log.Error("saving feed state", slog.String("reason", serr.Error()))
 	}
+	cancel()
 	s.mu.Lock()
 	fr.state = st
 	s.mu.Unlock()
 	if s.opts.onFetch != nil {
-		s.opts.onFetch(f.Name, fetchOutcome(resp, err))
+		s.opts.onFetch(f.Name, fetchOutcome(resp, err, res.late))
 	}
 	if err != nil {
 		return fmt.Errorf("feed %s: %w", f.Name, err)
 	}
+	if res.late > 0 {
+		return fmt.Errorf("feed %s: %s", f.Name, st.LastError)
+	}
 	return nil
 }
 
-// fetchOutcome names a poll's outcome for the fetch observer.
-func fetchOutcome(resp *response, err error) FetchOutcome {
+// stateSaveTimeout bounds the save of a poll's outcome once the poll's own
+// context has ended.
+const stateSaveTimeout = 5 * time.Second
+
+// logCap says when a poll met the feed's cap: it left new items out, or
+// the feed has just filled up, so that from now on its oldest items make
+// way for new ones.
+func (s *Source) logCap(log *slog.Logger, fr *feedRun, before int, res pollResult) {
+	keep := s.opts.maxItems
+	if keep <= 0 {
+		return
+	}
+	s.mu.Lock()
+	after := fr.kept
+	s.mu.Unlock()
 	switch {
-	case err != nil:
+	case res.leftOut > 0:
+		log.Warn("feed over its item cap: the newest kept, the rest left out", slog.Int("max_items", keep),
+			slog.Int("left_out", res.leftOut), slog.Int("new", res.added), slog.Int("pushed_out", res.pushedOut))
+	case before < keep && after >= keep:
+		log.Warn("feed reached its item cap: from now on its oldest items make way for new ones", slog.Int("max_items", keep),
+			slog.Int("pushed_out", res.pushedOut))
+	case res.pushedOut > 0:
+		log.Debug("feed at its item cap: oldest items dropped", slog.Int("max_items", keep), slog.Int("pushed_out", res.pushedOut))
+	}
+}
+
+// fetchOutcome names a poll's outcome for the fetch observer; a poll whose
+// pages timed out is an error, since it backs off.
+func fetchOutcome(resp *response, err error, late int) FetchOutcome {
+	switch {
+	case err != nil, late > 0:
 		return FetchError
 	case resp.Status == http.StatusNotModified:
 		return FetchNotModified
@@ -617,41 +792,86 @@ func (s *Source) jitter(d time.Duration) time.Duration {
 	return d + time.Duration(rand.Float64()*s.opts.jitter*float64(d))
 }
 
-// fetch GETs the feed (conditionally), parses it, fetches full texts of
-// new teasers, stores the new items and updates the library. It returns
-// how many items were new, and the response for the caller's timing.
-func (s *Source) fetch(ctx context.Context, fr *feedRun, f Feed, st State, log *slog.Logger) (int, *response, error) {
-	resp, err := s.get.get(ctx, f.URL, feedAccept, st.ETag, st.LastModified)
+// pollResult is what one poll's fetch did.
+type pollResult struct {
+	resp  *response // nil when no answer came
+	added int       // new items stored
+	// late counts the teaser pages that did not come within the poll's
+	// deadline; lateErr is the first of them.
+	late    int
+	lateErr error
+	// leftOut counts the new items the cap left out, and pushedOut the
+	// stored items that made way for new ones.
+	leftOut, pushedOut int
+}
+
+// fetch waits for the feed's host's turn, then for a fetch slot (see
+// getter.turn), so that feeds queued behind a slow host hold no slot while
+// they wait. From the slot on, the feed and its teaser pages share one
+// deadline, the fetch timeout. It GETs the feed (conditionally), parses
+// it, keeps the new items the cap allows, fetches full texts of new
+// teasers (each page waiting for its own host's turn and a slot), stores
+// the items and updates the library.
+func (s *Source) fetch(ctx context.Context, fr *feedRun, f Feed, st State, log *slog.Logger) (pollResult, error) {
+	var res pollResult
+	host, err := hostOf(f.URL)
 	if err != nil {
-		return 0, resp, err
+		return res, fmt.Errorf("GET %s: %w", f.URL, err)
 	}
-	if resp.Status == http.StatusNotModified {
-		return 0, resp, nil
-	}
-	items, err := ParseFeed(f, resp.Body, s.opts.clock.Now())
+	freeHost, freeSlot, err := s.get.turn(ctx, host)
 	if err != nil {
-		return 0, resp, err
+		return res, fmt.Errorf("GET %s: %w", f.URL, err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, s.opts.timeout)
+	defer cancel()
+	resp, err := s.get.fetch(pctx, host, f.URL, feedAccept, st.ETag, st.LastModified)
+	freeHost() // the host's next feed need not wait for this one's pages
+	res.resp = resp
+	var items []Item
+	if err == nil && resp.Status == http.StatusOK {
+		var skipped []error
+		items, skipped, err = ParseItems(f, resp.Body, s.opts.clock.Now())
+		for _, e := range skipped {
+			log.Warn("feed item skipped, the others kept", slog.Any("reason", e))
+		}
+	}
+	freeSlot() // the body is read and parsed
+	if err != nil || resp.Status == http.StatusNotModified {
+		return res, err
 	}
 	// Only items the store will take are worth a page fetch; the store
 	// still decides, by the same rule.
 	s.mu.Lock()
-	known := fr.known
+	known, skipped, before, oldest := fr.known, fr.skipped, fr.kept, fr.oldest
 	s.mu.Unlock()
 	if known == nil {
 		known = newStoryIndex(nil)
 	}
 	batch := newStoryIndex(nil)
+	stillSkipped := newStoryIndex(nil)
 	fresh := items[:0]
 	for i := range items {
 		it := &items[i]
-		if known.has(it) || batch.has(it) {
+		switch {
+		case known.has(it) || batch.has(it):
+			continue
+		case skipped != nil && skipped.has(it):
+			stillSkipped.add(it)
 			continue
 		}
 		batch.add(it)
 		fresh = append(fresh, *it)
 	}
+	fresh, out := s.capItems(fresh, before, oldest)
+	for i := range out {
+		stillSkipped.add(&out[i])
+	}
+	res.leftOut = len(out)
+	s.mu.Lock()
+	fr.skipped, fr.leftOut = stillSkipped, res.leftOut
+	s.mu.Unlock()
 	if len(fresh) == 0 {
-		return 0, resp, nil
+		return res, nil
 	}
 	pages := 0
 	for i := range fresh {
@@ -660,25 +880,45 @@ func (s *Source) fetch(ctx context.Context, fr *feedRun, f Feed, st State, log *
 			continue
 		}
 		pages++
-		if err := s.fullText(ctx, it); err != nil {
+		if pctx.Err() != nil { // the poll's time is up: the rest keep their teasers
+			res.late++
+			res.lateErr = cmp.Or(res.lateErr, error(fmt.Errorf("page of %q: %w", it.Title, pctx.Err())))
+			continue
+		}
+		if err := s.fullText(pctx, it); err != nil {
+			if isTimeout(err) {
+				res.late++
+				res.lateErr = cmp.Or(res.lateErr, err)
+			}
 			log.Info("full text not fetched, the teaser stays", slog.String("item", it.URL), slog.String("reason", err.Error()))
 		}
 	}
-	added, err := s.st.SaveItems(ctx, fresh)
+	added, err := s.st.SaveItems(ctx, fresh, s.opts.maxItems)
 	if err != nil {
 		// The validators are not updated on failure, so the next poll
 		// gets the items again instead of a 304.
-		return 0, resp, fmt.Errorf("store items: %w", err)
+		return res, fmt.Errorf("store items: %w", err)
 	}
-	if len(added) > 0 {
+	res.added = len(added)
+	if len(added) > 0 || (s.opts.maxItems > 0 && before > s.opts.maxItems) {
 		all, err := s.publish(ctx, fr, f.Name)
 		if err != nil {
-			return len(added), resp, err
+			return res, err
+		}
+		res.pushedOut = max(0, before+len(added)-len(all))
+		// A new item the store did not keep (its cap's cut) is passed
+		// over next time, like those the source left out.
+		stored := newStoryIndex(all)
+		for i := range fresh {
+			if !stored.has(&fresh[i]) {
+				stillSkipped.add(&fresh[i])
+			}
 		}
 		s.mu.Lock()
-		fr.known = newStoryIndex(all)
+		fr.known = stored
+		fr.setKept(all)
 		s.mu.Unlock()
-		return len(added), resp, nil
+		return res, nil
 	}
 	// All refused: remember them so that the next poll does not fetch
 	// their pages again. known is this feed's own index, updated under mu.
@@ -688,7 +928,48 @@ func (s *Source) fetch(ctx context.Context, fr *feedRun, f Feed, st State, log *
 	}
 	fr.known = known
 	s.mu.Unlock()
-	return 0, resp, nil
+	return res, nil
+}
+
+// capItems splits a poll's new items into those the feed's cap keeps (in
+// the feed's order) and those it leaves out: when the feed keeps as many
+// as it may (kept of them, the oldest oldest), an item no newer than its
+// oldest would be dropped at once; and of the rest, one poll adds at most
+// the cap, the newest. Without a cap, it keeps everything.
+func (s *Source) capItems(fresh []Item, kept int, oldest itemAge) (in, out []Item) {
+	keep := s.opts.maxItems
+	if keep <= 0 {
+		return fresh, nil
+	}
+	in = fresh[:0:0]
+	for _, it := range fresh {
+		if kept >= keep && newer(ageOf(&it), oldest) <= 0 {
+			out = append(out, it)
+			continue
+		}
+		in = append(in, it)
+	}
+	if len(in) <= keep {
+		return in, out
+	}
+	order := make([]int, len(in))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return newer(ageOf(&in[b]), ageOf(&in[a])) })
+	drop := make([]bool, len(in))
+	for _, i := range order[keep:] {
+		drop[i] = true
+	}
+	kepts := in[:0:0]
+	for i, it := range in {
+		if drop[i] {
+			out = append(out, it)
+		} else {
+			kepts = append(kepts, it)
+		}
+	}
+	return kepts, out
 }
 
 // CheckResult is what one try of a feed gave, for `newsbrief check`.
@@ -696,25 +977,76 @@ type CheckResult struct {
 	Feed   Feed
 	Status int // the HTTP status; 0 when no answer came
 	Items  int // items parsed
-	Err    error
-	Took   time.Duration
+	// Skipped are the items that could not be read, each with why; the
+	// others are in Items.
+	Skipped []error
+	Err     error
+	Took    time.Duration
+	// Pending: the try was not done within CheckAll's wait, and was
+	// cut (Err is nil).
+	Pending bool
 }
 
 // Check tries f once, unconditionally, without storing anything or
-// fetching pages, and reports what it got.
+// fetching pages, and reports what it got: CheckAll of one feed, without a
+// bound.
 func (s *Source) Check(ctx context.Context, f Feed) CheckResult {
+	return s.CheckAll(ctx, []Feed{f}, 0)[0]
+}
+
+// CheckAll tries every feed once, concurrently and under the rules of
+// polling (one request at a time per host, the host's turn before a fetch
+// slot, the fetch timeout, a host that timed out left alone), without
+// storing anything or fetching pages, and returns the results in the
+// order of feeds. It waits at most wait in all (by the source's clock; no
+// bound when not positive): the tries not done by then are cut and
+// reported Pending.
+func (s *Source) CheckAll(ctx context.Context, feeds []Feed, wait time.Duration) []CheckResult {
+	out := make([]CheckResult, len(feeds))
+	s.within(ctx, wait, len(feeds), func(ctx context.Context, i int) {
+		out[i] = s.check(ctx, feeds[i])
+		if s.opts.onCheck != nil {
+			s.opts.onCheck(out[i])
+		}
+	})
+	return out
+}
+
+// check is one try of CheckAll.
+func (s *Source) check(ctx context.Context, f Feed) CheckResult {
 	start := time.Now()
 	r := CheckResult{Feed: f}
-	resp, err := s.get.get(ctx, f.URL, feedAccept, "", "")
+	resp, err := s.tryFeed(ctx, f)
+	if err != nil && ctx.Err() != nil {
+		return CheckResult{Feed: f, Pending: true}
+	}
 	if resp != nil {
 		r.Status = resp.Status
 	}
 	if err == nil {
 		var items []Item
-		items, err = ParseFeed(f, resp.Body, s.opts.clock.Now())
+		items, r.Skipped, err = ParseItems(f, resp.Body, s.opts.clock.Now())
 		r.Items = len(items)
 	}
 	r.Err = err
 	r.Took = time.Since(start)
 	return r
+}
+
+// tryFeed GETs f unconditionally: its host's turn first, then a fetch
+// slot, then the fetch timeout.
+func (s *Source) tryFeed(ctx context.Context, f Feed) (*response, error) {
+	host, err := hostOf(f.URL)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", f.URL, err)
+	}
+	freeHost, freeSlot, err := s.get.turn(ctx, host)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", f.URL, err)
+	}
+	defer freeSlot()
+	defer freeHost()
+	ctx, cancel := context.WithTimeout(ctx, s.opts.timeout)
+	defer cancel()
+	return s.get.fetch(ctx, host, f.URL, feedAccept, "", "")
 }

@@ -7,6 +7,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
+	"newsbrief/briefs"
 	"newsbrief/summarize"
 )
 
@@ -34,7 +35,8 @@ var blocks = map[atom.Atom]bool{
 // page's extracted article) into what a reader sees in Discord: no markup,
 // no entities, no images (tracking pixels included), scripts and styles
 // dropped; block elements and line breaks end paragraphs, and paragraphs
-// come back separated by blank lines with white space folded. Paragraphs
+// come back separated by blank lines with white space folded. Control and
+// format characters are removed (see briefs.CleanText). Paragraphs
 // without a letter or a digit (separators, lone bullets) are dropped.
 // Plain text passes through with its entities decoded.
 func PlainText(s string) string {
@@ -159,12 +161,14 @@ func splitBlankLines(s string) []string {
 	return paras
 }
 
-// keepParagraphs folds white space in each paragraph and keeps those with
-// a letter or digit.
+// keepParagraphs cleans each paragraph of what could drive a terminal or
+// disguise text (briefs.CleanLine: entities such as &#27; decode to such
+// characters, so this comes after decoding), folds its white space and
+// keeps those with a letter or digit.
 func keepParagraphs(paras []string) []string {
 	out := paras[:0]
 	for _, p := range paras {
-		p = summarize.FoldSpace(p)
+		p = summarize.FoldSpace(briefs.CleanLine(p))
 		if p != "" && strings.IndexFunc(p, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
 			out = append(out, p)
 		}
@@ -186,4 +190,29 @@ func countWords(paras []string) int {
 		}
 	}
 	return n
+}
+
+// cleanError is an error whose message holds a stranger's text (a server's
+// reason phrase, a certificate's names, a parser quoting the document),
+// cleaned of what could drive a terminal (briefs.CleanLine); errors.Is and
+// errors.As still see the cause.
+type cleanError struct {
+	msg string
+	err error
+}
+
+func (e *cleanError) Error() string { return e.msg }
+func (e *cleanError) Unwrap() error { return e.err }
+
+// cleanErr returns err, or when its message has anything CleanLine
+// removes, err with a cleaned message.
+func cleanErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if c := briefs.CleanLine(msg); c != msg {
+		return &cleanError{msg: c, err: err}
+	}
+	return err
 }

@@ -54,7 +54,9 @@ var dateLayouts = []string{
 // The accepted shape is an optional date line, a title line, then paragraphs
 // separated by blank lines or by line breaks. Text that is not valid UTF-8 is
 // decoded as Windows-1252 (the usual source of stray bytes in news text), a
-// BOM is dropped and CRLF line ends are normalized.
+// BOM is dropped and CRLF line ends are normalized. Control and format
+// characters (an escape sequence, a bidirectional override) are removed
+// from the title and the text: see briefs.CleanText.
 func Parse(name string, data []byte) (briefs.Article, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return briefs.Article{}, fmt.Errorf("parse %s: %w", name, ErrEmpty)
@@ -62,10 +64,10 @@ func Parse(name string, data []byte) (briefs.Article, error) {
 	if looksBinary(data) {
 		return briefs.Article{}, fmt.Errorf("parse %s: %w", name, ErrBinary)
 	}
-	text := decode(data)
-	text = strings.TrimPrefix(text, "\uFEFF")
-	text = strings.ReplaceAll(text, "\r\n", "\n")
-	text = strings.ReplaceAll(text, "\r", "\n")
+	// Cleaning drops the BOM (a format character) and control characters
+	// that could drive a terminal or disguise text (briefs.CleanText),
+	// and makes every line end "\n".
+	text := briefs.CleanText(decode(data))
 
 	lines := lineReader{rest: text}
 	line, ok := lines.nextNonBlank()

@@ -77,6 +77,24 @@ func TestParseBOMAndCRLF(t *testing.T) {
 	}
 }
 
+// TestParseRemovesControlCharacters: a file's escape sequence, which
+// reached the terminal raw in the console, digest and summarize, is gone
+// from its title and text, and so are bidirectional overrides and
+// zero-width characters; the words stay.
+func TestParseRemovesControlCharacters(t *testing.T) {
+	data := "Storm \x1b]0;pwned\x07\x1b[2Jcloses ports\n\nFerries \u202estay\u202c in\u200b harbour\x08\x7f.\r\nUntil \u2066Friday\u2069.\n"
+	a, err := Parse("storm.txt", []byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Storm ]0;pwned[2Jcloses ports"; a.Title != want {
+		t.Errorf("title %q, want %q", a.Title, want)
+	}
+	if want := []string{"Ferries stay in harbour.", "Until Friday."}; strings.Join(a.Paragraphs, "|") != strings.Join(want, "|") {
+		t.Errorf("paragraphs %q, want %q", a.Paragraphs, want)
+	}
+}
+
 func TestParseWindows1252(t *testing.T) {
 	data := []byte("Prices rise\n\nA pint now costs \xa35, the \x93cheapest\x94 yet.\n")
 	a, err := Parse("a.txt", data)
@@ -144,6 +162,7 @@ func FuzzParse(f *testing.F) {
 		"", " \n ", "Title only", "Title\n\nBody\x00",
 		"Ünïcödé Tïtle — ½\n\nΣώμα κειμένου.",
 		"3 November 2023\n\n\n",
+		"Storm \x1b]0;pwned\x07\x1b[2J\n\nBody \u202eevil\u200b text.",
 	} {
 		f.Add("dir/file.txt", []byte(seed))
 	}
@@ -180,6 +199,11 @@ func FuzzParse(f *testing.F) {
 		}
 		if strings.TrimSpace(a.Title) != a.Title || strings.Contains(a.Title, "\n") {
 			t.Fatalf("title not folded: %q", a.Title)
+		}
+		for _, s := range append([]string{a.Title}, a.Paragraphs...) {
+			if briefs.CleanLine(s) != s {
+				t.Fatalf("control or format characters left in %q", s)
+			}
 		}
 		// The library's indexes must cope with whatever Parse accepts.
 		l := briefs.FromArticles([]briefs.Article{a})

@@ -40,9 +40,12 @@ var _ feed.Store = (*Store)(nil)
 // fetched again is still known.
 //
 // A stored item is never updated: a later fetch of it changes nothing, not
-// even its Fetched. Every item needs an Origin and an Identity; if one
-// lacks either, nothing is stored and the error names it.
-func (s *Store) SaveItems(ctx context.Context, items []feed.Item) ([]feed.Item, error) {
+// even its Fetched. With keep > 0, each origin of the call then keeps only
+// its newest keep items, in the same transaction and under the same
+// locks: a new item that does not make the cut is deleted at once and not
+// returned. Every item needs an Origin and an Identity; if one lacks
+// either, nothing is stored and the error names it.
+func (s *Store) SaveItems(ctx context.Context, items []feed.Item, keep int) ([]feed.Item, error) {
 	fail := func(err error) ([]feed.Item, error) {
 		return nil, fmt.Errorf("store: save feed items %s (%d items): %w", feed.Origins(items), len(items), err)
 	}
@@ -73,6 +76,14 @@ func (s *Store) SaveItems(ctx context.Context, items []feed.Item) ([]feed.Item, 
 		return fail(err)
 	}
 	defer tx.Rollback(ctx) // no-op after Commit
+	var origins []string   // each once, in order
+	seen := map[string]bool{}
+	for _, it := range stored {
+		if !seen[it.Origin] {
+			seen[it.Origin] = true
+			origins = append(origins, it.Origin)
+		}
+	}
 	var b pgx.Batch
 	for _, k := range keys {
 		b.Queue(`SELECT pg_advisory_xact_lock($1, $2)`, lockFeedOrigin, k)
@@ -84,6 +95,13 @@ func (s *Store) SaveItems(ctx context.Context, items []feed.Item) ([]feed.Item, 
 			ON CONFLICT DO NOTHING`,
 			it.Origin, it.Identity, it.GUID, nullText(it.Link), nullText(it.TitleKey),
 			it.Title, it.Text, it.URL, it.Image, ts(it.Published), it.Fetched)
+	}
+	if keep > 0 {
+		for _, origin := range origins {
+			b.Queue(`DELETE FROM feed_items WHERE id IN (
+				SELECT id FROM feed_items WHERE origin = $1 ORDER BY `+newestFirst+` OFFSET $2)
+				RETURNING identity`, origin, keep)
+		}
 	}
 	br := tx.SendBatch(ctx, &b)
 	var added []feed.Item
@@ -103,6 +121,24 @@ func (s *Store) SaveItems(ctx context.Context, items []feed.Item) ([]feed.Item, 
 			added = append(added, it)
 		}
 	}
+	if keep > 0 {
+		gone := map[string]bool{} // origin "\n" identity
+		for _, origin := range origins {
+			rows, err := br.Query()
+			var ids []string
+			if err == nil {
+				ids, err = pgx.CollectRows(rows, pgx.RowTo[string])
+			}
+			if err != nil {
+				br.Close()
+				return fail(fmt.Errorf("keep the newest %d items of origin=%q: %w", keep, origin, err))
+			}
+			for _, id := range ids {
+				gone[origin+"\n"+id] = true
+			}
+		}
+		added = slices.DeleteFunc(added, func(it feed.Item) bool { return gone[it.Origin+"\n"+it.Identity] })
+	}
 	if err := br.Close(); err != nil {
 		return fail(err)
 	}
@@ -121,7 +157,10 @@ func storable(it feed.Item) feed.Item {
 	return it
 }
 
-// originsOf names the origins of items for an error message.
+// newestFirst is the order in which a feed's cap keeps its items (see
+// feed.Store.SaveItems); identities are COLLATE "C", so they sort by
+// bytes, as Go compares strings. The index feed_items_age serves it.
+const newestFirst = `coalesce(published, fetched) DESC, identity DESC`
 
 // ItemText returns the text of origin's item with identity.
 func (s *Store) ItemText(ctx context.Context, origin, identity string) (string, error) {
@@ -173,12 +212,26 @@ func compareItems(a, b feed.Item) int {
 	return cmp.Or(a.Published.Compare(b.Published), strings.Compare(a.Origin, b.Origin), strings.Compare(a.Identity, b.Identity))
 }
 
-// PruneItems deletes the items fetched before before and returns how many.
-// A pruned item is forgotten: fetched again, it is new again.
-func (s *Store) PruneItems(ctx context.Context, before time.Time) (int64, error) {
+// PruneItems deletes the items fetched before before and, with keep > 0,
+// every origin's items beyond its newest keep (a cap lowered since they
+// were stored), and returns how many. A pruned item is forgotten: fetched
+// again, it is new again.
+func (s *Store) PruneItems(ctx context.Context, before time.Time, keep int) (int64, error) {
+	fail := func(err error) (int64, error) {
+		return 0, fmt.Errorf("store: prune feed items before=%s keep=%d: %w", formatTime(before), keep, err)
+	}
 	n, err := rowsAffected(s.pool.Exec(ctx, `DELETE FROM feed_items WHERE fetched < $1`, ts(before)))
 	if err != nil {
-		return 0, fmt.Errorf("store: prune feed items before=%s: %w", formatTime(before), err)
+		return fail(err)
+	}
+	if keep > 0 {
+		m, err := rowsAffected(s.pool.Exec(ctx, `DELETE FROM feed_items WHERE id IN (
+			SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY origin ORDER BY `+newestFirst+`) AS n FROM feed_items) ranked
+			WHERE n > $1)`, keep))
+		if err != nil {
+			return fail(err)
+		}
+		n += m
 	}
 	return n, nil
 }

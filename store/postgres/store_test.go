@@ -184,7 +184,7 @@ func TestFeedTextMadeStorable(t *testing.T) {
 	bad := storetest.Item("wire", "a\x00b", 0)
 	bad.Title = "Caf\xe9 \x00opens"
 	good := storetest.Item("wire", "c", 1)
-	added, err := s.SaveItems(ctx, []feed.Item{bad, good})
+	added, err := s.SaveItems(ctx, []feed.Item{bad, good}, 0)
 	if err != nil || len(added) != 2 {
 		t.Fatalf("SaveItems = %d added, %v; want 2", len(added), err)
 	}
@@ -195,7 +195,7 @@ func TestFeedTextMadeStorable(t *testing.T) {
 	if err != nil || len(items) != 2 || items[0].Title != added[0].Title {
 		t.Errorf("Items = %+v, %v", items, err)
 	}
-	if again, err := s.SaveItems(ctx, []feed.Item{bad}); err != nil || len(again) != 0 {
+	if again, err := s.SaveItems(ctx, []feed.Item{bad}, 0); err != nil || len(again) != 0 {
 		t.Errorf("the same item again: added %d, %v; want none", len(again), err)
 	}
 }
@@ -224,7 +224,7 @@ func TestTwoStoresSaveItems(t *testing.T) {
 		}
 		wg.Go(func() {
 			for start := 0; start < stories; start += batch {
-				added, err := s.SaveItems(ctx, order[start:start+batch])
+				added, err := s.SaveItems(ctx, order[start:start+batch], 0)
 				if err != nil {
 					errs <- err
 					return

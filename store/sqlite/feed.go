@@ -35,9 +35,13 @@ var _ feed.Store = (*Store)(nil)
 // Items of different origins are independent (the same story in two feeds
 // is stored for each); items of several origins may come in one call.
 //
+// With keep > 0, each origin of the call then keeps only its newest keep
+// items, in the same transaction (see trimOrigin): a new item that does
+// not make the cut is deleted at once and not returned.
+//
 // Every item needs an Origin and an Identity; if one lacks either, nothing
 // is stored and the error names it.
-func (s *Store) SaveItems(ctx context.Context, items []feed.Item) ([]feed.Item, error) {
+func (s *Store) SaveItems(ctx context.Context, items []feed.Item, keep int) ([]feed.Item, error) {
 	fail := func(err error) ([]feed.Item, error) {
 		return nil, fmt.Errorf("store: save feed items %s (%d items): %w", feed.Origins(items), len(items), err)
 	}
@@ -81,13 +85,62 @@ func (s *Store) SaveItems(ctx context.Context, items []feed.Item) ([]feed.Item, 
 			added = append(added, it)
 		}
 	}
+	if keep > 0 {
+		gone := map[string]bool{} // origin "\n" identity
+		for _, origin := range originsOf(items) {
+			if err := trimOrigin(ctx, tx, origin, keep, gone); err != nil {
+				return fail(err)
+			}
+		}
+		added = slices.DeleteFunc(added, func(it feed.Item) bool { return gone[it.Origin+"\n"+it.Identity] })
+	}
 	if err := tx.Commit(); err != nil {
 		return fail(err)
 	}
 	return added, nil
 }
 
-// originsOf names the origins of items for an error message.
+// originsOf lists the origins of items, each once, in order.
+func originsOf(items []feed.Item) []string {
+	var origins []string
+	seen := map[string]bool{}
+	for _, it := range items {
+		if !seen[it.Origin] {
+			seen[it.Origin] = true
+			origins = append(origins, it.Origin)
+		}
+	}
+	return origins
+}
+
+// newestFirst is the order in which a feed's cap keeps its items (see
+// feed.Store.SaveItems): stored times are fixed-width UTC text, so they
+// sort as times, and identities sort by bytes, as Go compares strings.
+// The index feed_items_age serves it.
+const newestFirst = `coalesce(published, fetched) DESC, identity DESC`
+
+// trimOrigin deletes origin's items beyond its newest keep, and notes each
+// one deleted in gone.
+func trimOrigin(ctx context.Context, tx *sql.Tx, origin string, keep int, gone map[string]bool) error {
+	rows, err := tx.QueryContext(ctx, `DELETE FROM feed_items WHERE id IN (
+		SELECT id FROM feed_items WHERE origin = ? ORDER BY `+newestFirst+` LIMIT -1 OFFSET ?)
+		RETURNING identity`, origin, keep)
+	if err != nil {
+		return fmt.Errorf("keep the newest %d items of origin=%q: %w", keep, origin, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("keep the newest %d items of origin=%q: %w", keep, origin, err)
+		}
+		gone[origin+"\n"+id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("keep the newest %d items of origin=%q: %w", keep, origin, err)
+	}
+	return nil
+}
 
 // feedItemCols is the column list scanItem reads.
 const feedItemCols = `origin, identity, guid, link, title_key, title, text, url, image, published, fetched`
@@ -164,20 +217,46 @@ func compareItems(a, b feed.Item) int {
 	return cmp.Or(a.Published.Compare(b.Published), strings.Compare(a.Origin, b.Origin), strings.Compare(a.Identity, b.Identity))
 }
 
-// PruneItems deletes the items fetched before before and returns how many.
-// A pruned item is forgotten: fetched again, it is new again, so before
-// must lie further back than the oldest item a feed still carries (the
-// default retention, 30 days, is far longer than a feed keeps an item).
-func (s *Store) PruneItems(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM feed_items WHERE fetched < ?`, formatTime(before))
-	var n int64
-	if err == nil {
-		n, err = res.RowsAffected()
+// PruneItems deletes the items fetched before before and, with keep > 0,
+// every origin's items beyond its newest keep (a cap lowered since they
+// were stored), and returns how many. A pruned item is forgotten: fetched
+// again, it is new again, so before must lie further back than the oldest
+// item a feed still carries (the default retention, 30 days, is far longer
+// than a feed keeps an item).
+func (s *Store) PruneItems(ctx context.Context, before time.Time, keep int) (int64, error) {
+	fail := func(err error) (int64, error) {
+		return 0, fmt.Errorf("store: prune feed items before=%s keep=%d: %w", formatTime(before), keep, err)
 	}
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, fmt.Errorf("store: prune feed items before=%s: %w", formatTime(before), err)
+		return fail(err)
+	}
+	defer tx.Rollback() // no-op after Commit
+	n, err := rowsAffected(tx.ExecContext(ctx, `DELETE FROM feed_items WHERE fetched < ?`, formatTime(before)))
+	if err != nil {
+		return fail(err)
+	}
+	if keep > 0 {
+		m, err := rowsAffected(tx.ExecContext(ctx, `DELETE FROM feed_items WHERE id IN (
+			SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY origin ORDER BY `+newestFirst+`) AS n FROM feed_items)
+			WHERE n > ?)`, keep))
+		if err != nil {
+			return fail(err)
+		}
+		n += m
+	}
+	if err := tx.Commit(); err != nil {
+		return fail(err)
 	}
 	return n, nil
+}
+
+// rowsAffected is the count of a statement's rows, or its error.
+func rowsAffected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // FeedState returns the stored state of the feed at url, or the zero State

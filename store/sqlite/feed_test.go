@@ -39,14 +39,14 @@ func benchItems(prefix string, n, feeds int) []feed.Item {
 func BenchmarkSaveItems1000(b *testing.B) {
 	ctx := context.Background()
 	s := openTemp(b)
-	if _, err := s.SaveItems(ctx, benchItems("seed", 10_000, 50)); err != nil {
+	if _, err := s.SaveItems(ctx, benchItems("seed", 10_000, 50), 0); err != nil {
 		b.Fatal(err)
 	}
 	for i := 0; b.Loop(); i++ {
 		b.StopTimer()
 		items := benchItems(fmt.Sprintf("run%d", i), 1000, 50)
 		b.StartTimer()
-		if added, err := s.SaveItems(ctx, items); err != nil || len(added) != len(items) {
+		if added, err := s.SaveItems(ctx, items, 0); err != nil || len(added) != len(items) {
 			b.Fatalf("added %d of %d: %v", len(added), len(items), err)
 		}
 	}
@@ -59,11 +59,11 @@ func BenchmarkSaveItems1000Known(b *testing.B) {
 	ctx := context.Background()
 	s := openTemp(b)
 	items := benchItems("known", 1000, 50)
-	if _, err := s.SaveItems(ctx, items); err != nil {
+	if _, err := s.SaveItems(ctx, items, 0); err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if added, err := s.SaveItems(ctx, items); err != nil || len(added) != 0 {
+		if added, err := s.SaveItems(ctx, items, 0); err != nil || len(added) != 0 {
 			b.Fatalf("added %d: %v", len(added), err)
 		}
 	}
@@ -89,7 +89,7 @@ func fill100k(b *testing.B) *Store {
 	s := openTemp(b)
 	all := benchItems("item", n, 500)
 	for start := 0; start < n; start += 5000 {
-		if _, err := s.SaveItems(context.Background(), all[start:start+5000]); err != nil {
+		if _, err := s.SaveItems(context.Background(), all[start:start+5000], 0); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -134,7 +134,7 @@ func TestTwoStoresSaveItems(t *testing.T) {
 					it.Link = fmt.Sprintf("https://example.com/wire/%03d", k)
 					items = append(items, it)
 				}
-				got, err := s.SaveItems(ctx, items)
+				got, err := s.SaveItems(ctx, items, 0)
 				if err != nil {
 					errs <- err
 					return
@@ -163,7 +163,7 @@ func TestFeedItemEmptyFieldsStoredAsNull(t *testing.T) {
 	s := openTemp(t)
 	it := storetest.Item("wire", "a", 0)
 	it.Link, it.TitleKey, it.Published = "", "", time.Time{}
-	if _, err := s.SaveItems(context.Background(), []feed.Item{it}); err != nil {
+	if _, err := s.SaveItems(context.Background(), []feed.Item{it}, 0); err != nil {
 		t.Fatal(err)
 	}
 	if n := count(t, s, `SELECT count(*) FROM feed_items WHERE link IS NULL AND title_key IS NULL AND published IS NULL`); n != 1 {

@@ -5,13 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"newsbrief/briefs"
 	"newsbrief/briefs/feed"
+	"newsbrief/digest/digesttest"
 )
 
 // RunFeed runs the contract suite of feed.Store, each test on a fresh, empty
@@ -38,6 +43,10 @@ func RunFeed(t *testing.T, newStore func(t *testing.T) feed.Store) {
 		{"FeedState", testFeedState},
 		{"ConcurrentSaveItems", testConcurrentSaveItems},
 		{"FeedErrorsNameInput", testFeedErrorsNameInput},
+		{"KeepNewest", testKeepNewest},
+		{"FloodCapped", testFloodCapped},
+		{"PruneToCap", testPruneToCap},
+		{"FloodingFeedCapped", testFloodingFeedCapped},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newStore(t)) })
@@ -124,7 +133,7 @@ func identities(items []feed.Item) []string {
 
 func mustSave(t *testing.T, s feed.Store, items ...feed.Item) []feed.Item {
 	t.Helper()
-	added, err := s.SaveItems(context.Background(), items)
+	added, err := s.SaveItems(context.Background(), items, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,14 +378,14 @@ func testPruneItems(t *testing.T, s feed.Store) {
 	mustSave(t, s, old, edge, recent, other)
 
 	cut := feedT0.Add(-30 * day)
-	if n, err := s.PruneItems(ctx, cut); err != nil || n != 2 {
+	if n, err := s.PruneItems(ctx, cut, 0); err != nil || n != 2 {
 		t.Errorf("PruneItems = %d, %v; want 2", n, err)
 	}
 	checkItems(t, "after pruning", mustItems(t, s, ""), []feed.Item{recent, edge})
-	if n, err := s.PruneItems(ctx, cut); err != nil || n != 0 {
+	if n, err := s.PruneItems(ctx, cut, 0); err != nil || n != 0 {
 		t.Errorf("PruneItems again = %d, %v; want 0", n, err)
 	}
-	if n, err := s.PruneItems(ctx, time.Time{}); err != nil || n != 0 {
+	if n, err := s.PruneItems(ctx, time.Time{}, 0); err != nil || n != 0 {
 		t.Errorf("PruneItems(zero time) = %d, %v; want 0", n, err)
 	}
 
@@ -394,7 +403,7 @@ func testSaveItemsValidation(t *testing.T, s feed.Store) {
 	noID.Identity = ""
 	noOrigin := Item("", "noorigin", 2)
 	for name, bad := range map[string]feed.Item{"no identity": noID, "no origin": noOrigin} {
-		if added, err := s.SaveItems(context.Background(), []feed.Item{ok, bad}); err == nil || len(added) != 0 {
+		if added, err := s.SaveItems(context.Background(), []feed.Item{ok, bad}, 0); err == nil || len(added) != 0 {
 			t.Errorf("%s: added %v, err %v; want an error", name, identities(added), err)
 		}
 	}
@@ -481,7 +490,7 @@ func testConcurrentSaveItems(t *testing.T, s feed.Store) {
 						items = append(items, it)
 					}
 				}
-				added, err := s.SaveItems(ctx, items)
+				added, err := s.SaveItems(ctx, items, 0)
 				if err != nil {
 					errs <- err
 					return
@@ -535,19 +544,19 @@ func testFeedErrorsNameInput(t *testing.T, s feed.Store) {
 			t.Errorf("%s with a canceled context: %v; want context.Canceled and %q", call, err, input)
 		}
 	}
-	_, err := s.SaveItems(ctx, []feed.Item{it})
+	_, err := s.SaveItems(ctx, []feed.Item{it}, 0)
 	check("SaveItems", err, it.Origin)
 	_, err = s.Items(ctx, it.Origin)
 	check("Items", err, it.Origin)
 	_, err = s.FeedState(ctx, url)
 	check("FeedState", err, url)
 	check("SaveFeedState", s.SaveFeedState(ctx, feed.State{URL: url}), url)
-	_, err = s.PruneItems(ctx, feedT0)
+	_, err = s.PruneItems(ctx, feedT0, 0)
 	check("PruneItems", err, feedT0.Format("2006-01-02"))
 
 	noID := it
 	noID.Identity = ""
-	if _, err := s.SaveItems(context.Background(), []feed.Item{noID}); err == nil || !strings.Contains(err.Error(), it.Origin) {
+	if _, err := s.SaveItems(context.Background(), []feed.Item{noID}, 0); err == nil || !strings.Contains(err.Error(), it.Origin) {
 		t.Errorf("SaveItems without an identity: %v; want an error naming the origin", err)
 	}
 	if err := s.SaveFeedState(context.Background(), feed.State{}); err == nil || !strings.Contains(err.Error(), "url") {
@@ -564,10 +573,10 @@ func testItemText(t *testing.T, st feed.Store) {
 	ctx := context.Background()
 	a, b := Item("news", "a", 0), Item("other", "a", 0)
 	b.Text = "Another feed's text under the same identity."
-	if _, err := st.SaveItems(ctx, []feed.Item{a}); err != nil {
+	if _, err := st.SaveItems(ctx, []feed.Item{a}, 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.SaveItems(ctx, []feed.Item{b}); err != nil {
+	if _, err := st.SaveItems(ctx, []feed.Item{b}, 0); err != nil {
 		t.Fatal(err)
 	}
 	for _, it := range []feed.Item{a, b} {
@@ -579,11 +588,180 @@ func testItemText(t *testing.T, st feed.Store) {
 	if _, err := st.ItemText(ctx, "news", "no-such-item"); !errors.Is(err, feed.ErrItemGone) {
 		t.Errorf("unknown item: %v, want ErrItemGone", err)
 	}
-	if _, err := st.PruneItems(ctx, feedT0.Add(time.Hour)); err != nil {
+	if _, err := st.PruneItems(ctx, feedT0.Add(time.Hour), 0); err != nil {
 		t.Fatal(err)
 	}
 	_, err := st.ItemText(ctx, "news", a.Identity)
 	if !errors.Is(err, feed.ErrItemGone) || !strings.Contains(err.Error(), a.Identity) {
 		t.Errorf("pruned item: %v, want ErrItemGone naming it", err)
+	}
+}
+
+// keepIDs lists the identities of origin's stored items, newest first as
+// the cap orders them: by publication date, else fetch date, then
+// identity.
+func keepIDs(t *testing.T, s feed.Store, origin string) []string {
+	t.Helper()
+	items := mustItems(t, s, origin)
+	date := func(it feed.Item) time.Time {
+		if it.Published.IsZero() {
+			return it.Fetched
+		}
+		return it.Published
+	}
+	slices.SortFunc(items, func(a, b feed.Item) int {
+		if c := date(b).Compare(date(a)); c != 0 {
+			return c
+		}
+		return strings.Compare(b.Identity, a.Identity)
+	})
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.Identity
+	}
+	return ids
+}
+
+// testKeepNewest: with a cap, each origin keeps its newest items, by
+// publication date, else fetch date, then identity; a new item older than
+// everything kept is not kept nor added, a newer one pushes the oldest
+// out, and other origins are left alone.
+func testKeepNewest(t *testing.T, s feed.Store) {
+	const keep = 3
+	save := func(items ...feed.Item) []string {
+		t.Helper()
+		added, err := s.SaveItems(context.Background(), items, keep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return identities(added)
+	}
+	// Hours 1 to 5; "u" is undated, fetched at hour 4 and a half, so it
+	// counts as of then; "t1" and "t2" share hour 2 and are told apart by
+	// identity (the greater is the newer).
+	undated := Item("wire", "u", 4)
+	undated.Published, undated.Fetched = time.Time{}, feedT0.Add(4*time.Hour+30*time.Minute)
+	t1, t2 := Item("wire", "t1", 2), Item("wire", "t2", 2)
+	added := save(Item("wire", "h1", 1), t2, Item("wire", "h5", 5), t1, undated, Item("other", "x", 0))
+	if want := []string{"wire/guid:t2", "wire/guid:h5", "wire/guid:u", "other/guid:x"}; fmt.Sprint(added) != fmt.Sprint(want) {
+		t.Errorf("added %v, want the newest %d of wire in the order given, and other's: %v", added, keep, want)
+	}
+	if got, want := keepIDs(t, s, "wire"), []string{"guid:h5", "guid:u", "guid:t2"}; !slices.Equal(got, want) {
+		t.Errorf("wire keeps %v, want %v", got, want)
+	}
+	// Older than everything kept: not kept.
+	if added := save(Item("wire", "old", 0)); len(added) != 0 {
+		t.Errorf("an item older than the %d kept was added: %v", keep, added)
+	}
+	// Newer: kept, and the oldest makes way.
+	if added := save(Item("wire", "h6", 6)); fmt.Sprint(added) != "[wire/guid:h6]" {
+		t.Errorf("a newer item: added %v", added)
+	}
+	if got, want := keepIDs(t, s, "wire"), []string{"guid:h6", "guid:h5", "guid:u"}; !slices.Equal(got, want) {
+		t.Errorf("wire keeps %v, want %v", got, want)
+	}
+	if got := keepIDs(t, s, "other"); len(got) != 1 {
+		t.Errorf("other keeps %v", got)
+	}
+	// No cap: everything is kept.
+	if _, err := s.SaveItems(context.Background(), []feed.Item{Item("wire", "old", 0)}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := keepIDs(t, s, "wire"); len(got) != keep+1 {
+		t.Errorf("without a cap wire keeps %v", got)
+	}
+}
+
+// testFloodCapped: a feed that floods (thousands of new items a poll)
+// keeps only its cap, the newest, poll after poll.
+func testFloodCapped(t *testing.T, s feed.Store) {
+	const keep, flood = 100, 3000
+	for poll := range 2 {
+		items := make([]feed.Item, flood)
+		for i := range items {
+			// Each poll's items are newer than the last poll's.
+			items[i] = Item("flood", fmt.Sprintf("p%d-%05d", poll, i), poll*flood+i)
+		}
+		added, err := s.SaveItems(context.Background(), items, keep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(added) != keep || added[0].Identity != items[flood-keep].Identity {
+			t.Errorf("poll %d added %d items from %s, want the newest %d", poll, len(added), identities(added[:min(1, len(added))]), keep)
+		}
+		checkItems(t, fmt.Sprintf("after poll %d", poll), mustItems(t, s, "flood"), items[flood-keep:])
+	}
+}
+
+// testPruneToCap: PruneItems with a cap trims every origin to its newest
+// (a cap lowered since the items were stored), beside the retention.
+func testPruneToCap(t *testing.T, s feed.Store) {
+	var items []feed.Item
+	for _, origin := range []string{"a", "b"} {
+		for i := range 10 {
+			items = append(items, Item(origin, fmt.Sprintf("%02d", i), i))
+		}
+	}
+	mustSave(t, s, items...)
+	mustSave(t, s, Item("c", "only", 0))
+	n, err := s.PruneItems(context.Background(), time.Time{}, 4)
+	if err != nil || n != 12 {
+		t.Errorf("PruneItems(keep 4) = %d, %v; want 12 (6 of a, 6 of b)", n, err)
+	}
+	for _, origin := range []string{"a", "b"} {
+		if got, want := keepIDs(t, s, origin), []string{"guid:09", "guid:08", "guid:07", "guid:06"}; !slices.Equal(got, want) {
+			t.Errorf("%s keeps %v, want %v", origin, got, want)
+		}
+	}
+	if got := keepIDs(t, s, "c"); len(got) != 1 {
+		t.Errorf("c keeps %v", got)
+	}
+}
+
+// testFloodingFeedCapped runs a feed.Source over the store, polling a
+// local feed that floods with thousands of new items a poll: each poll
+// hands the store no more than the cap, and the store and the library keep
+// the newest, poll after poll.
+func testFloodingFeedCapped(t *testing.T, s feed.Store) {
+	const keep, flood = 50, 2000
+	var poll atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := int(poll.Load())
+		var b strings.Builder
+		b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>Flood</title><link>http://flood.example/</link><description>d</description>`)
+		for i := range flood {
+			at := feedT0.Add(time.Duration(p*flood+i) * time.Minute)
+			fmt.Fprintf(&b, "<item><guid>p%d-%05d</guid><title>Flood %d %d</title><pubDate>%s</pubDate><description>x</description></item>",
+				p, i, p, i, at.Format(http.TimeFormat))
+		}
+		b.WriteString("</channel></rss>")
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write([]byte(b.String()))
+	}))
+	t.Cleanup(srv.Close)
+	clock := digesttest.NewClock(feedT0.Add(1000 * time.Hour))
+	lib := briefs.New()
+	src := feed.New(lib, s, []feed.Feed{{Name: "flood", URL: srv.URL + "/flood.xml"}}, feed.WithAllowPrivate(true),
+		feed.WithClock(clock), feed.WithJitter(0), feed.WithInterval(time.Minute), feed.WithMaxItems(keep))
+	for p := range 2 {
+		poll.Store(int32(p))
+		if err := src.FetchDue(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		ids := keepIDs(t, s, "flood")
+		want := make([]string, keep)
+		for i := range want {
+			want[i] = fmt.Sprintf("guid:p%d-%05d", p, flood-1-i)
+		}
+		if !slices.Equal(ids, want) {
+			t.Errorf("poll %d: the store keeps %d items %v..., want the newest %d of the poll", p, len(ids), ids[:min(3, len(ids))], keep)
+		}
+		if n := lib.Count("flood"); n != keep {
+			t.Errorf("poll %d: the library has %d of the feed's articles, want %d", p, n, keep)
+		}
+		if st := src.Status()[0]; st.Kept != keep || st.LeftOut != flood-keep || !st.AtCap() {
+			t.Errorf("poll %d: status %+v", p, st)
+		}
+		clock.Advance(time.Minute)
 	}
 }
