@@ -4,13 +4,13 @@ import (
 	"context"
 	"log/slog"
 
+	"newsbrief/bot/command"
+	"newsbrief/bot/digest"
+	"newsbrief/bot/discord"
 	"newsbrief/briefs"
 	"newsbrief/briefs/feed"
 	"newsbrief/briefs/folder"
-	"newsbrief/command"
 	"newsbrief/config"
-	"newsbrief/digest"
-	"newsbrief/discord"
 	"newsbrief/metrics"
 )
 

@@ -21,11 +21,11 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"newsbrief/bot/digest"
+	"newsbrief/bot/discord/discordtest"
 	"newsbrief/briefs"
 	"newsbrief/briefs/folder"
 	"newsbrief/config"
-	"newsbrief/digest"
-	"newsbrief/discord/discordtest"
 	"newsbrief/store/sqlite"
 )
 

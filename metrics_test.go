@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"newsbrief/bot/discord/discordtest"
 	"newsbrief/briefs"
 	"newsbrief/briefs/folder"
-	"newsbrief/discord/discordtest"
 )
 
 // botCommand is the real binary, run as the bot against srv in a folder of

@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"newsbrief/bot/digest/digesttest"
 	"newsbrief/briefs"
 	"newsbrief/briefs/feed"
 	"newsbrief/briefs/folder"
-	"newsbrief/digest/digesttest"
 	"newsbrief/store/sqlite"
 )
 

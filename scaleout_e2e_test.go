@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"newsbrief/bot/digest"
+	"newsbrief/bot/discord/discordtest"
 	"newsbrief/briefs"
 	"newsbrief/briefs/folder"
-	"newsbrief/digest"
-	"newsbrief/discord/discordtest"
 	"newsbrief/store/postgres"
 	"newsbrief/store/postgres/pgtest"
 )

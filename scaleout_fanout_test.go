@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"newsbrief/digest"
-	"newsbrief/discord/discordtest"
+	"newsbrief/bot/digest"
+	"newsbrief/bot/discord/discordtest"
 	"newsbrief/store/postgres"
 	"newsbrief/store/postgres/pgtest"
 )

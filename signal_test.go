@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"newsbrief/bot/discord/discordtest"
 	"newsbrief/briefs"
 	"newsbrief/briefs/folder"
-	"newsbrief/discord/discordtest"
 )
 
 // TestMain lets a test run the real main in a child process.

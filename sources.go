@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"slices"
 
+	"newsbrief/bot/command"
 	"newsbrief/briefs"
 	"newsbrief/briefs/feed"
 	"newsbrief/briefs/folder"
-	"newsbrief/command"
 )
 
 // bodies reads the library's article bodies back from their sources, since

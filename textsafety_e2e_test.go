@@ -12,8 +12,8 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"newsbrief/bot/command"
 	"newsbrief/briefs"
-	"newsbrief/command"
 )
 
 // spoof is what a feed sent to take over a terminal: set the window's

@@ -30,7 +30,7 @@ func floodArticles(n int) []Article {
 	arts := make([]Article, n)
 	for i := range arts {
 		arts[i] = Article{ID: fmt.Sprintf("flood-%07d", i), Title: phrase(4 + rng.IntN(4)), Date: t0.Add(time.Duration(rng.IntN(7*24*60)) * time.Minute),
-			Dated: true, Paragraphs: []string{phrase(12 + rng.IntN(20)) + "."}}
+			Dated: true, Paragraphs: []string{phrase(12+rng.IntN(20)) + "."}}
 	}
 	return arts
 }

@@ -12,13 +12,13 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"newsbrief/bot/command"
+	"newsbrief/bot/digest"
+	"newsbrief/bot/digest/digesttest"
+	"newsbrief/bot/discord"
+	"newsbrief/bot/discord/discordtest"
 	"newsbrief/briefs"
 	"newsbrief/briefs/folder"
-	"newsbrief/command"
-	"newsbrief/digest"
-	"newsbrief/digest/digesttest"
-	"newsbrief/discord"
-	"newsbrief/discord/discordtest"
 	"newsbrief/metrics"
 	"newsbrief/store/sqlite"
 )

@@ -20,10 +20,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"newsbrief/bot/command"
+	"newsbrief/bot/digest"
+	"newsbrief/bot/discord"
 	"newsbrief/briefs/feed"
-	"newsbrief/command"
-	"newsbrief/digest"
-	"newsbrief/discord"
 )
 
 // Label values of the outcome of an interaction.

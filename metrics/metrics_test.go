@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"newsbrief/bot/command"
+	"newsbrief/bot/digest"
+	"newsbrief/bot/discord"
 	"newsbrief/briefs/feed"
-	"newsbrief/command"
-	"newsbrief/digest"
-	"newsbrief/discord"
 	"newsbrief/metrics"
 )
 

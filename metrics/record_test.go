@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"newsbrief/bot/digest"
+	"newsbrief/bot/digest/digesttest"
 	"newsbrief/briefs"
-	"newsbrief/digest"
-	"newsbrief/digest/digesttest"
 	"newsbrief/metrics"
 	"newsbrief/store/sqlite"
 )

@@ -1,7 +1,7 @@
 package feed
 
 import (
-	"newsbrief/digest/digesttest"
+	"newsbrief/bot/digest/digesttest"
 
 	"context"
 	"net/http"

@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
-	"newsbrief/digest"
+	"newsbrief/bot/digest"
 )
 
 // The service depends on the interface; this keeps the two in step.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"newsbrief/digest"
+	"newsbrief/bot/digest"
 )
 
 var _ digest.Lease = (*Lease)(nil)

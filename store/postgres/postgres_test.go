@@ -13,8 +13,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"newsbrief/bot/digest"
 	"newsbrief/briefs/feed"
-	"newsbrief/digest"
 	"newsbrief/store/postgres/pgtest"
 	"newsbrief/store/schema"
 	"newsbrief/store/storetest"

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"newsbrief/bot/digest"
 	"newsbrief/briefs/feed"
-	"newsbrief/digest"
 	"newsbrief/store/storetest"
 )
 

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"newsbrief/digest"
+	"newsbrief/bot/digest"
 )
 
 // DefaultLeaseTTL is how long a lease holds without renewal. A holder

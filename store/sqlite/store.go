@@ -86,7 +86,7 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
-	"newsbrief/digest"
+	"newsbrief/bot/digest"
 )
 
 // ErrSchemaTooNew means the database was written by a newer build whose

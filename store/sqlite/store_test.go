@@ -17,7 +17,7 @@ import (
 	"testing/fstest"
 	"time"
 
-	"newsbrief/digest"
+	"newsbrief/bot/digest"
 	"newsbrief/store/storetest"
 )
 

@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"newsbrief/bot/digest/digesttest"
 	"newsbrief/briefs"
 	"newsbrief/briefs/feed"
-	"newsbrief/digest/digesttest"
 )
 
 // RunFeed runs the contract suite of feed.Store, each test on a fresh, empty

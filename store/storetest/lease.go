@@ -5,7 +5,7 @@ import (
 	"sync"
 	"testing"
 
-	"newsbrief/digest"
+	"newsbrief/bot/digest"
 )
 
 // LeaseBackend is what the lease contract needs of a backend: leases on

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"newsbrief/digest"
+	"newsbrief/bot/digest"
 )
 
 // Run runs the contract suite, each test on a fresh, empty store from

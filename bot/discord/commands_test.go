@@ -1,0 +1,91 @@
+package discord
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/bwmarrin/discordgo"
+
+	"newsbrief/bot/command"
+	"newsbrief/bot/digest"
+	"newsbrief/briefs"
+)
+
+// TestCommandsMatchRouter keeps the command definitions Discord shows and
+// the handlers that answer them in step: every registered command path has
+// a handler and every handler a registered command, and every option marked
+// for autocomplete has an autocomplete handler on its path that answers it.
+func TestCommandsMatchRouter(t *testing.T) {
+	arts := briefs.GenerateArticles(5, 1)
+	for i := range arts {
+		arts[i].Origin = "articles" // so that the source option has a source to offer
+	}
+	lib := briefs.FromArticles(arts)
+	r := command.New(lib, digest.New(lib, nil), nil)
+
+	var paths []string
+	autocomplete := map[string][]string{} // path -> options with autocomplete
+	var walk func(path string, opts []*discordgo.ApplicationCommandOption)
+	walk = func(path string, opts []*discordgo.ApplicationCommandOption) {
+		leaf := true
+		for _, o := range opts {
+			switch o.Type {
+			case discordgo.ApplicationCommandOptionSubCommand, discordgo.ApplicationCommandOptionSubCommandGroup:
+				leaf = false
+				walk(path+" "+o.Name, o.Options)
+			default:
+				if o.Autocomplete {
+					autocomplete[path] = append(autocomplete[path], o.Name)
+				}
+			}
+		}
+		if leaf {
+			paths = append(paths, path)
+		}
+	}
+	for _, c := range Commands() {
+		walk(c.Name, c.Options)
+	}
+	slices.Sort(paths)
+
+	if got := r.Paths(); !slices.Equal(got, paths) {
+		t.Errorf("handlers for %q, registered commands %q", got, paths)
+	}
+	var acPaths []string
+	for p := range autocomplete {
+		acPaths = append(acPaths, p)
+	}
+	slices.Sort(acPaths)
+	if got := r.AutocompletePaths(); !slices.Equal(got, acPaths) {
+		t.Errorf("autocomplete handlers for %q, options with autocomplete under %q", got, acPaths)
+	}
+	for path, opts := range autocomplete {
+		for _, name := range opts {
+			rep, err := r.Serve(context.Background(), command.Request{
+				Path: path, Autocomplete: true, Focused: name, Options: map[string]any{name: ""},
+				GuildID: "1", ChannelID: "2", UserID: "3", Permissions: command.PermissionManageChannels,
+			})
+			if err != nil || len(rep.Choices) == 0 {
+				t.Errorf("/%s %s: autocomplete gave %d choices, %v", path, name, len(rep.Choices), err)
+			}
+		}
+	}
+}
+
+// TestManageChannelsBit: the command layer checks Manage Channels with its
+// own copy of Discord's bit, since it may not import discordgo.
+func TestManageChannelsBit(t *testing.T) {
+	if command.PermissionManageChannels != discordgo.PermissionManageChannels {
+		t.Fatalf("command.PermissionManageChannels = %d, discordgo's is %d", command.PermissionManageChannels, discordgo.PermissionManageChannels)
+	}
+	for _, c := range Commands() {
+		if c.Name == "digest" && (c.DefaultMemberPermissions == nil || *c.DefaultMemberPermissions != command.PermissionManageChannels) {
+			t.Errorf("/digest default_member_permissions = %v, want Manage Channels", c.DefaultMemberPermissions)
+		}
+		if strings.TrimSpace(c.Description) == "" {
+			t.Errorf("/%s has no description", c.Name)
+		}
+	}
+}
