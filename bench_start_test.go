@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"newsbrief/briefs"
-	"newsbrief/briefs/feed"
+	"newsbrief/briefs/feed/feedstore"
 	"newsbrief/briefs/folder"
 	"newsbrief/config"
 	"newsbrief/internal/memstat"
@@ -105,11 +105,11 @@ func benchStartOf(b *testing.B, files, feeds, perFeed int, gen func(n int, seed 
 	for f := range feeds {
 		name := fmt.Sprintf("feed-%03d", f)
 		fmt.Fprintf(&list, "%s https://feed-%03d.example/rss\n", name, f)
-		items := make([]feed.Item, perFeed)
+		items := make([]feedstore.Item, perFeed)
 		for i := range items {
 			a := arts[i*feeds+f]
 			link := fmt.Sprintf("https://feed-%03d.example/news/%d", f, i)
-			items[i] = feed.Item{Identity: link, Origin: name, Link: link, TitleKey: fmt.Sprintf("%s %d", a.Title, i),
+			items[i] = feedstore.Item{Identity: link, Origin: name, Link: link, TitleKey: fmt.Sprintf("%s %d", a.Title, i),
 				Title: a.Title, Text: strings.Join(a.Paragraphs, "\n\n"), URL: link, Published: a.Date, Fetched: fetched}
 		}
 		if _, err := st.SaveItems(ctx, items, 0); err != nil {

@@ -21,6 +21,7 @@ import (
 	"newsbrief/bot/discord"
 	"newsbrief/briefs"
 	"newsbrief/briefs/feed"
+	"newsbrief/briefs/feed/feedstore"
 	"newsbrief/briefs/folder"
 	"newsbrief/config"
 	"newsbrief/store/postgres"
@@ -496,7 +497,7 @@ func runConsole(ctx context.Context, e env) int {
 // PostgreSQL's: the digests' store and the feeds'.
 type store interface {
 	digest.Store
-	feed.Store
+	feedstore.Store
 	// Ping tells the readiness check that the database answers.
 	Ping(ctx context.Context) error
 	Close() error

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"newsbrief/briefs"
-	"newsbrief/briefs/feed"
+	"newsbrief/briefs/feed/feedstore"
 	"newsbrief/briefs/folder"
 	"newsbrief/config"
 	"newsbrief/store/sqlite"
@@ -51,10 +51,10 @@ func saveItems(t *testing.T, cfg config.Config, name string, arts []briefs.Artic
 		t.Fatal(err)
 	}
 	defer st.Close()
-	items := make([]feed.Item, len(arts))
+	items := make([]feedstore.Item, len(arts))
 	for i, a := range arts {
 		link := fmt.Sprintf("https://%s.example/news/%s", name, a.ID)
-		items[i] = feed.Item{Identity: link, Origin: name, Link: link, TitleKey: strings.ToLower(a.Title), Title: a.Title,
+		items[i] = feedstore.Item{Identity: link, Origin: name, Link: link, TitleKey: strings.ToLower(a.Title), Title: a.Title,
 			Text: strings.Join(a.Paragraphs, "\n\n"), URL: link, Published: a.Date, Fetched: time.Now()}
 	}
 	if _, err := st.SaveItems(ctx, items, 0); err != nil {

@@ -15,6 +15,7 @@ import (
 	"newsbrief/bot/digest/digesttest"
 	"newsbrief/briefs"
 	"newsbrief/briefs/feed"
+	"newsbrief/briefs/feed/feedstore"
 	"newsbrief/briefs/folder"
 	"newsbrief/store/sqlite"
 )
@@ -165,11 +166,11 @@ func TestSourcesStatusSaysCap(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	var items []feed.Item
+	var items []feedstore.Item
 	for i := range 3 {
-		items = append(items, feed.Item{Origin: "full", Identity: fmt.Sprint("guid:", i), Title: fmt.Sprint("Story ", i), Fetched: time.Now()})
+		items = append(items, feedstore.Item{Origin: "full", Identity: fmt.Sprint("guid:", i), Title: fmt.Sprint("Story ", i), Fetched: time.Now()})
 	}
-	items = append(items, feed.Item{Origin: "roomy", Identity: "guid:r", Title: "Roomy story", Fetched: time.Now()})
+	items = append(items, feedstore.Item{Origin: "roomy", Identity: "guid:r", Title: "Roomy story", Fetched: time.Now()})
 	if _, err := st.SaveItems(ctx, items, 0); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"newsbrief/briefs"
+	"newsbrief/briefs/feed/feedstore"
 )
 
 // With a library that keeps no bodies, Load indexes the stored items and
@@ -15,7 +16,7 @@ import (
 func TestBodiesReadBackFromTheStore(t *testing.T) {
 	ctx := context.Background()
 	store := newMemStore()
-	items := []Item{
+	items := []feedstore.Item{
 		{Identity: "guid:1", Origin: "wire", Title: "Harbour bridge reopens", Text: "The bridge reopened on Monday.\n\nTraffic returned at once.", Published: t0, Fetched: t0},
 		{Identity: "guid:2", Origin: "wire", Title: "Link post only", Published: t0, Fetched: t0},
 	}
@@ -38,7 +39,7 @@ func TestBodiesReadBackFromTheStore(t *testing.T) {
 			t.Errorf("%q kept its body", a.Title)
 		}
 		full, err := lib.Full(ctx, a)
-		want := Article(items[slices.IndexFunc(items, func(it Item) bool { return it.Title == a.Title })]).Paragraphs
+		want := Article(items[slices.IndexFunc(items, func(it feedstore.Item) bool { return it.Title == a.Title })]).Paragraphs
 		if err != nil || !slices.Equal(full.Paragraphs, want) {
 			t.Errorf("%q read back as %q, %v; want %q", a.Title, full.Paragraphs, err, want)
 		}
@@ -50,7 +51,7 @@ func TestBodiesReadBackFromTheStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := lib.All()[0]
-	if _, err := lib.Full(ctx, a); !errors.Is(err, ErrItemGone) {
+	if _, err := lib.Full(ctx, a); !errors.Is(err, feedstore.ErrItemGone) {
 		t.Errorf("pruned item: %v, want ErrItemGone", err)
 	}
 }

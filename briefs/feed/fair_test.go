@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"newsbrief/briefs/feed/feedstore"
 	"strings"
 	"sync"
 	"testing"
@@ -241,7 +242,7 @@ func TestOfflineWaitNamesPendingFeeds(t *testing.T) {
 	e := newEnv(t, feeds, WithTimeout(time.Hour))
 	goodDone := make(chan struct{})
 	var once sync.Once
-	e.store.stateSaved = func(st State) {
+	e.store.stateSaved = func(st feedstore.State) {
 		if st.URL == good.URL+"/good.xml" {
 			once.Do(func() { close(goodDone) })
 		}

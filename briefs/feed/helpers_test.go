@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"newsbrief/briefs/feed/feedstore"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,23 +22,23 @@ import (
 // updated; items are pruned by Fetched.
 type memStore struct {
 	mu     sync.Mutex
-	items  []Item
-	states map[string]State
+	items  []feedstore.Item
+	states map[string]feedstore.State
 	// saved, when set, is told the origin of every SaveItems call that
 	// added something (after it is stored).
 	saved func(origin string)
 	// stateSaved, when set, is told every state saved.
-	stateSaved func(State)
+	stateSaved func(feedstore.State)
 	// saves records how many items each SaveItems call was given.
 	saves []int
 }
 
-func newMemStore() *memStore { return &memStore{states: map[string]State{}} }
+func newMemStore() *memStore { return &memStore{states: map[string]feedstore.State{}} }
 
-func (m *memStore) SaveItems(_ context.Context, items []Item, keep int) ([]Item, error) {
+func (m *memStore) SaveItems(_ context.Context, items []feedstore.Item, keep int) ([]feedstore.Item, error) {
 	m.mu.Lock()
 	m.saves = append(m.saves, len(items))
-	var added []Item
+	var added []feedstore.Item
 	for _, it := range items {
 		known := false
 		for _, old := range m.items {
@@ -53,7 +54,7 @@ func (m *memStore) SaveItems(_ context.Context, items []Item, keep int) ([]Item,
 		}
 	}
 	gone := m.trim(keep)
-	added = slices.DeleteFunc(added, func(it Item) bool { return gone[it.Origin+"\n"+it.Identity] })
+	added = slices.DeleteFunc(added, func(it feedstore.Item) bool { return gone[it.Origin+"\n"+it.Identity] })
 	saved := m.saved
 	m.mu.Unlock()
 	if saved != nil && len(added) > 0 {
@@ -62,10 +63,10 @@ func (m *memStore) SaveItems(_ context.Context, items []Item, keep int) ([]Item,
 	return added, nil
 }
 
-func (m *memStore) Items(_ context.Context, origin string) ([]Item, error) {
+func (m *memStore) Items(_ context.Context, origin string) ([]feedstore.Item, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []Item
+	var out []feedstore.Item
 	for _, it := range m.items {
 		if origin == "" || it.Origin == origin {
 			out = append(out, it)
@@ -82,14 +83,14 @@ func (m *memStore) ItemText(_ context.Context, origin, identity string) (string,
 			return it.Text, nil
 		}
 	}
-	return "", ErrItemGone
+	return "", feedstore.ErrItemGone
 }
 
 func (m *memStore) PruneItems(_ context.Context, before time.Time, keep int) (int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	n := len(m.items)
-	m.items = slices.DeleteFunc(m.items, func(it Item) bool { return it.Fetched.Before(before) })
+	m.items = slices.DeleteFunc(m.items, func(it feedstore.Item) bool { return it.Fetched.Before(before) })
 	m.trim(keep)
 	return int64(n - len(m.items)), nil
 }
@@ -102,9 +103,9 @@ func (m *memStore) trim(keep int) map[string]bool {
 	if keep <= 0 {
 		return gone
 	}
-	slices.SortStableFunc(m.items, func(a, b Item) int { return newer(ageOf(&b), ageOf(&a)) })
+	slices.SortStableFunc(m.items, func(a, b feedstore.Item) int { return newer(ageOf(&b), ageOf(&a)) })
 	count := map[string]int{}
-	m.items = slices.DeleteFunc(m.items, func(it Item) bool {
+	m.items = slices.DeleteFunc(m.items, func(it feedstore.Item) bool {
 		count[it.Origin]++
 		if count[it.Origin] > keep {
 			gone[it.Origin+"\n"+it.Identity] = true
@@ -115,17 +116,17 @@ func (m *memStore) trim(keep int) map[string]bool {
 	return gone
 }
 
-func (m *memStore) FeedState(_ context.Context, url string) (State, error) {
+func (m *memStore) FeedState(_ context.Context, url string) (feedstore.State, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	st, ok := m.states[url]
 	if !ok {
-		return State{URL: url}, nil
+		return feedstore.State{URL: url}, nil
 	}
 	return st, nil
 }
 
-func (m *memStore) SaveFeedState(_ context.Context, st State) error {
+func (m *memStore) SaveFeedState(_ context.Context, st feedstore.State) error {
 	m.mu.Lock()
 	m.states[st.URL] = st
 	hook := m.stateSaved
@@ -136,7 +137,7 @@ func (m *memStore) SaveFeedState(_ context.Context, st State) error {
 	return nil
 }
 
-func (m *memStore) state(url string) State {
+func (m *memStore) state(url string) feedstore.State {
 	st, _ := m.FeedState(context.Background(), url)
 	return st
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 	"golang.org/x/text/unicode/norm"
+	"newsbrief/briefs/feed/feedstore"
 )
 
 // trackingParams are query parameters that say how a reader reached a page,
@@ -152,7 +153,7 @@ func firstN(s string, n int) string {
 // else the normalized link; else a hash of the folded title and the date,
 // the only stable things left. The prefixes keep the three kinds apart,
 // so a GUID that happens to equal another item's link is no clash.
-func identify(it *Item, base *url.URL) {
+func identify(it *feedstore.Item, base *url.URL) {
 	it.GUID = strings.TrimSpace(it.GUID)
 	if it.Link == "" {
 		it.Link = NormalizeLink(it.URL, base)
@@ -188,7 +189,7 @@ type storyIndex struct {
 	keys map[uint64]struct{}
 }
 
-func newStoryIndex(items []Item) *storyIndex {
+func newStoryIndex(items []feedstore.Item) *storyIndex {
 	x := &storyIndex{keys: make(map[uint64]struct{}, 3*len(items))}
 	for i := range items {
 		x.add(&items[i])
@@ -206,7 +207,7 @@ func keyHash(kind byte, key string) uint64 {
 	return d.Sum64()
 }
 
-func (x *storyIndex) add(it *Item) {
+func (x *storyIndex) add(it *feedstore.Item) {
 	x.keys[keyHash('i', it.Identity)] = struct{}{}
 	if it.Link != "" {
 		x.keys[keyHash('l', it.Link)] = struct{}{}
@@ -221,6 +222,6 @@ func (x *storyIndex) holds(kind byte, key string) bool {
 	return ok
 }
 
-func (x *storyIndex) has(it *Item) bool {
+func (x *storyIndex) has(it *feedstore.Item) bool {
 	return x.holds('i', it.Identity) || (it.Link != "" && x.holds('l', it.Link)) || (it.TitleKey != "" && x.holds('t', it.TitleKey))
 }

@@ -3,6 +3,7 @@ package feed
 import (
 	"net/netip"
 	"net/url"
+	"newsbrief/briefs/feed/feedstore"
 	"strings"
 	"testing"
 	"time"
@@ -49,19 +50,19 @@ func TestTitleKey(t *testing.T) {
 func TestIdentify(t *testing.T) {
 	base, _ := url.Parse("https://n.example/rss")
 	date := time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC)
-	guid := Item{GUID: " g-1 ", URL: "/a?utm_source=x", Title: "T"}
+	guid := feedstore.Item{GUID: " g-1 ", URL: "/a?utm_source=x", Title: "T"}
 	identify(&guid, base)
 	if guid.Identity != "guid:g-1" || guid.Link != "https://n.example/a" || guid.TitleKey != "t" {
 		t.Errorf("with GUID: %+v", guid)
 	}
-	link := Item{URL: "https://n.example/a/", Title: "T"}
+	link := feedstore.Item{URL: "https://n.example/a/", Title: "T"}
 	identify(&link, base)
 	if link.Identity != "link:https://n.example/a" {
 		t.Errorf("with link: %+v", link)
 	}
-	h1 := Item{Title: "Same title", Published: date}
-	h2 := Item{Title: "same  TITLE!", Published: date}
-	h3 := Item{Title: "Same title", Published: date.Add(time.Hour)}
+	h1 := feedstore.Item{Title: "Same title", Published: date}
+	h2 := feedstore.Item{Title: "same  TITLE!", Published: date}
+	h3 := feedstore.Item{Title: "Same title", Published: date.Add(time.Hour)}
 	identify(&h1, base)
 	identify(&h2, base)
 	identify(&h3, base)

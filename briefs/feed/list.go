@@ -39,10 +39,6 @@ func (e *LineError) Unwrap() error { return e.Err }
 // tell a mistyped address from the other mistakes of a line.
 var ErrBadURL = errors.New("bad URL")
 
-// ErrItemGone is why a stored item's text cannot be read back: it has been
-// pruned (FEED_RETENTION) since it was loaded.
-var ErrItemGone = errors.New("feed item no longer stored")
-
 // ParseList reads a feeds file: one feed a line, `URL` or `NAME URL`, each
 // optionally followed by `every=DURATION` (a Go duration, at least 1s). A
 // `#` at the start of a line or after white space starts a comment (a `#`

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	readability "codeberg.org/readeck/go-readability/v2"
+	"newsbrief/briefs/feed/feedstore"
 )
 
 // TeaserWords is the length under which an item's text is taken for a
@@ -20,7 +21,7 @@ const TeaserWords = 80
 // og:image as the picture when the item has none. Failures leave the item
 // as it was: a teaser is better than nothing, and the error is returned
 // only to be logged.
-func (s *Source) fullText(ctx context.Context, it *Item) error {
+func (s *Source) fullText(ctx context.Context, it *feedstore.Item) error {
 	if it.URL == "" {
 		return nil
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/mmcdole/gofeed"
 	ext "github.com/mmcdole/gofeed/extensions"
 	jsonfeed "github.com/mmcdole/gofeed/json"
+	"newsbrief/briefs/feed/feedstore"
 )
 
 // untitledWords is how many words of an untitled item's text make its
@@ -29,7 +30,7 @@ const untitledWords = 12
 // UTF-16 (with a byte order mark, or an XML one without) is read as well as
 // one in UTF-8. A JSON Feed item that does not decode (a field of the wrong
 // type) is skipped, the rest kept: ParseItems says which and why.
-func ParseFeed(f Feed, body []byte, fetched time.Time) ([]Item, error) {
+func ParseFeed(f Feed, body []byte, fetched time.Time) ([]feedstore.Item, error) {
 	items, _, err := ParseItems(f, body, fetched)
 	return items, err
 }
@@ -39,7 +40,7 @@ func ParseFeed(f Feed, body []byte, fetched time.Time) ([]Item, error) {
 // wrong with it, for the log. A document that does not parse at all is the
 // error; its message, which may quote the document, is cleaned of control
 // characters (briefs.CleanLine).
-func ParseItems(f Feed, body []byte, fetched time.Time) ([]Item, []error, error) {
+func ParseItems(f Feed, body []byte, fetched time.Time) ([]feedstore.Item, []error, error) {
 	body = toUTF8(body)
 	var (
 		parsed  *gofeed.Feed
@@ -65,7 +66,7 @@ func ParseItems(f Feed, body []byte, fetched time.Time) ([]Item, []error, error)
 	// Relative links are relative to the feed document (xml:base aside,
 	// which the parser applies).
 	base, _ := url.Parse(f.URL)
-	items := make([]Item, 0, len(parsed.Items))
+	items := make([]feedstore.Item, 0, len(parsed.Items))
 	for _, gi := range parsed.Items {
 		if gi == nil {
 			continue
@@ -183,8 +184,8 @@ func dropXMLDecl(doc []byte) []byte {
 }
 
 // convertItem makes one Item of a parsed item.
-func convertItem(f Feed, gi *gofeed.Item, base *url.URL, fetched time.Time) (Item, bool) {
-	it := Item{Origin: f.Name, GUID: gi.GUID, Fetched: fetched}
+func convertItem(f Feed, gi *gofeed.Item, base *url.URL, fetched time.Time) (feedstore.Item, bool) {
+	it := feedstore.Item{Origin: f.Name, GUID: gi.GUID, Fetched: fetched}
 	it.Title = plainTitle(gi.Title)
 	// Content is the full text when the feed has it; Description is often
 	// a summary of it. Take the longer.
@@ -197,7 +198,7 @@ func convertItem(f Feed, gi *gofeed.Item, base *url.URL, fetched time.Time) (Ite
 		it.Title = firstWords(paras, untitledWords)
 	}
 	if it.Title == "" {
-		return Item{}, false
+		return feedstore.Item{}, false
 	}
 	link := gi.Link
 	if link == "" && len(gi.Links) > 0 {

@@ -18,6 +18,7 @@ import (
 	"github.com/cespare/xxhash/v2"
 
 	"newsbrief/briefs"
+	"newsbrief/briefs/feed/feedstore"
 )
 
 // Source keeps a library's feed items up to date: it loads what the Store
@@ -27,7 +28,7 @@ import (
 // never fetched twice at once.
 type Source struct {
 	lib  *briefs.Library
-	st   Store
+	st   feedstore.Store
 	opts options
 	get  *getter
 	wake chan struct{} // tells Run that something changed
@@ -45,7 +46,7 @@ type Source struct {
 // feedRun is the poller's memory of one feed. Guarded by Source.mu.
 type feedRun struct {
 	feed    Feed
-	state   State
+	state   feedstore.State
 	loaded  bool
 	running bool
 	// known holds the stored items' identities, links and title keys: a
@@ -70,7 +71,7 @@ type itemAge struct {
 	identity string
 }
 
-func ageOf(it *Item) itemAge {
+func ageOf(it *feedstore.Item) itemAge {
 	d := it.Published
 	if d.IsZero() {
 		d = it.Fetched
@@ -91,7 +92,7 @@ func newer(a, b itemAge) int {
 
 // setKept notes the feed's stored items, read from the store. Called
 // under Source.mu.
-func (fr *feedRun) setKept(items []Item) {
+func (fr *feedRun) setKept(items []feedstore.Item) {
 	fr.kept, fr.oldest = len(items), itemAge{}
 	for i := range items {
 		if a := ageOf(&items[i]); i == 0 || newer(a, fr.oldest) < 0 {
@@ -103,7 +104,7 @@ func (fr *feedRun) setKept(items []Item) {
 // New returns a source of the feeds, filing their items in lib under each
 // feed's name and storing them in st. It does no I/O until Load, FetchDue
 // or Run. Check needs neither lib nor st.
-func New(lib *briefs.Library, st Store, feeds []Feed, opts ...Option) *Source {
+func New(lib *briefs.Library, st feedstore.Store, feeds []Feed, opts ...Option) *Source {
 	o := defaultOptions()
 	for _, opt := range opts {
 		opt(&o)
@@ -232,7 +233,7 @@ func (s *Source) Body(ctx context.Context, a briefs.Article) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Article(Item{Title: a.Title, Text: text}).Paragraphs, nil
+	return Article(feedstore.Item{Title: a.Title, Text: text}).Paragraphs, nil
 }
 
 func (s *Source) toLoad() []*feedRun {
@@ -248,7 +249,7 @@ func (s *Source) toLoad() []*feedRun {
 }
 
 // articles makes library articles of stored items.
-func articles(items []Item) []briefs.Article {
+func articles(items []feedstore.Item) []briefs.Article {
 	arts := make([]briefs.Article, len(items))
 	for i, it := range items {
 		arts[i] = Article(it)
@@ -258,7 +259,7 @@ func articles(items []Item) []briefs.Article {
 
 // publish reads the stored items of the feed and makes them the feed's
 // articles in the library, unless the feed was removed meanwhile.
-func (s *Source) publish(ctx context.Context, fr *feedRun, name string) ([]Item, error) {
+func (s *Source) publish(ctx context.Context, fr *feedRun, name string) ([]feedstore.Item, error) {
 	items, err := s.st.Items(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("stored items: %w", err)
@@ -284,11 +285,11 @@ func (s *Source) publish(ctx context.Context, fr *feedRun, name string) ([]Item,
 // IDs) and unique even when two feeds carry one story under one GUID, so
 // the library keeps both (grouping them is the library's business). An
 // item without a date is dated when it was fetched, and marked undated.
-func Article(it Item) briefs.Article { return stampedArticle(it, itemStamp(it)) }
+func Article(it feedstore.Item) briefs.Article { return stampedArticle(it, itemStamp(it)) }
 
 // stampedArticle is Article with the item's stamp (itemStamp) already
 // made.
-func stampedArticle(it Item, stamp string) briefs.Article {
+func stampedArticle(it feedstore.Item, stamp string) briefs.Article {
 	a := briefs.Article{
 		ID:     briefs.NewID(it.Origin+"\n"+it.Identity, it.Title),
 		Title:  it.Title,
@@ -322,7 +323,7 @@ const itemRules = "i1"
 // itemStamp is a stored item's Stamp: a hash of every field its article
 // is made from. An item stored again with other text or another date has
 // another stamp, and is indexed again.
-func itemStamp(it Item) string {
+func itemStamp(it feedstore.Item) string {
 	h := xxhash.New()
 	for _, s := range [...]string{it.Origin, it.Identity, it.Title, it.Text, it.URL, it.Image} {
 		h.WriteString(s)
@@ -371,11 +372,11 @@ func (s *Source) setFeeds(feeds []Feed) (removed []string) {
 		fr := s.feeds[f.Name]
 		switch {
 		case fr == nil:
-			fr = &feedRun{feed: f, state: State{URL: f.URL}}
+			fr = &feedRun{feed: f, state: feedstore.State{URL: f.URL}}
 		case fr.feed.URL != f.URL:
 			// Same name, new address: the items stay (they are the name's),
 			// the state is the new URL's, read by Load.
-			fr = &feedRun{feed: f, state: State{URL: f.URL}}
+			fr = &feedRun{feed: f, state: feedstore.State{URL: f.URL}}
 		default:
 			fr.feed = f
 			// A shorter interval takes effect now, not after the wait the
@@ -812,7 +813,7 @@ type pollResult struct {
 // it, keeps the new items the cap allows, fetches full texts of new
 // teasers (each page waiting for its own host's turn and a slot), stores
 // the items and updates the library.
-func (s *Source) fetch(ctx context.Context, fr *feedRun, f Feed, st State, log *slog.Logger) (pollResult, error) {
+func (s *Source) fetch(ctx context.Context, fr *feedRun, f Feed, st feedstore.State, log *slog.Logger) (pollResult, error) {
 	var res pollResult
 	host, err := hostOf(f.URL)
 	if err != nil {
@@ -827,7 +828,7 @@ func (s *Source) fetch(ctx context.Context, fr *feedRun, f Feed, st State, log *
 	resp, err := s.get.fetch(pctx, host, f.URL, feedAccept, st.ETag, st.LastModified)
 	freeHost() // the host's next feed need not wait for this one's pages
 	res.resp = resp
-	var items []Item
+	var items []feedstore.Item
 	if err == nil && resp.Status == http.StatusOK {
 		var skipped []error
 		items, skipped, err = ParseItems(f, resp.Body, s.opts.clock.Now())
@@ -936,7 +937,7 @@ func (s *Source) fetch(ctx context.Context, fr *feedRun, f Feed, st State, log *
 // as it may (kept of them, the oldest oldest), an item no newer than its
 // oldest would be dropped at once; and of the rest, one poll adds at most
 // the cap, the newest. Without a cap, it keeps everything.
-func (s *Source) capItems(fresh []Item, kept int, oldest itemAge) (in, out []Item) {
+func (s *Source) capItems(fresh []feedstore.Item, kept int, oldest itemAge) (in, out []feedstore.Item) {
 	keep := s.opts.maxItems
 	if keep <= 0 {
 		return fresh, nil
@@ -1024,7 +1025,7 @@ func (s *Source) check(ctx context.Context, f Feed) CheckResult {
 		r.Status = resp.Status
 	}
 	if err == nil {
-		var items []Item
+		var items []feedstore.Item
 		items, r.Skipped, err = ParseItems(f, resp.Body, s.opts.clock.Now())
 		r.Items = len(items)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"newsbrief/briefs"
+	"newsbrief/briefs/feed/feedstore"
 )
 
 type testEnv struct {
@@ -60,10 +61,10 @@ func (e *testEnv) status(t testing.TB, name string) FeedStatus {
 	return FeedStatus{}
 }
 
-func itemsOf(t testing.TB, s *memStore, origin string) map[string]Item {
+func itemsOf(t testing.TB, s *memStore, origin string) map[string]feedstore.Item {
 	t.Helper()
 	items, _ := s.Items(context.Background(), origin)
-	out := map[string]Item{}
+	out := map[string]feedstore.Item{}
 	for _, it := range items {
 		out[it.Title] = it
 	}
@@ -686,8 +687,8 @@ func TestRun(t *testing.T) {
 	e := newEnv(t, []Feed{{Name: "f", URL: srv.URL + "/f.xml", Every: time.Hour}})
 	saved := make(chan string, 10)
 	e.store.saved = func(origin string) { saved <- origin }
-	states := make(chan State, 10)
-	e.store.stateSaved = func(st State) { states <- st }
+	states := make(chan feedstore.State, 10)
+	e.store.stateSaved = func(st feedstore.State) { states <- st }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- e.src.Run(ctx) }()

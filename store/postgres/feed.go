@@ -12,11 +12,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
-	"newsbrief/briefs/feed"
+	"newsbrief/briefs/feed/feedstore"
 )
 
 // The feed source depends on the interface; this keeps the two in step.
-var _ feed.Store = (*Store)(nil)
+var _ feedstore.Store = (*Store)(nil)
 
 // SaveItems stores the items that are new and returns them, in the order
 // given, as stored (times in UTC to the microsecond, a zero Fetched set to
@@ -45,18 +45,18 @@ var _ feed.Store = (*Store)(nil)
 // locks: a new item that does not make the cut is deleted at once and not
 // returned. Every item needs an Origin and an Identity; if one lacks
 // either, nothing is stored and the error names it.
-func (s *Store) SaveItems(ctx context.Context, items []feed.Item, keep int) ([]feed.Item, error) {
-	fail := func(err error) ([]feed.Item, error) {
-		return nil, fmt.Errorf("store: save feed items %s (%d items): %w", feed.Origins(items), len(items), err)
+func (s *Store) SaveItems(ctx context.Context, items []feedstore.Item, keep int) ([]feedstore.Item, error) {
+	fail := func(err error) ([]feedstore.Item, error) {
+		return nil, fmt.Errorf("store: save feed items %s (%d items): %w", feedstore.Origins(items), len(items), err)
 	}
-	if err := feed.CheckItems(items); err != nil {
+	if err := feedstore.CheckItems(items); err != nil {
 		return fail(err)
 	}
 	if len(items) == 0 {
 		return nil, nil
 	}
 	now := micro(s.now())
-	stored := make([]feed.Item, len(items))
+	stored := make([]feedstore.Item, len(items))
 	var keys []int32
 	for i, it := range items {
 		it = storable(it)
@@ -104,7 +104,7 @@ func (s *Store) SaveItems(ctx context.Context, items []feed.Item, keep int) ([]f
 		}
 	}
 	br := tx.SendBatch(ctx, &b)
-	var added []feed.Item
+	var added []feedstore.Item
 	for range keys {
 		if _, err := br.Exec(); err != nil {
 			br.Close()
@@ -137,7 +137,7 @@ func (s *Store) SaveItems(ctx context.Context, items []feed.Item, keep int) ([]f
 				gone[origin+"\n"+id] = true
 			}
 		}
-		added = slices.DeleteFunc(added, func(it feed.Item) bool { return gone[it.Origin+"\n"+it.Identity] })
+		added = slices.DeleteFunc(added, func(it feedstore.Item) bool { return gone[it.Origin+"\n"+it.Identity] })
 	}
 	if err := br.Close(); err != nil {
 		return fail(err)
@@ -149,7 +149,7 @@ func (s *Store) SaveItems(ctx context.Context, items []feed.Item, keep int) ([]f
 }
 
 // storable is it with every text field made valid UTF-8 without NUL bytes.
-func storable(it feed.Item) feed.Item {
+func storable(it feedstore.Item) feedstore.Item {
 	for _, f := range []*string{&it.Identity, &it.Origin, &it.GUID, &it.Link, &it.TitleKey,
 		&it.Title, &it.Text, &it.URL, &it.Image} {
 		*f = strings.ReplaceAll(strings.ToValidUTF8(*f, "\uFFFD"), "\x00", "\uFFFD")
@@ -158,7 +158,7 @@ func storable(it feed.Item) feed.Item {
 }
 
 // newestFirst is the order in which a feed's cap keeps its items (see
-// feed.Store.SaveItems); identities are COLLATE "C", so they sort by
+// feedstore.Store.SaveItems); identities are COLLATE "C", so they sort by
 // bytes, as Go compares strings. The index feed_items_age serves it.
 const newestFirst = `coalesce(published, fetched) DESC, identity DESC`
 
@@ -167,7 +167,7 @@ func (s *Store) ItemText(ctx context.Context, origin, identity string) (string, 
 	var text string
 	err := s.pool.QueryRow(ctx, `SELECT text FROM feed_items WHERE origin = $1 AND identity = $2`, origin, identity).Scan(&text)
 	if errors.Is(err, pgx.ErrNoRows) {
-		err = feed.ErrItemGone
+		err = feedstore.ErrItemGone
 	}
 	if err != nil {
 		return "", fmt.Errorf("store: feed item text origin=%q identity=%q: %w", origin, identity, err)
@@ -180,16 +180,16 @@ func (s *Store) ItemText(ctx context.Context, origin, identity string) (string, 
 // Identity: a total order, so two calls over the same rows agree. The order
 // is made in Go, as store/sqlite makes it: the rows hold full texts, and
 // sorting every feed's items in the server would spill to disk.
-func (s *Store) Items(ctx context.Context, origin string) ([]feed.Item, error) {
+func (s *Store) Items(ctx context.Context, origin string) ([]feedstore.Item, error) {
 	where, args := "", []any(nil)
 	if origin != "" {
 		where, args = ` WHERE origin = $1`, []any{origin}
 	}
 	rows, err := s.pool.Query(ctx, `SELECT origin, identity, guid, link, title_key, title, text, url, image, published, fetched
 		FROM feed_items`+where, args...)
-	var out []feed.Item
+	var out []feedstore.Item
 	if err == nil {
-		var it feed.Item
+		var it feedstore.Item
 		var link, titleKey pgtype.Text
 		var published pgtype.Timestamptz
 		_, err = pgx.ForEachRow(rows, []any{&it.Origin, &it.Identity, &it.GUID, &link, &titleKey, &it.Title, &it.Text,
@@ -208,7 +208,7 @@ func (s *Store) Items(ctx context.Context, origin string) ([]feed.Item, error) {
 }
 
 // compareItems is the order of Items.
-func compareItems(a, b feed.Item) int {
+func compareItems(a, b feedstore.Item) int {
 	return cmp.Or(a.Published.Compare(b.Published), strings.Compare(a.Origin, b.Origin), strings.Compare(a.Identity, b.Identity))
 }
 
@@ -238,17 +238,17 @@ func (s *Store) PruneItems(ctx context.Context, before time.Time, keep int) (int
 
 // FeedState returns the stored state of the feed at url, or the zero State
 // with URL set when there is none (a feed never polled).
-func (s *Store) FeedState(ctx context.Context, url string) (feed.State, error) {
-	st := feed.State{URL: url}
+func (s *Store) FeedState(ctx context.Context, url string) (feedstore.State, error) {
+	st := feedstore.State{URL: url}
 	var lastSuccess, nextTry pgtype.Timestamptz
 	err := s.pool.QueryRow(ctx, `SELECT etag, last_modified, last_success, last_error, failures, next_try
 		FROM feed_states WHERE url = $1`, url).
 		Scan(&st.ETag, &st.LastModified, &lastSuccess, &st.LastError, &st.Failures, &nextTry)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return feed.State{URL: url}, nil
+		return feedstore.State{URL: url}, nil
 	}
 	if err != nil {
-		return feed.State{}, fmt.Errorf("store: feed state url=%q: %w", url, err)
+		return feedstore.State{}, fmt.Errorf("store: feed state url=%q: %w", url, err)
 	}
 	st.LastSuccess, st.NextTry = fromTS(lastSuccess), fromTS(nextTry)
 	return st, nil
@@ -256,7 +256,7 @@ func (s *Store) FeedState(ctx context.Context, url string) (feed.State, error) {
 
 // SaveFeedState stores st as the state of the feed at st.URL, replacing
 // every field of the earlier one. st.URL must not be empty.
-func (s *Store) SaveFeedState(ctx context.Context, st feed.State) error {
+func (s *Store) SaveFeedState(ctx context.Context, st feedstore.State) error {
 	err := errors.New("empty url")
 	if st.URL != "" {
 		_, err = s.pool.Exec(ctx, `INSERT INTO feed_states

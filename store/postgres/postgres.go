@@ -1,6 +1,6 @@
 // Package postgres is newsbrief's durable state in a PostgreSQL database,
 // for several bot processes on several machines sharing one database: the
-// same digest.Store and feed.Store as store/sqlite, with the same behaviour
+// same digest.Store and feedstore.Store as store/sqlite, with the same behaviour
 // (store/storetest is the contract suite both run), through jackc/pgx and
 // its connection pool.
 //

@@ -14,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"newsbrief/bot/digest"
-	"newsbrief/briefs/feed"
+	"newsbrief/briefs/feed/feedstore"
 	"newsbrief/store/postgres/pgtest"
 	"newsbrief/store/schema"
 	"newsbrief/store/storetest"
@@ -65,11 +65,11 @@ func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) digest.Store { return openTest(t) })
 }
 
-// TestFeedContract runs the behaviour every feed.Store must show.
+// TestFeedContract runs the behaviour every feedstore.Store must show.
 func TestFeedContract(t *testing.T) {
 	testURL(t)
 	t.Parallel()
-	storetest.RunFeed(t, func(t *testing.T) feed.Store { return openTest(t) })
+	storetest.RunFeed(t, func(t *testing.T) feedstore.Store { return openTest(t) })
 }
 
 func TestLoadMigrations(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"newsbrief/bot/digest"
-	"newsbrief/briefs/feed"
+	"newsbrief/briefs/feed/feedstore"
 	"newsbrief/store/storetest"
 )
 
@@ -184,7 +184,7 @@ func TestFeedTextMadeStorable(t *testing.T) {
 	bad := storetest.Item("wire", "a\x00b", 0)
 	bad.Title = "Caf\xe9 \x00opens"
 	good := storetest.Item("wire", "c", 1)
-	added, err := s.SaveItems(ctx, []feed.Item{bad, good}, 0)
+	added, err := s.SaveItems(ctx, []feedstore.Item{bad, good}, 0)
 	if err != nil || len(added) != 2 {
 		t.Fatalf("SaveItems = %d added, %v; want 2", len(added), err)
 	}
@@ -195,7 +195,7 @@ func TestFeedTextMadeStorable(t *testing.T) {
 	if err != nil || len(items) != 2 || items[0].Title != added[0].Title {
 		t.Errorf("Items = %+v, %v", items, err)
 	}
-	if again, err := s.SaveItems(ctx, []feed.Item{bad}, 0); err != nil || len(again) != 0 {
+	if again, err := s.SaveItems(ctx, []feedstore.Item{bad}, 0); err != nil || len(again) != 0 {
 		t.Errorf("the same item again: added %d, %v; want none", len(again), err)
 	}
 }
@@ -209,7 +209,7 @@ func TestTwoStoresSaveItems(t *testing.T) {
 	ctx := context.Background()
 	stores := []*Store{openURL(t, u), openURL(t, u)}
 	const stories, batch = 200, 25
-	items := make([]feed.Item, stories)
+	items := make([]feedstore.Item, stories)
 	for i := range items {
 		items[i] = storetest.Item("wire", fmt.Sprintf("%03d", i), i)
 	}

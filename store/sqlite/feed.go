@@ -10,11 +10,11 @@ import (
 	"strings"
 	"time"
 
-	"newsbrief/briefs/feed"
+	"newsbrief/briefs/feed/feedstore"
 )
 
 // The feed source depends on the interface; this keeps the two in step.
-var _ feed.Store = (*Store)(nil)
+var _ feedstore.Store = (*Store)(nil)
 
 // SaveItems stores the items that are new and returns them, in the order
 // given, as stored (times in UTC, a zero Fetched set to now).
@@ -41,11 +41,11 @@ var _ feed.Store = (*Store)(nil)
 //
 // Every item needs an Origin and an Identity; if one lacks either, nothing
 // is stored and the error names it.
-func (s *Store) SaveItems(ctx context.Context, items []feed.Item, keep int) ([]feed.Item, error) {
-	fail := func(err error) ([]feed.Item, error) {
-		return nil, fmt.Errorf("store: save feed items %s (%d items): %w", feed.Origins(items), len(items), err)
+func (s *Store) SaveItems(ctx context.Context, items []feedstore.Item, keep int) ([]feedstore.Item, error) {
+	fail := func(err error) ([]feedstore.Item, error) {
+		return nil, fmt.Errorf("store: save feed items %s (%d items): %w", feedstore.Origins(items), len(items), err)
 	}
-	if err := feed.CheckItems(items); err != nil {
+	if err := feedstore.CheckItems(items); err != nil {
 		return fail(err)
 	}
 	if len(items) == 0 {
@@ -65,7 +65,7 @@ func (s *Store) SaveItems(ctx context.Context, items []feed.Item, keep int) ([]f
 		return fail(err)
 	}
 	defer stmt.Close()
-	var added []feed.Item
+	var added []feedstore.Item
 	for _, it := range items {
 		it.Published = it.Published.UTC()
 		if it.Fetched.IsZero() {
@@ -92,7 +92,7 @@ func (s *Store) SaveItems(ctx context.Context, items []feed.Item, keep int) ([]f
 				return fail(err)
 			}
 		}
-		added = slices.DeleteFunc(added, func(it feed.Item) bool { return gone[it.Origin+"\n"+it.Identity] })
+		added = slices.DeleteFunc(added, func(it feedstore.Item) bool { return gone[it.Origin+"\n"+it.Identity] })
 	}
 	if err := tx.Commit(); err != nil {
 		return fail(err)
@@ -101,7 +101,7 @@ func (s *Store) SaveItems(ctx context.Context, items []feed.Item, keep int) ([]f
 }
 
 // originsOf lists the origins of items, each once, in order.
-func originsOf(items []feed.Item) []string {
+func originsOf(items []feedstore.Item) []string {
 	var origins []string
 	seen := map[string]bool{}
 	for _, it := range items {
@@ -114,7 +114,7 @@ func originsOf(items []feed.Item) []string {
 }
 
 // newestFirst is the order in which a feed's cap keeps its items (see
-// feed.Store.SaveItems): stored times are fixed-width UTC text, so they
+// feedstore.Store.SaveItems): stored times are fixed-width UTC text, so they
 // sort as times, and identities sort by bytes, as Go compares strings.
 // The index feed_items_age serves it.
 const newestFirst = `coalesce(published, fetched) DESC, identity DESC`
@@ -150,7 +150,7 @@ func (s *Store) ItemText(ctx context.Context, origin, identity string) (string, 
 	var text string
 	err := s.r.QueryRowContext(ctx, `SELECT text FROM feed_items WHERE origin = ? AND identity = ?`, origin, identity).Scan(&text)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = feed.ErrItemGone
+		err = feedstore.ErrItemGone
 	}
 	if err != nil {
 		return "", fmt.Errorf("store: feed item text origin=%q identity=%q: %w", origin, identity, err)
@@ -161,8 +161,8 @@ func (s *Store) ItemText(ctx context.Context, origin, identity string) (string, 
 // Items returns the stored items of origin, or of every origin when origin
 // is "", ordered by Published (undated items first), then Origin, then
 // Identity: a total order, so two calls over the same rows agree.
-func (s *Store) Items(ctx context.Context, origin string) ([]feed.Item, error) {
-	fail := func(err error) ([]feed.Item, error) {
+func (s *Store) Items(ctx context.Context, origin string) ([]feedstore.Item, error) {
+	fail := func(err error) ([]feedstore.Item, error) {
 		return nil, fmt.Errorf("store: feed items origin=%q: %w", origin, err)
 	}
 	// Counting first lets the slice be made once: at start the library
@@ -185,9 +185,9 @@ func (s *Store) Items(ctx context.Context, origin string) ([]feed.Item, error) {
 		return fail(err)
 	}
 	defer rows.Close()
-	out := make([]feed.Item, 0, n)
+	out := make([]feedstore.Item, 0, n)
 	for rows.Next() {
-		var it feed.Item
+		var it feedstore.Item
 		var link, titleKey, published sql.NullString
 		var fetched string
 		if err := rows.Scan(&it.Origin, &it.Identity, &it.GUID, &link, &titleKey, &it.Title, &it.Text,
@@ -213,7 +213,7 @@ func (s *Store) Items(ctx context.Context, origin string) ([]feed.Item, error) {
 }
 
 // compareItems is the order of Items.
-func compareItems(a, b feed.Item) int {
+func compareItems(a, b feedstore.Item) int {
 	return cmp.Or(a.Published.Compare(b.Published), strings.Compare(a.Origin, b.Origin), strings.Compare(a.Identity, b.Identity))
 }
 
@@ -261,14 +261,14 @@ func rowsAffected(res sql.Result, err error) (int64, error) {
 
 // FeedState returns the stored state of the feed at url, or the zero State
 // with URL set when there is none (a feed never polled).
-func (s *Store) FeedState(ctx context.Context, url string) (feed.State, error) {
-	st := feed.State{URL: url}
+func (s *Store) FeedState(ctx context.Context, url string) (feedstore.State, error) {
+	st := feedstore.State{URL: url}
 	var lastSuccess, nextTry sql.NullString
 	err := s.r.QueryRowContext(ctx, `SELECT etag, last_modified, last_success, last_error, failures, next_try
 		FROM feed_states WHERE url = ?`, url).
 		Scan(&st.ETag, &st.LastModified, &lastSuccess, &st.LastError, &st.Failures, &nextTry)
 	if errors.Is(err, sql.ErrNoRows) {
-		return feed.State{URL: url}, nil
+		return feedstore.State{URL: url}, nil
 	}
 	if err == nil && lastSuccess.Valid {
 		st.LastSuccess, err = parseTime(lastSuccess.String)
@@ -277,14 +277,14 @@ func (s *Store) FeedState(ctx context.Context, url string) (feed.State, error) {
 		st.NextTry, err = parseTime(nextTry.String)
 	}
 	if err != nil {
-		return feed.State{}, fmt.Errorf("store: feed state url=%q: %w", url, err)
+		return feedstore.State{}, fmt.Errorf("store: feed state url=%q: %w", url, err)
 	}
 	return st, nil
 }
 
 // SaveFeedState stores st as the state of the feed at st.URL, replacing
 // every field of the earlier one. st.URL must not be empty.
-func (s *Store) SaveFeedState(ctx context.Context, st feed.State) error {
+func (s *Store) SaveFeedState(ctx context.Context, st feedstore.State) error {
 	err := errors.New("empty url")
 	if st.URL != "" {
 		_, err = s.w.ExecContext(ctx, `INSERT INTO feed_states

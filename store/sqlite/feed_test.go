@@ -10,21 +10,21 @@ import (
 	"testing"
 	"time"
 
-	"newsbrief/briefs/feed"
+	"newsbrief/briefs/feed/feedstore"
 	"newsbrief/store/storetest"
 )
 
-// TestFeedContract runs the behaviour every feed.Store must show.
+// TestFeedContract runs the behaviour every feedstore.Store must show.
 func TestFeedContract(t *testing.T) {
-	storetest.RunFeed(t, func(t *testing.T) feed.Store { return openTemp(t) })
+	storetest.RunFeed(t, func(t *testing.T) feedstore.Store { return openTemp(t) })
 }
 
 // benchItems returns n items of origins feeds, as a poller would store
 // them: each with a GUID, a link and a title key, and a text of about
 // 2 KB (between a teaser and a full article), published a minute apart.
-func benchItems(prefix string, n, feeds int) []feed.Item {
+func benchItems(prefix string, n, feeds int) []feedstore.Item {
 	para := strings.Repeat("Officials said the measure would take effect next month. ", 12)
-	items := make([]feed.Item, n)
+	items := make([]feedstore.Item, n)
 	for i := range items {
 		it := storetest.Item(fmt.Sprintf("feed-%03d", i%feeds), fmt.Sprintf("%s-%07d", prefix, i), 0)
 		it.Text = para + "\n\n" + para + "\n\n" + para
@@ -127,7 +127,7 @@ func TestTwoStoresSaveItems(t *testing.T) {
 		s := stores[i%2]
 		wg.Go(func() {
 			for start := 0; start < stories; start += 25 {
-				var items []feed.Item
+				var items []feedstore.Item
 				for k := start; k < start+25; k++ {
 					// Each poller under its own GUIDs, with the same links.
 					it := storetest.Item("wire", fmt.Sprintf("p%d-%03d", i, k), k)
@@ -163,7 +163,7 @@ func TestFeedItemEmptyFieldsStoredAsNull(t *testing.T) {
 	s := openTemp(t)
 	it := storetest.Item("wire", "a", 0)
 	it.Link, it.TitleKey, it.Published = "", "", time.Time{}
-	if _, err := s.SaveItems(context.Background(), []feed.Item{it}, 0); err != nil {
+	if _, err := s.SaveItems(context.Background(), []feedstore.Item{it}, 0); err != nil {
 		t.Fatal(err)
 	}
 	if n := count(t, s, `SELECT count(*) FROM feed_items WHERE link IS NULL AND title_key IS NULL AND published IS NULL`); n != 1 {

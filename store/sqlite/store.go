@@ -2,7 +2,7 @@
 // subscriptions channel admins create, their next runs and the runs claimed,
 // and the record of which articles were posted to which subscription
 // (digest.Store); and the items of news feeds with what the poller remembers
-// of each feed (feed.Store, in feed.go).
+// of each feed (feedstore.Store, in feed.go).
 //
 // # Why SQLite
 //

@@ -5,28 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"newsbrief/bot/digest/digesttest"
-	"newsbrief/briefs"
-	"newsbrief/briefs/feed"
+	"newsbrief/briefs/feed/feedstore"
 )
 
-// RunFeed runs the contract suite of feed.Store, each test on a fresh, empty
+// RunFeed runs the contract suite of feedstore.Store, each test on a fresh, empty
 // store from newStore, which also arranges for the store to be closed when
 // t ends. It is the feed source's half of the store contract; a backend
 // runs it beside Run.
-func RunFeed(t *testing.T, newStore func(t *testing.T) feed.Store) {
+func RunFeed(t *testing.T, newStore func(t *testing.T) feedstore.Store) {
 	tests := []struct {
 		name string
-		run  func(*testing.T, feed.Store)
+		run  func(*testing.T, feedstore.Store)
 	}{
 		{"SaveItemsRoundTrip", testSaveItemsRoundTrip},
 		{"SameIdentityNotNewNorUpdated", testSameIdentityNotNewNorUpdated},
@@ -46,7 +41,6 @@ func RunFeed(t *testing.T, newStore func(t *testing.T) feed.Store) {
 		{"KeepNewest", testKeepNewest},
 		{"FloodCapped", testFloodCapped},
 		{"PruneToCap", testPruneToCap},
-		{"FloodingFeedCapped", testFloodingFeedCapped},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newStore(t)) })
@@ -60,9 +54,9 @@ var feedT0 = time.Date(2025, 6, 1, 12, 0, 0, 123_456_000, time.UTC)
 // Item returns an item of origin whose identity, GUID, link, title key,
 // title and text all derive from key, published and fetched at feedT0 plus
 // n hours: distinct keys give distinct stories.
-func Item(origin, key string, n int) feed.Item {
+func Item(origin, key string, n int) feedstore.Item {
 	at := feedT0.Add(time.Duration(n) * time.Hour)
-	return feed.Item{
+	return feedstore.Item{
 		Identity:  "guid:" + key,
 		Origin:    origin,
 		GUID:      "guid:" + key,
@@ -88,7 +82,7 @@ func sameTime(got, want time.Time) bool {
 }
 
 // itemDiff describes how got differs from want, "" when it does not.
-func itemDiff(got, want feed.Item) string {
+func itemDiff(got, want feedstore.Item) string {
 	var diffs []string
 	for _, f := range []struct{ name, got, want string }{
 		{"Identity", got.Identity, want.Identity}, {"Origin", got.Origin, want.Origin},
@@ -110,7 +104,7 @@ func itemDiff(got, want feed.Item) string {
 }
 
 // checkItems fails the test unless got is want, item by item, in order.
-func checkItems(t *testing.T, what string, got, want []feed.Item) {
+func checkItems(t *testing.T, what string, got, want []feedstore.Item) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Errorf("%s: %d items %v, want %d %v", what, len(got), identities(got), len(want), identities(want))
@@ -123,7 +117,7 @@ func checkItems(t *testing.T, what string, got, want []feed.Item) {
 	}
 }
 
-func identities(items []feed.Item) []string {
+func identities(items []feedstore.Item) []string {
 	var ids []string
 	for _, it := range items {
 		ids = append(ids, it.Origin+"/"+it.Identity)
@@ -131,7 +125,7 @@ func identities(items []feed.Item) []string {
 	return ids
 }
 
-func mustSave(t *testing.T, s feed.Store, items ...feed.Item) []feed.Item {
+func mustSave(t *testing.T, s feedstore.Store, items ...feedstore.Item) []feedstore.Item {
 	t.Helper()
 	added, err := s.SaveItems(context.Background(), items, 0)
 	if err != nil {
@@ -140,7 +134,7 @@ func mustSave(t *testing.T, s feed.Store, items ...feed.Item) []feed.Item {
 	return added
 }
 
-func mustItems(t *testing.T, s feed.Store, origin string) []feed.Item {
+func mustItems(t *testing.T, s feedstore.Store, origin string) []feedstore.Item {
 	t.Helper()
 	items, err := s.Items(context.Background(), origin)
 	if err != nil {
@@ -151,15 +145,15 @@ func mustItems(t *testing.T, s feed.Store, origin string) []feed.Item {
 
 // testSaveItemsRoundTrip: new items come back from SaveItems and from
 // Items with every field as given.
-func testSaveItemsRoundTrip(t *testing.T, s feed.Store) {
+func testSaveItemsRoundTrip(t *testing.T, s feedstore.Store) {
 	if items := mustItems(t, s, ""); len(items) != 0 {
 		t.Errorf("empty store has items: %v", identities(items))
 	}
 	if added := mustSave(t, s); len(added) != 0 {
 		t.Errorf("saving nothing added %v", identities(added))
 	}
-	want := []feed.Item{Item("wire", "a", 0), Item("wire", "b", 1), Item("wire", "c", 2)}
-	checkItems(t, "added", mustSave(t, s, want[2], want[0], want[1]), []feed.Item{want[2], want[0], want[1]})
+	want := []feedstore.Item{Item("wire", "a", 0), Item("wire", "b", 1), Item("wire", "c", 2)}
+	checkItems(t, "added", mustSave(t, s, want[2], want[0], want[1]), []feedstore.Item{want[2], want[0], want[1]})
 	checkItems(t, "Items(wire)", mustItems(t, s, "wire"), want)
 	checkItems(t, `Items("")`, mustItems(t, s, ""), want)
 	if items := mustItems(t, s, "other"); len(items) != 0 {
@@ -169,7 +163,7 @@ func testSaveItemsRoundTrip(t *testing.T, s feed.Store) {
 
 // testSameIdentityNotNewNorUpdated: a re-dated, re-published or edited item
 // of a known identity is not new, and the stored item keeps what it had.
-func testSameIdentityNotNewNorUpdated(t *testing.T, s feed.Store) {
+func testSameIdentityNotNewNorUpdated(t *testing.T, s feedstore.Store) {
 	first := Item("wire", "a", 0)
 	mustSave(t, s, first)
 	again := first
@@ -180,12 +174,12 @@ func testSameIdentityNotNewNorUpdated(t *testing.T, s feed.Store) {
 	if added := mustSave(t, s, again); len(added) != 0 {
 		t.Errorf("re-dated item added: %v", identities(added))
 	}
-	checkItems(t, "after a re-dated fetch", mustItems(t, s, "wire"), []feed.Item{first})
+	checkItems(t, "after a re-dated fetch", mustItems(t, s, "wire"), []feedstore.Item{first})
 }
 
 // testChangedGUIDNotNew: an item whose identity changed while its link or
 // its title key did not is the same story.
-func testChangedGUIDNotNew(t *testing.T, s feed.Store) {
+func testChangedGUIDNotNew(t *testing.T, s feedstore.Store) {
 	first := Item("wire", "a", 0)
 	mustSave(t, s, first)
 
@@ -193,23 +187,23 @@ func testChangedGUIDNotNew(t *testing.T, s feed.Store) {
 	sameLink.Link = first.Link
 	sameTitle := Item("wire", "c", 2)
 	sameTitle.TitleKey = first.TitleKey
-	for name, it := range map[string]feed.Item{"same link": sameLink, "same title key": sameTitle} {
+	for name, it := range map[string]feedstore.Item{"same link": sameLink, "same title key": sameTitle} {
 		if added := mustSave(t, s, it); len(added) != 0 {
 			t.Errorf("%s, new GUID: added %v", name, identities(added))
 		}
 	}
-	checkItems(t, "after changed GUIDs", mustItems(t, s, "wire"), []feed.Item{first})
+	checkItems(t, "after changed GUIDs", mustItems(t, s, "wire"), []feedstore.Item{first})
 
 	// Neither the link nor the title key matching: a new story.
 	other := Item("wire", "d", 3)
-	checkItems(t, "another story", mustSave(t, s, other), []feed.Item{other})
+	checkItems(t, "another story", mustSave(t, s, other), []feedstore.Item{other})
 }
 
 // testWithoutLinkOrTitleKey: an empty link or title key matches nothing,
 // not even another empty one: items without them are told apart by
 // identity alone.
-func testWithoutLinkOrTitleKey(t *testing.T, s feed.Store) {
-	var items []feed.Item
+func testWithoutLinkOrTitleKey(t *testing.T, s feedstore.Store) {
+	var items []feedstore.Item
 	for i, key := range []string{"a", "b", "c", "d"} {
 		it := Item("wire", key, i)
 		switch key {
@@ -232,12 +226,12 @@ func testWithoutLinkOrTitleKey(t *testing.T, s feed.Store) {
 	f.Link, f.TitleKey = "", items[2].TitleKey // c has no title key: "story c" is free
 	g := Item("wire", "g", 9)
 	g.Link, g.TitleKey = "", items[0].TitleKey // a's title key
-	checkItems(t, "added later", mustSave(t, s, e, f, g), []feed.Item{e, f})
+	checkItems(t, "added later", mustSave(t, s, e, f, g), []feedstore.Item{e, f})
 }
 
 // testDuplicatesInOneCall: items of one call that are the same story count
 // once, the first of them.
-func testDuplicatesInOneCall(t *testing.T, s feed.Store) {
+func testDuplicatesInOneCall(t *testing.T, s feedstore.Store) {
 	a := Item("wire", "a", 0)
 	aAgain := a
 	aAgain.Text = "another copy"
@@ -247,40 +241,40 @@ func testDuplicatesInOneCall(t *testing.T, s feed.Store) {
 	bRetitled := Item("wire", "b2", 3)
 	bRetitled.TitleKey = b.TitleKey
 	added := mustSave(t, s, a, aAgain, b, aNewGUID, bRetitled, b)
-	checkItems(t, "added", added, []feed.Item{a, b})
-	checkItems(t, "stored", mustItems(t, s, "wire"), []feed.Item{a, b})
+	checkItems(t, "added", added, []feedstore.Item{a, b})
+	checkItems(t, "stored", mustItems(t, s, "wire"), []feedstore.Item{a, b})
 }
 
 // testOriginsIndependent: the same story in two feeds is stored for each;
 // grouping across sources is not the store's business. One call may carry
 // items of several origins.
-func testOriginsIndependent(t *testing.T, s feed.Store) {
+func testOriginsIndependent(t *testing.T, s feedstore.Store) {
 	a1, b1 := Item("one", "a", 0), Item("one", "b", 1)
 	a2 := Item("two", "a", 0)
-	checkItems(t, "one", mustSave(t, s, a1, b1), []feed.Item{a1, b1})
-	checkItems(t, "two", mustSave(t, s, a2), []feed.Item{a2})
+	checkItems(t, "one", mustSave(t, s, a1, b1), []feedstore.Item{a1, b1})
+	checkItems(t, "two", mustSave(t, s, a2), []feedstore.Item{a2})
 	// Same link, same title key, different identity, in a third feed.
 	c3 := Item("three", "c", 2)
 	c3.Link, c3.TitleKey = b1.Link, b1.TitleKey
 	d3, b1Again := Item("three", "d", 3), b1
-	checkItems(t, "mixed call", mustSave(t, s, c3, b1Again, d3), []feed.Item{c3, d3})
+	checkItems(t, "mixed call", mustSave(t, s, c3, b1Again, d3), []feedstore.Item{c3, d3})
 
-	checkItems(t, "Items(one)", mustItems(t, s, "one"), []feed.Item{a1, b1})
-	checkItems(t, "Items(two)", mustItems(t, s, "two"), []feed.Item{a2})
-	checkItems(t, "Items(three)", mustItems(t, s, "three"), []feed.Item{c3, d3})
-	checkItems(t, `Items("")`, mustItems(t, s, ""), []feed.Item{a1, a2, b1, c3, d3})
+	checkItems(t, "Items(one)", mustItems(t, s, "one"), []feedstore.Item{a1, b1})
+	checkItems(t, "Items(two)", mustItems(t, s, "two"), []feedstore.Item{a2})
+	checkItems(t, "Items(three)", mustItems(t, s, "three"), []feedstore.Item{c3, d3})
+	checkItems(t, `Items("")`, mustItems(t, s, ""), []feedstore.Item{a1, a2, b1, c3, d3})
 }
 
 // testItemsOrder: Items orders by Published, undated first, then Origin,
 // then Identity, whatever the order of saving.
-func testItemsOrder(t *testing.T, s feed.Store) {
-	mk := func(origin, key string, published time.Time) feed.Item {
+func testItemsOrder(t *testing.T, s feedstore.Store) {
+	mk := func(origin, key string, published time.Time) feedstore.Item {
 		it := Item(origin, key, 0)
 		it.Published = published
 		return it
 	}
 	early, late := feedT0, feedT0.Add(time.Hour)
-	want := []feed.Item{
+	want := []feedstore.Item{
 		mk("a", "z-undated", time.Time{}),
 		mk("b", "a-undated", time.Time{}),
 		mk("a", "m", early),
@@ -296,7 +290,7 @@ func testItemsOrder(t *testing.T, s feed.Store) {
 		mustSave(t, s, it)
 	}
 	checkItems(t, `Items("")`, mustItems(t, s, ""), want)
-	var wantA []feed.Item
+	var wantA []feedstore.Item
 	for _, it := range want {
 		if it.Origin == "a" {
 			wantA = append(wantA, it)
@@ -308,7 +302,7 @@ func testItemsOrder(t *testing.T, s feed.Store) {
 // testItemTimesRoundTrip: times come back as the same instant in UTC, to
 // the millisecond at least, from any zone; an undated item stays undated;
 // a zero Fetched means when it was stored.
-func testItemTimesRoundTrip(t *testing.T, s feed.Store) {
+func testItemTimesRoundTrip(t *testing.T, s feedstore.Store) {
 	zone := time.FixedZone("UTC-7", -7*3600)
 	it := Item("wire", "a", 0)
 	it.Published = time.Date(2024, 2, 29, 23, 59, 58, 987_654_321, zone)
@@ -321,11 +315,11 @@ func testItemTimesRoundTrip(t *testing.T, s feed.Store) {
 	before := time.Now()
 	added := mustSave(t, s, it, undated, now)
 	after := time.Now()
-	for _, items := range [][]feed.Item{added, mustItems(t, s, "wire")} {
+	for _, items := range [][]feedstore.Item{added, mustItems(t, s, "wire")} {
 		if len(items) != 3 {
 			t.Fatalf("%d items, want 3", len(items))
 		}
-		byID := map[string]feed.Item{}
+		byID := map[string]feedstore.Item{}
 		for _, got := range items {
 			byID[got.Identity] = got
 		}
@@ -345,9 +339,9 @@ func testItemTimesRoundTrip(t *testing.T, s feed.Store) {
 
 // testManyItems: a first fetch of a large feed (or a backlog) goes in one
 // call, however many items, and a second fetch of it adds nothing.
-func testManyItems(t *testing.T, s feed.Store) {
+func testManyItems(t *testing.T, s feedstore.Store) {
 	const n = 5000
-	items := make([]feed.Item, n)
+	items := make([]feedstore.Item, n)
 	for i := range items {
 		items[i] = Item("big", fmt.Sprintf("%05d", i), i)
 	}
@@ -363,7 +357,7 @@ func testManyItems(t *testing.T, s feed.Store) {
 // testPruneItems: pruning deletes items fetched before the cut, by fetch
 // time whatever their publication date, and a pruned item fetched again is
 // new again: the store forgets it, which is the price of bounded growth.
-func testPruneItems(t *testing.T, s feed.Store) {
+func testPruneItems(t *testing.T, s feedstore.Store) {
 	ctx := context.Background()
 	day := 24 * time.Hour
 	old := Item("wire", "old", 0)
@@ -381,7 +375,7 @@ func testPruneItems(t *testing.T, s feed.Store) {
 	if n, err := s.PruneItems(ctx, cut, 0); err != nil || n != 2 {
 		t.Errorf("PruneItems = %d, %v; want 2", n, err)
 	}
-	checkItems(t, "after pruning", mustItems(t, s, ""), []feed.Item{recent, edge})
+	checkItems(t, "after pruning", mustItems(t, s, ""), []feedstore.Item{recent, edge})
 	if n, err := s.PruneItems(ctx, cut, 0); err != nil || n != 0 {
 		t.Errorf("PruneItems again = %d, %v; want 0", n, err)
 	}
@@ -392,18 +386,18 @@ func testPruneItems(t *testing.T, s feed.Store) {
 	// Fetched again, a pruned item is new again, with its new fetch time.
 	back := old
 	back.Fetched = feedT0
-	checkItems(t, "pruned item fetched again", mustSave(t, s, back, recent), []feed.Item{back})
+	checkItems(t, "pruned item fetched again", mustSave(t, s, back, recent), []feedstore.Item{back})
 }
 
 // testSaveItemsValidation: an item without an identity or an origin fails
 // the call, which then stores nothing.
-func testSaveItemsValidation(t *testing.T, s feed.Store) {
+func testSaveItemsValidation(t *testing.T, s feedstore.Store) {
 	ok := Item("wire", "ok", 0)
 	noID := Item("wire", "noid", 1)
 	noID.Identity = ""
 	noOrigin := Item("", "noorigin", 2)
-	for name, bad := range map[string]feed.Item{"no identity": noID, "no origin": noOrigin} {
-		if added, err := s.SaveItems(context.Background(), []feed.Item{ok, bad}, 0); err == nil || len(added) != 0 {
+	for name, bad := range map[string]feedstore.Item{"no identity": noID, "no origin": noOrigin} {
+		if added, err := s.SaveItems(context.Background(), []feedstore.Item{ok, bad}, 0); err == nil || len(added) != 0 {
 			t.Errorf("%s: added %v, err %v; want an error", name, identities(added), err)
 		}
 	}
@@ -414,24 +408,24 @@ func testSaveItemsValidation(t *testing.T, s feed.Store) {
 
 // testFeedState: a feed never saved has the zero state with its URL; a
 // saved state comes back whole, and a later save replaces every field.
-func testFeedState(t *testing.T, s feed.Store) {
+func testFeedState(t *testing.T, s feedstore.Store) {
 	ctx := context.Background()
 	const url = "https://example.com/feed.xml"
 	st, err := s.FeedState(ctx, url)
-	if err != nil || st != (feed.State{URL: url}) {
+	if err != nil || st != (feedstore.State{URL: url}) {
 		t.Errorf("unknown feed: %+v, %v", st, err)
 	}
 
 	zone := time.FixedZone("UTC+5:30", 5*3600+1800)
-	failing := feed.State{
+	failing := feedstore.State{
 		URL: url, ETag: `W/"abc"`, LastModified: "Sun, 01 Jun 2025 11:00:00 GMT",
 		LastSuccess: time.Date(2025, 6, 1, 17, 0, 0, 456_789_000, zone), LastError: "503 Service Unavailable",
 		Failures: 3, NextTry: time.Date(2025, 6, 1, 18, 30, 0, 1_000_000, zone),
 	}
-	recovered := feed.State{URL: url, LastSuccess: feedT0} // conditional headers gone, error cleared
-	never := feed.State{URL: "https://example.org/atom", LastError: "dial tcp: no such host", Failures: 1,
+	recovered := feedstore.State{URL: url, LastSuccess: feedT0} // conditional headers gone, error cleared
+	never := feedstore.State{URL: "https://example.org/atom", LastError: "dial tcp: no such host", Failures: 1,
 		NextTry: feedT0.Add(time.Minute)}
-	check := func(when string, want feed.State) {
+	check := func(when string, want feedstore.State) {
 		t.Helper()
 		got, err := s.FeedState(ctx, want.URL)
 		if err != nil {
@@ -445,7 +439,7 @@ func testFeedState(t *testing.T, s feed.Store) {
 			t.Errorf("%s: %+v, want %+v", when, got, want)
 		}
 	}
-	for _, st := range []feed.State{failing, never} {
+	for _, st := range []feedstore.State{failing, never} {
 		if err := s.SaveFeedState(ctx, st); err != nil {
 			t.Fatal(err)
 		}
@@ -458,7 +452,7 @@ func testFeedState(t *testing.T, s feed.Store) {
 	check("replaced", recovered)
 	check("other feed after replacing", never)
 
-	if err := s.SaveFeedState(ctx, feed.State{LastError: "x"}); err == nil {
+	if err := s.SaveFeedState(ctx, feedstore.State{LastError: "x"}); err == nil {
 		t.Error("saving a state without a URL succeeded")
 	}
 }
@@ -468,7 +462,7 @@ func testFeedState(t *testing.T, s feed.Store) {
 // the same origins (each under its own GUIDs, with the same links), others
 // stories of their own origins, while readers list. No call fails, and each
 // story is added once, by one of them.
-func testConcurrentSaveItems(t *testing.T, s feed.Store) {
+func testConcurrentSaveItems(t *testing.T, s feedstore.Store) {
 	ctx := context.Background()
 	const writers, stories, batch = 8, 120, 20
 	shared := []string{"s1", "s2"}
@@ -481,7 +475,7 @@ func testConcurrentSaveItems(t *testing.T, s feed.Store) {
 			own := fmt.Sprintf("own%d", w)
 			order := rand.New(rand.NewPCG(uint64(w), 7)).Perm(stories)
 			for start := 0; start < stories; start += batch {
-				var items []feed.Item
+				var items []feedstore.Item
 				for _, k := range order[start : start+batch] {
 					for _, origin := range []string{shared[w%2], own} {
 						it := Item(origin, fmt.Sprintf("w%d-%03d", w, k), k)
@@ -533,7 +527,7 @@ func testConcurrentSaveItems(t *testing.T, s feed.Store) {
 
 // testFeedErrorsNameInput: a failed call says which feed or origin it was
 // about, and keeps the cause for errors.Is.
-func testFeedErrorsNameInput(t *testing.T, s feed.Store) {
+func testFeedErrorsNameInput(t *testing.T, s feedstore.Store) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	const url = "https://example.com/rss"
@@ -544,22 +538,22 @@ func testFeedErrorsNameInput(t *testing.T, s feed.Store) {
 			t.Errorf("%s with a canceled context: %v; want context.Canceled and %q", call, err, input)
 		}
 	}
-	_, err := s.SaveItems(ctx, []feed.Item{it}, 0)
+	_, err := s.SaveItems(ctx, []feedstore.Item{it}, 0)
 	check("SaveItems", err, it.Origin)
 	_, err = s.Items(ctx, it.Origin)
 	check("Items", err, it.Origin)
 	_, err = s.FeedState(ctx, url)
 	check("FeedState", err, url)
-	check("SaveFeedState", s.SaveFeedState(ctx, feed.State{URL: url}), url)
+	check("SaveFeedState", s.SaveFeedState(ctx, feedstore.State{URL: url}), url)
 	_, err = s.PruneItems(ctx, feedT0, 0)
 	check("PruneItems", err, feedT0.Format("2006-01-02"))
 
 	noID := it
 	noID.Identity = ""
-	if _, err := s.SaveItems(context.Background(), []feed.Item{noID}, 0); err == nil || !strings.Contains(err.Error(), it.Origin) {
+	if _, err := s.SaveItems(context.Background(), []feedstore.Item{noID}, 0); err == nil || !strings.Contains(err.Error(), it.Origin) {
 		t.Errorf("SaveItems without an identity: %v; want an error naming the origin", err)
 	}
-	if err := s.SaveFeedState(context.Background(), feed.State{}); err == nil || !strings.Contains(err.Error(), "url") {
+	if err := s.SaveFeedState(context.Background(), feedstore.State{}); err == nil || !strings.Contains(err.Error(), "url") {
 		t.Errorf("SaveFeedState without a URL: %v; want an error about the URL", err)
 	}
 	if items := mustItems(t, s, ""); len(items) != 0 {
@@ -569,30 +563,30 @@ func testFeedErrorsNameInput(t *testing.T, s feed.Store) {
 
 // ItemText reads back one item's text by origin and identity; an item
 // never stored, or pruned, is ErrItemGone.
-func testItemText(t *testing.T, st feed.Store) {
+func testItemText(t *testing.T, st feedstore.Store) {
 	ctx := context.Background()
 	a, b := Item("news", "a", 0), Item("other", "a", 0)
 	b.Text = "Another feed's text under the same identity."
-	if _, err := st.SaveItems(ctx, []feed.Item{a}, 0); err != nil {
+	if _, err := st.SaveItems(ctx, []feedstore.Item{a}, 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.SaveItems(ctx, []feed.Item{b}, 0); err != nil {
+	if _, err := st.SaveItems(ctx, []feedstore.Item{b}, 0); err != nil {
 		t.Fatal(err)
 	}
-	for _, it := range []feed.Item{a, b} {
+	for _, it := range []feedstore.Item{a, b} {
 		got, err := st.ItemText(ctx, it.Origin, it.Identity)
 		if err != nil || got != it.Text {
 			t.Errorf("ItemText(%q, %q) = %q, %v; want %q", it.Origin, it.Identity, got, err, it.Text)
 		}
 	}
-	if _, err := st.ItemText(ctx, "news", "no-such-item"); !errors.Is(err, feed.ErrItemGone) {
+	if _, err := st.ItemText(ctx, "news", "no-such-item"); !errors.Is(err, feedstore.ErrItemGone) {
 		t.Errorf("unknown item: %v, want ErrItemGone", err)
 	}
 	if _, err := st.PruneItems(ctx, feedT0.Add(time.Hour), 0); err != nil {
 		t.Fatal(err)
 	}
 	_, err := st.ItemText(ctx, "news", a.Identity)
-	if !errors.Is(err, feed.ErrItemGone) || !strings.Contains(err.Error(), a.Identity) {
+	if !errors.Is(err, feedstore.ErrItemGone) || !strings.Contains(err.Error(), a.Identity) {
 		t.Errorf("pruned item: %v, want ErrItemGone naming it", err)
 	}
 }
@@ -600,16 +594,16 @@ func testItemText(t *testing.T, st feed.Store) {
 // keepIDs lists the identities of origin's stored items, newest first as
 // the cap orders them: by publication date, else fetch date, then
 // identity.
-func keepIDs(t *testing.T, s feed.Store, origin string) []string {
+func keepIDs(t *testing.T, s feedstore.Store, origin string) []string {
 	t.Helper()
 	items := mustItems(t, s, origin)
-	date := func(it feed.Item) time.Time {
+	date := func(it feedstore.Item) time.Time {
 		if it.Published.IsZero() {
 			return it.Fetched
 		}
 		return it.Published
 	}
-	slices.SortFunc(items, func(a, b feed.Item) int {
+	slices.SortFunc(items, func(a, b feedstore.Item) int {
 		if c := date(b).Compare(date(a)); c != 0 {
 			return c
 		}
@@ -626,9 +620,9 @@ func keepIDs(t *testing.T, s feed.Store, origin string) []string {
 // publication date, else fetch date, then identity; a new item older than
 // everything kept is not kept nor added, a newer one pushes the oldest
 // out, and other origins are left alone.
-func testKeepNewest(t *testing.T, s feed.Store) {
+func testKeepNewest(t *testing.T, s feedstore.Store) {
 	const keep = 3
-	save := func(items ...feed.Item) []string {
+	save := func(items ...feedstore.Item) []string {
 		t.Helper()
 		added, err := s.SaveItems(context.Background(), items, keep)
 		if err != nil {
@@ -664,7 +658,7 @@ func testKeepNewest(t *testing.T, s feed.Store) {
 		t.Errorf("other keeps %v", got)
 	}
 	// No cap: everything is kept.
-	if _, err := s.SaveItems(context.Background(), []feed.Item{Item("wire", "old", 0)}, 0); err != nil {
+	if _, err := s.SaveItems(context.Background(), []feedstore.Item{Item("wire", "old", 0)}, 0); err != nil {
 		t.Fatal(err)
 	}
 	if got := keepIDs(t, s, "wire"); len(got) != keep+1 {
@@ -674,10 +668,10 @@ func testKeepNewest(t *testing.T, s feed.Store) {
 
 // testFloodCapped: a feed that floods (thousands of new items a poll)
 // keeps only its cap, the newest, poll after poll.
-func testFloodCapped(t *testing.T, s feed.Store) {
+func testFloodCapped(t *testing.T, s feedstore.Store) {
 	const keep, flood = 100, 3000
 	for poll := range 2 {
-		items := make([]feed.Item, flood)
+		items := make([]feedstore.Item, flood)
 		for i := range items {
 			// Each poll's items are newer than the last poll's.
 			items[i] = Item("flood", fmt.Sprintf("p%d-%05d", poll, i), poll*flood+i)
@@ -695,8 +689,8 @@ func testFloodCapped(t *testing.T, s feed.Store) {
 
 // testPruneToCap: PruneItems with a cap trims every origin to its newest
 // (a cap lowered since the items were stored), beside the retention.
-func testPruneToCap(t *testing.T, s feed.Store) {
-	var items []feed.Item
+func testPruneToCap(t *testing.T, s feedstore.Store) {
+	var items []feedstore.Item
 	for _, origin := range []string{"a", "b"} {
 		for i := range 10 {
 			items = append(items, Item(origin, fmt.Sprintf("%02d", i), i))
@@ -715,53 +709,5 @@ func testPruneToCap(t *testing.T, s feed.Store) {
 	}
 	if got := keepIDs(t, s, "c"); len(got) != 1 {
 		t.Errorf("c keeps %v", got)
-	}
-}
-
-// testFloodingFeedCapped runs a feed.Source over the store, polling a
-// local feed that floods with thousands of new items a poll: each poll
-// hands the store no more than the cap, and the store and the library keep
-// the newest, poll after poll.
-func testFloodingFeedCapped(t *testing.T, s feed.Store) {
-	const keep, flood = 50, 2000
-	var poll atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := int(poll.Load())
-		var b strings.Builder
-		b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>Flood</title><link>http://flood.example/</link><description>d</description>`)
-		for i := range flood {
-			at := feedT0.Add(time.Duration(p*flood+i) * time.Minute)
-			fmt.Fprintf(&b, "<item><guid>p%d-%05d</guid><title>Flood %d %d</title><pubDate>%s</pubDate><description>x</description></item>",
-				p, i, p, i, at.Format(http.TimeFormat))
-		}
-		b.WriteString("</channel></rss>")
-		w.Header().Set("Content-Type", "application/rss+xml")
-		w.Write([]byte(b.String()))
-	}))
-	t.Cleanup(srv.Close)
-	clock := digesttest.NewClock(feedT0.Add(1000 * time.Hour))
-	lib := briefs.New()
-	src := feed.New(lib, s, []feed.Feed{{Name: "flood", URL: srv.URL + "/flood.xml"}}, feed.WithAllowPrivate(true),
-		feed.WithClock(clock), feed.WithJitter(0), feed.WithInterval(time.Minute), feed.WithMaxItems(keep))
-	for p := range 2 {
-		poll.Store(int32(p))
-		if err := src.FetchDue(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		ids := keepIDs(t, s, "flood")
-		want := make([]string, keep)
-		for i := range want {
-			want[i] = fmt.Sprintf("guid:p%d-%05d", p, flood-1-i)
-		}
-		if !slices.Equal(ids, want) {
-			t.Errorf("poll %d: the store keeps %d items %v..., want the newest %d of the poll", p, len(ids), ids[:min(3, len(ids))], keep)
-		}
-		if n := lib.Count("flood"); n != keep {
-			t.Errorf("poll %d: the library has %d of the feed's articles, want %d", p, n, keep)
-		}
-		if st := src.Status()[0]; st.Kept != keep || st.LeftOut != flood-keep || !st.AtCap() {
-			t.Errorf("poll %d: status %+v", p, st)
-		}
-		clock.Advance(time.Minute)
 	}
 }
