@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"newsbrief/bot/digest"
 	"newsbrief/briefs"
 	"newsbrief/summarize"
 )
@@ -40,7 +39,7 @@ func (h briefHandlers) latest(ctx context.Context, req Request) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	articles := digest.LatestFrom(h.lib, n, topic, source)
+	articles := h.lib.LatestOf(briefs.Query{Count: n, Topic: topic, Source: source})
 	if len(articles) == 0 {
 		switch {
 		case source != "" && topic != "":

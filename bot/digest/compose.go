@@ -20,16 +20,16 @@ func Compose(lib *briefs.Library, count int, topic string, posted func(ids []str
 	return ComposeFrom(lib, count, topic, "", posted)
 }
 
-// ComposeFrom is Compose over the articles of one source ("" for all), as
-// FromSource matches it: a subscription's digest.
+// ComposeFrom is Compose over the stories of one source ("" for all), as
+// briefs.Query's Source selects them: a subscription's digest.
 func ComposeFrom(lib *briefs.Library, count int, topic, source string, posted func(ids []string) (map[string]bool, error)) ([]briefs.Article, error) {
 	if posted == nil {
-		return LatestFrom(lib, count, topic, source), nil
+		return lib.LatestOf(briefs.Query{Count: count, Topic: topic, Source: source}), nil
 	}
 	// Look further back than count, since the newest may be posted already;
 	// widen until enough are found or the library is exhausted.
 	for window := count * 4; ; window *= 4 {
-		candidates := LatestFrom(lib, window, topic, source)
+		candidates := lib.LatestOf(briefs.Query{Count: window, Topic: topic, Source: source})
 		stories := make([][]string, len(candidates))
 		var ids []string
 		for i, a := range candidates {

@@ -57,34 +57,6 @@ func ids(arts []briefs.Article) []string {
 	return out
 }
 
-func TestLatestFrom(t *testing.T) {
-	lib := twoSources()
-	for _, tc := range []struct {
-		n             int
-		topic, source string
-		want          []string
-	}{
-		{3, "", "", []string{"al", "ak", "aj"}},
-		{3, "", "BBC News", []string{"aj", "ag", "ad"}},
-		{3, "", "bbc news", []string{"aj", "ag", "ad"}}, // case-insensitive
-		{-1, "", "BBC News", []string{"aj", "ag", "ad", "aa"}},
-		{10, "", "BBC News", []string{"aj", "ag", "ad", "aa"}},
-		{2, "storm", "BBC News", []string{"aj", "ag"}},
-		{2, "council", "BBC News", nil},
-		{-1, "budget", "BBC News", []string{"aj", "ag", "ad", "aa"}},
-		{1, "", "articles", []string{"al"}},
-		{5, "", "Wire", []string{"ae"}}, // carried by the wire too
-		{5, "budget", "wire", []string{"ae"}},
-		{3, "", "BBC", nil}, // a name matches whole
-		{0, "", "BBC News", nil},
-	} {
-		got := ids(digest.LatestFrom(lib, tc.n, tc.topic, tc.source))
-		if !slices.Equal(got, tc.want) {
-			t.Errorf("LatestFrom(%d, %q, %q) = %v, want %v", tc.n, tc.topic, tc.source, got, tc.want)
-		}
-	}
-}
-
 // TestComposeFromSkipsPostedOfTheSource: the widening window of Compose
 // works over one source, however far back its unposted articles are.
 func TestComposeFromSkipsPostedOfTheSource(t *testing.T) {

@@ -61,7 +61,7 @@ type Subscription struct {
 	NextRun time.Time
 	// Source is the origin (the articles folder's name or a feed's name)
 	// the digest draws from, as the subscriber picked it; "" for every
-	// source. See FromSource for how it matches.
+	// source. See briefs.Query for how it matches.
 	Source string
 }
 
