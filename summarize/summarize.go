@@ -40,17 +40,18 @@ func ParseLength(s string) (Length, error) {
 }
 
 // Summary is an extractive summary: sentences of the article, in article
-// order, and the article's keywords.
+// order, and the article's keyphrases (see Keywords): names and terms
+// whole, as the article writes them ("Blue Bell", "ice cream").
 type Summary struct {
 	Sentences []string
 	Keywords  []string
 }
 
-// summaryKeywords is how many keywords Summarize returns.
+// summaryKeywords is how many keyphrases Summarize returns.
 const summaryKeywords = 5
 
 // Summarize picks the article's most telling sentences within the budget l
-// and returns them in article order, with the article's keywords.
+// and returns them in article order, with the article's keyphrases.
 func Summarize(a Text, l Length) Summary {
 	z := summarizers.Get().(*Summarizer)
 	defer summarizers.Put(z)
@@ -82,7 +83,7 @@ func (d *doc) summarize(a Text, l Length, m *model) Summary {
 	if len(d.sents) > 0 {
 		s.Sentences = d.brief(d.score(m), l, m)
 	}
-	s.Keywords = d.keywords(summaryKeywords)
+	s.Keywords = d.keyphrases(summaryKeywords)
 	return s
 }
 
@@ -134,10 +135,19 @@ func (d *doc) ordered(pick []bool, scores []float64) []string {
 	return out
 }
 
-// model holds the weights of the sentence features (see doc.features) and
-// how sentences are picked.
+// model scores sentences from their features (see doc.features) and says
+// how they are picked. A sentence's log-odds of belonging in a summary are
+// base, plus the weights w times its features (a linear model), plus the
+// leaf each tree puts it in (boosted trees, which catch what the features
+// say together: central and early, long and quoted). Both halves were
+// fitted apart and averaged: each alone does worse held out.
 type model struct {
-	w [numFeatures]float64
+	w     [numFeatures]float64
+	base  float64
+	trees []tree
+	// words weighs the features of a word (see wordFeatures): the model of
+	// which words a summary uses, whose weights some sentence features sum.
+	words [numWordFeatures]float64
 	// threshold is subtracted from each sentence's probability before it is
 	// weighed by its words: sentences less likely than this only cost.
 	threshold float64
@@ -154,6 +164,37 @@ type model struct {
 	// position), when sentences are counted: a brief of a few sentences
 	// says first what happened, and news tells that at the top.
 	leadBonus float64
+}
+
+// treeDepth is the depth of the model's trees.
+const treeDepth = 4
+
+// tree is an oblivious decision tree: every node of a level asks the same
+// question, whether feature feat[l] exceeds thr[l], so that the answers
+// spell out the leaf's index bit by bit, with no branches to mispredict.
+type tree struct {
+	feat [treeDepth]uint8
+	thr  [treeDepth]float64
+	leaf [1 << treeDepth]float64
+}
+
+// featureRow is one sentence's features.
+type featureRow = [numFeatures]float64
+
+// treesScore returns the sum of the leaves that trees put the features
+// row in. (Unrolled for treeDepth 4, which the constant below checks: it is
+// most of the scoring's time.)
+const _ = uint(treeDepth-4) + uint(4-treeDepth)
+
+func treesScore(trees []tree, row *featureRow) float64 {
+	z := 0.0
+	for t := range trees {
+		tr := &trees[t]
+		leaf := b2i(row[tr.feat[0]] > tr.thr[0]) | b2i(row[tr.feat[1]] > tr.thr[1])<<1 |
+			b2i(row[tr.feat[2]] > tr.thr[2])<<2 | b2i(row[tr.feat[3]] > tr.thr[3])<<3
+		z += tr.leaf[leaf&(1<<treeDepth-1)]
+	}
+	return z
 }
 
 // The sentence features. Positions count candidate sentences only (not
@@ -188,28 +229,124 @@ const (
 	fEarlyTitle    // title times 1/(1+position)
 	fEarlyWords    // log of words times 1/(1+position)
 	fEarlyTR       // TextRank rank times 1/(1+position)
+	fMeanTF        // mean count in the article of its content words, over the article's mean (SumBasic)
+	fMeanTFRank    // rank by fMeanTF, 1 for the best to 0 for the worst
+	fCentroidRank  // rank by fCentroid, 1 for the best to 0 for the worst
+	fDateline      // opened with a dateline or wire credit: where a story starts, wherever it stands
+	fPrevSim       // cosine with the sentence before
+	fNextSim       // cosine with the sentence after
+	fDocLen        // log of the number of candidate sentences
+	fWordSum       // the word model's weights of its content words: how many of a summary's words it holds
+	fWordMean      // fWordSum over its words: how much of it a summary would use
+	fWordRank      // rank by fWordSum, 1 for the best to 0 for the worst
+	fWordMeanRank  // rank by fWordMean
+	fPast          // share of its words that are verbs in the past tense: news tells what happened
 	numFeatures    // how many
 )
 
-var featureNames = [numFeatures]string{"bias", "lede", "second", "position", "invpos", "parafirst",
-	"parapos", "centroid", "title", "textrank", "trrank", "trtop", "logwords", "short", "long",
-	"quote", "quotestart", "attrib", "number", "names", "density", "dependent",
-	"fresh", "day", "ledesim", "earlycentroid", "earlytitle", "earlywords", "earlytr"}
+// The features of a word for the word model, which weighs how likely a
+// summary is to use each content word of an article.
+const (
+	wBias      = iota
+	wLogTF     // log of its count
+	wSpread    // share of the candidate sentences that hold it
+	wFirst     // 1 / (1 + position of the first sentence that holds it)
+	wTitle     // in the title
+	wLede      // in the first sentence
+	wCapital   // never seen in lower case: a name
+	wNumber    // starts with a digit
+	wLogLen    // log of its length in bytes
+	wTitleTF   // in the title, times wLogTF
+	wCapitalTF // a name, times wLogTF
+	wPosFrac   // relative position of the first sentence that holds it
+	wEarly     // log of its count in the first three candidate sentences
+	wWeak      // too common in news to say much: said, year, people
+	wEd        // ends in -ed: a verb of what happened
+	wIng       // ends in -ing
+	wQuoted    // share of its occurrences in sentences with a quotation
+	wOnce      // in one sentence only
+	wLedeTitle // in the first sentence and the title
+	numWordFeatures
+)
+
+var wordFeatureNames = [numWordFeatures]string{"Bias", "LogTF", "Spread", "First", "Title", "Lede",
+	"Capital", "Number", "LogLen", "TitleTF", "CapitalTF", "PosFrac", "Early", "Weak", "Ed", "Ing",
+	"Quoted", "Once", "LedeTitle"}
+
+// log1pTable holds log(1+n) for small n: the word features take the
+// logarithm of small counts for each word of each article.
+var log1pTable = func() (t [64]float64) {
+	for n := range t {
+		t[n] = math.Log1p(float64(n))
+	}
+	return t
+}()
+
+// log1p returns log(1+n), n ≥ 0.
+func log1p(n int) float64 {
+	if n < len(log1pTable) {
+		return log1pTable[n]
+	}
+	return math.Log1p(float64(n))
+}
+
+// wordFeatures fills out with the features of term t of an article of
+// nCand candidate sentences.
+func wordFeatures(t *term, nCand int, out *[numWordFeatures]float64) {
+	out[wBias] = 1
+	out[wLogTF] = log1p(int(t.tf))
+	out[wSpread] = float64(t.sf) / float64(max(1, nCand))
+	out[wFirst] = 1 / (1 + float64(t.first))
+	out[wTitle] = b2f(t.title)
+	out[wLede] = b2f(t.lead)
+	out[wCapital] = b2f(!t.lowerSeen)
+	out[wNumber] = b2f(t.surface != "" && '0' <= t.surface[0] && t.surface[0] <= '9')
+	out[wLogLen] = log1p(max(1, len(t.surface)) - 1)
+	out[wTitleTF] = out[wTitle] * out[wLogTF]
+	out[wCapitalTF] = out[wCapital] * out[wLogTF]
+	if nCand > 1 {
+		out[wPosFrac] = min(1, float64(t.first)/float64(nCand-1))
+	}
+	out[wEarly] = log1p(int(t.early))
+	out[wWeak] = b2f(!t.keyword)
+	n := len(t.surface)
+	out[wEd] = b2f(n > 4 && strings.HasSuffix(t.surface, "ed"))
+	out[wIng] = b2f(n > 5 && strings.HasSuffix(t.surface, "ing"))
+	out[wQuoted] = float64(t.quoted) / float64(max(1, t.tf))
+	out[wOnce] = b2f(t.sf == 1)
+	out[wLedeTitle] = out[wLede] * out[wTitle]
+}
+
+// featureNames name the features as model.go writes them (fLede is "Lede").
+var featureNames = [numFeatures]string{"Bias", "Lede", "Second", "Position", "InvPos", "ParaFirst",
+	"ParaPos", "Centroid", "Title", "TextRank", "TRRank", "TRTop", "LogWords", "Short", "Long",
+	"Quote", "QuoteStart", "Attrib", "Number", "Names", "Density", "Dependent",
+	"Fresh", "Day", "LedeSim", "EarlyCentroid", "EarlyTitle", "EarlyWords", "EarlyTR",
+	"MeanTF", "MeanTFRank", "CentroidRank", "Dateline", "PrevSim", "NextSim", "DocLen",
+	"WordSum", "WordMean", "WordRank", "WordMeanRank", "Past"}
 
 // term is what the summarizer knows of one word of an article.
 type term struct {
-	tf        int32 // occurrences in the body
-	sf        int32 // sentences holding it
-	lastSent  int32 // 1 + the last sentence it was counted in
-	slot      int32 // its entry in doc.uniq for sentence lastSent-1
-	stop      bool  // a stopword
-	title     bool  // in the title
-	attrib    bool  // a verb of attribution: said, told…
-	day       bool  // a day or a recent time: monday, yesterday
-	lead      bool  // in the first sentence
-	keyword   bool  // may be a keyword: three bytes or more, a letter, no apostrophe, not weak
-	lowerSeen bool  // seen in lower case
-	surface   string
+	tf         int32   // occurrences in the body
+	sf         int32   // sentences holding it
+	lastSent   int32   // 1 + the last sentence it was counted in
+	slot       int32   // its entry in doc.uniq for sentence lastSent-1
+	stop       bool    // a stopword
+	title      bool    // in the title
+	attrib     bool    // a verb of attribution: said, told…
+	day        bool    // a day or a recent time: monday, yesterday
+	lead       bool    // in the first sentence
+	first      int32   // position of the first candidate sentence that holds it
+	early      int32   // occurrences in the first three candidate sentences
+	quoted     int32   // occurrences in sentences with a quotation
+	weight     float64 // the word model's chance that a summary uses it
+	keyword    bool    // may be a keyword: three bytes or more, a letter, no apostrophe, not weak
+	lowerSeen  bool    // seen in lower case
+	cue        bool    // a determiner or preposition: the words after it are nouns, or stand before one
+	honorific  bool    // a title before a name: Mr, Gov, Sir
+	phraseStop bool    // one of phraseStopwords
+	past       bool    // a verb in the past tense: -ed, or one of pastVerbs
+	surface    string
 }
 
 // termCount is one content word of a sentence and how often it occurs there.
@@ -220,6 +357,7 @@ type termCount struct {
 // sentence is one sentence of the article.
 type sentence struct {
 	text       string // as a brief shows it: without a dateline or credit
+	dateline   bool   // a dateline or credit was stripped from it
 	words      int    // white-space separated words, as budgets count them
 	para       int
 	paraFirst  bool
@@ -234,7 +372,9 @@ type sentence struct {
 	day        bool  // names a day or a recent time
 	numbers    int32 // words with a digit
 	attrib     bool  // holds an attribution verb
+	past       int32 // verbs in the past tense
 	lo, hi     int32 // its content words in doc.uniq
+	klo, khi   int32 // its words in doc.ktoks
 }
 
 type slot struct {
@@ -269,7 +409,13 @@ type doc struct {
 	take          []bool
 	from          []int32
 	pick          []bool
-	cands         []keywordCand
+	used          []int32
+	ktoks         []ktok
+	phrases       []phrase
+	ptable        []int32
+	nameOf        []int32
+	unigram       []int32
+	order         []int32
 }
 
 // resize returns s with length n, reusing its memory when it can. The
@@ -287,22 +433,32 @@ func (d *doc) analyze(a Text) {
 		d.texts, d.paras = make([]string, 0, 32), make([]int32, 0, 32)
 	}
 	texts, paras := d.texts[:0], d.paras[:0]
-	for pi, p := range a.Paragraphs {
+	for pi := 0; pi < len(a.Paragraphs); {
+		// Paragraphs that a quotation runs over, or that were cut at an
+		// abbreviation, are read as one.
+		end := joinEnd(a.Paragraphs, pi)
+		p := a.Paragraphs[pi]
+		if end > pi {
+			p = strings.Join(a.Paragraphs[pi:end+1], " ")
+		}
 		n := len(texts)
 		texts = appendSentences(texts, p)
 		for range len(texts) - n {
 			paras = append(paras, int32(pi))
 		}
+		pi = end + 1
 	}
 	d.texts, d.paras = texts, paras
 	d.sents = resize(d.sents, len(texts))
 	total, pos := 0, int32(0)
 	for i, t := range texts {
+		raw := t
 		t = StripDateline(t)
 		words, quote := scanSentence(t)
 		cand := !Boilerplate(t) && !isQuestion(t)
 		d.sents[i] = sentence{
 			text:       t,
+			dateline:   len(t) != len(raw),
 			words:      words,
 			para:       int(paras[i]),
 			paraFirst:  i == 0 || paras[i-1] != paras[i],
@@ -325,12 +481,13 @@ func (d *doc) analyze(a Text) {
 	clear(d.table)
 	d.terms = slices.Grow(d.terms[:0], size/4)
 	d.uniq = slices.Grow(d.uniq[:0], total)
+	d.ktoks = slices.Grow(d.ktoks[:0], total)
 	d.buf = slices.Grow(d.buf[:0], 32)
 	d.nTitle = 0
 
 	// The title's words are known but not counted.
 	for k := 0; ; {
-		id, _, _, next, ok := d.token(a.Title, k)
+		id, _, _, _, next, ok := d.token(a.Title, k)
 		if !ok {
 			break
 		}
@@ -346,12 +503,16 @@ func (d *doc) analyze(a Text) {
 	for i := range d.sents {
 		s := &d.sents[i]
 		s.lo = int32(len(d.uniq))
+		s.klo = int32(len(d.ktoks))
+		prevEnd := -1
 		for k := 0; ; {
-			id, surface, lower, next, ok := d.token(s.text, k)
+			id, surface, start, lower, next, ok := d.token(s.text, k)
 			if !ok {
 				break
 			}
 			k = next
+			d.recordWord(s.text, id, surface, start, prevEnd)
+			prevEnd = start + len(surface)
 			if s.tokens > 0 && !lower {
 				s.capsWords++
 			}
@@ -360,12 +521,21 @@ func (d *doc) analyze(a Text) {
 			}
 			s.tokens++
 			t := &d.terms[id]
+			if t.past {
+				s.past++
+			}
 			s.attrib = s.attrib || t.attrib
 			s.day = s.day || t.day
 			if t.tf == 0 {
 				t.surface = surface
 			}
 			t.tf++
+			if s.cand && s.pos < 3 {
+				t.early++
+			}
+			if s.quote {
+				t.quoted++
+			}
 			t.lowerSeen = t.lowerSeen || lower
 			if i == 0 {
 				t.lead = true
@@ -377,6 +547,7 @@ func (d *doc) analyze(a Text) {
 			if t.lastSent != int32(i+1) {
 				if t.lastSent == 0 {
 					s.fresh++
+					t.first = s.pos
 				}
 				t.lastSent = int32(i + 1)
 				t.sf++
@@ -387,6 +558,7 @@ func (d *doc) analyze(a Text) {
 			}
 		}
 		s.hi = int32(len(d.uniq))
+		s.khi = int32(len(d.ktoks))
 	}
 }
 
@@ -401,11 +573,12 @@ func scanSentence(t string) (words int, quote bool) {
 }
 
 // token finds the first word of s at or after byte i and returns its id,
-// its text, whether it has no capitals, and where the next word may start;
+// its text and where it starts, whether it has no capitals, and where the
+// next word may start;
 // ok is false when s has no more words. Words are the white-space separated
 // fields of s, lower-cased, with the punctuation and symbols around them
 // trimmed (inner ones stay: "9.3bn", "little-known", "it's").
-func (d *doc) token(s string, i int) (id int32, surface string, lower bool, next int, ok bool) {
+func (d *doc) token(s string, i int) (id int32, surface string, start int, lower bool, next int, ok bool) {
 	// Skip white space, punctuation and symbols.
 	for i < len(s) {
 		c := s[i]
@@ -423,7 +596,7 @@ func (d *doc) token(s string, i int) (id int32, surface string, lower bool, next
 		i += size
 	}
 	if i >= len(s) {
-		return 0, "", false, i, false
+		return 0, "", i, false, i, false
 	}
 	// A word starts at i and runs to the next white space; its end is
 	// after its last letter or digit. While it is ASCII, hash its
@@ -463,11 +636,11 @@ func (d *doc) token(s string, i int) (id int32, surface string, lower bool, next
 		d.buf = buf
 		id = d.add(hEnd, free, buf)
 	}
-	return id, s[start:end], lower, i, true
+	return id, s[start:end], start, lower, i, true
 }
 
 // tokenSlow is token for a word with bytes past ASCII, starting at i.
-func (d *doc) tokenSlow(s string, i int) (id int32, surface string, lower bool, next int, ok bool) {
+func (d *doc) tokenSlow(s string, i int) (id int32, surface string, start int, lower bool, next int, ok bool) {
 	start, end, bufEnd := i, i, 0
 	buf := d.buf[:0]
 	lower = true
@@ -506,7 +679,7 @@ func (d *doc) tokenSlow(s string, i int) (id int32, surface string, lower bool, 
 		}
 	}
 	d.buf = buf
-	return d.intern(buf[:bufEnd]), s[start:end], lower, i, true
+	return d.intern(buf[:bufEnd]), s[start:end], start, lower, i, true
 }
 
 func isASCIIAlnum(c byte) bool {
@@ -565,10 +738,14 @@ func (d *doc) add(h uint64, free int, w []byte) int32 {
 	d.table[free] = slot{hash: h, id: id + 1}
 	lex := lexiconFlags(h, w)
 	d.terms = append(d.terms, term{
-		stop:    lex&lexStop != 0,
-		keyword: len(w) >= 3 && hasLetter(w) && lex&lexWeak == 0,
-		attrib:  lex&lexAttrib != 0,
-		day:     lex&lexDay != 0,
+		stop:       lex&lexStop != 0,
+		keyword:    len(w) >= 3 && hasLetter(w) && lex&lexWeak == 0,
+		attrib:     lex&lexAttrib != 0,
+		day:        lex&lexDay != 0,
+		cue:        lex&lexCue != 0,
+		honorific:  lex&lexHonorific != 0,
+		phraseStop: lex&lexPhraseStop != 0,
+		past:       lex&lexPast != 0 || len(w) >= 5 && w[len(w)-2] == 'e' && w[len(w)-1] == 'd',
 	})
 	return id
 }
@@ -592,10 +769,14 @@ func (d *doc) grow() {
 
 // The flags of a word in the lexicon.
 const (
-	lexStop   = 1 << iota // one of stopwords
-	lexWeak               // one of weakKeywords
-	lexAttrib             // one of attributionWords
-	lexDay                // one of dayWords
+	lexStop       = 1 << iota // one of stopwords
+	lexWeak                   // one of weakKeywords
+	lexAttrib                 // one of attributionWords
+	lexDay                    // one of dayWords
+	lexCue                    // one of nounCues
+	lexHonorific              // one of titles or honorifics
+	lexPhraseStop             // one of phraseStopwords
+	lexPast                   // one of pastVerbs
 )
 
 // lexicon is stopwords and weakKeywords as one open-addressing hash table
@@ -608,7 +789,7 @@ var lexicon = func() (t struct {
 	maxLen int // the longest word
 }) {
 	size := 1
-	for size < 2*(len(stopwords)+len(weakKeywords)+len(attributionWords)+len(dayWords)) {
+	for size < 2*(len(stopwords)+len(weakKeywords)+len(attributionWords)+len(dayWords)+len(nounCues)+len(titles)+len(honorifics)+len(phraseStopwords)+len(pastVerbs)) {
 		size *= 2
 	}
 	t.hashes, t.words, t.flags = make([]uint64, size), make([]string, size), make([]uint8, size)
@@ -634,6 +815,11 @@ var lexicon = func() (t struct {
 	add(weakKeywords, lexWeak)
 	add(attributionWords, lexAttrib)
 	add(dayWords, lexDay)
+	add(nounCues, lexCue)
+	add(titles, lexHonorific)
+	add(honorifics, lexHonorific)
+	add(phraseStopwords, lexPhraseStop)
+	add(pastVerbs, lexPast)
 	return t
 }()
 
@@ -671,15 +857,31 @@ func hasLetter(w []byte) bool {
 }
 
 // features fills f (len(d.sents) * numFeatures) with each sentence's
-// features.
-func (d *doc) features(f []float64) {
+// features, the word model's weights ww weighing its words.
+func (d *doc) features(f []float64, ww *[numWordFeatures]float64) {
 	n := len(d.sents)
+	var wf [numWordFeatures]float64
+	for id := range d.terms {
+		t := &d.terms[id]
+		if t.stop || t.tf == 0 {
+			t.weight = 0
+			continue
+		}
+		wordFeatures(t, d.nCand, &wf)
+		z := 0.0
+		for k, w := range ww {
+			z += w * wf[k]
+		}
+		t.weight = 1 / (1 + math.Exp(-z))
+	}
 	var docNorm float64
 	for _, t := range d.terms {
 		if !t.stop {
 			docNorm += float64(t.tf) * float64(t.tf)
 		}
 	}
+	// The mean count of the article's content words, over its tokens.
+	docMean := docNorm / float64(max(1, d.contentTokens()))
 	docNorm = math.Sqrt(docNorm)
 	lastPara := 0
 	if n > 0 {
@@ -690,19 +892,31 @@ func (d *doc) features(f []float64) {
 		row := f[i*numFeatures : (i+1)*numFeatures]
 		clear(row)
 		row[fBias] = 1
-		var dot, norm float64
+		var dot, norm, wsum, wtok float64
 		titleHits := 0
 		for _, u := range d.uniq[s.lo:s.hi] {
 			t := &d.terms[u.id]
 			dot += float64(u.n) * float64(t.tf)
 			norm += float64(u.n) * float64(u.n)
+			wsum += t.weight
+			wtok += float64(u.n) * t.weight
 			if t.title {
 				titleHits++
 			}
 		}
+		row[fWordSum] = wsum
+		if s.tokens > 0 {
+			row[fWordMean] = wtok / float64(s.tokens)
+		}
 		if s.content > 0 {
 			row[fCentroid] = dot / (math.Sqrt(norm) * docNorm)
+			row[fMeanTF] = dot / float64(s.content) / docMean
 		}
+		row[fDateline] = b2f(s.dateline)
+		if s.tokens > 0 {
+			row[fPast] = float64(s.past) / float64(s.tokens)
+		}
+		row[fDocLen] = math.Log1p(float64(d.nCand))
 		if d.nTitle > 0 {
 			row[fTitle] = float64(titleHits) / float64(d.nTitle)
 		}
@@ -743,6 +957,18 @@ func (d *doc) features(f []float64) {
 			break
 		}
 	}
+	rankFeature(f, n, fMeanTF, fMeanTFRank)
+	rankFeature(f, n, fWordSum, fWordRank)
+	rankFeature(f, n, fWordMean, fWordMeanRank)
+	rankFeature(f, n, fCentroid, fCentroidRank)
+	for i := range d.sents {
+		if i > 0 {
+			f[i*numFeatures+fPrevSim] = d.sim[i*n+i-1]
+		}
+		if i+1 < n {
+			f[i*numFeatures+fNextSim] = d.sim[i*n+i+1]
+		}
+	}
 	for i := range d.sents {
 		row := f[i*numFeatures : (i+1)*numFeatures]
 		row[fEarlyCentroid] = row[fInvPos] * row[fCentroid]
@@ -757,6 +983,36 @@ func (d *doc) features(f []float64) {
 			} else {
 				f[i*numFeatures+fLedeSim] = d.sim[lede*n+i]
 			}
+		}
+	}
+}
+
+// contentTokens returns how many content word tokens the article's body
+// has.
+func (d *doc) contentTokens() int {
+	n := 0
+	for i := range d.sents {
+		n += int(d.sents[i].content)
+	}
+	return n
+}
+
+// rankFeature sets feature to of each of the n sentences of f to its rank
+// by feature from: 1 for the best, 0 for the worst, ties to the earlier.
+func rankFeature(f []float64, n, from, to int) {
+	for i := range n {
+		v := f[i*numFeatures+from]
+		rank := 0
+		for j := range i {
+			rank += b2i(f[j*numFeatures+from] >= v)
+		}
+		for j := i + 1; j < n; j++ {
+			rank += b2i(f[j*numFeatures+from] > v)
+		}
+		if n > 1 {
+			f[i*numFeatures+to] = 1 - float64(rank)/float64(n-1)
+		} else {
+			f[i*numFeatures+to] = 1
 		}
 	}
 }
@@ -940,7 +1196,7 @@ func (d *doc) score(m *model) []float64 {
 	n := len(d.sents)
 	f := resize(d.feats, n*numFeatures)
 	d.feats = f
-	d.features(f)
+	d.features(f, &m.words)
 	return d.weigh(f, m)
 }
 
@@ -954,10 +1210,12 @@ func (d *doc) weigh(f []float64, m *model) []float64 {
 			out[i] = -1
 			continue
 		}
-		z := 0.0
+		row := f[i*numFeatures : (i+1)*numFeatures : (i+1)*numFeatures]
+		z := m.base
 		for k, w := range m.w {
-			z += w * f[i*numFeatures+k]
+			z += w * row[k]
 		}
+		z += treesScore(m.trees, (*featureRow)(row[:numFeatures:numFeatures]))
 		out[i] = 1 / (1 + math.Exp(-z))
 	}
 	return out
