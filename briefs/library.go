@@ -214,88 +214,15 @@ func splitClashes(arts []Article) (first []Article, more [][]Article) {
 // of an origin sorting earlier holds their ID. The caller holds mu.
 func (l *Library) install(origins []string, added []*segment) (dropped []Article) {
 	prev := l.snap.Load()
-
-	// The batch's origins' articles leave the library.
-	inBatch := func(o string) bool { _, ok := slices.BinarySearch(origins, o); return ok }
-	var died []segDoc
-	var ids []string // IDs whose holder may change
-	for _, s := range l.segs {
-		has := false
-		for _, o := range origins {
-			if s.origins[o] > 0 {
-				has = true
-				break
-			}
-		}
-		if !has {
-			continue
-		}
-		for d := range s.arts {
-			d := int32(d)
-			if s.removed[d] || !inBatch(s.arts[d].Origin) {
-				continue
-			}
-			if s.live(d) {
-				died = append(died, segDoc{s, d})
-				ids = append(ids, s.arts[d].ID)
-			}
-			s.setRemoved(d)
-		}
-	}
-
+	died, ids := l.removeOrigins(origins)
 	old := l.segs
 	l.segs = append(l.segs, added...)
 	ids = append(ids, heldBefore(old, added)...)
 	if len(origins) > 1 {
-		// Two origins of the batch may share an ID (within an origin,
-		// the first given has kept it).
-		clashes := map[string]int{}
-		for _, a := range addedArticles(added) {
-			clashes[a.ID]++
-		}
-		for id, c := range clashes {
-			if c > 1 {
-				ids = append(ids, id)
-			}
-		}
+		ids = append(ids, sharedIDs(added)...)
 	}
-
-	// Each ID that came or whose holder left goes to its holder whose
-	// origin sorts first; the others are shadowed.
-	isNew := func(s *segment) bool { return slices.Contains(added, s) }
-	var revived []segDoc
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	var holders []segDoc
-	for _, id := range ids {
-		holders = holders[:0]
-		for _, s := range l.segs {
-			if d, ok := s.byID[id]; ok && !s.removed[d] {
-				holders = append(holders, segDoc{s, d})
-			}
-		}
-		if len(holders) == 0 {
-			continue
-		}
-		win := holders[0]
-		for _, h := range holders[1:] {
-			if h.seg.arts[h.doc].Origin < win.seg.arts[win.doc].Origin {
-				win = h
-			}
-		}
-		for _, h := range holders {
-			shadow := h != win
-			if h.seg.shadowed[h.doc] == shadow {
-				continue
-			}
-			if shadow && !isNew(h.seg) {
-				died = append(died, h)
-			} else if !shadow && !isNew(h.seg) {
-				revived = append(revived, h)
-			}
-			h.seg.setShadowed(h.doc, shadow)
-		}
-	}
+	shadowed, revived := l.settleIDs(ids, added)
+	died = append(died, shadowed...)
 	for _, s := range added {
 		for d := range s.arts {
 			if s.shadowed[d] {
@@ -321,6 +248,94 @@ func (l *Library) install(origins []string, added []*segment) (dropped []Article
 	l.snap.Store(l.assemble(prev, moved, born))
 	l.version.Add(1)
 	return dropped
+}
+
+// removeOrigins marks every article of origins (sorted) removed. It
+// returns those that were in the library (died) and their IDs, whose
+// holder may change. The caller holds mu.
+func (l *Library) removeOrigins(origins []string) (died []segDoc, ids []string) {
+	inBatch := func(o string) bool { _, ok := slices.BinarySearch(origins, o); return ok }
+	for _, s := range l.segs {
+		has := false
+		for _, o := range origins {
+			if s.origins[o] > 0 {
+				has = true
+				break
+			}
+		}
+		if !has {
+			continue
+		}
+		for d := range s.arts {
+			d := int32(d)
+			if s.removed[d] || !inBatch(s.arts[d].Origin) {
+				continue
+			}
+			if s.live(d) {
+				died = append(died, segDoc{s, d})
+				ids = append(ids, s.arts[d].ID)
+			}
+			s.setRemoved(d)
+		}
+	}
+	return died, ids
+}
+
+// sharedIDs returns the IDs that two origins of one batch both gave
+// (within an origin, the first given has kept it).
+func sharedIDs(added []*segment) []string {
+	var ids []string
+	clashes := map[string]int{}
+	for _, a := range addedArticles(added) {
+		clashes[a.ID]++
+	}
+	for id, c := range clashes {
+		if c > 1 {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// settleIDs gives each of ids (that came, or whose holder left) to its
+// holder whose origin sorts first and shadows the others. It returns the
+// articles of older segments that it shadowed (they leave the library)
+// and those it brought back (revived). The caller holds mu.
+func (l *Library) settleIDs(ids []string, added []*segment) (shadowed, revived []segDoc) {
+	isNew := func(s *segment) bool { return slices.Contains(added, s) }
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	var holders []segDoc
+	for _, id := range ids {
+		holders = holders[:0]
+		for _, s := range l.segs {
+			if d, ok := s.byID[id]; ok && !s.removed[d] {
+				holders = append(holders, segDoc{s, d})
+			}
+		}
+		if len(holders) == 0 {
+			continue
+		}
+		win := holders[0]
+		for _, h := range holders[1:] {
+			if h.seg.arts[h.doc].Origin < win.seg.arts[win.doc].Origin {
+				win = h
+			}
+		}
+		for _, h := range holders {
+			shadow := h != win
+			if h.seg.shadowed[h.doc] == shadow {
+				continue
+			}
+			if shadow && !isNew(h.seg) {
+				shadowed = append(shadowed, h)
+			} else if !shadow && !isNew(h.seg) {
+				revived = append(revived, h)
+			}
+			h.seg.setShadowed(h.doc, shadow)
+		}
+	}
+	return shadowed, revived
 }
 
 // heldBefore returns the IDs of the added articles that an article of the
