@@ -1038,6 +1038,36 @@ func opensQuote(s string) bool {
 // by the cosine of their content word counts.
 func (d *doc) textRank(f []float64) {
 	n := len(d.sents)
+	sim := d.similarities()
+	rows, cols, vals, out := d.links(sim)
+	p := d.pageRank(rows, cols, vals, out)
+	top := (2*n + 4) / 5 // ceil(0.4 n)
+	for i := range n {
+		// The sentences ranked above i: better, or as good and earlier.
+		rank := 0
+		for j := range i {
+			rank += b2i(p[j] >= p[i])
+		}
+		for j := i + 1; j < n; j++ {
+			rank += b2i(p[j] > p[i])
+		}
+		row := f[i*numFeatures : (i+1)*numFeatures]
+		row[fTextRank] = p[i] * float64(n)
+		if n > 1 {
+			row[fTRRank] = 1 - float64(rank)/float64(n-1)
+		} else {
+			row[fTRRank] = 1
+		}
+		if rank < top {
+			row[fTRTop] = 1
+		}
+	}
+}
+
+// similarities returns the cosine similarity of every two sentences'
+// word counts, n×n, row by row.
+func (d *doc) similarities() []float64 {
+	n := len(d.sents)
 	norms := resize(d.norms, n)
 	d.norms = norms
 	for i := range d.sents {
@@ -1101,16 +1131,23 @@ func (d *doc) textRank(f []float64) {
 	}
 	d.touched = touched
 
+	return sim
+}
+
+// links returns the nonzero entries of sim, row by row (rows[k] and
+// cols[k] the row and column of vals[k]), and each sentence's sum of them.
+func (d *doc) links(sim []float64) (rows, cols []int32, vals, out []float64) {
+	n := len(d.sents)
 	// The links of each sentence and their sums: the nonzero entries of
 	// sim, row by row (rows[k] and cols[k] the row and column of vals[k]),
 	// gathered without branching on each entry.
-	out := resize(d.out, n)
+	out = resize(d.out, n)
 	d.out = out
 	nnz := 0
 	for _, v := range sim {
 		nnz += b2i(v != 0)
 	}
-	rows, cols, vals := resize(d.rows, nnz+1), resize(d.cols, nnz+1), resize(d.vals, nnz+1)
+	rows, cols, vals = resize(d.rows, nnz+1), resize(d.cols, nnz+1), resize(d.vals, nnz+1)
 	d.rows, d.cols, d.vals = rows, cols, vals
 	k := 0
 	for i := range n {
@@ -1124,6 +1161,13 @@ func (d *doc) textRank(f []float64) {
 	}
 	rows, cols, vals = rows[:nnz], cols[:nnz], vals[:nnz]
 
+	return rows, cols, vals, out
+}
+
+// pageRank returns the sentences' TextRank: the stationary distribution of
+// a walk over the links, damped.
+func (d *doc) pageRank(rows, cols []int32, vals, out []float64) []float64 {
+	n := len(d.sents)
 	// Power iteration, over the nonzero entries only: each q[j] gets the
 	// same sums in the same order as over all of sim.
 	const damping = 0.85
@@ -1160,27 +1204,7 @@ func (d *doc) textRank(f []float64) {
 			break
 		}
 	}
-	top := (2*n + 4) / 5 // ceil(0.4 n)
-	for i := range n {
-		// The sentences ranked above i: better, or as good and earlier.
-		rank := 0
-		for j := range i {
-			rank += b2i(p[j] >= p[i])
-		}
-		for j := i + 1; j < n; j++ {
-			rank += b2i(p[j] > p[i])
-		}
-		row := f[i*numFeatures : (i+1)*numFeatures]
-		row[fTextRank] = p[i] * float64(n)
-		if n > 1 {
-			row[fTRRank] = 1 - float64(rank)/float64(n-1)
-		} else {
-			row[fTRRank] = 1
-		}
-		if rank < top {
-			row[fTRTop] = 1
-		}
-	}
+	return p
 }
 
 func b2i(b bool) int {
