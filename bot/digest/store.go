@@ -10,8 +10,8 @@ import (
 // runs and claims are what let several processes share one store, so it is
 // never replaced by memory. Every method is a plain query or one
 // transaction of conditional writes, so that a server database can
-// implement it too. store/sqlite implements it; store/storetest is the
-// contract suite every implementation runs.
+// implement it too. store/sqlite and store/postgres implement it;
+// store/storetest is the contract suite every implementation runs.
 type Store interface {
 	// PutSubscription creates the subscription of sub.GuildID/sub.ChannelID,
 	// or replaces it if the channel already has one. Replacing keeps the ID,

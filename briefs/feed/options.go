@@ -11,8 +11,11 @@ import (
 
 // Defaults of the source's options.
 const (
-	// DefaultInterval is how often a feed without every= is polled.
-	DefaultInterval = 15 * time.Minute
+	// fallbackInterval is how often a feed without every= is polled when
+	// the source was not told (WithInterval): the product's default is
+	// config's FEED_POLL_INTERVAL, which the wiring always passes; this
+	// is only for a source built without it, and errs on the polite side.
+	fallbackInterval = time.Hour
 	// MaxBackoff caps the wait after failures in a row: a feed that is down
 	// for a day is still tried four times a day.
 	MaxBackoff = 6 * time.Hour
@@ -84,7 +87,7 @@ func defaultOptions() options {
 		timeout:     DefaultTimeout,
 		maxBody:     DefaultMaxBody,
 		userAgent:   DefaultUA,
-		interval:    DefaultInterval,
+		interval:    fallbackInterval,
 		jitter:      DefaultJitter,
 		maxPages:    DefaultMaxPages,
 		concurrency: DefaultConcurrency,
@@ -183,7 +186,8 @@ func WithUserAgent(ua string) Option {
 }
 
 // WithInterval sets the poll interval of feeds without every=
-// (FEED_POLL_INTERVAL; DefaultInterval). Shorter than MinEvery is raised to it.
+// (FEED_POLL_INTERVAL, whose default config defines). Shorter than MinEvery
+// is raised to it.
 func WithInterval(d time.Duration) Option {
 	return func(o *options) {
 		if d > 0 {
