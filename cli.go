@@ -26,7 +26,7 @@ import (
 	"newsbrief/config"
 	"newsbrief/store/postgres"
 	"newsbrief/store/sqlite"
-	"newsbrief/summarize"
+	"newsbrief/briefs/summarize"
 )
 
 // Exit codes.

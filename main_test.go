@@ -15,7 +15,7 @@ import (
 	"newsbrief/briefs"
 	"newsbrief/briefs/folder"
 	"newsbrief/config"
-	"newsbrief/summarize"
+	"newsbrief/briefs/summarize"
 )
 
 // runCLI runs newsbrief with args in dir and returns the exit code, stdout

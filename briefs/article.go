@@ -13,7 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"newsbrief/summarize"
+	"newsbrief/briefs/summarize"
 )
 
 // wordsPerMinute is the reading speed behind Article.ReadingTime.

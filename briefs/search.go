@@ -7,7 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"newsbrief/summarize"
+	"newsbrief/briefs/summarize"
 )
 
 // BM25 parameters and the weight of a title occurrence relative to one in

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"newsbrief/briefs"
-	"newsbrief/summarize"
+	"newsbrief/briefs/summarize"
 )
 
 // briefHandlers answers /brief: everything here is a read of the library's

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"newsbrief/briefs"
-	"newsbrief/summarize"
+	"newsbrief/briefs/summarize"
 )
 
 // wireItem is a feed item as the feed source gives it to the library: a

@@ -11,7 +11,7 @@ import (
 
 	"newsbrief/bot/digest"
 	"newsbrief/briefs"
-	"newsbrief/summarize"
+	"newsbrief/briefs/summarize"
 )
 
 // DigestHandlers answers /digest over the digest service: they read the

@@ -26,7 +26,7 @@ import (
 	"newsbrief/briefs"
 	"newsbrief/briefs/folder"
 	"newsbrief/store/sqlite"
-	"newsbrief/summarize"
+	"newsbrief/briefs/summarize"
 )
 
 // harness is the real bot, with real discordgo, connected to the fake

@@ -8,7 +8,7 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"newsbrief/briefs"
-	"newsbrief/summarize"
+	"newsbrief/briefs/summarize"
 )
 
 // skipped holds the elements whose content is never text a reader should

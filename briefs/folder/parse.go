@@ -17,7 +17,7 @@ import (
 	"unicode/utf8"
 
 	"newsbrief/briefs"
-	"newsbrief/summarize"
+	"newsbrief/briefs/summarize"
 )
 
 // MaxFileSize is the largest article file read by default: news articles

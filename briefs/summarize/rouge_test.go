@@ -16,7 +16,7 @@ import (
 
 // bbcDevDir is the evaluation data, relative to this package's directory.
 // It is not part of the project: tests that need it skip without it.
-var bbcDevDir = filepath.Join("..", "..", "shared", "eval", "bbc-dev")
+var bbcDevDir = filepath.Join("..", "..", "..", "shared", "eval", "bbc-dev")
 
 // rougeTokens lower-cases text and returns its runs of [a-z0-9].
 func rougeTokens(text string) []string {

@@ -48,7 +48,7 @@ import (
 )
 
 // cnnDevDir is the CNN evaluation data, relative to this package.
-var cnnDevDir = filepath.Join("..", "..", "shared", "eval", "cnn-dev")
+var cnnDevDir = filepath.Join("..", "..", "..", "shared", "eval", "cnn-dev")
 
 // fitDoc is an evaluation article with its features and labels.
 type fitDoc struct {
