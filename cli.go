@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"newsbrief/bot/command"
@@ -23,10 +22,11 @@ import (
 	"newsbrief/briefs/feed"
 	"newsbrief/briefs/feed/feedstore"
 	"newsbrief/briefs/folder"
+	"newsbrief/briefs/summarize"
 	"newsbrief/config"
+	"newsbrief/internal/lifecycle"
 	"newsbrief/store/postgres"
 	"newsbrief/store/sqlite"
-	"newsbrief/briefs/summarize"
 )
 
 // Exit codes.
@@ -43,7 +43,8 @@ Usage:
   newsbrief console                   type slash commands in the terminal, see the replies
   newsbrief summarize [-n N | -words N] [-json] PATH...
                                       summarize files, folders, or - (standard input)
-  newsbrief digest [-n N]             print the digest the bot would post now
+  newsbrief digest [-n N] [-topic WORDS]
+                                      print the digest the bot would post now
   newsbrief check                     validate the configuration and the articles folder
 
 Run "newsbrief COMMAND -h" for a command's options. Configuration comes from
@@ -448,11 +449,10 @@ func runDigest(ctx context.Context, e env) int {
 		d.fetchDue(ctx, log)
 		lib = d.lib
 	}
-	articles, err := digest.Compose(lib, *n, *topic, nil)
-	if err == nil {
-		err = lib.FullAll(ctx, articles)
-	}
-	if err != nil {
+	// Nothing is posted from here, so nothing is left out as posted: the
+	// library's latest stories are the digest.
+	articles := lib.LatestOf(briefs.Query{Count: *n, Topic: *topic})
+	if err := lib.FullAll(ctx, articles); err != nil {
 		fmt.Fprintf(e.stderr, "newsbrief digest: %v\n", err)
 		return exitFail
 	}
@@ -641,8 +641,12 @@ func newDigests(cfg config.Config, lib *briefs.Library, st digest.Store, log *sl
 		digest.WithMissedGrace(cfg.MissedRunGrace), digest.WithLogger(log)}, opts...)...)
 }
 
-// runBot wires config, library, store and bot, and serves until ctx ends
-// (SIGINT or SIGTERM).
+// runBot wires config, library, store and bot, and runs them as one
+// lifecycle.Group until ctx ends (SIGINT or SIGTERM: exit 0) or a component
+// fails (exit 1). The group starts the index cache keeper, the sources,
+// the metrics listener, the gateway and the digest runner in that order,
+// each once the one before is started, and stops them in reverse; the
+// database closes after the last has stopped.
 func runBot(ctx context.Context, e env) int {
 	fs := newFlags(e, "run", "")
 	if code, stop := parseFlags(fs, e.args); stop {
@@ -669,49 +673,35 @@ func runBot(ctx context.Context, e env) int {
 		return exitFail
 	}
 	defer d.Close()
-	// On the way out, however runBot returns: the sources stop first, then
-	// the index cache is written a last time (holding everything they
-	// stored), then the store closes.
-	srcCtx, stopSources := context.WithCancel(ctx)
-	var running sync.WaitGroup
-	cacheStop := make(chan struct{})
-	cacheDone := make(chan struct{})
-	go func() {
-		defer close(cacheDone)
-		keepIndexCache(cacheStop, d.lib, cfg.IndexCache, indexCacheEvery, d.cacheStale, log)
-	}()
-	defer func() {
-		stopSources()
-		running.Wait()
-		close(cacheStop)
-		<-cacheDone
-	}()
-	running.Go(func() {
-		if err := d.folder.Watch(srcCtx); err != nil {
-			log.Warn("watching the articles folder failed: reload needs a restart", slog.Any("err", err))
-		}
-	})
-	if d.feeds != nil {
-		running.Go(func() { d.feeds.Run(srcCtx) })
-		running.Go(func() {
-			if err := d.feeds.WatchList(srcCtx, cfg.FeedsFile); err != nil {
-				log.Warn("watching the feeds file failed: changes need a restart", slog.Any("err", err))
-			}
-		})
-		running.Go(func() { d.feeds.KeepPruned(srcCtx, cfg.FeedRetention, feedPruneEvery) })
-	}
 	lib := d.lib
 	digests := newDigests(cfg, lib, d.st, log, append(m.digestOptions(), digest.WithLease(d.lease(posterLease), 0))...)
 	b := discord.New(command.New(lib, digests, log, append(m.commandOptions(), command.WithSources(d.sources()))...),
 		append(m.botOptions(), discord.WithLogger(log), discord.WithGuild(cfg.GuildID),
-			discord.WithAPIURL(cfg.APIURL), discord.WithDigests(digests), discord.WithShards(cfg.ShardCount, cfg.ShardIDs),
+			discord.WithAPIURL(cfg.APIURL), discord.WithShards(cfg.ShardCount, cfg.ShardIDs),
 			discord.WithIdentifyLock(func(bucket int) discord.Lock { return d.lease(identifyLease(bucket)) }))...)
-	if err := m.serve(ctx, cfg.MetricsAddr, cfg.Standby(), lib, digests, b, d.st, log); err != nil {
-		log.Error("newsbrief", slog.Any("err", err))
-		return exitFail
-	}
-	if err := b.Run(ctx, cfg.Token); err != nil {
-		log.Error("bot stopped", slog.Any("err", err))
+
+	var g lifecycle.Group
+	// The index cache keeper first, so that it stops last: its last write,
+	// once the sources have stopped, holds everything they stored.
+	g.Add("index cache", lifecycle.Func(func(ctx context.Context) error {
+		keepIndexCache(ctx.Done(), lib, cfg.IndexCache, indexCacheEvery, d.cacheStale, log)
+		return nil
+	}))
+	d.addSources(&g, cfg, log)
+	// The metrics listener before the gateway: a port in use stops the
+	// start before the bot connects, and /readyz answers 503 until it has.
+	m.addServer(&g, cfg.MetricsAddr, cfg.Standby(), lib, digests, b, d.st, log)
+	g.Add("gateway", func(ctx context.Context, started func()) error { return b.Run(ctx, cfg.Token, started) })
+	// The digest runner posts through the gateway's REST session, so it
+	// starts once the bot is connected (the token checked), and stops
+	// first, finishing the posts under way while the database is open.
+	g.Add("digest runner", lifecycle.StartStop(func(ctx context.Context) error {
+		// Loading the subscriptions finishes even if a shutdown starts now.
+		return digests.Start(context.WithoutCancel(ctx), b.Poster())
+	}, digests.Stop))
+
+	if err := g.Run(ctx); err != nil {
+		log.Error("newsbrief stopped", slog.Any("err", err)) // names the component
 		return exitFail
 	}
 	return exitOK

@@ -11,6 +11,7 @@ import (
 	"newsbrief/briefs/feed"
 	"newsbrief/briefs/folder"
 	"newsbrief/config"
+	"newsbrief/internal/lifecycle"
 	"newsbrief/metrics"
 )
 
@@ -61,25 +62,29 @@ func (bm *botMetrics) botOptions() []discord.Option {
 	return []discord.Option{discord.WithRESTObserver(bm.m)}
 }
 
-// serve registers the series read at scrape time and starts the listener
-// on addr, before the gateway connects, so that /readyz answers 503 until
-// it has. A listen failure (a bad address, the port in use) is an error.
-// A standby (SHARD_IDS=none) has no shard to wait for: it is ready when
-// the database answers.
-func (bm *botMetrics) serve(ctx context.Context, addr string, standby bool, lib *briefs.Library, digests *digest.Service, b *discord.Bot, db metrics.Pinger, log *slog.Logger) error {
+// addServer adds the metrics listener to the run group, and registers the
+// series read at scrape time. Its start listens on addr: a listen failure
+// (a bad address, the port in use) fails the start. A standby
+// (SHARD_IDS=none) has no shard to wait for: it is ready when the
+// database answers.
+func (bm *botMetrics) addServer(g *lifecycle.Group, addr string, standby bool, lib *briefs.Library, digests *digest.Service, b *discord.Bot, db metrics.Pinger, log *slog.Logger) {
 	if bm == nil {
-		return nil
+		return
 	}
 	bm.m.Watch(lib.Len, digests, b)
 	ready := metrics.Readiness{Shards: b, DB: db}
 	if standby {
 		ready.Shards = nil
 	}
-	at, err := metrics.Serve(ctx, addr, bm.m.Handler(ready, log), log)
-	if err != nil {
-		return err
-	}
-	log.Info("metrics listening", slog.String("addr", at.String()),
-		slog.String("metrics", "http://"+at.String()+"/metrics"))
-	return nil
+	g.Add("metrics listener", func(ctx context.Context, started func()) error {
+		s, err := metrics.Listen(addr, bm.m.Handler(ready, log), log)
+		if err != nil {
+			return err
+		}
+		log.Info("metrics listening", slog.String("addr", s.Addr().String()),
+			slog.String("metrics", "http://"+s.Addr().String()+"/metrics"))
+		started()
+		s.Run(ctx)
+		return nil
+	})
 }

@@ -12,10 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"newsbrief/bot/discord/discordtest"
 	"newsbrief/briefs"
 	"newsbrief/briefs/folder"
-	"newsbrief/config"
 	"newsbrief/briefs/summarize"
+	"newsbrief/config"
 )
 
 // runCLI runs newsbrief with args in dir and returns the exit code, stdout
@@ -152,6 +153,32 @@ func TestRunWithoutTokenSaysSo(t *testing.T) {
 	code, _, errOut := runCLI(t, "", "")
 	if code != 1 || !strings.Contains(errOut, "DISCORD_TOKEN is not set") {
 		t.Errorf("run without token: exit %d, %q", code, errOut)
+	}
+}
+
+// TestFailingComponentStopsTheBot: a component that fails (here the
+// gateway, whose token Discord rejects) stops those started before it,
+// the sources and the index cache keeper, and the bot exits 1 with an
+// error naming it.
+func TestFailingComponentStopsTheBot(t *testing.T) {
+	dir := isolate(t)
+	srv := discordtest.New(t)
+	if err := folder.Write(filepath.Join(dir, "articles"), briefs.GenerateArticles(3, 1)); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DISCORD_TOKEN", "rejected-token")
+	t.Setenv("DISCORD_API_URL", srv.URL())
+	code, _, errOut := runCLI(t, "", "", "run")
+	if code != exitFail || !strings.Contains(errOut, `msg="newsbrief stopped" err="gateway: discord: Discord rejected DISCORD_TOKEN`) {
+		t.Errorf("run with a rejected token: exit %d, want %d with the gateway's error:\n%s", code, exitFail, errOut)
+	}
+	if strings.Contains(errOut, "rejected-token") {
+		t.Error("the token appears in the logs")
+	}
+	// The index cache keeper ran (a first start writes the cache at once)
+	// and had returned before run did: the cache is there.
+	if _, err := os.Stat(filepath.Join(dir, "data", config.DefaultIndexCacheName)); err != nil {
+		t.Errorf("no index cache after the failed start: %v", err)
 	}
 }
 

@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 
 	"newsbrief/bot/command"
 	"newsbrief/briefs"
 	"newsbrief/briefs/feed"
 	"newsbrief/briefs/folder"
+	"newsbrief/config"
+	"newsbrief/internal/lifecycle"
 )
 
 // bodies reads the library's article bodies back from their sources, since
@@ -77,4 +80,31 @@ func (s sources) Status() []command.SourceStatus {
 		})
 	}
 	return out
+}
+
+// addSources adds what keeps the library current to the run group: the
+// articles folder's watcher and, with feeds, their poller, the feeds
+// file's watcher and the pruning of old items. A watcher that cannot
+// watch is logged and ends; the bot runs on without it.
+func (d *data) addSources(g *lifecycle.Group, cfg config.Config, log *slog.Logger) {
+	g.Add("articles folder", lifecycle.Func(func(ctx context.Context) error {
+		if err := d.folder.Watch(ctx); err != nil {
+			log.Warn("watching the articles folder failed: reload needs a restart", slog.Any("err", err))
+		}
+		return nil
+	}))
+	if d.feeds == nil {
+		return
+	}
+	g.Add("feed poller", lifecycle.Func(d.feeds.Run))
+	g.Add("feeds file", lifecycle.Func(func(ctx context.Context) error {
+		if err := d.feeds.WatchList(ctx, cfg.FeedsFile); err != nil {
+			log.Warn("watching the feeds file failed: changes need a restart", slog.Any("err", err))
+		}
+		return nil
+	}))
+	g.Add("feed pruning", lifecycle.Func(func(ctx context.Context) error {
+		d.feeds.KeepPruned(ctx, cfg.FeedRetention, feedPruneEvery)
+		return nil
+	}))
 }

@@ -19,6 +19,7 @@ import (
 	"newsbrief/bot/discord/discordtest"
 	"newsbrief/briefs"
 	"newsbrief/briefs/folder"
+	"newsbrief/internal/lifecycle"
 	"newsbrief/metrics"
 	"newsbrief/store/sqlite"
 )
@@ -52,25 +53,32 @@ func TestEndToEnd(t *testing.T) {
 	clock := digesttest.NewClock(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC))
 	digests := digest.New(lib, st, digest.WithClock(clock), digest.WithMinInterval(time.Second), digest.WithObserver(m))
 	router := command.New(lib, digests, nil, command.WithMiddleware(m.Middleware()))
-	b := discord.New(router, discord.WithAPIURL(srv.URL()), discord.WithDigests(digests),
+	b := discord.New(router, discord.WithAPIURL(srv.URL()),
 		discord.WithRESTObserver(m), discord.WithPostBackoff(10*time.Millisecond))
 	m.Watch(lib.Len, digests, b)
 
-	srvCtx, stopServing := context.WithCancel(ctx)
-	defer stopServing()
-	addr, err := metrics.Serve(srvCtx, "127.0.0.1:0", m.Handler(metrics.Readiness{Shards: b, DB: st}, nil), nil)
+	ms, err := metrics.Listen("127.0.0.1:0", m.Handler(metrics.Readiness{Shards: b, DB: st}, nil), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := "http://" + addr.String()
+	srvCtx, stopServing := context.WithCancel(ctx)
+	served := make(chan struct{})
+	go func() { ms.Run(srvCtx); close(served) }()
+	defer func() { stopServing(); <-served }()
+	base := "http://" + ms.Addr().String()
 
 	// Before the gateway: alive, not ready.
 	expect(t, base+"/healthz", http.StatusOK, "ok")
 	expect(t, base+"/readyz", http.StatusServiceUnavailable, "gateway: not connected yet")
 
+	// The gateway, then the digest runner posting through it, as the
+	// program runs them.
+	var g lifecycle.Group
+	g.Add("gateway", func(ctx context.Context, started func()) error { return b.Run(ctx, discordtest.Token, started) })
+	g.Add("digest runner", lifecycle.StartStop(func(ctx context.Context) error { return digests.Start(ctx, b.Poster()) }, digests.Stop))
 	botCtx, stopBot := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- b.Run(botCtx, discordtest.Token) }()
+	go func() { done <- g.Run(botCtx) }()
 	defer func() {
 		stopBot()
 		if err := <-done; err != nil {

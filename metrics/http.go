@@ -109,11 +109,17 @@ func (l slogErrorLog) Println(v ...any) {
 // shutdownGrace bounds how long a scrape in flight may delay the exit.
 const shutdownGrace = 2 * time.Second
 
-// Serve listens on addr (host:port; port 0 picks a free one) at once, so
-// that a bad address or a port in use is an error at start, and then
-// serves h in the background until ctx is done. It returns the address
-// listened on.
-func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger) (net.Addr, error) {
+// Server is the metrics listener: Listen opens it, Run serves on it.
+type Server struct {
+	ln  net.Listener
+	srv *http.Server
+	log *slog.Logger
+}
+
+// Listen listens on addr (host:port; port 0 picks a free one) at once, so
+// that a bad address or a port in use is an error at start; Run serves h
+// on it.
+func Listen(addr string, h http.Handler, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -121,17 +127,28 @@ func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger) (
 	if err != nil {
 		return nil, fmt.Errorf("metrics: listen on METRICS_ADDR %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second}
+	return &Server{ln: ln, log: log,
+		srv: &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second}}, nil
+}
+
+// Addr is the address listened on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Run serves until ctx is done, then shuts the server down, letting the
+// scrapes in flight finish for a moment (shutdownGrace), and returns. A
+// server that stops serving on its own is logged, and Run still returns
+// only when ctx is done.
+func (s *Server) Run(ctx context.Context) {
+	served := make(chan struct{})
 	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("metrics: serving stopped", slog.String("addr", ln.Addr().String()), slog.Any("err", err))
+		defer close(served)
+		if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("metrics: serving stopped", slog.String("addr", s.ln.Addr().String()), slog.Any("err", err))
 		}
 	}()
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}()
-	return ln.Addr(), nil
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	_ = s.srv.Shutdown(sctx)
+	<-served
 }

@@ -190,11 +190,11 @@ func TestReadiness(t *testing.T) {
 	}
 }
 
-// TestServeBadAddress: a listen failure is returned, naming the address.
-func TestServeBadAddress(t *testing.T) {
-	_, err := metrics.Serve(context.Background(), "127.0.0.1:99999", http.NotFoundHandler(), nil)
+// TestListenBadAddress: a listen failure is returned, naming the address.
+func TestListenBadAddress(t *testing.T) {
+	_, err := metrics.Listen("127.0.0.1:99999", http.NotFoundHandler(), nil)
 	if err == nil || !strings.Contains(err.Error(), "METRICS_ADDR 127.0.0.1:99999") {
-		t.Fatalf("Serve on a bad port = %v", err)
+		t.Fatalf("Listen on a bad port = %v", err)
 	}
 }
 

@@ -29,8 +29,10 @@ const (
 )
 
 // Bot is newsbrief on Discord: it turns interactions into requests for a
-// command.Router and its replies into Discord responses. Build it with New;
-// Run connects it.
+// command.Router and its replies into Discord responses, and posts digests
+// (Poster). Build it with New; Run connects it. It starts nothing else:
+// the digest runner that posts through it is the wiring's to start and
+// stop.
 type Bot struct {
 	log    *slog.Logger
 	router *command.Router
@@ -40,7 +42,6 @@ type Bot struct {
 	deferAfter  time.Duration
 	requestRate int
 	httpClient  *http.Client
-	digests     *digest.Service
 	postBackoff time.Duration
 
 	// shardCount (0: Discord's recommendation) and shardIDs (nil: all)
@@ -58,12 +59,13 @@ type Bot struct {
 
 	restObserver RESTObserver
 
-	// mu guards closing and shards, and orders inflight.Add before the
-	// shutdown's Wait.
+	// mu guards closing, shards and post, and orders inflight.Add before
+	// the shutdown's Wait.
 	mu       sync.Mutex
 	closing  bool
 	inflight sync.WaitGroup
 	shards   []*shard
+	post     *poster // set once Run has started
 }
 
 // shard is one gateway session and whether it is ready to take events.
@@ -143,11 +145,6 @@ func WithRequestRate(perSecond int) Option { return func(b *Bot) { b.requestRate
 // WithHTTPClient sets the client whose transport the base-URL rewrite wraps.
 func WithHTTPClient(c *http.Client) Option { return func(b *Bot) { b.httpClient = c } }
 
-// WithDigests starts and stops the digest scheduler with the bot, posting
-// through its session, and registers /digest (whose handlers the router
-// must have).
-func WithDigests(d *digest.Service) Option { return func(b *Bot) { b.digests = d } }
-
 // WithPostBackoff sets the wait before a failed digest post's first retry
 // (doubled after each of the five attempts); default half a second.
 func WithPostBackoff(d time.Duration) Option { return func(b *Bot) { b.postBackoff = d } }
@@ -170,10 +167,12 @@ var ErrTokenRejected = errors.New("discord: Discord rejected DISCORD_TOKEN (401 
 
 // Run connects to Discord with token and serves until ctx is done, then
 // shuts down gracefully: it stops taking interactions, waits for the ones in
-// flight, stops the scheduler and closes the gateway. It opens one gateway
-// session per shard it runs (WithShards), after checking that Discord
-// allows that many session starts.
-func (b *Bot) Run(ctx context.Context, token string) error {
+// flight and closes the gateway. It opens one gateway session per shard it
+// runs (WithShards), after checking the token and that Discord allows that
+// many session starts. Once every shard is open (a standby: once the token
+// is checked) the bot is started: Poster posts from then on, and Run
+// calls started, unless it is nil (see lifecycle.Run).
+func (b *Bot) Run(ctx context.Context, token string, started func()) error {
 	if token == "" {
 		return errors.New("discord: DISCORD_TOKEN is not set")
 	}
@@ -243,14 +242,12 @@ func (b *Bot) Run(ctx context.Context, token string) error {
 		}
 		return err
 	}
-	if b.digests != nil {
-		// REST is per token, so the first shard's session posts for all.
-		// Loading subscriptions must finish even if a shutdown starts now.
-		p := &poster{session: first, log: b.log, backoff: b.postBackoff}
-		if err := b.digests.Start(context.WithoutCancel(ctx), p); err != nil {
-			b.closeSessions(all)
-			return err
-		}
+	// REST is per token, so the first shard's session posts for all.
+	b.mu.Lock()
+	b.post = &poster{session: first, log: b.log, backoff: b.postBackoff}
+	b.mu.Unlock()
+	if started != nil {
+		started()
 	}
 	<-ctx.Done()
 
@@ -264,9 +261,6 @@ func (b *Bot) Run(ctx context.Context, token string) error {
 	case <-done:
 	case <-time.After(shutdownGrace):
 		b.log.Warn("shutdown: gave up waiting for interactions in flight")
-	}
-	if b.digests != nil {
-		b.digests.Stop()
 	}
 	b.closeSessions(all)
 	b.log.Info("shut down")
@@ -358,14 +352,36 @@ func (b *Bot) registerCommands(s *discordgo.Session, appID string) bool {
 	return true
 }
 
-// commands lists the command definitions this bot serves.
+// commands lists the command definitions this bot serves: those its
+// router has handlers for (a router without digests has no /digest).
 func (b *Bot) commands() []*discordgo.ApplicationCommand {
+	paths := b.router.Paths()
 	var out []*discordgo.ApplicationCommand
 	for _, c := range Commands() {
-		if c.Name == "digest" && b.digests == nil {
-			continue
+		if slices.ContainsFunc(paths, func(p string) bool { return command.PathUnder(p, c.Name) }) {
+			out = append(out, c)
 		}
-		out = append(out, c)
 	}
 	return out
+}
+
+// Poster posts digests through the bot's REST session, under its global
+// rate limit: a digest runner's, started once the bot is (see Run). A post
+// before then fails.
+func (b *Bot) Poster() digest.Poster { return botPoster{b} }
+
+// botPoster posts through the poster Run made.
+type botPoster struct{ b *Bot }
+
+// errNotStarted: a digest was posted before the bot was started.
+var errNotStarted = errors.New("discord: the bot is not connected yet: start the digest runner after it")
+
+func (p botPoster) Post(ctx context.Context, d digest.Post) error {
+	p.b.mu.Lock()
+	post := p.b.post
+	p.b.mu.Unlock()
+	if post == nil {
+		return errNotStarted
+	}
+	return post.Post(ctx, d)
 }

@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -87,5 +88,35 @@ func TestManageChannelsBit(t *testing.T) {
 		if strings.TrimSpace(c.Description) == "" {
 			t.Errorf("/%s has no description", c.Name)
 		}
+	}
+}
+
+// TestCommandsFollowTheRouter: /digest is registered when the router
+// answers it, and only then: digests are wired once, in the router.
+func TestCommandsFollowTheRouter(t *testing.T) {
+	lib := briefs.New()
+	for _, tc := range []struct {
+		digests *digest.Service
+		want    []string
+	}{
+		{nil, []string{"brief"}},
+		{digest.New(lib, nil), []string{"brief", "digest"}},
+	} {
+		var got []string
+		for _, c := range New(command.New(lib, tc.digests, nil)).commands() {
+			got = append(got, c.Name)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("with digests %v: registers %q, want %q", tc.digests != nil, got, tc.want)
+		}
+	}
+}
+
+// TestPosterBeforeRun: the bot posts once Run has started it; before, a
+// post fails instead of reaching Discord.
+func TestPosterBeforeRun(t *testing.T) {
+	b := New(command.New(briefs.New(), nil, nil))
+	if err := b.Poster().Post(context.Background(), digest.Post{ChannelID: "1"}); !errors.Is(err, errNotStarted) {
+		t.Errorf("Post before Run = %v, want errNotStarted", err)
 	}
 }

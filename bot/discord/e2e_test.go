@@ -25,8 +25,9 @@ import (
 	"newsbrief/bot/discord/internal/testparallel"
 	"newsbrief/briefs"
 	"newsbrief/briefs/folder"
-	"newsbrief/store/sqlite"
 	"newsbrief/briefs/summarize"
+	"newsbrief/internal/lifecycle"
+	"newsbrief/store/sqlite"
 )
 
 // harness is the real bot, with real discordgo, connected to the fake
@@ -92,7 +93,7 @@ func ctxFor(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
-// start runs a bot until the test ends (or h.stop).
+// start runs a bot and its digest runner until the test ends (or h.stop).
 func start(t *testing.T, s setup) *harness {
 	t.Helper()
 	h := &harness{t: t, srv: s.srv, dir: s.dir, dbPath: s.dbPath, clock: s.clock}
@@ -130,7 +131,7 @@ func start(t *testing.T, s setup) *harness {
 	h.logs = &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h.digests = digest.New(lib, st, append(dopts, digest.WithLogger(log))...)
-	opts := append([]discord.Option{discord.WithAPIURL(h.srv.URL()), discord.WithGuild(s.guild), discord.WithDigests(h.digests), discord.WithLogger(log),
+	opts := append([]discord.Option{discord.WithAPIURL(h.srv.URL()), discord.WithGuild(s.guild), discord.WithLogger(log),
 		discord.WithPostBackoff(10 * time.Millisecond)}, s.opts...)
 	router := command.New(lib, h.digests, log)
 	for path, hd := range s.handlers {
@@ -140,7 +141,12 @@ func start(t *testing.T, s setup) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	h.done = make(chan error, 1)
-	go func() { h.done <- b.Run(ctx, discordtest.Token) }()
+	// As the program runs them: the digest runner posts through the bot,
+	// so it starts once the bot is connected, and stops first.
+	var g lifecycle.Group
+	g.Add("gateway", func(ctx context.Context, started func()) error { return b.Run(ctx, discordtest.Token, started) })
+	g.Add("digest runner", lifecycle.StartStop(func(ctx context.Context) error { return h.digests.Start(ctx, b.Poster()) }, h.digests.Stop))
+	go func() { h.done <- g.Run(ctx) }()
 	t.Cleanup(h.stop)
 	if !s.noWait {
 		wctx := ctxFor(t, 10*time.Second)
@@ -155,7 +161,8 @@ func start(t *testing.T, s setup) *harness {
 	return h
 }
 
-// stop shuts the bot down as SIGTERM would and waits for Run to return.
+// stop shuts the bot and the digest runner down as SIGTERM would and waits
+// for them.
 func (h *harness) stop() {
 	if h.cancel == nil {
 		return
@@ -524,7 +531,7 @@ func TestRejectedTokenIsAClearError(t *testing.T) {
 	t.Parallel()
 	srv := discordtest.New(t)
 	lib := briefs.FromArticles(briefs.GenerateArticles(2, 1))
-	err := discord.New(command.New(lib, nil, nil), discord.WithAPIURL(srv.URL())).Run(ctxFor(t, 10*time.Second), "wrong-token")
+	err := discord.New(command.New(lib, nil, nil), discord.WithAPIURL(srv.URL())).Run(ctxFor(t, 10*time.Second), "wrong-token", nil)
 	if !errors.Is(err, discord.ErrTokenRejected) {
 		t.Fatalf("Run with a wrong token = %v", err)
 	}

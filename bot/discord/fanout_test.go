@@ -14,6 +14,7 @@ import (
 	"newsbrief/bot/discord/discordtest"
 	"newsbrief/briefs"
 	"newsbrief/briefs/folder"
+	"newsbrief/internal/lifecycle"
 	"newsbrief/store/sqlite"
 )
 
@@ -50,11 +51,19 @@ func fanout(tb testing.TB, n int) (*discordtest.Server, time.Duration) {
 		}
 	}
 	d := digest.New(lib, st, digest.WithClock(clock))
-	b := discord.New(command.New(lib, d, nil), discord.WithAPIURL(srv.URL()), discord.WithDigests(d))
+	b := discord.New(command.New(lib, d, nil), discord.WithAPIURL(srv.URL()))
+	var g lifecycle.Group
+	g.Add("gateway", func(ctx context.Context, started func()) error { return b.Run(ctx, discordtest.Token, started) })
+	g.Add("digest runner", lifecycle.StartStop(func(ctx context.Context) error { return d.Start(ctx, b.Poster()) }, d.Stop))
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- b.Run(runCtx, discordtest.Token) }()
-	defer func() { cancel(); <-done }()
+	go func() { done <- g.Run(runCtx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			tb.Error(err)
+		}
+	}()
 	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
 	defer wcancel()
 	if err := srv.WaitReady(wctx); err != nil {

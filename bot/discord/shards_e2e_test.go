@@ -203,7 +203,7 @@ func TestSessionStartLimitStopsBeforeConnecting(t *testing.T) {
 	srv := discordtest.New(t)
 	srv.SetSessionStartLimit(discordtest.SessionStartLimit{Total: 1000, Remaining: 1, ResetAfter: 90 * time.Minute, MaxConcurrency: 1})
 	b := discord.New(command.New(briefs.New(), nil, nil), discord.WithAPIURL(srv.URL()), discord.WithShards(2, nil))
-	err := b.Run(ctxFor(t, 10*time.Second), discordtest.Token)
+	err := b.Run(ctxFor(t, 10*time.Second), discordtest.Token, nil)
 	var limit *discord.SessionStartLimitError
 	if !errors.As(err, &limit) || limit.Remaining != 1 || limit.Needed != 2 || limit.ResetAfter != 90*time.Minute {
 		t.Fatalf("Run = %v, want a SessionStartLimitError with 1 remaining, 2 needed, reset in 1h30m", err)
@@ -234,7 +234,7 @@ func TestAutoShardCount(t *testing.T) {
 
 	// Shard ids beyond the recommended count are refused before connecting.
 	b := discord.New(command.New(briefs.New(), nil, nil), discord.WithAPIURL(srv.URL()), discord.WithShards(0, []int{3}))
-	err := b.Run(ctxFor(t, 10*time.Second), discordtest.Token)
+	err := b.Run(ctxFor(t, 10*time.Second), discordtest.Token, nil)
 	if err == nil || !strings.Contains(err.Error(), "shard 3 is not one of the 3 shards") {
 		t.Errorf("Run with shard 3 of an auto count of 3 = %v, want a clear error", err)
 	}
