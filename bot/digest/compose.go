@@ -5,7 +5,7 @@ import "newsbrief/briefs"
 // Compose picks a digest's articles: the newest count stories matching
 // topic ("" for all) that posted does not report as already sent, each as
 // its representative (see briefs.Library.Story). posted may be nil. The
-// scheduler, /digest preview and the command line's digest all use it, so
+// scheduler and /digest preview both use it, so
 // what a preview shows is what would be posted.
 //
 // A story is posted once per subscription however many sources carry it:
