@@ -4,9 +4,9 @@
 // due, and the interfaces it needs from the outside: a Store that remembers
 // what was posted and a Poster that delivers a digest to a channel.
 //
-// The types live here rather than in a storage package so that every
-// backend (store/sqlite today) imports this package for them, and the
-// service never imports a backend.
+// The types live here rather than in a storage package so that the stores
+// (store/sqlstore, and the SQLite and PostgreSQL backends over it) import
+// this package for them, and the service never imports a store.
 package digest
 
 import (
@@ -20,7 +20,7 @@ import (
 var (
 	// ErrNotFound: the subscription or digest does not exist.
 	ErrNotFound = errors.New("not found")
-	// ErrAlreadyPosted: BeginDigest was given an article that is already
+	// ErrAlreadyPosted: ClaimRun was given an article that is already
 	// recorded (sent or pending) for the subscription.
 	ErrAlreadyPosted = errors.New("article already posted to this subscription")
 	// ErrDigestSent: CancelDigest was asked to cancel a digest that was

@@ -53,9 +53,7 @@ type Lease struct {
 // leases the store made.
 func (s *Store) Lease(name string) *Lease {
 	l := &Lease{st: s, name: name, key: lockKey(s.schema, name)}
-	s.leaseMu.Lock()
-	s.leases = append(s.leases, l)
-	s.leaseMu.Unlock()
+	s.leases.Add(l)
 	return l
 }
 

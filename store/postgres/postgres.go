@@ -1,8 +1,9 @@
 // Package postgres is newsbrief's durable state in a PostgreSQL database,
 // for several bot processes on several machines sharing one database: the
-// same digest.Store and feedstore.Store as store/sqlite, with the same behaviour
-// (store/storetest is the contract suite both run), through jackc/pgx and
-// its connection pool.
+// digest store and the feed store of store/sqlstore over the PostgreSQL
+// dialect, through jackc/pgx and its connection pool (conn.go makes the
+// pool a sqlstore.Conn; store/sqlstore says why pgx stays), with its own
+// migrations and leases (lease.go).
 //
 // # Schema and migrations
 //
@@ -30,71 +31,66 @@
 //	UPDATE subscriptions SET next_run = $next
 //	WHERE id = $id AND next_run = $due AND paused = ''
 //
-// Two processes claiming the same run both
-// reach the row; the second blocks on the first's row lock, and when the
-// first commits, PostgreSQL re-evaluates the WHERE clause on the new row
-// version, where next_run has moved on: the second updates nothing and
-// loses with digest.ErrRunClaimed. The row lock is held until commit, so
-// the run's claim row (primary key subscription and scheduled time), its
-// digest and its posted rows (primary key subscription and article) are
-// written by the winner alone, and a run is made at most once whatever the
-// timing, also when next_run is put back on a time already made.
+// Two processes claiming the same run both reach the row; the second
+// blocks on the first's row lock, and when the first commits, PostgreSQL
+// re-evaluates the WHERE clause on the new row version, where next_run has
+// moved on: the second updates nothing and loses with
+// digest.ErrRunClaimed. The row lock is held until commit, so the run's
+// claim row (primary key subscription and scheduled time), its digest and
+// its posted rows (primary key subscription and article) are written by
+// the winner alone, and a run is made at most once whatever the timing,
+// also when next_run is put back on a time already made.
 //
-// DueSubscriptions is a plain listing, without FOR UPDATE SKIP LOCKED: its
-// locks would end with its own statement, before the caller composes the
-// digest and claims the run, so skipping the rows locked at that instant
-// would prevent no duplicate work, while hiding rows that a Pause or a
-// RecordRun happens to hold. Every process lists the due runs and the
-// claim decides which one makes each.
+// # The dialect
 //
-// # Other writers
-//
-// SaveItems decides "not new" by unique constraints and INSERT ... ON
-// CONFLICT DO NOTHING, like store/sqlite. Two transactions inserting the
-// same stories in different orders could deadlock on each other's
-// uncommitted rows, so a SaveItems first takes an advisory lock per origin
-// it saves (in a fixed order): savers of one feed queue, savers of
-// different feeds run side by side. Prune takes an advisory lock too, so
-// that two processes pruning at once (they prune at start) queue instead
-// of deadlocking on posted rows. CancelDigest locks the digest row before
-// checking that it is pending, so a concurrent MarkSent cannot slip in
-// between.
+// Writers run side by side here, so the dialect keeps apart those that
+// would collide. Two SaveItems inserting the same stories in different
+// orders could deadlock on each other's uncommitted rows, so a SaveItems
+// first takes a transaction-level advisory lock per origin it saves (in a
+// fixed order): savers of one feed queue, savers of different feeds run
+// side by side. Prune takes an advisory lock too, so that two processes
+// pruning at once (they prune at start) queue instead of deadlocking on
+// posted rows. CancelDigest reads the digest FOR UPDATE before checking
+// that it is pending, so a concurrent MarkSent cannot slip in between.
+// The locks' keys are the schema's (and the origin's), so stores in
+// different schemas never wait for each other.
 //
 // Times are timestamptz, kept to the microsecond: what a method returns is
-// what a later read gives back. Text is PostgreSQL text, which holds no NUL
-// byte and only valid UTF-8: feed items are made so (see SaveItems); the
-// digest store's inputs (Discord IDs, article IDs, user text from
-// Discord) are, and a value that is not is refused with an error naming it.
+// what a later read gives back. A list of strings is one text[] argument.
+// Text is PostgreSQL text, which holds no NUL byte and only valid UTF-8:
+// feed items are made so (the dialect replaces either with U+FFFD); the
+// digest store's inputs (Discord IDs, article IDs, user text from Discord)
+// are, and a value that is not is refused with an error naming it.
 package postgres
 
 import (
-	"newsbrief/store/schema"
-
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"newsbrief/store/schema"
+	"newsbrief/store/sqlstore"
 )
 
 // ErrSchemaTooNew means the database was migrated by a newer build whose
-// schema this one does not know. Other errors wrap the digest package's
-// ErrNotFound, ErrAlreadyPosted, ErrDigestSent and ErrRunClaimed where the
-// contract says so; every error names what failed and its input.
-var ErrSchemaTooNew = errors.New("database schema is newer than this program supports")
+// schema this one does not know (it is sqlstore.ErrSchemaTooNew). Every
+// error names what failed and its input.
+var ErrSchemaTooNew = sqlstore.ErrSchemaTooNew
 
-// Store is the PostgreSQL store. It is safe for concurrent use, and any
-// number of Stores, in any number of processes, may share one database.
+// Store is the PostgreSQL store: sqlstore's digest.Store and
+// feedstore.Store over the database, and its leases. It is safe for
+// concurrent use, and any number of Stores, in any number of processes,
+// may share one database.
 type Store struct {
+	*sqlstore.Store
 	pool *pgxpool.Pool
 	// name is the database as errors show it: user, host, port and
 	// database, never the password or the other parameters.
@@ -103,13 +99,11 @@ type Store struct {
 	// schema); it keys the advisory locks, so stores in different schemas
 	// never wait for each other.
 	schema string
-	now    func() time.Time
 	// applied is how many migrations this Open applied (the tests check
 	// that racing Opens migrate once).
 	applied int
 
-	leaseMu sync.Mutex
-	leases  []*Lease // made by Lease, released by Close
+	leases sqlstore.Leases // made by Lease, released by Close
 }
 
 // Open connects to the database at url (postgres://user:password@host:port/
@@ -130,7 +124,7 @@ func open(ctx context.Context, rawURL string, migs []migration) (*Store, error) 
 		return nil, fmt.Errorf("store: open postgres %s: invalid connection URL (want postgres://user[:password]@host[:port]/database[?param=value&...])",
 			redactURL(rawURL))
 	}
-	s := &Store{name: describe(cfg), now: time.Now}
+	s := &Store{name: describe(cfg)}
 	fail := func(err error) (*Store, error) {
 		if s.pool != nil {
 			s.pool.Close()
@@ -153,28 +147,19 @@ func open(ctx context.Context, rawURL string, migs []migration) (*Store, error) 
 	if s.applied, err = s.migrate(ctx, migs); err != nil {
 		return fail(err)
 	}
+	s.Store = sqlstore.New(sqlstore.Config{
+		Dialect: dialect{schema: s.schema},
+		Write:   pool{conn{s.pool, new(sync.Map)}, s.pool},
+		Name:    "postgres " + s.name,
+	})
 	return s, nil
 }
 
 // Close releases the leases the store made and closes the pool's
 // connections, waiting for those in use.
 func (s *Store) Close() error {
-	s.leaseMu.Lock()
-	leases := s.leases
-	s.leases = nil
-	s.leaseMu.Unlock()
-	for _, l := range leases {
-		_ = l.Release(context.Background()) // the server frees it anyway
-	}
+	s.leases.ReleaseAll(context.Background()) // the server frees them anyway
 	s.pool.Close()
-	return nil
-}
-
-// Ping checks that the database answers, for a readiness check.
-func (s *Store) Ping(ctx context.Context) error {
-	if err := s.pool.Ping(ctx); err != nil {
-		return fmt.Errorf("store: ping postgres %s: %w", s.name, err)
-	}
 	return nil
 }
 
@@ -277,36 +262,4 @@ func (s *Store) migrate(ctx context.Context, migs []migration) (int, error) {
 		return 0, fmt.Errorf("migrate: commit: %w", err)
 	}
 	return applied, nil
-}
-
-// ts is t as a nullable timestamptz parameter: NULL for the zero time, else
-// UTC to the microsecond (what the column keeps, so what a caller is given
-// back equals what a later read returns).
-func ts(t time.Time) pgtype.Timestamptz {
-	if t.IsZero() {
-		return pgtype.Timestamptz{}
-	}
-	return pgtype.Timestamptz{Time: micro(t), Valid: true}
-}
-
-// micro is t as stored: UTC, to the microsecond.
-func micro(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
-// fromTS is a read timestamptz as a time in UTC, zero for NULL.
-func fromTS(v pgtype.Timestamptz) time.Time {
-	if !v.Valid {
-		return time.Time{}
-	}
-	return v.Time.UTC()
-}
-
-// formatTime is a time for error messages.
-func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
-// rowsAffected is what an Exec changed, for callers that need only that.
-func rowsAffected(tag pgconn.CommandTag, err error) (int64, error) {
-	if err != nil {
-		return 0, err
-	}
-	return tag.RowsAffected(), nil
 }

@@ -53,9 +53,7 @@ func (s *Store) Lease(name string, opts ...LeaseOption) *Lease {
 	for _, o := range opts {
 		o(l)
 	}
-	s.leaseMu.Lock()
-	s.leases = append(s.leases, l)
-	s.leaseMu.Unlock()
+	s.leases.Add(l)
 	return l
 }
 

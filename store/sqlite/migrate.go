@@ -1,11 +1,11 @@
 package sqlite
 
 import (
-	"newsbrief/store/schema"
-
 	"context"
 	"embed"
 	"fmt"
+
+	"newsbrief/store/schema"
 )
 
 // migrationFiles holds the schema, one numbered file per version:

@@ -34,11 +34,11 @@ func Run(t *testing.T, newStore func(t *testing.T) digest.Store) {
 		{"DeleteCascades", testDeleteCascades},
 		{"DigestLifecycle", testDigestLifecycle},
 		{"PostedIDsManyArticles", testPostedIDsManyArticles},
-		{"BeginDigestAlreadyPostedWritesNothing", testBeginDigestAlreadyPostedWritesNothing},
+		{"ClaimRunAlreadyPostedWritesNothing", testClaimRunAlreadyPostedWritesNothing},
 		{"ClaimRunValidation", testClaimRunValidation},
 		{"CancelDigestReleasesArticles", testCancelDigestReleasesArticles},
 		{"RecordRunAndPause", testRecordRunAndPause},
-		{"ConcurrentBeginDigest", testConcurrentBeginDigest},
+		{"ConcurrentDigests", testConcurrentDigests},
 		{"ConcurrentClaims", testConcurrentClaims},
 		{"NextRuns", testNextRuns},
 		{"Backlog", testBacklog},
@@ -291,7 +291,7 @@ func testDigestLifecycle(t *testing.T, s digest.Store) {
 	if d1.SubscriptionID != sub.ID || d1.ChannelID != "c" || d1.Nonce != "nb-1-abc" ||
 		!slices.Equal(d1.ArticleIDs, []string{"z", "a", "m"}) || !d1.ScheduledFor.Equal(sched) ||
 		d1.CreatedAt.IsZero() || !d1.SentAt.IsZero() {
-		t.Errorf("BeginDigest returned %+v", d1)
+		t.Errorf("ClaimRun returned %+v", d1)
 	}
 	d2, err := Begin(ctx, s, other.ID, "nb-2", []string{"a"}, sched) // same article, other subscription
 	if err != nil {
@@ -357,7 +357,7 @@ func testPostedIDsManyArticles(t *testing.T, s digest.Store) {
 	}
 }
 
-func testBeginDigestAlreadyPostedWritesNothing(t *testing.T, s digest.Store) {
+func testClaimRunAlreadyPostedWritesNothing(t *testing.T, s digest.Store) {
 	ctx := context.Background()
 	sub := MustPut(t, s, "g", "c")
 	first, err := Begin(ctx, s, sub.ID, "n1", []string{"a1", "a2"}, time.Now())
@@ -369,13 +369,13 @@ func testBeginDigestAlreadyPostedWritesNothing(t *testing.T, s digest.Store) {
 		pending := pendingCount(t, s)
 		_, err := Begin(ctx, s, sub.ID, "n2", []string{"b1", "a2", "b2"}, time.Now())
 		if !errors.Is(err, digest.ErrAlreadyPosted) {
-			t.Fatalf("%s: BeginDigest = %v, want ErrAlreadyPosted", state, err)
+			t.Fatalf("%s: ClaimRun = %v, want ErrAlreadyPosted", state, err)
 		}
 		if msg := err.Error(); !strings.Contains(msg, "a2") || !strings.Contains(msg, fmt.Sprint(sub.ID)) {
 			t.Errorf("%s: error %q does not name the article and the subscription", state, msg)
 		}
 		if p := pendingCount(t, s); p != pending {
-			t.Errorf("%s: failed BeginDigest recorded a digest: pending %d -> %d", state, pending, p)
+			t.Errorf("%s: failed ClaimRun recorded a digest: pending %d -> %d", state, pending, p)
 		}
 		got, err := s.PostedIDs(ctx, sub.ID, []string{"b1", "b2"})
 		if err != nil || len(got) != 0 {
@@ -498,10 +498,10 @@ func testRecordRunAndPause(t *testing.T, s digest.Store) {
 	}
 }
 
-// testConcurrentBeginDigest runs the scheduler's burst: many subscriptions
+// testConcurrentDigests runs the scheduler's burst: many subscriptions
 // falling due at once, each checked with PostedIDs and recorded with
-// BeginDigest + MarkSent from its own goroutine, while others list.
-func testConcurrentBeginDigest(t *testing.T, s digest.Store) {
+// ClaimRun + MarkSent from its own goroutine, while others list.
+func testConcurrentDigests(t *testing.T, s digest.Store) {
 	ctx := context.Background()
 	const subs, digestsEach = 32, 5
 	ids := make([]int64, subs)
