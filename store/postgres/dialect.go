@@ -48,6 +48,13 @@ func (dialect) Strings(ids []string) any {
 
 func (dialect) List() string { return "SELECT unnest(?::text[])" }
 
+// InsertID is insert with RETURNING id: one round trip.
+func (dialect) InsertID(ctx context.Context, tx sqlstore.Tx, insert string, args ...any) (int64, error) {
+	var id int64
+	err := tx.QueryRow(ctx, insert+" RETURNING id", args...).Scan(&id)
+	return id, err
+}
+
 func (dialect) ForUpdate() string { return "FOR UPDATE" }
 
 func (dialect) NoLimit() string { return "LIMIT ALL" }

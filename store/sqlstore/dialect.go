@@ -35,6 +35,9 @@ type Dialect interface {
 	// List is a subquery of one column, a row per string of a Strings
 	// argument, which stands in it as ?: `article_id IN (` + List() + `)`.
 	List() string
+	// InsertID runs insert, an INSERT of one row into a table keyed by an
+	// id column of generated numbers, in tx, and returns the row's id.
+	InsertID(ctx context.Context, tx Tx, insert string, args ...any) (int64, error)
 	// ForUpdate is the clause that locks the row a SELECT in a write
 	// transaction reads until the transaction ends, or "" where a write
 	// transaction excludes every other writer already.

@@ -230,9 +230,8 @@ func (s *Store) ClaimRun(ctx context.Context, run digest.Run, nonce string, arti
 		}
 		return digest.Digest{}, nil
 	}
-	if err := tx.QueryRow(ctx, `INSERT INTO digests (subscription_id, channel_id, nonce, scheduled_for, created_at)
-		VALUES (?, ?, ?, ?, ?) RETURNING id`,
-		d.SubscriptionID, d.ChannelID, nonce, s.timeArg(d.ScheduledFor), s.timeArg(d.CreatedAt)).Scan(&d.ID); err != nil {
+	if d.ID, err = s.d.InsertID(ctx, tx, `INSERT INTO digests (subscription_id, channel_id, nonce, scheduled_for, created_at)
+		VALUES (?, ?, ?, ?, ?)`, d.SubscriptionID, d.ChannelID, nonce, s.timeArg(d.ScheduledFor), s.timeArg(d.CreatedAt)); err != nil {
 		return fail(err)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE runs SET digest_id = ? WHERE subscription_id = ? AND scheduled_for = ?`,

@@ -56,8 +56,10 @@ func (s *Store) SaveItems(ctx context.Context, items []feedstore.Item, keep int)
 		return it
 	}
 	var origins []string // each once, in order, as stored
-	for _, o := range originsOf(items) {
-		if o = s.d.Text(o); !slices.Contains(origins, o) {
+	seen := map[string]bool{}
+	for _, it := range items {
+		if o := s.d.Text(it.Origin); !seen[o] {
+			seen[o] = true
 			origins = append(origins, o)
 		}
 	}
@@ -71,8 +73,8 @@ func (s *Store) SaveItems(ctx context.Context, items []feedstore.Item, keep int)
 		return fail(fmt.Errorf("lock origins: %w", err))
 	}
 	// Each item is made storable as its insert needs it, and again if it
-	// was added: nothing of a call is copied whole, as most of a poll's
-	// items are known already.
+	// was added: a call's items are not copied whole, as most of a poll's
+	// are known already.
 	inserted, err := tx.ExecEach(ctx, `INSERT INTO feed_items
 		(origin, identity, guid, link, title_key, title, text, url, image, published, fetched)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -104,19 +106,6 @@ func (s *Store) SaveItems(ctx context.Context, items []feedstore.Item, keep int)
 		return fail(err)
 	}
 	return added, nil
-}
-
-// originsOf lists the origins of items, each once, in order.
-func originsOf(items []feedstore.Item) []string {
-	var origins []string
-	seen := map[string]bool{}
-	for _, it := range items {
-		if !seen[it.Origin] {
-			seen[it.Origin] = true
-			origins = append(origins, it.Origin)
-		}
-	}
-	return origins
 }
 
 // newestFirst is the order in which a feed's cap keeps its items (see

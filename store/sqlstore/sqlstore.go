@@ -30,15 +30,17 @@
 //
 // # Why Conn, not database/sql for both
 //
-// PostgreSQL stays on pgx and its pool, behind Conn, rather than pgx's
-// database/sql adapter: its leases hold a session advisory lock on a
-// connection of their own with keepalive settings, outside any pool, which
-// database/sql does not model; ExecEach sends a feed's inserts, or a
-// digest's posted rows, in one round trip as a pgx batch, which
-// database/sql cannot; and the pool's URL parameters (pool_max_conns...)
-// that deployments set keep working. Conn is the few calls the logic
-// makes, so a database/sql pool (FromSQL) and pgx each satisfy it in a
-// page.
+// PostgreSQL stays on pgx and its pool, behind Conn, rather than moving
+// to pgx's database/sql adapter (pgx/v5/stdlib). Its leases hold session
+// advisory locks, each on a connection of its own made from the pool's
+// configuration with keepalive settings: pgx either way, so the adapter
+// would be a second way of speaking to one database. ExecEach sends a
+// feed's inserts, or a digest's posted rows, in one round trip as a pgx
+// batch, which database/sql cannot: a poll of a thousand items would be a
+// thousand round trips. And the pool settings that deployments put in
+// DATABASE_URL (pool_max_conns...) are pgxpool's. Conn is the few calls
+// the logic makes, so database/sql (FromSQL) and pgx (store/postgres)
+// each give it in a page.
 //
 // # Why the posted table enforces at-most-once
 //
