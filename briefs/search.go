@@ -440,14 +440,6 @@ func signature(s string) [4]uint64 {
 	return sig
 }
 
-// prefixRange returns the bounds of the entries of a sorted list whose key
-// starts with p.
-func prefixRange(n int, key func(i int) string, p string) (lo, hi int) {
-	lo = sortSearch(n, func(i int) bool { return key(i) >= p })
-	hi = lo + sortSearch(n-lo, func(i int) bool { return !strings.HasPrefix(key(lo+i), p) })
-	return lo, hi
-}
-
 // sortSearch is sort.Search: the smallest i in [0, n) with f(i), or n.
 func sortSearch(n int, f func(int) bool) int {
 	lo, hi := 0, n

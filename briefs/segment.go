@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"encoding/binary"
 	"maps"
+	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"unicode"
@@ -138,6 +140,10 @@ func (s *segment) leave(d int32) {
 // term's list is in document order, each entry a uvarint of the gap from
 // the previous document shifted left by 8, or'd with the term frequency
 // (capped at 255); most entries take two bytes.
+//
+// A list longer than postBlockSize is also cut into blocks (see
+// postBlock), which let a top-k search skip postings without decoding
+// them and bound the score of those it skips.
 type segIndex struct {
 	terms  map[string]int32
 	off    []uint32 // term t's postings are post[off[t]:off[t+1]]
@@ -145,12 +151,37 @@ type segIndex struct {
 	post   []byte
 	docLen []int32
 	sumLen int64
+	blkOff []uint32 // term t's blocks are blocks[blkOff[t]:blkOff[t+1]]
+	blocks []postBlock
+	// impactAvg is the average document length the blocks' impacts
+	// assume: the segment's own.
+	impactAvg float64
 }
 
-// postingList is one term's postings in one segment.
+// postBlockSize is the postings of a block: small enough that a block's
+// best impact says something about most of its postings (the bound is
+// what lets a search skip them), large enough that blocks cost an eighth
+// of what the postings do.
+const postBlockSize = 32
+
+// postBlock is postBlockSize consecutive postings of one term's list (the
+// last block may hold fewer): where it ends, so that a search can step
+// over it, and the best BM25 impact of its postings, so that it can tell
+// whether anything in it could make the top.
+type postBlock struct {
+	last uint32 // the block's last document
+	size uint16 // its postings' bytes (at most 4 each)
+	// impact is the block's largest tf/(tf+norm) at the segment's
+	// average length (impactAvg), times 65535, rounded up.
+	impact uint16
+}
+
+// postingList is one term's postings in one segment, with their blocks
+// (none for a short list).
 type postingList struct {
-	p []byte
-	n int
+	p      []byte
+	n      int
+	blocks []postBlock
 }
 
 // postings returns the postings of a term; empty when the segment lacks it.
@@ -159,7 +190,7 @@ func (ix *segIndex) postings(term string) postingList {
 	if !ok {
 		return postingList{}
 	}
-	return postingList{ix.post[ix.off[t]:ix.off[t+1]], int(ix.n[t])}
+	return postingList{ix.post[ix.off[t]:ix.off[t+1]], int(ix.n[t]), ix.blocks[ix.blkOff[t]:ix.blkOff[t+1]]}
 }
 
 // postingIter reads a postings list.
@@ -200,23 +231,53 @@ func (it *postingIter) slow() (doc, tf uint32, ok bool) {
 }
 
 // encodePostings turns sorted doc<<8|tf entries, grouped by term (term t's
-// at flat[off[t]:off[t+1]]), into the index's postings.
+// at flat[off[t]:off[t+1]]), into the index's postings and their blocks.
+// ix.docLen must be set: the blocks' impacts need each document's length.
 func (ix *segIndex) encodePostings(flat []uint32, off []uint32) {
 	terms := len(off) - 1
 	ix.off = make([]uint32, terms+1)
 	ix.n = make([]uint32, terms)
+	ix.blkOff = make([]uint32, terms+1)
+	ix.impactAvg = 1
+	if len(ix.docLen) > 0 && ix.sumLen > 0 {
+		ix.impactAvg = float64(ix.sumLen) / float64(len(ix.docLen))
+	}
+	norm := make([]float64, len(ix.docLen))
+	for d, l := range ix.docLen {
+		norm[d] = bm25K1 * (1 - bm25B + bm25B*float64(l)/ix.impactAvg)
+	}
 	// Two bytes an entry is the common case; the rest grows once or twice.
 	post := make([]byte, 0, 2*len(flat)+len(flat)/4)
+	var blocks []postBlock
 	for t := range terms {
-		prev := uint32(0)
-		for _, e := range flat[off[t]:off[t+1]] {
+		list := flat[off[t]:off[t+1]]
+		blocked := len(list) > postBlockSize
+		prev, start, best := uint32(0), len(post), 0.0
+		for k, e := range list {
 			post = binary.AppendUvarint(post, uint64(e>>8-prev)<<8|uint64(e&255))
 			prev = e >> 8
+			if !blocked {
+				continue
+			}
+			tf := float64(e & 255)
+			best = max(best, tf/(tf+norm[prev]))
+			if (k+1)%postBlockSize == 0 || k == len(list)-1 {
+				blocks = append(blocks, postBlock{last: prev, size: uint16(len(post) - start), impact: quantImpact(best)})
+				start, best = len(post), 0
+			}
 		}
 		ix.off[t+1] = uint32(len(post))
-		ix.n[t] = off[t+1] - off[t]
+		ix.n[t] = uint32(len(list))
+		ix.blkOff[t+1] = uint32(len(blocks))
 	}
 	ix.post = slices.Clone(post) // exactly sized: it stays
+	ix.blocks = slices.Clone(blocks)
+}
+
+// quantImpact stores an impact (in [0, 1)) in 16 bits, rounded up: a
+// bound stays a bound.
+func quantImpact(x float64) uint16 {
+	return uint16(min(math.Ceil(x*65535), 65535))
 }
 
 // wordInfo is what tokenizing knows of a lowercased word: its term (-1
@@ -488,18 +549,93 @@ func mergeSegIndex(parts []*segment, src []segDoc, moved map[*segment]merged) se
 //   - title prefixes by binary search in the titles sorted by text;
 //   - word prefixes by binary search in every title word start, sorted by
 //     the title's text from there;
-//   - substrings by a scan that skips most titles with a 256-bit
-//     signature of the bytes and byte pairs each title holds.
+//   - substrings (and prefixes too common for the lists above) by
+//     candidates from a 256-bit signature of the bytes and byte pairs
+//     each title holds, checked against the title.
+//
+// The signatures are stored bit-sliced: one bitmap over the documents per
+// signature bit. A query reads only the bitmaps of its own bits, a few
+// bytes per 64 titles each, and finds its candidates in document order
+// (newest first), so that it can stop once older titles cannot make its
+// answer; reading every title's signature instead costs 32 bytes per
+// title, 32 MB for a million.
 //
 // Titles are lowercased into one string, so that a title costs its bytes
 // and an offset rather than a string of its own.
 type segCompleter struct {
 	lower   string
-	off     []uint32    // title d is lower[off[d]:off[d+1]]
-	sig     [][4]uint64 // signature of title d
-	byTitle []int32     // documents sorted by title
-	byWord  []uint32    // doc<<16 | offset of a word start in its title (at most segmentMax·mergeFactor/2 documents, titles cut at 64 KiB), sorted by the text from there
+	off     []uint32 // title d is lower[off[d]:off[d+1]]
+	words   int      // uint64 words of a bitmap: one bit per document
+	sigBits []uint64 // bit b of the signatures is sigBits[b*words:(b+1)*words]
+	byTitle []int32  // documents sorted by title
+	byWord  []uint32 // doc<<16 | offset of a word start in its title (at most segmentMax·mergeFactor/2 documents, titles cut at 64 KiB), sorted by the text from there
+	// titleKeys and wordKeys sample byTitle and byWord (see keySample),
+	// so that a lookup compares few texts: a library of a million
+	// articles is a hundred segments, each looked up in.
+	titleKeys, wordKeys []uint64
 }
+
+// titleStep and wordStep are how many entries of byTitle and byWord a
+// key sample stands for: a title lookup, the one every completion makes,
+// compares about log2(titleStep) titles; byWord is eight times as long,
+// and looked up only when titles starting with the query are few.
+const (
+	titleStep = 8
+	wordStep  = 32
+)
+
+// keySample returns the textPrefix of every step-th of n sorted texts.
+func keySample(n, step int, text func(i int) string) []uint64 {
+	keys := make([]uint64, (n+step-1)/step)
+	for j := range keys {
+		keys[j] = textPrefix(text(j * step))
+	}
+	return keys
+}
+
+// sampledRange returns the bounds of the texts starting with p among n
+// sorted texts of which keys samples every step-th: the samples bound
+// where those texts can be, and only that stretch is searched by its
+// texts. A text before p has
+// a textPrefix no greater than p's, one starting with p has it between
+// p's and p's followed by 0xFF bytes, one after them no less than that.
+// When the samples alone show that more than most texts start with p
+// (p is shorter than 8 bytes, so a sample in that interval starts with
+// it), it returns !ok without searching: the caller looks elsewhere.
+func sampledRange(n, step int, text func(i int) string, keys []uint64, p string, most int) (lo, hi int, ok bool) {
+	low := textPrefix(p)
+	high := low
+	for i := len(p); i < 8; i++ {
+		high |= 0xFF << (8 * (7 - i))
+	}
+	a := sortSearch(len(keys), func(j int) bool { return keys[j] >= low })
+	b := sortSearch(len(keys), func(j int) bool { return keys[j] > high })
+	if len(p) < 8 && (b-1-a)*step+1 > most {
+		return 0, 0, false
+	}
+	from, to := max(0, (a-1)*step+1), min(n, b*step)
+	lo = from + sortSearch(to-from, func(i int) bool { return text(from+i) >= p })
+	if lo == to || !strings.HasPrefix(text(lo), p) {
+		return lo, lo, true
+	}
+	hi = lo + 1 + sortSearch(to-lo-1, func(i int) bool { return !strings.HasPrefix(text(lo+1+i), p) })
+	return lo, hi, true
+}
+
+// titleRange returns the bounds of the titles, in byTitle, starting with
+// p; !ok when there are more than most (see sampledRange).
+func (c *segCompleter) titleRange(p string, most int) (lo, hi int, ok bool) {
+	return sampledRange(len(c.byTitle), titleStep, func(i int) string { return c.title(c.byTitle[i]) }, c.titleKeys, p, most)
+}
+
+// wordRange returns the bounds of the entries of byWord whose text starts
+// with p; !ok when there are more than most (see sampledRange).
+func (c *segCompleter) wordRange(p string, most int) (lo, hi int, ok bool) {
+	return sampledRange(len(c.byWord), wordStep, func(i int) string { return c.fromWord(c.byWord[i]) }, c.wordKeys, p, most)
+}
+
+// sigBitmap returns the bitmap of signature bit b: which titles have it.
+func (c *segCompleter) sigBitmap(b int) []uint64 { return c.sigBits[b*c.words : (b+1)*c.words] }
 
 func (c *segCompleter) title(d int32) string { return c.lower[c.off[d]:c.off[d+1]] }
 
@@ -511,7 +647,8 @@ func (c *segCompleter) fromWord(e uint32) string {
 
 func buildSegCompleter(arts []Article) segCompleter {
 	n := len(arts)
-	c := segCompleter{off: make([]uint32, n+1), sig: make([][4]uint64, n), byTitle: make([]int32, n)}
+	words := (n + 63) / 64
+	c := segCompleter{off: make([]uint32, n+1), words: words, sigBits: make([]uint64, 256*words), byTitle: make([]int32, n)}
 	// Lowercased once into a slice, then copied into an exactly sized
 	// string (a Builder would keep its spare capacity).
 	var buf []byte
@@ -522,7 +659,14 @@ func buildSegCompleter(arts []Article) segCompleter {
 	c.lower = string(buf)
 	for d := range n {
 		t := c.title(int32(d))
-		c.sig[d] = signature(t)
+		sig := signature(t)
+		for k, w := range sig {
+			for w != 0 {
+				b := k<<6 | bits.TrailingZeros64(w)
+				w &= w - 1
+				c.sigBits[b*words+d>>6] |= 1 << (d & 63)
+			}
+		}
 		c.byTitle[d] = int32(d)
 		inWord := false
 		for i, r := range t {
@@ -539,6 +683,8 @@ func buildSegCompleter(arts []Article) segCompleter {
 	c.byWord = slices.Clone(c.byWord) // exactly sized: it stays
 	sortByText(c.byTitle, func(d int32) string { return c.title(d) })
 	sortByText(c.byWord, c.fromWord)
+	c.titleKeys = keySample(len(c.byTitle), titleStep, func(i int) string { return c.title(c.byTitle[i]) })
+	c.wordKeys = keySample(len(c.byWord), wordStep, func(i int) string { return c.fromWord(c.byWord[i]) })
 	return c
 }
 

@@ -2,7 +2,6 @@ package briefs
 
 import (
 	"context"
-	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -52,6 +51,7 @@ type snapshot struct {
 
 	scratch sync.Pool // *searchScratch
 	bitmaps sync.Pool // *[]uint64 with a bit per position
+	query   queryData
 }
 
 // searchScratch is a dense score accumulator reused across queries.
@@ -153,29 +153,31 @@ type segPostings struct {
 // with BM25's idf over the articles in the library.
 func (s *snapshot) lookup(query string) []queryTerm {
 	var qts []queryTerm
-	for _, t := range queryTerms(query) {
-		qt := queryTerm{term: t}
+	for _, qt := range s.termLists(query) {
 		df := 0
-		for i, seg := range s.segs {
-			post := seg.index.postings(t)
-			if post.n == 0 {
-				continue
-			}
-			qt.lists = append(qt.lists, segPostings{int32(i), post})
-			if s.live[i] == len(seg.arts) {
-				df += post.n
-				continue
-			}
-			pos := s.pos[i]
-			it := postingIter{p: post.p}
-			for d, _, ok := it.next(); ok; d, _, ok = it.next() {
-				if pos[d] >= 0 {
-					df++
-				}
-			}
+		for _, l := range qt.lists {
+			df += s.liveHolding(int(l.seg), l.post)
 		}
 		if df > 0 {
 			qt.idf = bm25IDF(len(s.order), df)
+			qts = append(qts, qt)
+		}
+	}
+	return qts
+}
+
+// termLists returns the query's terms that some segment has, with their
+// postings, without idf: lookup without counting the articles.
+func (s *snapshot) termLists(query string) []queryTerm {
+	var qts []queryTerm
+	for _, t := range queryTerms(query) {
+		qt := queryTerm{term: t}
+		for i, seg := range s.segs {
+			if post := seg.index.postings(t); post.n > 0 {
+				qt.lists = append(qt.lists, segPostings{int32(i), post})
+			}
+		}
+		if len(qt.lists) > 0 {
 			qts = append(qts, qt)
 		}
 	}
@@ -192,6 +194,29 @@ func (s *snapshot) search(query string, n int) []Hit {
 	if len(qts) == 0 {
 		return nil
 	}
+	var top []scoredDoc
+	if s.pruneSearch(qts, n) {
+		top = s.searchTop(qts, n)
+	} else {
+		top = s.searchAll(qts, n)
+	}
+	terms := make([]string, len(qts))
+	weights := make([]float64, len(qts))
+	for i, qt := range qts {
+		terms[i], weights[i] = qt.term, qt.idf
+	}
+	hits := make([]Hit, len(top))
+	for i, c := range top {
+		hits[i] = Hit{Article: s.article(c.doc), Score: c.score}
+		hits[i].Snippet = s.snippet(i, hits[i].Article, terms, weights)
+	}
+	return hits
+}
+
+// searchAll returns the best n stories (all when n < 0) for the query's
+// terms, best first, each as {position of its best article, score}, by
+// scoring every posting: what searchTop answers without doing so.
+func (s *snapshot) searchAll(qts []queryTerm, n int) []scoredDoc {
 	// Scores accumulate by segment and article (base[i]+d), which the
 	// postings visit in order; only the candidates are then placed in
 	// story order.
@@ -260,18 +285,7 @@ func (s *snapshot) search(query string, n int) []Hit {
 	}
 	sc.touched, sc.cands = touched[:0], cands[:0]
 	s.scratch.Put(sc)
-
-	terms := make([]string, len(qts))
-	weights := make([]float64, len(qts))
-	for i, qt := range qts {
-		terms[i], weights[i] = qt.term, qt.idf
-	}
-	hits := make([]Hit, len(top))
-	for i, c := range top {
-		hits[i] = Hit{Article: s.article(c.doc), Score: c.score}
-		hits[i].Snippet = s.snippet(i, hits[i].Article, terms, weights)
-	}
-	return hits
+	return top
 }
 
 // snippetHits is how many of a search's hits get a snippet when bodies are
@@ -303,44 +317,47 @@ func (s *snapshot) snippet(i int, a Article, terms []string, weights []float64) 
 // latestTopic returns the newest n stories (all if n < 0) with an article
 // holding any of the topic's search terms.
 //
-// A postings list is in its segment's order, newest first, in which the
-// heads' stories come in story order and every other article's story (its
-// head is older) comes no earlier than the heads before it. So once a list
-// has given n heads, the rest of it (past the last head's date) holds no
-// newer story, and the scan stops there.
+// A postings list is in its segment's order, newest first, and a story
+// comes no earlier than its articles' dates say (its representative is its
+// earliest article). So once n stories are found, a list can stop at its
+// first article older than the n-th story's representative.
 func (s *snapshot) latestTopic(topic string, n int) []int32 {
-	qts := s.lookup(topic)
-	if len(qts) == 0 || n == 0 {
+	if n == 0 {
 		return nil
 	}
-	var stories []int32
+	qts := s.termLists(topic)
+	if len(qts) == 0 {
+		return nil
+	}
+	k := newPicker(s, n)
 	for _, qt := range qts {
 		for _, l := range qt.lists {
 			pos, arts := s.pos[l.seg], s.segs[l.seg].arts
-			heads := 0
-			var last *Article
 			it := postingIter{p: l.post.p}
 			for d, _, ok := it.next(); ok; d, _, ok = it.next() {
 				p := pos[d]
 				if p < 0 {
 					continue
 				}
-				if n > 0 && heads >= n && !arts[d].Date.Equal(last.Date) {
-					break
+				if k.full() {
+					if arts[d].Date.Before(k.cut) {
+						break
+					}
+					if p >= k.end {
+						continue
+					}
 				}
-				st := s.story[p]
-				stories = append(stories, st)
-				if s.heads[st] == p {
-					heads++
-					last = &arts[d]
-				}
+				k.offer(s.story[p], p)
 			}
 		}
 	}
-	slices.Sort(stories)
-	stories = slices.Compact(stories)
-	if n > 0 && len(stories) > n {
-		stories = stories[:n]
+	picks := k.picks()
+	if len(picks) == 0 {
+		return nil
+	}
+	stories := make([]int32, len(picks))
+	for i, pk := range picks {
+		stories[i] = pk.st
 	}
 	return stories
 }
@@ -348,136 +365,157 @@ func (s *snapshot) latestTopic(topic string, n int) []int32 {
 // complete returns the positions of up to n articles (all matches when
 // n < 0), at most one per story, whose title matches query: title prefix
 // first, then word prefixes, then substrings, each group newest first.
+//
+// Each group is the first stories (in story order) not taken by an earlier
+// group with an article that matches, each as its first matching
+// position. Sorted lists find the prefixes when they are few; otherwise,
+// and for substrings, each segment's titles are scanned newest first by
+// their signatures (see segCompleter) until older ones cannot make the
+// group (see storyPicker).
 func (s *snapshot) complete(query string, n int) []int32 {
 	q := lowerTitle(query)
 	if q == "" || n == 0 || len(s.order) == 0 {
 		return nil
 	}
-	tp, mp := s.bitmap(), s.bitmap()
-	taken, marks := *tp, *mp
-	defer func() {
-		clear(taken)
-		s.bitmaps.Put(tp)
-		s.bitmaps.Put(mp)
-	}()
-	var out []int32
-	want := func() int {
-		if n < 0 {
-			return -1
-		}
-		return n - len(out)
+	// The stories taken: a few, looked through, or a bitmap of all for
+	// many.
+	var out, few []int32
+	var taken []uint64
+	if n > 0 && n <= 64 {
+		out, few = make([]int32, 0, n), make([]int32, 0, n)
+	} else {
+		tp := s.bitmap()
+		taken = *tp
+		defer func() {
+			for _, p := range out {
+				st := s.story[p]
+				taken[st>>6] &^= 1 << (st & 63)
+			}
+			s.bitmaps.Put(tp)
+		}()
 	}
-	isTaken := func(st int32) bool { return taken[st>>6]&(1<<(st&63)) != 0 }
-	take := func(p int32) bool {
-		st := s.story[p]
-		if isTaken(st) {
-			return false
+	isTaken := func(st int32) bool {
+		if taken == nil {
+			return slices.Contains(few, st)
 		}
-		taken[st>>6] |= 1 << (st & 63)
-		out = append(out, p)
-		return true
+		return taken[st>>6]&(1<<(st&63)) != 0
 	}
-	// collect takes the marked articles in story order, one per story.
-	collect := func() {
-		for w, word := range marks {
-			for word != 0 && want() != 0 {
-				take(int32(w<<6 + bits.TrailingZeros64(word)))
-				word &= word - 1
+	// group finds one group's stories with find and takes them.
+	k := newPicker(s, n)
+	group := func(find func(k *storyPicker)) {
+		if n >= 0 {
+			if k.limit, k.e = n-len(out), k.e[:0]; k.limit == 0 {
+				return
+			}
+		} else {
+			clear(k.all)
+		}
+		find(k)
+		for _, pk := range k.picks() {
+			if taken == nil {
+				few = append(few, pk.st)
+			} else {
+				taken[pk.st>>6] |= 1 << (pk.st & 63)
+			}
+			out = append(out, pk.p)
+		}
+	}
+	// Every match, whatever its group, holds the query's words (the query
+	// itself when it has none), so a segment none of whose titles has
+	// their signature bits has no match to look up. A few of the bits
+	// tell most segments apart, and each costs a bitmap read per segment.
+	qw := titleWords(q)
+	var needBuf, sigBuf [sigQueryMax]int
+	need := sigQuery(needBuf[:], q)
+	if len(qw) > 0 {
+		need = sigQuery(needBuf[:], qw...)
+	}
+	need = need[:min(len(need), 8)]
+	var skipBuf [256]bool
+	skip := skipBuf[:0]
+	if len(s.segs) > len(skipBuf) {
+		skip = make([]bool, 0, len(s.segs))
+	}
+	for i := range s.segs {
+		skip = append(skip, !s.mayHold(i, need))
+	}
+	// offer gives k article d of segment i, unless it or its story is out.
+	offer := func(k *storyPicker, i int, d int32) {
+		if p := s.pos[i][d]; p >= 0 && !k.after(p) {
+			if st := s.story[p]; !isTaken(st) {
+				k.offer(st, p)
 			}
 		}
-		clear(marks)
 	}
 
-	for i, seg := range s.segs {
-		c := &seg.complete
-		lo, hi := prefixRange(len(c.byTitle), func(k int) string { return c.title(c.byTitle[k]) }, q)
-		for _, d := range c.byTitle[lo:hi] {
-			if p := s.pos[i][d]; p >= 0 {
-				marks[p>>6] |= 1 << (p & 63)
+	group(func(k *storyPicker) {
+		isPrefix := func(t string) bool { return strings.HasPrefix(t, q) }
+		var sig []int
+		for i, seg := range s.segs {
+			if skip[i] || k.full() && seg.arts[0].Date.Before(k.cut) {
+				continue
 			}
+			c := &seg.complete
+			if lo, hi, ok := c.titleRange(q, rangeScanMax); ok && hi-lo <= rangeScanMax {
+				for _, d := range c.byTitle[lo:hi] {
+					offer(k, i, d)
+				}
+				continue
+			}
+			if sig == nil {
+				sig = sigQuery(sigBuf[:], q)
+			}
+			s.scanTitles(i, sig, k, isTaken, isPrefix)
 		}
-	}
-	collect()
+	})
 
-	if qw := titleWords(q); len(qw) > 0 && want() != 0 {
+	if len(qw) > 0 {
 		// Look up the longest (most selective) word; check the others.
 		slices.SortStableFunc(qw, func(a, b string) int { return len(b) - len(a) })
-		for i, seg := range s.segs {
-			c := &seg.complete
-			lo, hi := prefixRange(len(c.byWord), func(k int) string { return c.fromWord(c.byWord[k]) }, qw[0])
-			for _, e := range c.byWord[lo:hi] {
-				d := int32(e >> 16)
-				p := s.pos[i][d]
-				if p < 0 || isTaken(s.story[p]) {
-					continue
-				}
-				t := c.title(d)
-				ok := true
-				for _, w := range qw[1:] {
-					if !hasWordPrefix(t, w) {
-						ok = false
-						break
-					}
-				}
-				if ok {
-					marks[p>>6] |= 1 << (p & 63)
+		others := func(t string) bool {
+			for _, w := range qw[1:] {
+				if !hasWordPrefix(t, w) {
+					return false
 				}
 			}
+			return true
 		}
-		collect()
+		group(func(k *storyPicker) {
+			isMatch := func(t string) bool { return hasWordPrefixIndexed(t, qw[0]) && others(t) }
+			var sig []int
+			for i, seg := range s.segs {
+				if skip[i] || k.full() && seg.arts[0].Date.Before(k.cut) {
+					continue
+				}
+				c := &seg.complete
+				if lo, hi, ok := c.wordRange(qw[0], rangeScanMax); ok && hi-lo <= rangeScanMax {
+					for _, e := range c.byWord[lo:hi] {
+						d := int32(e >> 16)
+						if others(c.title(d)) {
+							offer(k, i, d)
+						}
+					}
+					continue
+				}
+				if sig == nil {
+					sig = sigQuery(sigBuf[:], qw...)
+				}
+				s.scanTitles(i, sig, k, isTaken, isMatch)
+			}
+		})
 	}
 
-	if left := want(); left != 0 {
-		// Substrings: each segment is scanned newest first and stops once
-		// it has enough heads (later ones come after them in story order);
-		// articles that are not heads are checked apart, as they sit with
-		// their (older) head.
-		qs := signature(q)
-		var found []int32
-		match := func(c *segCompleter, d int32) bool {
-			g := &c.sig[d]
-			return g[0]&qs[0] == qs[0] && g[1]&qs[1] == qs[1] && g[2]&qs[2] == qs[2] && g[3]&qs[3] == qs[3] &&
-				strings.Contains(c.title(d), q)
-		}
-		for i, seg := range s.segs {
-			c := &seg.complete
-			heads := 0
-			pos := s.pos[i]
-			q0, q1, q2, q3 := qs[0], qs[1], qs[2], qs[3] // locals: kept in registers
-			sigs := c.sig
-			for d := range sigs {
-				g := &sigs[d]
-				if g[0]&q0 != q0 || g[1]&q1 != q1 || g[2]&q2 != q2 || g[3]&q3 != q3 {
-					continue
-				}
-				if !strings.Contains(c.title(int32(d)), q) {
-					continue
-				}
-				p := pos[d]
-				if p < 0 || isTaken(s.story[p]) {
-					continue
-				}
-				found = append(found, p)
-				if s.heads[s.story[p]] == p {
-					if heads++; heads == left {
-						break
-					}
-				}
+	group(func(k *storyPicker) {
+		sig := sigQuery(sigBuf[:], q)
+		isSub := func(t string) bool { return strings.Contains(t, q) }
+		for i := range s.segs {
+			if !skip[i] {
+				s.scanTitles(i, sig, k, isTaken, isSub)
 			}
 		}
-		for _, p := range s.members {
-			r := s.order[p]
-			if !isTaken(s.story[p]) && match(&s.segs[r.seg].complete, r.doc) {
-				found = append(found, p)
-			}
-		}
-		slices.Sort(found)
-		for _, p := range found {
-			if want() == 0 {
-				break
-			}
-			take(p)
-		}
+	})
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }
