@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"newsbrief/briefs/briefstest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,7 +42,7 @@ func BenchmarkStart100000(b *testing.B) { benchStart(b, 50000, 500, 100) }
 func BenchmarkStart10000(b *testing.B) { benchStart(b, 5000, 50, 100) }
 
 // BenchmarkStartCarried100000 is BenchmarkStart100000 with the stories
-// carried as syndication carries them (see briefs.GenerateCarried): every
+// carried as syndication carries them (see briefstest.Carried): every
 // story once, 10 and 65 times, one story 5,000 times among stories told
 // once, and a long tail (most once, some 2-5 times, a few hundreds). In
 // the folder and in the feeds alike; a feed carries a story once. Run one
@@ -51,16 +52,16 @@ func BenchmarkStart10000(b *testing.B) { benchStart(b, 5000, 50, 100) }
 func BenchmarkStartCarried100000(b *testing.B) {
 	for _, sh := range []struct {
 		name  string
-		shape briefs.Carriage
+		shape briefstest.Carriage
 	}{
-		{"k=1", briefs.CarriedBy(1)},
-		{"k=10", briefs.CarriedBy(10)},
-		{"k=65", briefs.CarriedBy(65)},
-		{"one-story-5000", briefs.CarriedOnce(5000)},
-		{"long-tail", briefs.CarriedLongTail},
+		{"k=1", briefstest.CarriedBy(1)},
+		{"k=10", briefstest.CarriedBy(10)},
+		{"k=65", briefstest.CarriedBy(65)},
+		{"one-story-5000", briefstest.CarriedOnce(5000)},
+		{"long-tail", briefstest.CarriedLongTail},
 	} {
 		b.Run(sh.name, func(b *testing.B) {
-			benchStartOf(b, 50000, 500, 100, func(n int, seed int64) []briefs.Article { return briefs.GenerateCarried(n, sh.shape, seed) })
+			benchStartOf(b, 50000, 500, 100, func(n int, seed int64) []briefs.Article { return briefstest.Carried(n, sh.shape, seed) })
 		})
 	}
 }
@@ -72,12 +73,12 @@ func BenchmarkStartCarried100000(b *testing.B) {
 //	go test -run none -bench 'StartMillion$' -benchtime 1x -timeout 60m .
 func BenchmarkStartMillion(b *testing.B) {
 	benchStartOf(b, 500000, 5000, 100, func(n int, seed int64) []briefs.Article {
-		return briefs.GenerateCarried(n, briefs.CarriedLongTail, seed)
+		return briefstest.Carried(n, briefstest.CarriedLongTail, seed)
 	})
 }
 
 func benchStart(b *testing.B, files, feeds, perFeed int) {
-	benchStartOf(b, files, feeds, perFeed, briefs.GenerateArticles)
+	benchStartOf(b, files, feeds, perFeed, briefstest.Articles)
 }
 
 // benchStartOf is benchStart with the articles gen makes: the folder's

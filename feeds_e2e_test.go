@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"newsbrief/briefs/briefstest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,7 +24,6 @@ import (
 
 	"newsbrief/bot/digest"
 	"newsbrief/bot/discord/discordtest"
-	"newsbrief/briefs"
 	"newsbrief/briefs/folder"
 	"newsbrief/config"
 	"newsbrief/store/sqlite"
@@ -132,7 +132,7 @@ func TestFeedItemsEndToEnd(t *testing.T) {
 	srv := discordtest.New(t)
 	feeds := newRSSServer(t)
 	dir := t.TempDir()
-	if err := folder.Write(filepath.Join(dir, "articles"), briefs.GenerateArticles(2, 3)); err != nil {
+	if err := folder.Write(filepath.Join(dir, "articles"), briefstest.Articles(2, 3)); err != nil {
 		t.Fatal(err)
 	}
 	list := "# two test feeds\nwire " + feeds.URL + "/wire.xml every=1s\ncourier " + feeds.URL + "/courier.xml every=1s\n"

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"newsbrief/briefs/briefstest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -32,14 +33,14 @@ func cacheSetup(t *testing.T) config.Config {
 	cfg.DatabasePath = filepath.Join(dir, "data", "newsbrief.db")
 	cfg.FeedsFile = filepath.Join(dir, "feeds.txt")
 	cfg.IndexCache = filepath.Join(dir, "data", config.DefaultIndexCacheName)
-	if err := folder.Write(cfg.BriefsDir, briefs.GenerateArticles(30, 5)); err != nil {
+	if err := folder.Write(cfg.BriefsDir, briefstest.Articles(30, 5)); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(cfg.FeedsFile, []byte("wire https://wire.example/rss\ncourier https://courier.example/rss\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	saveItems(t, cfg, "wire", briefs.GenerateArticles(12, 8))
-	saveItems(t, cfg, "courier", briefs.GenerateArticles(12, 9))
+	saveItems(t, cfg, "wire", briefstest.Articles(12, 8))
+	saveItems(t, cfg, "courier", briefstest.Articles(12, 9))
 	return cfg
 }
 

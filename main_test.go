@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"newsbrief/briefs/briefstest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -163,7 +164,7 @@ func TestRunWithoutTokenSaysSo(t *testing.T) {
 func TestFailingComponentStopsTheBot(t *testing.T) {
 	dir := isolate(t)
 	srv := discordtest.New(t)
-	if err := folder.Write(filepath.Join(dir, "articles"), briefs.GenerateArticles(3, 1)); err != nil {
+	if err := folder.Write(filepath.Join(dir, "articles"), briefstest.Articles(3, 1)); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("DISCORD_TOKEN", "rejected-token")
@@ -238,7 +239,7 @@ func TestCheck(t *testing.T) {
 
 func TestDigestCommand(t *testing.T) {
 	dir := isolate(t)
-	arts := briefs.GenerateArticles(8, 3)
+	arts := briefstest.Articles(8, 3)
 	if err := folder.Write(filepath.Join(dir, "articles"), arts); err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +258,7 @@ func TestDigestCommand(t *testing.T) {
 
 func TestConsoleCommand(t *testing.T) {
 	dir := isolate(t)
-	if err := folder.Write(filepath.Join(dir, "articles"), briefs.GenerateArticles(4, 3)); err != nil {
+	if err := folder.Write(filepath.Join(dir, "articles"), briefstest.Articles(4, 3)); err != nil {
 		t.Fatal(err)
 	}
 	code, out, errOut := runCLI(t, "", "/brief latest count:1\n/digest list\n", "console")
@@ -271,7 +272,7 @@ func TestConsoleCommand(t *testing.T) {
 // figure.
 func BenchmarkSummarizeFolder(b *testing.B) {
 	dir := b.TempDir()
-	if err := folder.Write(dir, briefs.GenerateArticles(1500, 5)); err != nil {
+	if err := folder.Write(dir, briefstest.Articles(1500, 5)); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()

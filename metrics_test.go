@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"newsbrief/briefs/briefstest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +15,6 @@ import (
 	"time"
 
 	"newsbrief/bot/discord/discordtest"
-	"newsbrief/briefs"
 	"newsbrief/briefs/folder"
 )
 
@@ -23,7 +23,7 @@ import (
 func botCommand(t *testing.T, srv *discordtest.Server, extra ...string) (*exec.Cmd, *syncBuffer) {
 	t.Helper()
 	dir := t.TempDir()
-	if err := folder.Write(filepath.Join(dir, "articles"), briefs.GenerateArticles(5, 1)); err != nil {
+	if err := folder.Write(filepath.Join(dir, "articles"), briefstest.Articles(5, 1)); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"newsbrief/briefs/briefstest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +15,6 @@ import (
 
 	"newsbrief/bot/digest"
 	"newsbrief/bot/discord/discordtest"
-	"newsbrief/briefs"
 	"newsbrief/briefs/folder"
 	"newsbrief/store/sqlite"
 )
@@ -70,7 +70,7 @@ func TestKilledAfterDiscordCreatedTheDigest(t *testing.T) {
 	const channel = "300000000000000099"
 	srv := discordtest.New(t)
 	dir := t.TempDir()
-	arts := briefs.GenerateArticles(3, 11)
+	arts := briefstest.Articles(3, 11)
 	if err := folder.Write(filepath.Join(dir, "articles"), arts); err != nil {
 		t.Fatal(err)
 	}

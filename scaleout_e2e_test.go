@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"newsbrief/briefs/briefstest"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -13,7 +14,6 @@ import (
 
 	"newsbrief/bot/digest"
 	"newsbrief/bot/discord/discordtest"
-	"newsbrief/briefs"
 	"newsbrief/briefs/folder"
 	"newsbrief/store/postgres"
 	"newsbrief/store/postgres/pgtest"
@@ -49,7 +49,7 @@ const tookPosterLease = "took the digest poster lease"
 func articlesAndStore(t *testing.T, ctx context.Context, dbURL string, n int, seed int64) (string, *postgres.Store) {
 	t.Helper()
 	dir := t.TempDir()
-	if err := folder.Write(filepath.Join(dir, "articles"), briefs.GenerateArticles(n, seed)); err != nil {
+	if err := folder.Write(filepath.Join(dir, "articles"), briefstest.Articles(n, seed)); err != nil {
 		t.Fatal(err)
 	}
 	st, err := postgres.Open(ctx, dbURL)

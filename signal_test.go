@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"newsbrief/briefs/briefstest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +13,6 @@ import (
 	"time"
 
 	"newsbrief/bot/discord/discordtest"
-	"newsbrief/briefs"
 	"newsbrief/briefs/folder"
 )
 
@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 func TestSIGTERMShutsDownGracefully(t *testing.T) {
 	srv := discordtest.New(t)
 	dir := t.TempDir()
-	if err := folder.Write(filepath.Join(dir, "articles"), briefs.GenerateArticles(5, 1)); err != nil {
+	if err := folder.Write(filepath.Join(dir, "articles"), briefstest.Articles(5, 1)); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")

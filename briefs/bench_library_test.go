@@ -12,15 +12,15 @@ var (
 
 // benchLibrary is a 10,000-article in-memory library shared by benchmarks.
 func benchLibrary() *Library {
-	benchOnce.Do(func() { benchLib = FromArticles(GenerateArticles(10000, 42)) })
+	benchOnce.Do(func() { benchLib = fromArticles(generateArticles(10000, 42)) })
 	return benchLib
 }
 
 func BenchmarkBuild10000(b *testing.B) {
-	arts := GenerateArticles(10000, 42)
+	arts := generateArticles(10000, 42)
 	b.ReportAllocs()
 	for b.Loop() {
-		FromArticles(arts)
+		fromArticles(arts)
 	}
 }
 

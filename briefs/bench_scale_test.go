@@ -14,7 +14,7 @@ import (
 // feeds of perFeed items, each with a URL and an image, no file.
 func feedArticles(n, perFeed int) map[string][]Article {
 	feeds := map[string][]Article{}
-	for i, a := range GenerateArticles(n, 42) {
+	for i, a := range generateArticles(n, 42) {
 		name := fmt.Sprintf("feed-%03d", i/perFeed)
 		a.File = ""
 		a.URL = fmt.Sprintf("https://news.example/%s/%d", name, i)
@@ -85,7 +85,7 @@ func BenchmarkReplaceFeed100000(b *testing.B) {
 			feed = append(feed, a)
 		}
 	}
-	fresh := GenerateArticles(20, 7)
+	fresh := generateArticles(20, 7)
 	polls := [2][]Article{feed, append(append([]Article(nil), feed[20:]...), fresh...)}
 	b.ReportAllocs()
 	i := 0

@@ -14,7 +14,7 @@ import (
 // article of an origin that is not replaced.
 func streamArticles(n int) (origins []string, arts []Article) {
 	origins = []string{"alpha", "beta", "gamma"}
-	for i, a := range GenerateArticles(n, 11) {
+	for i, a := range generateArticles(n, 11) {
 		a.Origin = origins[i%3]
 		a.ID = NewID(fmt.Sprint(a.Origin, i), a.Title)
 		arts = append(arts, a)
@@ -118,7 +118,7 @@ func (b *bodyStore) Body(_ context.Context, a Article) ([]string, error) {
 // Full reads them back, and search snippets are those of a library that
 // keeps them.
 func TestWithBodiesKeepsNoBodies(t *testing.T) {
-	arts := GenerateArticles(2000, 5)
+	arts := generateArticles(2000, 5)
 	store := &bodyStore{paras: map[string][]string{}}
 	for _, a := range arts {
 		store.paras[a.ID] = a.Paragraphs

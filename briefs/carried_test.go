@@ -2,6 +2,7 @@ package briefs
 
 import (
 	"fmt"
+	"newsbrief/internal/fakenews"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,7 +14,7 @@ import (
 // stories told once is one story everywhere it shows: latest, search (as
 // its best-scoring copy, naming the 4,999 others), autocomplete.
 func TestWireStoryOnce(t *testing.T) {
-	arts := GenerateCarried(10000, CarriedOnce(5000), 7)
+	arts := generateCarried(10000, fakenews.CarriedOnce(5000), 7)
 	l := New()
 	l.ReplaceAll(byOrigin(arts))
 	copies := map[string]bool{}
@@ -88,8 +89,8 @@ func partition(t *testing.T, arts []Article, of func(i int) int) map[int]int {
 // small one.
 func TestHeavySyndicationGroupsAsSmall(t *testing.T) {
 	const stories = 300
-	small := partition(t, GenerateCarried(2*stories, CarriedBy(2), 11), func(i int) int { return i / 2 })
-	heavy := partition(t, GenerateCarried(65*stories, CarriedBy(65), 11), func(i int) int { return i / 65 })
+	small := partition(t, generateCarried(2*stories, fakenews.CarriedBy(2), 11), func(i int) int { return i / 2 })
+	heavy := partition(t, generateCarried(65*stories, fakenews.CarriedBy(65), 11), func(i int) int { return i / 65 })
 	if len(small) != stories || len(heavy) != stories {
 		t.Fatalf("%d and %d stories, want %d", len(small), len(heavy), stories)
 	}

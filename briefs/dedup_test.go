@@ -346,7 +346,7 @@ func TestFileAndFeedItem(t *testing.T) {
 // merge segments; stories, IDs and counts stay right through it.
 func TestStoriesWhileSegmentsMerge(t *testing.T) {
 	t0 := time.Date(2025, 5, 6, 9, 42, 0, 0, time.UTC)
-	gen := GenerateArticles(400, 9)
+	gen := generateArticles(400, 9)
 	l := New()
 	l.Replace("Reuters", []Article{fixture(t, "quake-wire", "w", t0)})
 	for i := range 40 {
@@ -387,7 +387,7 @@ func TestDuplicatesAcrossCenturiesOfDates(t *testing.T) {
 		{ID: "new", Origin: "a", Title: "Budget vote delayed", Date: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), Dated: true,
 			Paragraphs: []string{"The vote on the budget was delayed by a week as talks between the parties went on late into the night."}},
 	}
-	l := FromArticles(arts)
+	l := fromArticles(arts)
 	if got := l.Story("old-a"); len(got) != 2 {
 		t.Errorf("story of old-a: %v, want it with old-b", got)
 	}

@@ -72,24 +72,6 @@ func New(opts ...Option) *Library {
 	return l
 }
 
-// FromArticles builds a library of the given articles, each under its own
-// Origin, as if every origin had been given to Replace: for tests and tools
-// that have their articles in memory.
-func FromArticles(articles []Article) *Library {
-	l := New()
-	batch := map[string][]Article{}
-	for _, a := range articles {
-		batch[a.Origin] = append(batch[a.Origin], a)
-	}
-	for origin, arts := range batch {
-		adopt(origin, arts)
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.replace(batch)
-	return l
-}
-
 // Replace makes articles the whole of origin's articles and swaps in a
 // new snapshot at once; other origins' articles stay as they are. An empty
 // articles removes the origin. The library keeps its own copy, with each

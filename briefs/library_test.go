@@ -39,8 +39,11 @@ func TestDuplicateIDs(t *testing.T) {
 	}
 }
 
-func TestFromArticlesGivesIDs(t *testing.T) {
-	l := FromArticles([]Article{{Title: "One", Paragraphs: []string{"x"}}, {Title: "One", Paragraphs: []string{"y"}}})
+// TestReplaceGivesIDs: articles without an ID get one each, unique even
+// under one title.
+func TestReplaceGivesIDs(t *testing.T) {
+	l := New()
+	l.Replace("", []Article{{Title: "One", Paragraphs: []string{"x"}}, {Title: "One", Paragraphs: []string{"y"}}})
 	all := l.All()
 	if len(all) != 2 || all[0].ID == "" || all[0].ID == all[1].ID {
 		t.Fatalf("IDs %q", []string{all[0].ID, all[1].ID})
@@ -96,7 +99,7 @@ func TestReplace(t *testing.T) {
 }
 
 func TestLatest(t *testing.T) {
-	l := FromArticles([]Article{
+	l := fromArticles([]Article{
 		{ID: "a", Title: "Budget vote", Date: libDay(1), Paragraphs: []string{"The council budget."}},
 		{ID: "b", Title: "Rail strike", Date: libDay(3), Paragraphs: []string{"Trains stop."}},
 		{ID: "c", Title: "Budget cuts", Date: libDay(2), Paragraphs: []string{"Cuts to the budget."}},
@@ -131,7 +134,7 @@ func TestLatest(t *testing.T) {
 // TestConcurrentReplace runs readers against a library whose origins keep
 // being replaced (go test -race): every reader sees a complete snapshot.
 func TestConcurrentReplace(t *testing.T) {
-	arts := GenerateArticles(201, 1)
+	arts := generateArticles(201, 1)
 	l := New()
 	l.Replace("wire", arts[:200])
 	stop := make(chan struct{})
@@ -171,11 +174,11 @@ func TestConcurrentReplace(t *testing.T) {
 }
 
 func TestGeneratedArticles(t *testing.T) {
-	arts := GenerateArticles(50, 7)
-	again := GenerateArticles(50, 7)
+	arts := generateArticles(50, 7)
+	again := generateArticles(50, 7)
 	for i := range arts {
 		if arts[i].ID != again[i].ID || arts[i].Body() != again[i].Body() {
-			t.Fatal("GenerateArticles is not deterministic")
+			t.Fatal("generated articles are not deterministic")
 		}
 		if n := len(arts[i].Paragraphs); n < 4 || n > 8 {
 			t.Errorf("%d paragraphs", n)

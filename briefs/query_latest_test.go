@@ -40,7 +40,7 @@ func twoSources() *Library {
 			arts = append(arts, w)
 		}
 	}
-	return FromArticles(arts)
+	return fromArticles(arts)
 }
 
 func idList(arts []Article) []string {
@@ -85,12 +85,12 @@ func TestLatestOfSource(t *testing.T) {
 // articles, and the source's only story the oldest, so the whole story
 // list is walked.
 func BenchmarkLatestOfRareSource(b *testing.B) {
-	arts := GenerateArticles(100_000, 1)
+	arts := generateArticles(100_000, 1)
 	for i := range arts {
 		arts[i].Origin = "articles"
 	}
 	arts = append(arts, Article{ID: "rare-1a2b3c", Title: "Rare", Origin: "Rare", Date: time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)})
-	lib := FromArticles(arts)
+	lib := fromArticles(arts)
 	b.ResetTimer()
 	for b.Loop() {
 		if got := lib.LatestOf(Query{Count: 5, Source: "rare"}); len(got) != 1 {

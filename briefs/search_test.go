@@ -29,7 +29,7 @@ func TestScanTerms(t *testing.T) {
 
 func TestSearchRanking(t *testing.T) {
 	filler := strings.Repeat("Officials discussed many other matters at length during the meeting. ", 3)
-	l := FromArticles([]Article{
+	l := fromArticles([]Article{
 		{ID: "once", Title: "Council meeting", Date: libDay(5), Paragraphs: []string{filler + "The flood was mentioned once."}},
 		{ID: "title", Title: "Flood defences fail", Date: libDay(1), Paragraphs: []string{"The flood hit the town. Flood water rose. The flood receded.", filler}},
 		{ID: "none", Title: "Weather", Date: libDay(6), Paragraphs: []string{"Sunny all week."}},
@@ -62,7 +62,7 @@ func TestSearchRanking(t *testing.T) {
 
 func TestSearchLengthNormalization(t *testing.T) {
 	long := "The vaccine was discussed. " + strings.Repeat("Many unrelated words fill this long report about other matters. ", 30)
-	l := FromArticles([]Article{
+	l := fromArticles([]Article{
 		{ID: "long", Title: "Health report", Date: libDay(2), Paragraphs: []string{long}},
 		{ID: "short", Title: "Health brief", Date: libDay(1), Paragraphs: []string{"The vaccine was discussed."}},
 		{ID: "tie1", Title: "Other news", Date: libDay(3), Paragraphs: []string{"Nothing here."}},
@@ -75,7 +75,7 @@ func TestSearchLengthNormalization(t *testing.T) {
 
 func TestSearchTiesNewestFirst(t *testing.T) {
 	body := []string{"Storm warning for the coast."}
-	l := FromArticles([]Article{
+	l := fromArticles([]Article{
 		{ID: "old", Title: "Storm", Date: libDay(1), Paragraphs: body},
 		{ID: "new", Title: "Storm", Date: libDay(9), Paragraphs: body},
 		{ID: "mid", Title: "Storm", Date: libDay(5), Paragraphs: body},
@@ -89,7 +89,7 @@ func TestSearchTiesNewestFirst(t *testing.T) {
 }
 
 func TestSearchMultiTermAndTopK(t *testing.T) {
-	l := FromArticles(GenerateArticles(2000, 3))
+	l := fromArticles(generateArticles(2000, 3))
 	all := l.Search("central bank inflation", -1)
 	if len(all) < 20 {
 		t.Fatalf("only %d hits", len(all))
@@ -164,7 +164,7 @@ func TestSnippetPrefersAllTerms(t *testing.T) {
 }
 
 func TestComplete(t *testing.T) {
-	l := FromArticles([]Article{
+	l := fromArticles([]Article{
 		{ID: "sub", Title: "Minister resigns over reelection", Date: libDay(9), Paragraphs: []string{"x"}},
 		{ID: "word-old", Title: "Snap Election called", Date: libDay(1), Paragraphs: []string{"x"}},
 		{ID: "prefix", Title: "Election results delayed", Date: libDay(2), Paragraphs: []string{"x"}},
@@ -202,7 +202,7 @@ func TestComplete(t *testing.T) {
 }
 
 func TestCompleteGenerated(t *testing.T) {
-	l := FromArticles(GenerateArticles(3000, 5))
+	l := fromArticles(generateArticles(3000, 5))
 	for _, q := range []string{"w", "wh", "the", "bank", "central bank", "vacc", "ro", "what the"} {
 		got := l.Complete(q, 25)
 		// Reference: rank every title by brute force.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"newsbrief/briefs/briefstest"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -37,7 +38,7 @@ func TestEndToEnd(t *testing.T) {
 	defer cancel()
 
 	dir := t.TempDir()
-	if err := folder.Write(dir, briefs.GenerateArticles(12, 3)); err != nil {
+	if err := folder.Write(dir, briefstest.Articles(12, 3)); err != nil {
 		t.Fatal(err)
 	}
 	m := metrics.New()

@@ -3,6 +3,7 @@ package metrics_test
 import (
 	"context"
 	"errors"
+	"newsbrief/briefs/briefstest"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -10,7 +11,6 @@ import (
 
 	"newsbrief/bot/digest"
 	"newsbrief/bot/digest/digesttest"
-	"newsbrief/briefs"
 	"newsbrief/metrics"
 	"newsbrief/store/sqlite"
 )
@@ -73,7 +73,7 @@ func TestDigestsCountedOnceAcrossAFailedRecord(t *testing.T) {
 	m := metrics.New()
 	start := time.Date(2030, 1, 7, 8, 0, 0, 0, time.UTC)
 	clock := digesttest.NewClock(start)
-	lib := briefs.FromArticles(briefs.GenerateArticles(10, 3))
+	lib := briefstest.Library(briefstest.Articles(10, 3))
 	s := digest.New(lib, st, digest.WithClock(clock), digest.WithObserver(countingObserver{m: m, events: events}), digest.WithMinInterval(time.Second))
 	if err := s.Start(ctx, posterFunc(func(digest.Post) error { return nil })); err != nil {
 		t.Fatal(err)

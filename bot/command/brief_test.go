@@ -3,6 +3,7 @@ package command
 import (
 	"context"
 	"errors"
+	"newsbrief/briefs/briefstest"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,7 @@ func briefLibrary() *briefs.Library {
 		return briefs.Article{ID: id, Title: title, Date: day(d), Dated: true, File: id + ".txt",
 			Paragraphs: []string{body}, Words: len(strings.Fields(body))}
 	}
-	return briefs.FromArticles([]briefs.Article{
+	return briefstest.Library([]briefs.Article{
 		art("tram-1", "Tram Line Opens Downtown", 1, "The new tram line carries its first riders through the city. Officials praised the thing."),
 		art("lunar-2", "Private Lunar Lander Finds Ice", 2, "A lander touched down near the south pole and found ice. The mission thing continues."),
 		art("budget-3", "Council Passes Budget", 3, "The council passed the budget after a long debate about services."),

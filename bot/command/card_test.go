@@ -2,6 +2,7 @@ package command
 
 import (
 	"context"
+	"newsbrief/briefs/briefstest"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +40,7 @@ func TestArticleCardLinksAndShowsPicture(t *testing.T) {
 // TestBriefCommandsCarryTheLink: /brief latest and read show the picture
 // and link, /brief search the link.
 func TestBriefCommandsCarryTheLink(t *testing.T) {
-	r := New(briefs.FromArticles([]briefs.Article{wireItem()}), nil, nil)
+	r := New(briefstest.Library([]briefs.Article{wireItem()}), nil, nil)
 	ctx := context.Background()
 	for _, req := range []Request{
 		{Path: "brief latest", Options: map[string]any{}},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"newsbrief/briefs/briefstest"
 	"reflect"
 	"strings"
 	"testing"
@@ -43,7 +44,7 @@ func TestParseCommandLine(t *testing.T) {
 
 func testLibrary(t testing.TB, n int) *briefs.Library {
 	t.Helper()
-	return briefs.FromArticles(briefs.GenerateArticles(n, 1))
+	return briefstest.Library(briefstest.Articles(n, 1))
 }
 
 func TestConsoleRunsHandlers(t *testing.T) {

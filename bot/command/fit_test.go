@@ -2,6 +2,7 @@ package command
 
 import (
 	"context"
+	"newsbrief/briefs/briefstest"
 	"strings"
 	"testing"
 	"time"
@@ -275,7 +276,7 @@ func TestArticleTextIsEscapedEverywhere(t *testing.T) {
 		Paragraphs: []string{"# Breaking [win a prize](https://evil.example/p) today. Claim it at ||https://evil.example|| now."},
 	}
 	a.Words = 15
-	r := New(briefs.FromArticles([]briefs.Article{a}), nil, nil)
+	r := New(briefstest.Library([]briefs.Article{a}), nil, nil)
 	ctx := context.Background()
 	replies := map[string]Reply{"digest": DigestReply([]briefs.Article{a}, "")}
 	for path, opts := range map[string]map[string]any{

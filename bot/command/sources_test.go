@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"newsbrief/briefs/briefstest"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -49,7 +50,7 @@ func mixedLibrary() *briefs.Library {
 		}
 		arts = append(arts, a)
 	}
-	return briefs.FromArticles(arts)
+	return briefstest.Library(arts)
 }
 
 func TestLibrarySourcesFollowsTheLibrary(t *testing.T) {

@@ -3,6 +3,7 @@ package digest_test
 import (
 	"context"
 	"errors"
+	"newsbrief/briefs/briefstest"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -11,7 +12,6 @@ import (
 
 	"newsbrief/bot/digest"
 	"newsbrief/bot/digest/digesttest"
-	"newsbrief/briefs"
 	"newsbrief/store/sqlite"
 )
 
@@ -81,7 +81,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // pending digest (with its nonce, as a re-post the poster reads back
 // first) and makes the next runs; nothing is posted twice.
 func TestLeaseOnlyHolderPostsAndStandbyTakesOver(t *testing.T) {
-	lib := briefs.FromArticles(briefs.GenerateArticles(10, 3))
+	lib := briefstest.Library(briefstest.Articles(10, 3))
 	path := filepath.Join(t.TempDir(), "nb.db")
 	st1, st2 := openStore(t, path), openStore(t, path)
 	clock := digesttest.NewClock(epoch())
@@ -168,7 +168,7 @@ func TestLeaseOnlyHolderPostsAndStandbyTakesOver(t *testing.T) {
 // TestLeaseStopReleases: a holder that stops hands over at once, and a
 // standby's runs then go out through it.
 func TestLeaseStopReleases(t *testing.T) {
-	lib := briefs.FromArticles(briefs.GenerateArticles(10, 3))
+	lib := briefstest.Library(briefstest.Articles(10, 3))
 	path := filepath.Join(t.TempDir(), "nb.db")
 	st1, st2 := openStore(t, path), openStore(t, path)
 	clock := digesttest.NewClock(epoch())

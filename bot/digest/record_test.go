@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"newsbrief/briefs/briefstest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,7 +15,6 @@ import (
 
 	"newsbrief/bot/digest"
 	"newsbrief/bot/digest/digesttest"
-	"newsbrief/briefs"
 )
 
 // errDown is the database gone.
@@ -71,7 +71,7 @@ func (o eventObserver) DigestPosted(out digest.Outcome, articles int) {
 // (newsbrief_digests_total{outcome="posted"} read 9 and 10 for 8
 // messages). It is counted and logged once, when it is recorded.
 func TestPostCountedOnceWhenRecorded(t *testing.T) {
-	lib := briefs.FromArticles(briefs.GenerateArticles(10, 3))
+	lib := briefstest.Library(briefstest.Articles(10, 3))
 	ev := make(events, 64)
 	st := &downStore{Store: openStore(t, filepath.Join(t.TempDir(), "nb.db")), ev: ev}
 	clock := digesttest.NewClock(epoch())
@@ -203,7 +203,7 @@ func TestLeaseLogSaysWhatHappened(t *testing.T) {
 	const every = 13 * time.Second
 	lease := &scriptedLease{calls: make(chan struct{}), answers: make(chan leaseAnswer)}
 	logs := make(logRecords, 64)
-	lib := briefs.FromArticles(briefs.GenerateArticles(3, 1))
+	lib := briefstest.Library(briefstest.Articles(3, 1))
 	clock := instantLeaseClock{Clock: digesttest.NewClock(epoch()), every: every}
 	startService(t, lib, openStore(t, filepath.Join(t.TempDir(), "nb.db")), &recorder{},
 		digest.WithClock(clock), digest.WithLease(lease, every), digest.WithPollInterval(time.Hour),

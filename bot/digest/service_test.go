@@ -3,6 +3,7 @@ package digest_test
 import (
 	"context"
 	"fmt"
+	"newsbrief/briefs/briefstest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -86,7 +87,7 @@ func waitRun(t *testing.T, st digest.Store, id int64, at time.Time) digest.Subsc
 // either: at every run time both race for every subscription, and each run
 // is posted by exactly one of them.
 func TestTwoServicesNeverPostARunTwice(t *testing.T) {
-	lib := briefs.FromArticles(briefs.GenerateArticles(80, 3))
+	lib := briefstest.Library(briefstest.Articles(80, 3))
 	path := filepath.Join(t.TempDir(), "nb.db")
 	st1, st2 := openStore(t, path), openStore(t, path)
 	clock := digesttest.NewClock(epoch())
@@ -138,7 +139,7 @@ func TestTwoServicesNeverPostARunTwice(t *testing.T) {
 // documented price of bounded growth).
 func TestPruneNeverRepostsAnArticleInTheLibrary(t *testing.T) {
 	dir := t.TempDir()
-	arts := briefs.GenerateArticles(3, 21)
+	arts := briefstest.Articles(3, 21)
 	if err := folder.Write(dir, arts); err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +210,7 @@ func TestPruneNeverRepostsAnArticleInTheLibrary(t *testing.T) {
 // falling due while the service is up is still made, even when the service
 // looks at it late.
 func TestRunDueWhileUpIsNotMissed(t *testing.T) {
-	lib := briefs.FromArticles(briefs.GenerateArticles(5, 2))
+	lib := briefstest.Library(briefstest.Articles(5, 2))
 	st := openStore(t, filepath.Join(t.TempDir(), "nb.db"))
 	clock := digesttest.NewClock(epoch())
 	var r recorder
@@ -230,7 +231,7 @@ func TestRunDueWhileUpIsNotMissed(t *testing.T) {
 // unscheduled when it falls due, and a service starting later does not
 // schedule either.
 func TestConsoleSubscriptionsAreNeverRun(t *testing.T) {
-	lib := briefs.FromArticles(briefs.GenerateArticles(10, 4))
+	lib := briefstest.Library(briefstest.Articles(10, 4))
 	path := filepath.Join(t.TempDir(), "nb.db")
 	botStore, consoleStore := openStore(t, path), openStore(t, path)
 	clock := digesttest.NewClock(epoch())
@@ -371,7 +372,7 @@ func (g *gate) Post(ctx context.Context, p digest.Post) error {
 // read back); as posts end the rest follow, each posted once.
 func TestMaxRunsBoundsClaims(t *testing.T) {
 	ctx := context.Background()
-	lib := briefs.FromArticles(briefs.GenerateArticles(5, 2))
+	lib := briefstest.Library(briefstest.Articles(5, 2))
 	st := openStore(t, filepath.Join(t.TempDir(), "nb.db"))
 	clock := digesttest.NewClock(epoch())
 	g := &gate{entered: make(chan string, 6), release: make(chan struct{})}

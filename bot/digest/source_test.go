@@ -3,6 +3,7 @@ package digest_test
 import (
 	"context"
 	"fmt"
+	"newsbrief/briefs/briefstest"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -46,7 +47,7 @@ func twoSources() *briefs.Library {
 			arts = append(arts, w)
 		}
 	}
-	return briefs.FromArticles(arts)
+	return briefstest.Library(arts)
 }
 
 func ids(arts []briefs.Article) []string {

@@ -3,12 +3,12 @@ package discord
 import (
 	"io"
 	"net/http"
+	"newsbrief/briefs/briefstest"
 	"testing"
 
 	"github.com/bwmarrin/discordgo"
 
 	"newsbrief/bot/command"
-	"newsbrief/briefs"
 )
 
 // nullDiscord answers every REST request with 204 in process, so the
@@ -25,7 +25,7 @@ func (n *nullDiscord) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func benchInteraction(b *testing.B, in *discordgo.Interaction) {
-	lib := briefs.FromArticles(briefs.GenerateArticles(10000, 42))
+	lib := briefstest.Library(briefstest.Articles(10000, 42))
 	bt := New(command.New(lib, nil, nil))
 	s, err := discordgo.New("Bot benchmark")
 	if err != nil {

@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"errors"
+	"newsbrief/briefs/briefstest"
 	"slices"
 	"strings"
 	"testing"
@@ -19,11 +20,11 @@ import (
 // a handler and every handler a registered command, and every option marked
 // for autocomplete has an autocomplete handler on its path that answers it.
 func TestCommandsMatchRouter(t *testing.T) {
-	arts := briefs.GenerateArticles(5, 1)
+	arts := briefstest.Articles(5, 1)
 	for i := range arts {
 		arts[i].Origin = "articles" // so that the source option has a source to offer
 	}
-	lib := briefs.FromArticles(arts)
+	lib := briefstest.Library(arts)
 	r := command.New(lib, digest.New(lib, nil), nil)
 
 	var paths []string

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"newsbrief/briefs/briefstest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -201,7 +202,7 @@ func TestDigestPostsOnScheduleExactlyOnce(t *testing.T) {
 
 func TestDigestNothingNewAndList(t *testing.T) {
 	t.Parallel()
-	h := start(t, setup{articles: briefs.GenerateArticles(2, 9)})
+	h := start(t, setup{articles: briefstest.Articles(2, 9)})
 	subscribe(h, digestChannel, "@every 1h", discordtest.Opt("count", 5), discordtest.Opt("timezone", "Europe/Berlin"))
 	ctx := ctxFor(t, 20*time.Second)
 	h.runNext(ctx, digestChannel)
@@ -269,7 +270,7 @@ func TestDigestRestartCarriesOn(t *testing.T) {
 	t.Parallel()
 	srv := discordtest.New(t)
 	dir := t.TempDir()
-	if err := folder.Write(dir, briefs.GenerateArticles(12, 4)); err != nil {
+	if err := folder.Write(dir, briefstest.Articles(12, 4)); err != nil {
 		t.Fatal(err)
 	}
 	db := filepath.Join(t.TempDir(), "nb.db")
@@ -305,7 +306,7 @@ func TestDigestRestartCarriesOn(t *testing.T) {
 func TestDigestTwoBotsOneDatabase(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	if err := folder.Write(dir, briefs.GenerateArticles(30, 5)); err != nil {
+	if err := folder.Write(dir, briefstest.Articles(30, 5)); err != nil {
 		t.Fatal(err)
 	}
 	db := filepath.Join(t.TempDir(), "nb.db")
@@ -382,7 +383,7 @@ func TestDigestCrashBetweenPostAndMark(t *testing.T) {
 	t.Parallel()
 	srv := discordtest.New(t)
 	dir := t.TempDir()
-	arts := briefs.GenerateArticles(6, 2)
+	arts := briefstest.Articles(6, 2)
 	if err := folder.Write(dir, arts); err != nil {
 		t.Fatal(err)
 	}
@@ -653,7 +654,7 @@ func TestDigestFailedPostGoesOutNextRun(t *testing.T) {
 // stays one message.
 func TestDigestSplitsOnlyWhenLimitsForce(t *testing.T) {
 	t.Parallel()
-	arts := briefs.GenerateArticles(10, 8)
+	arts := briefstest.Articles(10, 8)
 	for i := range arts {
 		long := strings.Repeat(fmt.Sprintf("word%d ", i), 130) // one 900-character sentence
 		arts[i].Paragraphs = []string{"Lead " + long + "ends here."}

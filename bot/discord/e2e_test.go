@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"newsbrief/briefs/briefstest"
 	"os"
 	"path"
 	"path/filepath"
@@ -107,7 +108,7 @@ func start(t *testing.T, s setup) *harness {
 		h.dir = t.TempDir()
 		arts := s.articles
 		if arts == nil {
-			arts = briefs.GenerateArticles(30, 7)
+			arts = briefstest.Articles(30, 7)
 		}
 		if err := folder.Write(h.dir, arts); err != nil {
 			t.Fatal(err)
@@ -384,7 +385,7 @@ func TestBriefReadAndAutocomplete(t *testing.T) {
 
 func TestBriefSearchRanked(t *testing.T) {
 	t.Parallel()
-	arts := briefs.GenerateArticles(20, 3)
+	arts := briefstest.Articles(20, 3)
 	arts[4].Title = "Volcano erupts near coastal town"
 	arts[4].Paragraphs = append(arts[4].Paragraphs, "The volcano sent ash over the town. Volcano experts said the volcano may erupt again.")
 	arts[9].Paragraphs = append(arts[9].Paragraphs, "A museum opened an exhibit about a volcano.")
@@ -410,7 +411,7 @@ func TestBriefSearchRanked(t *testing.T) {
 
 func TestMentionsInArticlesPingNobody(t *testing.T) {
 	t.Parallel()
-	arts := briefs.GenerateArticles(3, 5)
+	arts := briefstest.Articles(3, 5)
 	arts[0].Title = "@everyone Breaking <@&123456789012345678> news"
 	arts[0].Date = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	arts[0].Paragraphs = []string{"@everyone and @here should not be pinged by <@123456789012345678>. This is a second sentence."}
@@ -530,7 +531,7 @@ func TestRateLimitedReplyIsRetried(t *testing.T) {
 func TestRejectedTokenIsAClearError(t *testing.T) {
 	t.Parallel()
 	srv := discordtest.New(t)
-	lib := briefs.FromArticles(briefs.GenerateArticles(2, 1))
+	lib := briefstest.Library(briefstest.Articles(2, 1))
 	err := discord.New(command.New(lib, nil, nil), discord.WithAPIURL(srv.URL())).Run(ctxFor(t, 10*time.Second), "wrong-token", nil)
 	if !errors.Is(err, discord.ErrTokenRejected) {
 		t.Fatalf("Run with a wrong token = %v", err)

@@ -3,6 +3,7 @@ package discord_test
 import (
 	"context"
 	"fmt"
+	"newsbrief/briefs/briefstest"
 	"path/filepath"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ import (
 func fanout(tb testing.TB, n int) (*discordtest.Server, time.Duration) {
 	srv := discordtest.New(tb)
 	dir := tb.TempDir()
-	if err := folder.Write(dir, briefs.GenerateArticles(50, 11)); err != nil {
+	if err := folder.Write(dir, briefstest.Articles(50, 11)); err != nil {
 		tb.Fatal(err)
 	}
 	lib := briefs.New()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"newsbrief/briefs/briefstest"
 	"regexp"
 	"strings"
 	"testing"
@@ -11,7 +12,6 @@ import (
 
 	"newsbrief/bot/digest"
 	"newsbrief/bot/discord/discordtest"
-	"newsbrief/briefs"
 )
 
 // These tests are the digest that Discord created while the bot never heard
@@ -174,7 +174,7 @@ func TestDigestNeverCreatedIsPostedOnceAfterRestart(t *testing.T) {
 // a restart past the nonce window only the second goes out.
 func TestDigestPartlyCreatedGetsOnlyTheRest(t *testing.T) {
 	t.Parallel()
-	arts := briefs.GenerateArticles(10, 8)
+	arts := briefstest.Articles(10, 8)
 	for i := range arts {
 		long := strings.Repeat(fmt.Sprintf("word%d ", i), 130) // one 900-character sentence
 		arts[i].Paragraphs = []string{"Lead " + long + "ends here."}

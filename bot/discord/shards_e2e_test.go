@@ -3,6 +3,7 @@ package discord_test
 import (
 	"context"
 	"errors"
+	"newsbrief/briefs/briefstest"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,7 +70,7 @@ func TestTwoProcessesSplitTheShards(t *testing.T) {
 	// their identifies, may start at once.
 	srv.SetSessionStartLimit(discordtest.SessionStartLimit{Total: 1000, Remaining: 1000, ResetAfter: time.Hour, MaxConcurrency: 2})
 	a := &answeredBy{calls: map[string]int{}}
-	arts := briefs.GenerateArticles(5, 3)
+	arts := briefstest.Articles(5, 3)
 	h0 := start(t, setup{srv: srv, articles: arts, opts: []discord.Option{discord.WithShards(2, []int{0})},
 		handlers: map[string]command.Handler{"brief latest": a.handler("bot0")}})
 	h1 := start(t, setup{srv: srv, articles: arts, opts: []discord.Option{discord.WithShards(2, []int{1})},

@@ -2,6 +2,7 @@ package folder
 
 import (
 	"context"
+	"newsbrief/briefs/briefstest"
 	"testing"
 
 	"newsbrief/briefs"
@@ -26,7 +27,7 @@ func BenchmarkLoad100000Bodies(b *testing.B) { benchLoad(b, 100000, false) }
 // one (heap-MB).
 func benchLoad(b *testing.B, n int, lean bool) {
 	dir := b.TempDir()
-	if err := Write(dir, briefs.GenerateArticles(n, 42)); err != nil {
+	if err := Write(dir, briefstest.Articles(n, 42)); err != nil {
 		b.Fatal(err)
 	}
 	memstat.Settle()

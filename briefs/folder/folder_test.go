@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"newsbrief/briefs/briefstest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -224,7 +225,7 @@ func TestOriginOf(t *testing.T) {
 // reloading (go test -race): every reader must see a complete snapshot.
 func TestConcurrentReload(t *testing.T) {
 	dir := t.TempDir()
-	if err := Write(dir, briefs.GenerateArticles(200, 1)); err != nil {
+	if err := Write(dir, briefstest.Articles(200, 1)); err != nil {
 		t.Fatal(err)
 	}
 	l, src := loadDir(t, dir)
@@ -274,7 +275,7 @@ func TestConcurrentReload(t *testing.T) {
 }
 
 func TestGeneratedRoundTrip(t *testing.T) {
-	arts := briefs.GenerateArticles(50, 7)
+	arts := briefstest.Articles(50, 7)
 	dir := t.TempDir()
 	if err := Write(dir, arts); err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package folder
 
 import (
 	"errors"
+	"newsbrief/briefs/briefstest"
 	"regexp"
 	"strings"
 	"testing"
@@ -206,7 +207,7 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		// The library's indexes must cope with whatever Parse accepts.
-		l := briefs.FromArticles([]briefs.Article{a})
+		l := briefstest.Library([]briefs.Article{a})
 		if l.Len() != 1 {
 			t.Fatalf("library has %d articles", l.Len())
 		}
