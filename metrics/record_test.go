@@ -55,7 +55,9 @@ func (o countingObserver) DigestPosted(out digest.Outcome, articles int) {
 // back.
 type posterFunc func(digest.Post) error
 
-func (f posterFunc) Post(_ context.Context, p digest.Post) error { return f(p) }
+func (f posterFunc) Post(_ context.Context, p digest.Post) (digest.Delivered, error) {
+	return digest.Delivered{}, f(p)
+}
 
 // TestDigestsCountedOnceAcrossAFailedRecord: a digest posted while the
 // database was gone, then found in the channel once it was back, counted

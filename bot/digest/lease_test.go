@@ -49,7 +49,7 @@ type hanger struct {
 	entered chan struct{}
 }
 
-func (h *hanger) Post(ctx context.Context, p digest.Post) error {
+func (h *hanger) Post(ctx context.Context, p digest.Post) (digest.Delivered, error) {
 	if !h.hang.Load() {
 		return h.recorder.Post(ctx, p)
 	}
@@ -58,7 +58,7 @@ func (h *hanger) Post(ctx context.Context, p digest.Post) error {
 	h.mu.Unlock()
 	h.entered <- struct{}{}
 	<-ctx.Done()
-	return ctx.Err()
+	return digest.Delivered{}, ctx.Err()
 }
 
 // waitFor polls cond until it holds, failing after a deadline.

@@ -11,6 +11,8 @@ import (
 // Post is one digest on its way to a channel: what a Poster renders and
 // sends. The service decides what goes out; how it looks is the poster's.
 type Post struct {
+	// GuildID is the subscription's guild, for links to what was posted.
+	GuildID   string
 	ChannelID string
 	// Nonce is recorded with the digest before it is sent, so a repeated
 	// post of the same digest carries the same nonce and the platform can
@@ -26,6 +28,39 @@ type Post struct {
 	// the Poster then looks for it there and sends only what is missing.
 	// Zero for a first attempt.
 	PendingSince time.Time
+
+	// How it is delivered: the subscription's options.
+
+	// Name names the forum post, or the thread, that the digest starts:
+	// "News, 6 December 2026", or a one-story instant post's title.
+	Name string
+	// Thread starts a thread named Name from the digest's first message
+	// (in a text or announcement channel); the digest's other messages go
+	// into it. A channel that is itself a thread is posted into as any.
+	Thread bool
+	// Tag is the name of a forum tag that a forum post gets; "" for none.
+	Tag string
+	// Publish crossposts each message in an announcement channel, so that
+	// the servers following it receive it.
+	Publish bool
+	// Mention opens each message: a role ID, or MentionHere; "" for none.
+	// Only it may ping: article text never does.
+	Mention string
+}
+
+// MentionHere is Post.Mention for @here.
+const MentionHere = "here"
+
+// Delivered is what a Poster reports of a digest it posted.
+type Delivered struct {
+	// URL links to the digest's first message, or its forum post or
+	// thread; "" when unknown.
+	URL string
+	// Notes say what went otherwise than asked, in words a server admin
+	// acts on, each alone: "posted unpublished: the channel's 10
+	// crossposts an hour are used up", "the role was not pinged: it is not
+	// mentionable and the bot lacks Mention Everyone".
+	Notes []string
 }
 
 // Poster delivers digests. Discord's lives in package discord.
@@ -43,7 +78,12 @@ type Poster interface {
 	// reason), and the service pauses the subscription instead of
 	// retrying: retrying those counts toward Discord's ban for invalid
 	// requests.
-	Post(ctx context.Context, p Post) error
+	//
+	// A forum post or a thread that p started before a crash is found
+	// again in the same way (the channel's active and archived threads,
+	// each starter message's marker) before anything is created again; a
+	// crosspost is made only for a message not yet published.
+	Post(ctx context.Context, p Post) (Delivered, error)
 }
 
 // ErrChannelUnavailable: the channel is gone or forbids the bot.

@@ -812,7 +812,7 @@ func (s *Service) post(ctx context.Context, sub Subscription, dg Digest, article
 	}
 	err := errNoPoster
 	if s.poster != nil {
-		err = s.poster.Post(ctx, Post{ChannelID: sub.ChannelID, Nonce: dg.Nonce, Topic: sub.Topic, Articles: articles, PendingSince: pendingSince})
+		_, err = s.poster.Post(ctx, Post{GuildID: sub.GuildID, ChannelID: sub.ChannelID, Nonce: dg.Nonce, Topic: sub.Topic, Articles: articles, PendingSince: pendingSince})
 	}
 	switch {
 	case err == nil:

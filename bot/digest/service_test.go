@@ -28,11 +28,11 @@ type recorder struct {
 	posts []digest.Post
 }
 
-func (r *recorder) Post(_ context.Context, p digest.Post) error {
+func (r *recorder) Post(_ context.Context, p digest.Post) (digest.Delivered, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.posts = append(r.posts, p)
-	return nil
+	return digest.Delivered{}, nil
 }
 
 func (r *recorder) Posts() []digest.Post {
@@ -356,12 +356,12 @@ type gate struct {
 	release chan struct{}
 }
 
-func (g *gate) Post(ctx context.Context, p digest.Post) error {
+func (g *gate) Post(ctx context.Context, p digest.Post) (digest.Delivered, error) {
 	g.entered <- p.ChannelID
 	select {
 	case <-g.release:
 	case <-ctx.Done():
-		return ctx.Err()
+		return digest.Delivered{}, ctx.Err()
 	}
 	return g.recorder.Post(ctx, p)
 }

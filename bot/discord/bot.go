@@ -376,12 +376,12 @@ type botPoster struct{ b *Bot }
 // errNotStarted: a digest was posted before the bot was started.
 var errNotStarted = errors.New("discord: the bot is not connected yet: start the digest runner after it")
 
-func (p botPoster) Post(ctx context.Context, d digest.Post) error {
+func (p botPoster) Post(ctx context.Context, d digest.Post) (digest.Delivered, error) {
 	p.b.mu.Lock()
 	post := p.b.post
 	p.b.mu.Unlock()
 	if post == nil {
-		return errNotStarted
+		return digest.Delivered{}, errNotStarted
 	}
 	return post.Post(ctx, d)
 }

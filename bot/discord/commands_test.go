@@ -117,7 +117,7 @@ func TestCommandsFollowTheRouter(t *testing.T) {
 // post fails instead of reaching Discord.
 func TestPosterBeforeRun(t *testing.T) {
 	b := New(command.New(briefs.New(), nil, nil))
-	if err := b.Poster().Post(context.Background(), digest.Post{ChannelID: "1"}); !errors.Is(err, errNotStarted) {
+	if _, err := b.Poster().Post(context.Background(), digest.Post{ChannelID: "1"}); !errors.Is(err, errNotStarted) {
 		t.Errorf("Post before Run = %v, want errNotStarted", err)
 	}
 }

@@ -64,7 +64,7 @@ type messageBody struct {
 // the read (403, no Read Message History), Post sends every part again with
 // its nonce and warns: a duplicate past the window is a smaller harm than a
 // digest that never arrives.
-func (p *poster) Post(ctx context.Context, d digest.Post) error {
+func (p *poster) Post(ctx context.Context, d digest.Post) (digest.Delivered, error) {
 	id := markerID(d.Nonce)
 	parts := digestMessages(command.DigestReply(d.Articles, d.Topic), id)
 	there := make([]bool, len(parts))
@@ -78,7 +78,7 @@ func (p *poster) Post(ctx context.Context, d digest.Post) error {
 				"posting it again with its nonce: if the first post landed more than a few minutes ago it shows twice",
 				slog.String("channel", d.ChannelID), slog.String("digest", id), slog.Any("err", err))
 		case err != nil:
-			return err
+			return digest.Delivered{}, err
 		default:
 			there = found
 		}
@@ -96,10 +96,10 @@ func (p *poster) Post(ctx context.Context, d digest.Post) error {
 			body.Nonce = d.Nonce + "-" + strconv.Itoa(i)
 		}
 		if err := p.send(ctx, d.ChannelID, body); err != nil {
-			return err
+			return digest.Delivered{}, err
 		}
 	}
-	return nil
+	return digest.Delivered{}, nil
 }
 
 func count(bs []bool) int {
