@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"newsbrief/briefs/briefstest"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"newsbrief/bot/discord"
 	"newsbrief/bot/discord/discordtest"
 	"newsbrief/briefs"
+	"newsbrief/briefs/briefstest"
 	"newsbrief/briefs/folder"
 	"newsbrief/internal/lifecycle"
 	"newsbrief/metrics"
@@ -103,7 +103,7 @@ func TestEndToEnd(t *testing.T) {
 	interact(t, ctx, srv, discordtest.Command("digest", discordtest.Sub("subscribe",
 		discordtest.TypedOpt("channel", discordgo.ApplicationCommandOptionChannel, digestChannel),
 		discordtest.Opt("schedule", "@every 1h"), discordtest.Opt("count", 3))))
-	sub, err := st.Subscription(ctx, discordtest.DefaultGuildID, digestChannel)
+	sub, err := st.Subscription(ctx, discordtest.DefaultGuildID, digestChannel, "digest")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package metrics_test
 import (
 	"context"
 	"errors"
-	"newsbrief/briefs/briefstest"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"newsbrief/bot/digest"
 	"newsbrief/bot/digest/digesttest"
+	"newsbrief/briefs/briefstest"
 	"newsbrief/metrics"
 	"newsbrief/store/sqlite"
 )
@@ -32,9 +32,9 @@ func (m *markDownOnce) MarkSent(ctx context.Context, id int64, at time.Time) err
 	return m.Store.MarkSent(ctx, id, at)
 }
 
-func (m *markDownOnce) RecordRun(ctx context.Context, id int64, at time.Time, outcome string) error {
-	err := m.Store.RecordRun(ctx, id, at, outcome)
-	m.events <- "run " + at.Format("15:04")
+func (m *markDownOnce) RecordRun(ctx context.Context, rec digest.RunRecord) error {
+	err := m.Store.RecordRun(ctx, rec)
+	m.events <- "run " + rec.ScheduledFor.Format("15:04")
 	return err
 }
 

@@ -3,12 +3,12 @@ package command
 import (
 	"context"
 	"errors"
-	"newsbrief/briefs/briefstest"
 	"strings"
 	"testing"
 	"time"
 
 	"newsbrief/briefs"
+	"newsbrief/briefs/briefstest"
 )
 
 func briefLibrary() *briefs.Library {

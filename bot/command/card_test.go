@@ -2,12 +2,12 @@ package command
 
 import (
 	"context"
-	"newsbrief/briefs/briefstest"
 	"strings"
 	"testing"
 	"time"
 
 	"newsbrief/briefs"
+	"newsbrief/briefs/briefstest"
 	"newsbrief/briefs/summarize"
 )
 

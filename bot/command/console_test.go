@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"newsbrief/briefs/briefstest"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"newsbrief/bot/digest"
 	"newsbrief/briefs"
+	"newsbrief/briefs/briefstest"
 )
 
 func TestParseCommandLine(t *testing.T) {
@@ -97,8 +97,8 @@ func TestConsoleShowsDatesAndChannels(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := out.String()
-	for _, want := range []string{"Subscribed #news to a digest", " JST (in 2 hours)", " JST (in 6 hours)",
-		"#news: a digest every 2h", "Next run: ", "  Asia/Tokyo  [Asia/Tokyo]", "Unsubscribed #news"} {
+	for _, want := range []string{"Subscribed #news to the digest", " JST (in 2 hours)", " JST (in 6 hours)",
+		"#news: the digest **digest**, every 2h", "Next run: ", "  Asia/Tokyo  [Asia/Tokyo]", "Unsubscribed #news"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("console output lacks %q:\n%s", want, got)
 		}
@@ -124,12 +124,12 @@ func TestConsoleSubscriptionsArePreviews(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := out.String()
-	for _, want := range []string{"Subscribed #console", previewNote, "Next run: never: made in the console, a preview", "Preview of this channel's next digest (nothing was posted)"} {
+	for _, want := range []string{"Subscribed #console", previewNote, "Next run: never: made in the console, a preview", "Preview of the next digest **digest** (nothing was posted)"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("console output lacks %q:\n%s", want, got)
 		}
 	}
-	sub, err := st.Subscription(context.Background(), digest.PreviewGuild, "console")
+	sub, err := st.Subscription(context.Background(), digest.PreviewGuild, "console", "digest")
 	if err != nil || !sub.NextRun.IsZero() {
 		t.Errorf("stored %+v, %v; want a subscription in the console's guild without a next run", sub, err)
 	}

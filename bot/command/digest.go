@@ -1,9 +1,12 @@
 package command
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,15 +25,32 @@ type DigestHandlers struct {
 	// Sources names the sources a subscription may pick; nil takes any
 	// name as typed.
 	Sources Sources
+	// Channels looks channels up; nil (the console) takes every delivery
+	// option as given and offers no tags.
+	Channels Channels
+}
+
+// Channels looks a channel up on the platform: its kind and a forum's
+// tags. The Discord adapter gives it.
+type Channels interface {
+	Channel(ctx context.Context, id string) (digest.Channel, error)
 }
 
 // Register adds the /digest handlers to r.
 func (h DigestHandlers) Register(r *Router) {
 	r.Handle("digest subscribe", h.subscribe)
 	r.HandleAutocomplete("digest subscribe", h.complete)
+	r.Handle("digest edit", h.edit)
+	r.HandleAutocomplete("digest edit", h.complete)
 	r.Handle("digest unsubscribe", h.unsubscribe)
+	r.HandleAutocomplete("digest unsubscribe", h.complete)
 	r.Handle("digest list", h.list)
 	r.Handle("digest preview", h.preview)
+	r.HandleAutocomplete("digest preview", h.complete)
+	r.Handle("digest history", h.history)
+	r.HandleAutocomplete("digest history", h.complete)
+	r.Handle("digest resume", h.resume)
+	r.HandleAutocomplete("digest resume", h.complete)
 }
 
 func requireGuild(req Request) error {
@@ -58,23 +78,98 @@ func (h DigestHandlers) subscribe(ctx context.Context, req Request) (Reply, erro
 	if err != nil {
 		return Reply{}, err
 	}
-	sub, err := h.Service.Subscribe(ctx, digest.Subscription{
-		GuildID: req.GuildID, ChannelID: channel, Schedule: req.String("schedule"), Timezone: zone,
+	sub := digest.Subscription{
+		GuildID: req.GuildID, ChannelID: channel, Name: strings.TrimSpace(req.String("name")),
+		Schedule: req.String("schedule"), Timezone: zone,
 		Count: count, Topic: topic, Source: source, CreatedBy: req.UserID,
-	})
-	if err != nil {
-		return Reply{}, subscribeError(err, zone)
 	}
+	if err := h.delivery(ctx, req, &sub); err != nil {
+		return Reply{}, err
+	}
+	return h.save(ctx, sub, false)
+}
 
+// delivery reads the options of what a digest keeps out and how it is
+// delivered into sub (those given; the others stay), and checks them
+// against the channel's kind when the channel can be looked up.
+func (h DigestHandlers) delivery(ctx context.Context, req Request, sub *digest.Subscription) error {
+	if _, ok := req.Options["name"]; ok {
+		name := strings.TrimSpace(req.String("name"))
+		if len(name) > digest.MaxNameLen || strings.ContainsAny(name, "\n`") {
+			return Userf("A digest's name is at most %d characters, on one line.", digest.MaxNameLen)
+		}
+	}
+	if v, ok := req.Options["exclude"]; ok {
+		ex, err := digest.ParseExclude(fmt.Sprint(v))
+		if err != nil {
+			return Userf("exclude: %v. Give words or \"quoted phrases\", e.g. opinion, \"sponsored content\".", err)
+		}
+		sub.Exclude = ex.String()
+	}
+	if v, ok := req.Options["thread"].(bool); ok {
+		sub.Thread = v
+	}
+	if v, ok := req.Options["publish"].(bool); ok {
+		sub.Publish = v
+	}
+	if _, ok := req.Options["tag"]; ok {
+		sub.Tag = strings.TrimSpace(req.String("tag"))
+	}
+	if _, ok := req.Options["mention"]; ok {
+		sub.Mention = strings.TrimSpace(req.String("mention"))
+		if sub.Mention == sub.GuildID { // the @everyone role: @here, not everyone
+			sub.Mention = digest.MentionHere
+		}
+	}
+	if h.Channels == nil {
+		return nil
+	}
+	ch, err := h.Channels.Channel(ctx, sub.ChannelID)
+	if err != nil {
+		return Userf("I cannot see <#%s> (%v): check that the bot can view it.", sub.ChannelID, err)
+	}
+	switch {
+	case sub.Tag != "" && !ch.Kind.Posts():
+		return Userf("tag is for forum and media channels; <#%s> is a %s.", sub.ChannelID, ch.Kind)
+	case sub.Tag != "" && !slices.ContainsFunc(ch.Tags, func(t string) bool { return strings.EqualFold(t, sub.Tag) }):
+		return Userf("<#%s> has no tag %q. Its tags: %s.", sub.ChannelID, sub.Tag, strings.Join(ch.Tags, ", "))
+	case sub.Thread && (ch.Kind.Posts() || ch.Kind == digest.KindThread):
+		return Userf("thread starts a thread from each digest in a text or announcement channel; <#%s> is a %s.", sub.ChannelID, ch.Kind)
+	case sub.Publish && ch.Kind != digest.KindAnnouncement:
+		return Userf("publish crossposts to the servers that follow an announcement channel; <#%s> is a %s.", sub.ChannelID, ch.Kind)
+	}
+	return nil
+}
+
+// save stores sub and confirms it in words: a new or replaced
+// subscription, or an edited one.
+func (h DigestHandlers) save(ctx context.Context, sub digest.Subscription, edited bool) (Reply, error) {
+	stored, err := h.Service.Subscribe(ctx, sub)
+	if err != nil {
+		return Reply{}, subscribeError(err, sub.Timezone)
+	}
+	sub = stored
+	channel, count, source, topic := sub.ChannelID, sub.Count, sub.Source, sub.Topic
 	var b strings.Builder
-	fmt.Fprintf(&b, "Subscribed <#%s> to a digest of up to %d new %s", channel, count, plural(count, "article", "articles"))
+	if edited {
+		fmt.Fprintf(&b, "Edited the digest **%s** of <#%s> (what it posted stays posted): up to %d new %s", EscapeMarkdown(sub.Name), channel, count, plural(count, "article", "articles"))
+	} else {
+		fmt.Fprintf(&b, "Subscribed <#%s> to the digest **%s**: up to %d new %s", channel, EscapeMarkdown(sub.Name), count, plural(count, "article", "articles"))
+	}
 	if source != "" {
 		fmt.Fprintf(&b, " from %s", source)
 	}
 	if topic != "" {
 		fmt.Fprintf(&b, " about %q", topic)
 	}
-	fmt.Fprintf(&b, ", %s (%s).\nNext runs:", describeSchedule(sub.Schedule), sub.Timezone)
+	if sub.Exclude != "" {
+		fmt.Fprintf(&b, ", leaving out %s", EscapeMarkdown(sub.Exclude))
+	}
+	fmt.Fprintf(&b, ", %s (%s).", describeSchedule(sub.Schedule), sub.Timezone)
+	if d := describeDelivery(sub); d != "" {
+		b.WriteString("\n" + d)
+	}
+	b.WriteString("\nNext runs:")
 	for _, t := range h.Service.NextRuns(sub, sub.CreatedAt, 3) {
 		fmt.Fprintf(&b, "\n• %s (%s)", Timestamp(t, 'F'), Timestamp(t, 'R'))
 	}
@@ -93,7 +188,7 @@ const previewNote = "This is the console: the subscription is only a preview, ne
 func (h DigestHandlers) nextRun(s digest.Subscription, now time.Time) string {
 	switch {
 	case s.Paused != "":
-		return "paused: " + EscapeMarkdown(s.Paused) + " (subscribe again to resume)"
+		return "paused: " + EscapeMarkdown(s.Paused) + " (/digest resume takes it up again; /digest history says why)"
 	case s.IsPreview():
 		return "never: made in the console, a preview"
 	case !s.NextRun.IsZero():
@@ -138,30 +233,228 @@ func subscribeError(err error, zone string) error {
 	}
 }
 
-func (h DigestHandlers) complete(_ context.Context, req Request) (Reply, error) {
+// describeDelivery says how a subscription's digests are delivered, ""
+// for plain messages.
+func describeDelivery(sub digest.Subscription) string {
+	var parts []string
+	if sub.Thread {
+		parts = append(parts, "each digest starts a thread")
+	}
+	if sub.Tag != "" {
+		parts = append(parts, "forum posts tagged "+EscapeMarkdown(sub.Tag))
+	}
+	if sub.Publish {
+		parts = append(parts, "published to following servers (at most 10 an hour)")
+	}
+	switch sub.Mention {
+	case "":
+	case digest.MentionHere:
+		parts = append(parts, "pings @here (the bot needs Mention Everyone)")
+	default:
+		parts = append(parts, fmt.Sprintf("pings <@&%s> (if the role is not mentionable, the bot needs Mention Everyone)", sub.Mention))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Delivery: " + strings.Join(parts, "; ") + "."
+}
+
+func (h DigestHandlers) complete(ctx context.Context, req Request) (Reply, error) {
 	switch req.Focused {
 	case "timezone":
 		return Reply{Choices: completeZones(req.String("timezone"), MaxChoices)}, nil
 	case "source":
 		return Reply{Choices: completeSources(h.Sources, req.String("source"))}, nil
+	case "name":
+		return Reply{Choices: h.completeNames(ctx, req)}, nil
+	case "tag":
+		return Reply{Choices: h.completeTags(ctx, req)}, nil
 	}
 	return Reply{}, nil
+}
+
+// completeNames offers the names of the channel's digests (the channel
+// option's, or this channel's) that contain what is typed.
+func (h DigestHandlers) completeNames(ctx context.Context, req Request) []Choice {
+	if req.GuildID == "" {
+		return nil
+	}
+	subs, err := h.Service.Channel(ctx, req.GuildID, h.channelOf(req))
+	if err != nil {
+		return nil
+	}
+	q := strings.ToLower(strings.TrimSpace(req.String("name")))
+	var out []Choice
+	for _, s := range subs {
+		if strings.Contains(strings.ToLower(s.Name), q) && len(out) < MaxChoices {
+			out = append(out, Choice{Name: s.Name, Value: s.Name})
+		}
+	}
+	return out
+}
+
+// completeTags offers the forum's tags that contain what is typed.
+func (h DigestHandlers) completeTags(ctx context.Context, req Request) []Choice {
+	if h.Channels == nil {
+		return nil
+	}
+	ch, err := h.Channels.Channel(ctx, h.channelOf(req))
+	if err != nil {
+		return nil
+	}
+	q := strings.ToLower(strings.TrimSpace(req.String("tag")))
+	var out []Choice
+	for _, t := range ch.Tags {
+		if strings.Contains(strings.ToLower(t), q) && len(out) < MaxChoices {
+			out = append(out, Choice{Name: t, Value: t})
+		}
+	}
+	return out
+}
+
+// channelOf is the channel a request is about: its channel option, or
+// the channel it was typed in.
+func (h DigestHandlers) channelOf(req Request) string {
+	if c := strings.TrimSpace(req.String("channel")); c != "" {
+		return c
+	}
+	return req.ChannelID
+}
+
+// find is the subscription a request names, or a refusal in words.
+func (h DigestHandlers) find(ctx context.Context, req Request) (digest.Subscription, error) {
+	channel, name := h.channelOf(req), strings.TrimSpace(req.String("name"))
+	sub, err := h.Service.Find(ctx, req.GuildID, channel, name)
+	switch {
+	case errors.Is(err, digest.ErrNameNeeded):
+		return sub, Userf("<#%s> has several digests: say which with the name option (%s).", channel, strings.TrimPrefix(err.Error(), digest.ErrNameNeeded.Error()+" "))
+	case errors.Is(err, digest.ErrNotFound) && name != "":
+		return sub, Userf("<#%s> has no digest named %q. /digest list shows this server's.", channel, name)
+	case errors.Is(err, digest.ErrNotFound):
+		return sub, Userf("<#%s> has no digest subscription. /digest list shows this server's.", channel)
+	}
+	return sub, err
+}
+
+// edit changes the options given of an existing subscription; what it
+// posted stays posted.
+func (h DigestHandlers) edit(ctx context.Context, req Request) (Reply, error) {
+	if err := requireGuild(req); err != nil {
+		return Reply{}, err
+	}
+	sub, err := h.find(ctx, req)
+	if err != nil {
+		return Reply{}, err
+	}
+	if _, ok := req.Options["schedule"]; ok {
+		sub.Schedule = req.String("schedule")
+	}
+	if _, ok := req.Options["timezone"]; ok {
+		sub.Timezone = strings.TrimSpace(req.String("timezone"))
+	}
+	if _, ok := req.Options["count"]; ok {
+		if sub.Count, err = req.IntIn("count", DefaultCount, MinCount, MaxCount); err != nil {
+			return Reply{}, err
+		}
+	}
+	if _, ok := req.Options["topic"]; ok {
+		sub.Topic = strings.TrimSpace(req.String("topic"))
+	}
+	if _, ok := req.Options["source"]; ok {
+		if sub.Source, err = resolveSource(h.Sources, req.String("source")); err != nil {
+			return Reply{}, err
+		}
+	}
+	name := sub.Name
+	opts := req
+	opts.Options = maps.Clone(req.Options)
+	delete(opts.Options, "name") // the name picks the subscription here
+	if err := h.delivery(ctx, opts, &sub); err != nil {
+		return Reply{}, err
+	}
+	sub.Name, sub.CreatedBy, sub.CreatedAt = name, req.UserID, time.Time{}
+	return h.save(ctx, sub, true)
 }
 
 func (h DigestHandlers) unsubscribe(ctx context.Context, req Request) (Reply, error) {
 	if err := requireGuild(req); err != nil {
 		return Reply{}, err
 	}
-	channel := strings.TrimSpace(req.String("channel"))
-	err := h.Service.Unsubscribe(ctx, req.GuildID, channel)
-	if errors.Is(err, digest.ErrNotFound) {
-		return Reply{}, Userf("<#%s> has no digest subscription. /digest list shows this server's.", channel)
-	}
+	sub, err := h.find(ctx, req)
 	if err != nil {
 		return Reply{}, err
 	}
-	return Reply{Content: fmt.Sprintf("Unsubscribed <#%s>: no more digests will be posted there.", channel), Ephemeral: true}, nil
+	if err := h.Service.Unsubscribe(ctx, req.GuildID, sub.ChannelID, sub.Name); err != nil {
+		return Reply{}, err
+	}
+	return Reply{Content: fmt.Sprintf("Unsubscribed <#%s> from the digest **%s**: it posts no more.", sub.ChannelID, EscapeMarkdown(sub.Name)), Ephemeral: true}, nil
 }
+
+// resume takes a paused subscription up again.
+func (h DigestHandlers) resume(ctx context.Context, req Request) (Reply, error) {
+	if err := requireGuild(req); err != nil {
+		return Reply{}, err
+	}
+	sub, err := h.find(ctx, req)
+	if err != nil {
+		return Reply{}, err
+	}
+	was := sub.Paused
+	if sub, err = h.Service.Resume(ctx, req.GuildID, sub.ChannelID, sub.Name); err != nil {
+		return Reply{}, err
+	}
+	if was == "" {
+		return Reply{Content: fmt.Sprintf("The digest **%s** in <#%s> was not paused; it runs as scheduled.", EscapeMarkdown(sub.Name), sub.ChannelID), Ephemeral: true}, nil
+	}
+	return Reply{Content: fmt.Sprintf("Resumed the digest **%s** in <#%s> (it was paused: %s). Runs it missed are made if they are recent enough.",
+		EscapeMarkdown(sub.Name), sub.ChannelID, EscapeMarkdown(was)), Ephemeral: true}, nil
+}
+
+// historyLen is how many runs /digest history shows.
+const historyLen = 20
+
+// history shows a subscription's last runs, newest first, each with its
+// outcome and why.
+func (h DigestHandlers) history(ctx context.Context, req Request) (Reply, error) {
+	if err := requireGuild(req); err != nil {
+		return Reply{}, err
+	}
+	sub, err := h.find(ctx, req)
+	if err != nil {
+		return Reply{}, err
+	}
+	runs, err := h.Service.History(ctx, sub, historyLen)
+	if err != nil {
+		return Reply{}, err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "The digest **%s** in <#%s>", EscapeMarkdown(sub.Name), sub.ChannelID)
+	if sub.Paused != "" {
+		fmt.Fprintf(&b, " is paused (%s): /digest resume takes it up again", EscapeMarkdown(sub.Paused))
+	}
+	if len(runs) == 0 {
+		b.WriteString(" has not run yet.")
+		return Reply{Content: b.String(), Ephemeral: true}, nil
+	}
+	fmt.Fprintf(&b, ", its last %d %s, newest first:", len(runs), plural(len(runs), "run", "runs"))
+	for _, r := range runs {
+		line := fmt.Sprintf("\n• %s: %s", Timestamp(r.ScheduledFor, 'f'), EscapeMarkdown(r.Outcome))
+		if r.URL != "" {
+			line += " (" + r.URL + ")"
+		}
+		if r.Detail != "" {
+			line += ": " + EscapeMarkdown(r.Detail)
+		}
+		if b.Len()+len(line) > maxContent {
+			break
+		}
+		b.WriteString(line)
+	}
+	return Reply{Content: b.String(), Ephemeral: true}, nil
+}
+
+// maxContent keeps a reply's text within Discord's 2000 characters.
+const maxContent = 1900
 
 func (h DigestHandlers) list(ctx context.Context, req Request) (Reply, error) {
 	if err := requireGuild(req); err != nil {
@@ -178,7 +471,10 @@ func (h DigestHandlers) list(ctx context.Context, req Request) (Reply, error) {
 	now := time.Now()
 	for _, s := range subs {
 		// Embed titles cannot show a channel mention; the description can.
-		card := Card{Description: fmt.Sprintf("<#%s>: a digest %s", s.ChannelID, describeSchedule(s.Schedule))}
+		card := Card{Description: fmt.Sprintf("<#%s>: the digest **%s**, %s", s.ChannelID, EscapeMarkdown(s.Name), describeSchedule(s.Schedule))}
+		if d := describeDelivery(s); d != "" {
+			card.Description += "\n" + d
+		}
 		topic, source := EscapeMarkdown(s.Topic), EscapeMarkdown(s.Source)
 		if topic == "" {
 			topic = "(all)"
@@ -197,6 +493,7 @@ func (h DigestHandlers) list(ctx context.Context, req Request) (Reply, error) {
 			{Name: "Count", Value: fmt.Sprint(s.Count), Inline: true},
 			{Name: "Topic", Value: topic, Inline: true},
 			{Name: "Source", Value: source, Inline: true},
+			{Name: "Excludes", Value: cmp.Or(EscapeMarkdown(s.Exclude), "(nothing)"), Inline: true},
 			{Name: "Next run", Value: next},
 			{Name: "Last run", Value: last},
 		}
@@ -211,14 +508,19 @@ func (h DigestHandlers) preview(ctx context.Context, req Request) (Reply, error)
 	if err := requireGuild(req); err != nil {
 		return Reply{}, err
 	}
-	p, err := h.Service.Preview(ctx, req.GuildID, req.ChannelID, DefaultCount)
+	name := strings.TrimSpace(req.String("name"))
+	p, err := h.Service.Preview(ctx, req.GuildID, h.channelOf(req), name, DefaultCount)
+	if errors.Is(err, digest.ErrNameNeeded) || errors.Is(err, digest.ErrNotFound) {
+		_, err = h.find(ctx, req) // the same refusal, in words
+	}
 	if err != nil {
 		return Reply{}, err
 	}
 	note := "This channel has no subscription; this is the default digest."
 	if p.Subscribed {
-		note = "Preview of this channel's next digest (nothing was posted):"
+		note = fmt.Sprintf("Preview of the next digest **%s** (nothing was posted):", EscapeMarkdown(p.Name))
 	}
+	note += leftOut(p.Left)
 	if len(p.Articles) == 0 {
 		return Reply{Content: note + "\nNothing new to post.", Ephemeral: true}, nil
 	}
@@ -226,6 +528,34 @@ func (h DigestHandlers) preview(ctx context.Context, req Request) (Reply, error)
 	rep.Content = note + "\n" + rep.Content
 	rep.Ephemeral = true
 	return rep, nil
+}
+
+// maxLeftShown bounds the stories a preview lists as left out.
+const maxLeftShown = 5
+
+// leftOut lists the newer stories a digest leaves out, each with why.
+func leftOut(left []digest.Left) string {
+	if len(left) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nLeft out (%d):", len(left))
+	for i, l := range left {
+		if i == maxLeftShown {
+			fmt.Fprintf(&b, "\n• and %d more", len(left)-i)
+			break
+		}
+		fmt.Fprintf(&b, "\n• %s: %s", EscapeMarkdown(truncateTitle(l.Article.Title)), EscapeMarkdown(l.Reason))
+	}
+	return b.String()
+}
+
+// truncateTitle cuts a title to 80 characters for a list line.
+func truncateTitle(t string) string {
+	if r := []rune(t); len(r) > 80 {
+		return string(r[:79]) + "…"
+	}
+	return t
 }
 
 // DigestReply is a digest as a reply: a heading and each article with its

@@ -108,8 +108,8 @@ func TestEveryShowsWhatRuns(t *testing.T) {
 		t.Fatalf("list: %v %+v", err, rep)
 	}
 	want := map[string][2]string{
-		"<#news>": {"a digest every 2s", "`@every 2s`"},
-		"<#old>":  {"a digest every 1s", "`@every 100ms` (runs every 1s)"},
+		"<#news>": {"**digest**, every 2s", "`@every 2s`"},
+		"<#old>":  {"**digest**, every 1s", "`@every 100ms` (runs every 1s)"},
 	}
 	for _, c := range rep.Cards {
 		channel, _, _ := strings.Cut(c.Description, ":")
@@ -161,5 +161,61 @@ func TestListShowsTheStoredNextRun(t *testing.T) {
 	unix, _ := strconv.ParseInt(m[1], 10, 64)
 	if at := time.Unix(unix, 0).UTC(); at.Before(before) || at.Hour() != 9 || at.Minute() != 0 {
 		t.Errorf("without a stored next run, shown %s; want the schedule's next 09:00 from now", at)
+	}
+}
+
+// TestDigestNamesEditHistory: /digest subscribe makes a second digest in
+// a channel under its name; edit changes only the options given and keeps
+// the subscription; unsubscribe and history want a name once a channel
+// has several, and history says when a digest has not run.
+func TestDigestNamesEditHistory(t *testing.T) {
+	r, st := digestRouter(t, time.Second)
+	ctx := context.Background()
+	if _, err := serveDigest(t, r, "digest subscribe", map[string]any{"channel": "news", "schedule": "@daily"}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := serveDigest(t, r, "digest subscribe", map[string]any{"channel": "news", "schedule": "@hourly", "name": "breaking",
+		"exclude": `opinion "sponsored content"`, "thread": true})
+	if err != nil || !strings.Contains(rep.Content, "**breaking**") || !strings.Contains(rep.Content, `leaving out opinion "sponsored content"`) ||
+		!strings.Contains(rep.Content, "each digest starts a thread") {
+		t.Fatalf("second subscribe: %v %q", err, rep.Content)
+	}
+	before, err := st.Subscription(ctx, "g", "news", "breaking")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err = serveDigest(t, r, "digest edit", map[string]any{"channel": "news", "name": "breaking", "count": int64(2)})
+	if err != nil || !strings.HasPrefix(rep.Content, "Edited the digest **breaking**") {
+		t.Fatalf("edit: %v %q", err, rep.Content)
+	}
+	after, _ := st.Subscription(ctx, "g", "news", "breaking")
+	if after.ID != before.ID || after.Count != 2 || after.Schedule != "@hourly" || !after.Thread || after.Exclude != before.Exclude {
+		t.Errorf("after edit %+v, before %+v", after, before)
+	}
+	for _, path := range []string{"digest unsubscribe", "digest history", "digest resume"} {
+		_, err := serveDigest(t, r, path, map[string]any{"channel": "news"})
+		var ue *UserError
+		if !errors.As(err, &ue) || !strings.Contains(ue.Msg, "several digests") || !strings.Contains(ue.Msg, "breaking, digest") {
+			t.Errorf("%s without a name: %v", path, err)
+		}
+	}
+	rep, err = serveDigest(t, r, "digest history", map[string]any{"channel": "news", "name": "breaking"})
+	if err != nil || !strings.Contains(rep.Content, "has not run yet") {
+		t.Errorf("history: %v %q", err, rep.Content)
+	}
+	choices, _ := r.Serve(ctx, Request{Path: "digest unsubscribe", Autocomplete: true, Focused: "name",
+		Options: map[string]any{"channel": "news", "name": "bre"}, GuildID: "g", Permissions: ^int64(0)})
+	if len(choices.Choices) != 1 || choices.Choices[0].Value != "breaking" {
+		t.Errorf("name choices %+v", choices.Choices)
+	}
+	if _, err := serveDigest(t, r, "digest unsubscribe", map[string]any{"channel": "news", "name": "breaking"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := serveDigest(t, r, "digest subscribe", map[string]any{"channel": "news", "schedule": "@daily", "exclude": `"open`}); err == nil {
+		t.Error("an exclude with an open quotation was taken")
+	}
+	rep, err = serveDigest(t, r, "digest history", map[string]any{"channel": "news"})
+	if err != nil || !strings.Contains(rep.Content, "**digest**") {
+		t.Errorf("history of the only digest without a name: %v %q", err, rep.Content)
 	}
 }

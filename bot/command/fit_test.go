@@ -2,12 +2,12 @@ package command
 
 import (
 	"context"
-	"newsbrief/briefs/briefstest"
 	"strings"
 	"testing"
 	"time"
 
 	"newsbrief/briefs"
+	"newsbrief/briefs/briefstest"
 )
 
 // spoof is what a feed sent to take over a terminal: set the window's

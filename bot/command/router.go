@@ -38,7 +38,7 @@ func New(lib *briefs.Library, digests *digest.Service, log *slog.Logger, opts ..
 	r := NewRouter(mw...)
 	briefHandlers{lib: lib, sources: o.sources, log: log}.register(r)
 	if digests != nil {
-		DigestHandlers{Service: digests, Sources: o.sources}.Register(r)
+		DigestHandlers{Service: digests, Sources: o.sources, Channels: o.channels}.Register(r)
 	}
 	return r
 }
@@ -48,8 +48,13 @@ type Option func(*options)
 
 type options struct {
 	sources    Sources
+	channels   Channels
 	middleware []Middleware
 }
+
+// WithChannels lets /digest look channels up (their kind, a forum's
+// tags), to check a subscription's delivery options and offer tags.
+func WithChannels(c Channels) Option { return func(o *options) { o.channels = c } }
 
 // WithMiddleware adds middleware around every handler, outside the
 // standard ones: for metrics, which must not live in this package.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"newsbrief/briefs/briefstest"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"newsbrief/bot/digest"
 	"newsbrief/briefs"
+	"newsbrief/briefs/briefstest"
 	"newsbrief/store/sqlite"
 )
 
@@ -242,10 +242,10 @@ func TestDigestSubscribeWithSource(t *testing.T) {
 	r := New(lib, digest.New(lib, st, digest.WithMinInterval(time.Second)), nil)
 
 	rep, err := serve(t, r, "digest subscribe", map[string]any{"channel": "news", "schedule": "@daily", "source": "bbc NEWS", "topic": "rates"})
-	if err != nil || !strings.HasPrefix(rep.Content, `Subscribed <#news> to a digest of up to 5 new articles from BBC News about "rates", every day at midnight`) {
+	if err != nil || !strings.HasPrefix(rep.Content, `Subscribed <#news> to the digest **bbc-news-rates**: up to 5 new articles from BBC News about "rates", every day at midnight`) {
 		t.Fatalf("subscribe: %v %q", err, rep.Content)
 	}
-	sub, err := st.Subscription(context.Background(), "g", "news")
+	sub, err := st.Subscription(context.Background(), "g", "news", "bbc-news-rates")
 	if err != nil || sub.Source != "BBC News" {
 		t.Errorf("stored source %q, %v", sub.Source, err)
 	}
@@ -272,7 +272,7 @@ func TestDigestSubscribeWithSource(t *testing.T) {
 	if !errors.As(err, &ue) || !strings.Contains(ue.Msg, `Unknown source "Reuters". The sources are: articles, BBC News, Wire`) {
 		t.Errorf("subscribe to an unknown source: %v", err)
 	}
-	if sub, _ := st.Subscription(context.Background(), "g", "news"); sub.Source != "BBC News" {
+	if sub, _ := st.Subscription(context.Background(), "g", "news", "bbc-news-rates"); sub.Source != "BBC News" {
 		t.Errorf("a refused subscribe changed the source to %q", sub.Source)
 	}
 }

@@ -3,7 +3,6 @@ package digest_test
 import (
 	"context"
 	"errors"
-	"newsbrief/briefs/briefstest"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -12,6 +11,7 @@ import (
 
 	"newsbrief/bot/digest"
 	"newsbrief/bot/digest/digesttest"
+	"newsbrief/briefs/briefstest"
 	"newsbrief/store/sqlite"
 )
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"newsbrief/briefs/briefstest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 
 	"newsbrief/bot/digest"
 	"newsbrief/bot/digest/digesttest"
+	"newsbrief/briefs/briefstest"
 )
 
 // errDown is the database gone.
@@ -52,9 +52,9 @@ func (d *downStore) MarkSent(ctx context.Context, id int64, at time.Time) error 
 	return d.Store.MarkSent(ctx, id, at)
 }
 
-func (d *downStore) RecordRun(ctx context.Context, id int64, at time.Time, outcome string) error {
-	err := d.Store.RecordRun(ctx, id, at, outcome)
-	d.ev <- fmt.Sprintf("run %s %s", at.Format("15:04"), outcome)
+func (d *downStore) RecordRun(ctx context.Context, rec digest.RunRecord) error {
+	err := d.Store.RecordRun(ctx, rec)
+	d.ev <- fmt.Sprintf("run %s %s", rec.ScheduledFor.Format("15:04"), rec.Outcome)
 	return err
 }
 

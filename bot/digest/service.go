@@ -382,10 +382,11 @@ func (s *Service) Posting() bool {
 	return s.lease == nil || s.clock.Now().UnixNano() < s.heldUntil.Load()
 }
 
-// Subscribe creates or replaces the subscription of sub.GuildID and
-// sub.ChannelID and schedules it; a preview (PreviewGuild) is stored but
-// never scheduled. An empty Timezone means the service's
-// default zone. A schedule that does not parse, never fires or runs too
+// Subscribe creates or replaces the subscription named sub.Name (an empty
+// one gets DefaultName) of sub.GuildID and sub.ChannelID and schedules
+// it; a preview (PreviewGuild) is stored but never scheduled. An empty
+// Timezone means the service's default zone. An exclude option that does
+// not parse is an error. A schedule that does not parse, never fires or runs too
 // often is a *ScheduleError; an unknown zone wraps ErrUnknownZone. It
 // returns the stored subscription.
 func (s *Service) Subscribe(ctx context.Context, sub Subscription) (Subscription, error) {
@@ -399,6 +400,12 @@ func (s *Service) Subscribe(ctx context.Context, sub Subscription) (Subscription
 		sub.Timezone = s.loc.String()
 	}
 	sub.Schedule = strings.Join(strings.Fields(sub.Schedule), " ")
+	if sub.Name == "" {
+		sub.Name = DefaultName(sub.Source, sub.Topic)
+	}
+	if _, err := ParseExclude(sub.Exclude); err != nil {
+		return Subscription{}, err
+	}
 	if sub.CreatedAt.IsZero() {
 		sub.CreatedAt = s.clock.Now()
 	}
@@ -419,18 +426,86 @@ func (s *Service) Subscribe(ctx context.Context, sub Subscription) (Subscription
 	return stored, nil
 }
 
-// Unsubscribe deletes the channel's subscription, which stops its runs;
-// a channel without one is an error wrapping ErrNotFound.
-func (s *Service) Unsubscribe(ctx context.Context, guildID, channelID string) error {
-	ok, err := s.store.DeleteSubscription(ctx, guildID, channelID)
+// Unsubscribe deletes the channel's subscription of that name, which
+// stops its runs; without a name, the channel's only subscription. A
+// channel without it is an error wrapping ErrNotFound, an empty name in a
+// channel of several one wrapping ErrNameNeeded.
+func (s *Service) Unsubscribe(ctx context.Context, guildID, channelID, name string) error {
+	sub, err := s.Find(ctx, guildID, channelID, name)
+	if err != nil {
+		return fmt.Errorf("unsubscribe: %w", err)
+	}
+	ok, err := s.store.DeleteSubscription(ctx, guildID, channelID, sub.Name)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return fmt.Errorf("unsubscribe guild=%s channel=%s: %w", guildID, channelID, ErrNotFound)
+		return fmt.Errorf("unsubscribe guild=%s channel=%s name=%q: %w", guildID, channelID, sub.Name, ErrNotFound)
 	}
 	s.poke()
 	return nil
+}
+
+// ErrNameNeeded: a channel has several subscriptions and the request did
+// not say which.
+var ErrNameNeeded = errors.New("the channel has several digests: name one")
+
+// Find returns the channel's subscription of that name; without a name,
+// the channel's only one (an error wrapping ErrNameNeeded when it has
+// several, ErrNotFound when none).
+func (s *Service) Find(ctx context.Context, guildID, channelID, name string) (Subscription, error) {
+	if name != "" {
+		return s.store.Subscription(ctx, guildID, channelID, name)
+	}
+	subs, err := s.Channel(ctx, guildID, channelID)
+	switch {
+	case err != nil:
+		return Subscription{}, err
+	case len(subs) == 0:
+		return Subscription{}, fmt.Errorf("channel %s: %w", channelID, ErrNotFound)
+	case len(subs) > 1:
+		names := make([]string, len(subs))
+		for i, sub := range subs {
+			names[i] = sub.Name
+		}
+		return Subscription{}, fmt.Errorf("%w (%s)", ErrNameNeeded, strings.Join(names, ", "))
+	}
+	return subs[0], nil
+}
+
+// Channel lists the channel's subscriptions, by name.
+func (s *Service) Channel(ctx context.Context, guildID, channelID string) ([]Subscription, error) {
+	all, err := s.store.Subscriptions(ctx, guildID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Subscription
+	for _, sub := range all {
+		if sub.ChannelID == channelID {
+			out = append(out, sub)
+		}
+	}
+	return out, nil
+}
+
+// Resume takes a paused subscription up again where it stopped: the runs
+// it missed meanwhile follow the missed-run grace, as after a restart.
+func (s *Service) Resume(ctx context.Context, guildID, channelID, name string) (Subscription, error) {
+	sub, err := s.Find(ctx, guildID, channelID, name)
+	if err != nil {
+		return Subscription{}, fmt.Errorf("resume: %w", err)
+	}
+	stored, err := s.store.PutSubscription(ctx, sub) // clears Paused, keeps NextRun
+	if err != nil {
+		return Subscription{}, fmt.Errorf("resume %q: %w", sub.Name, err)
+	}
+	s.poke()
+	return stored, nil
+}
+
+// History returns the subscription's last n runs, newest first.
+func (s *Service) History(ctx context.Context, sub Subscription, n int) ([]RunRecord, error) {
+	return s.store.History(ctx, sub.ID, n)
 }
 
 // poke makes the runner look at the store now rather than at its next
@@ -453,28 +528,35 @@ type Preview struct {
 	// Subscribed is false when the channel has no subscription: the
 	// articles are then the default digest's.
 	Subscribed bool
+	Name       string
 	Topic      string
 	Source     string
 	Articles   []briefs.Article
+	// Left are the newer stories left out, each with why.
+	Left []Left
 }
 
-// Preview composes the channel's next digest, posting nothing. Without a
-// subscription it is the newest defaultCount articles.
-func (s *Service) Preview(ctx context.Context, guildID, channelID string, defaultCount int) (Preview, error) {
+// Preview composes the next digest of the channel's subscription of that
+// name (or its only one), posting nothing. Without a subscription it is
+// the newest defaultCount articles.
+func (s *Service) Preview(ctx context.Context, guildID, channelID, name string, defaultCount int) (Preview, error) {
 	var p Preview
-	count := defaultCount
+	c := Criteria{Count: defaultCount}
 	var posted func([]string) (map[string]bool, error)
-	sub, err := s.store.Subscription(ctx, guildID, channelID)
+	sub, err := s.Find(ctx, guildID, channelID, name)
 	switch {
 	case err == nil:
-		p.Subscribed, p.Topic, p.Source, count = true, sub.Topic, sub.Source, sub.Count
+		p.Subscribed, p.Name, p.Topic, p.Source = true, sub.Name, sub.Topic, sub.Source
+		c = CriteriaOf(sub)
 		posted = func(ids []string) (map[string]bool, error) { return s.store.PostedIDs(ctx, sub.ID, ids) }
-	case !errors.Is(err, ErrNotFound):
+	case name != "" || !errors.Is(err, ErrNotFound):
 		return Preview{}, err
 	}
-	if p.Articles, err = ComposeFrom(s.lib, count, p.Topic, p.Source, posted); err != nil {
+	sel, err := Select(ctx, s.lib, c, posted)
+	if err != nil {
 		return Preview{}, err
 	}
+	p.Articles, p.Left = sel.Articles, sel.Left
 	if err := s.lib.FullAll(ctx, p.Articles); err != nil {
 		s.log.Warn("digest preview: an article's body could not be read", slog.Any("err", err))
 	}
@@ -668,9 +750,10 @@ func (s *Service) run(ctx context.Context, sub Subscription, now time.Time) bool
 		}
 		return ok
 	}
-	articles, err := ComposeFrom(s.lib, sub.Count, sub.Topic, sub.Source, func(ids []string) (map[string]bool, error) {
+	sel, err := Select(ctx, s.lib, CriteriaOf(sub), func(ids []string) (map[string]bool, error) {
 		return s.store.PostedIDs(ctx, sub.ID, ids)
 	})
+	articles := sel.Articles
 	if err != nil {
 		log.Error("digest: compose", slog.Any("err", err))
 		return false
@@ -699,11 +782,23 @@ func (s *Service) run(ctx context.Context, sub Subscription, now time.Time) bool
 	}
 	s.finishPendingOf(ctx, sub.ID, dg.ID)
 	if len(articles) == 0 {
-		s.recordRun(ctx, sub.ID, at, "nothing new")
+		rec := RunRecord{SubscriptionID: sub.ID, ScheduledFor: at, Outcome: "nothing new"}
+		if sel.Excluded > 0 {
+			rec.Detail = fmt.Sprintf("%s left out by exclude", stories(sel.Excluded))
+		}
+		s.record(ctx, rec)
 		return true
 	}
-	s.post(ctx, sub, dg, articles, at, time.Time{})
+	s.post(ctx, sub, dg, articles, at, time.Time{}, sel.Excluded)
 	return true
+}
+
+// stories is "1 story", "3 stories".
+func stories(n int) string {
+	if n == 1 {
+		return "1 story"
+	}
+	return fmt.Sprintf("%d stories", n)
 }
 
 // finishAllPending posts every digest left pending in the store, by any
@@ -794,7 +889,7 @@ func (s *Service) finishPending(ctx context.Context, dg Digest) {
 		return
 	}
 	s.log.Info("finishing digest recorded before a restart", slog.Int64("digest", dg.ID), slog.String("nonce", dg.Nonce))
-	s.post(ctx, sub, dg, articles, dg.ScheduledFor, dg.CreatedAt)
+	s.post(ctx, sub, dg, articles, dg.ScheduledFor, dg.CreatedAt, 0)
 }
 
 // errNoPoster is a run before Start gave the service a poster.
@@ -803,17 +898,24 @@ var errNoPoster = errors.New("digest: not connected: Start has not run")
 // post sends a recorded digest and records the outcome: sent, paused (the
 // channel is gone or forbidden: the articles are released for later), or
 // left pending for the next run after repeated transient failures.
-// pendingSince is Post.PendingSince: zero on a digest's first attempt.
-func (s *Service) post(ctx context.Context, sub Subscription, dg Digest, articles []briefs.Article, scheduledFor, pendingSince time.Time) {
+// pendingSince is Post.PendingSince: zero on a digest's first attempt;
+// excluded is how many stories the exclusions left out, for the history.
+func (s *Service) post(ctx context.Context, sub Subscription, dg Digest, articles []briefs.Article, scheduledFor, pendingSince time.Time, excluded int) {
 	log := s.log.With(slog.Int64("subscription", sub.ID), slog.String("channel", sub.ChannelID), slog.Int64("digest", dg.ID))
 	if err := s.lib.FullAll(ctx, articles); err != nil {
 		// Its card shows the title alone; the digest is not held back.
 		log.Warn("digest: an article's body could not be read", slog.Any("err", err))
 	}
 	err := errNoPoster
+	var done Delivered
 	if s.poster != nil {
-		_, err = s.poster.Post(ctx, Post{GuildID: sub.GuildID, ChannelID: sub.ChannelID, Nonce: dg.Nonce, Topic: sub.Topic, Articles: articles, PendingSince: pendingSince})
+		done, err = s.poster.Post(ctx, Post{
+			GuildID: sub.GuildID, ChannelID: sub.ChannelID, Nonce: dg.Nonce, Topic: sub.Topic,
+			Articles: articles, PendingSince: pendingSince,
+			Name: s.postName(sub, articles, scheduledFor), Thread: sub.Thread, Tag: sub.Tag, Publish: sub.Publish, Mention: sub.Mention,
+		})
 	}
+	rec := RunRecord{SubscriptionID: sub.ID, ScheduledFor: scheduledFor}
 	switch {
 	case err == nil:
 		if err := s.store.MarkSent(ctx, dg.ID, s.clock.Now()); err != nil {
@@ -825,7 +927,13 @@ func (s *Service) post(ctx context.Context, sub Subscription, dg Digest, article
 				slog.Int("articles", len(articles)), slog.Any("err", err))
 			return
 		}
-		s.recordRun(ctx, sub.ID, scheduledFor, fmt.Sprintf("posted %d", len(articles)))
+		rec.Outcome, rec.URL = fmt.Sprintf("posted %d", len(articles)), done.URL
+		details := done.Notes
+		if excluded > 0 {
+			details = append(details, stories(excluded)+" left out by exclude")
+		}
+		rec.Detail = strings.Join(details, "; ")
+		s.record(ctx, rec)
 		log.Info("digest posted", slog.Int("articles", len(articles)))
 		s.observe(Posted, len(articles))
 	case errors.Is(err, ErrChannelUnavailable):
@@ -837,19 +945,57 @@ func (s *Service) post(ctx context.Context, sub Subscription, dg Digest, article
 		if err := s.store.Pause(ctx, sub.ID, reason); err != nil {
 			log.Error("digest: pause", slog.Any("err", err))
 		}
-		s.recordRun(ctx, sub.ID, scheduledFor, "failed: "+reason)
+		rec.Outcome, rec.Detail = "paused", pausedDetail(reason, sub)
+		s.record(ctx, rec)
 		s.observe(Paused, len(articles))
 	default:
 		log.Error("digest: post failed; will retry at the next run", slog.Any("err", err))
-		s.recordRun(ctx, sub.ID, scheduledFor, "failed: "+shortError(err))
+		rec.Outcome, rec.Detail = "failed", shortError(err)+"; it is posted again at the next run"
+		if next := sub.NextRun; !next.IsZero() && next.After(s.clock.Now()) {
+			rec.Detail = shortError(err) + "; retrying at " + next.In(s.zoneOf(sub)).Format("15:04 on 2 January")
+		}
+		s.record(ctx, rec)
 		s.observe(Failed, len(articles))
 	}
 }
 
-func (s *Service) recordRun(ctx context.Context, id int64, at time.Time, outcome string) {
-	if err := s.store.RecordRun(ctx, id, at, outcome); err != nil {
-		s.log.Error("digest: record run", slog.Int64("subscription", id), slog.Any("err", err))
+func (s *Service) record(ctx context.Context, rec RunRecord) {
+	if rec.At.IsZero() {
+		rec.At = s.clock.Now()
 	}
+	if err := s.store.RecordRun(ctx, rec); err != nil {
+		s.log.Error("digest: record run", slog.Int64("subscription", rec.SubscriptionID), slog.Any("err", err))
+	}
+}
+
+// zoneOf is the subscription's zone, the service's default if it no
+// longer loads.
+func (s *Service) zoneOf(sub Subscription) *time.Location {
+	if loc, err := s.location(sub.Timezone); err == nil {
+		return loc
+	}
+	return s.loc
+}
+
+// postName names the forum post or thread a digest starts: "News, 6
+// December 2026" (the topic's words in place of News when there is a
+// topic), on the day of the run in the subscription's zone.
+func (s *Service) postName(sub Subscription, articles []briefs.Article, at time.Time) string {
+	what := "News"
+	if sub.Topic != "" {
+		what = strings.ToUpper(sub.Topic[:1]) + sub.Topic[1:]
+	}
+	return what + ", " + at.In(s.zoneOf(sub)).Format("2 January 2006")
+}
+
+// pausedDetail says why a subscription was paused and what to do, from
+// the poster's reason ("403 Missing Permissions (50013)").
+func pausedDetail(reason string, sub Subscription) string {
+	fix := fmt.Sprintf("give the bot the permissions it needs there (View Channel, Send Messages, Embed Links), then /digest resume %s", sub.Name)
+	if strings.HasPrefix(reason, "404") {
+		fix = "the channel is gone: unsubscribe, or subscribe another channel"
+	}
+	return fmt.Sprintf("Discord refused the post in <#%s> (%s): %s", sub.ChannelID, reason, fix)
 }
 
 // newNonce makes a 20-character nonce; message parts append "-N", staying

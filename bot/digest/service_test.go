@@ -3,7 +3,6 @@ package digest_test
 import (
 	"context"
 	"fmt"
-	"newsbrief/briefs/briefstest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +13,7 @@ import (
 	"newsbrief/bot/digest"
 	"newsbrief/bot/digest/digesttest"
 	"newsbrief/briefs"
+	"newsbrief/briefs/briefstest"
 	"newsbrief/briefs/folder"
 	"newsbrief/store/sqlite"
 )

@@ -3,7 +3,6 @@ package digest_test
 import (
 	"context"
 	"fmt"
-	"newsbrief/briefs/briefstest"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"newsbrief/bot/digest"
 	"newsbrief/bot/digest/digesttest"
 	"newsbrief/briefs"
+	"newsbrief/briefs/briefstest"
 )
 
 // places and subjects make each test story different enough that the
@@ -87,7 +87,7 @@ func TestSubscriptionPostsItsSourceOnly(t *testing.T) {
 	if err != nil || sub.Source != "BBC News" {
 		t.Fatalf("subscribe: %+v, %v", sub, err)
 	}
-	p, err := s.Preview(ctx, "g", "c", 5)
+	p, err := s.Preview(ctx, "g", "c", "", 5)
 	if err != nil || p.Source != "BBC News" || !slices.Equal(ids(p.Articles), []string{"aj", "ag", "ad"}) {
 		t.Errorf("preview: source %q articles %v, %v", p.Source, ids(p.Articles), err)
 	}

@@ -13,25 +13,28 @@ import (
 // implement it too. store/sqlite and store/postgres implement it;
 // store/storetest is the contract suite every implementation runs.
 type Store interface {
-	// PutSubscription creates the subscription of sub.GuildID/sub.ChannelID,
-	// or replaces it if the channel already has one. Replacing keeps the ID,
-	// the posted history and the last run, updates Schedule, Timezone,
-	// Count, Topic, Source, CreatedBy, CreatedAt and NextRun, and clears Paused:
-	// subscribing again resumes. sub.ID, Paused, LastRunAt and LastOutcome
+	// PutSubscription creates the subscription named sub.Name (see
+	// Subscription.Named) in
+	// sub.GuildID/sub.ChannelID, or replaces it if the channel already has
+	// one of that name. Replacing keeps the ID, the posted records, the
+	// history and the last run, updates Schedule, Timezone, Count, Topic,
+	// Source, Exclude, the delivery options, CreatedBy, CreatedAt and
+	// NextRun, and clears Paused: subscribing again (or editing) resumes. sub.ID, Paused, LastRunAt and LastOutcome
 	// are ignored; a zero CreatedAt means now, a zero NextRun "not
 	// scheduled". It returns the stored subscription.
 	PutSubscription(ctx context.Context, sub Subscription) (Subscription, error)
-	// DeleteSubscription deletes the channel's subscription with its
-	// digests and posted records, and reports whether there was one.
-	DeleteSubscription(ctx context.Context, guildID, channelID string) (bool, error)
-	// Subscription returns the channel's subscription, or an error wrapping
-	// ErrNotFound.
-	Subscription(ctx context.Context, guildID, channelID string) (Subscription, error)
+	// DeleteSubscription deletes the channel's subscription of that name
+	// with its digests, posted records and history, and reports whether
+	// there was one.
+	DeleteSubscription(ctx context.Context, guildID, channelID, name string) (bool, error)
+	// Subscription returns the channel's subscription of that name, or an
+	// error wrapping ErrNotFound.
+	Subscription(ctx context.Context, guildID, channelID, name string) (Subscription, error)
 	// SubscriptionByID returns the subscription with the id, or an error
 	// wrapping ErrNotFound.
 	SubscriptionByID(ctx context.Context, id int64) (Subscription, error)
 	// Subscriptions lists the guild's subscriptions, or every guild's when
-	// guildID is "", ordered by guild ID then channel ID (as text).
+	// guildID is "", ordered by guild ID, channel ID and name (as text).
 	Subscriptions(ctx context.Context, guildID string) ([]Subscription, error)
 	// PostedIDs reports which of articleIDs are already recorded for the
 	// subscription, sent or pending: the map holds only those, each true.
@@ -79,8 +82,13 @@ type Store interface {
 	// PendingDigests returns the digests recorded but not marked sent,
 	// oldest first.
 	PendingDigests(ctx context.Context) ([]Digest, error)
-	// RecordRun records the outcome of the run scheduled for scheduledFor.
-	RecordRun(ctx context.Context, subID int64, scheduledFor time.Time, outcome string) error
+	// RecordRun records the outcome of a run as the subscription's last
+	// (LastRunAt, LastOutcome) and adds it to its history, keeping the
+	// newest HistoryLen. A zero rec.At means now.
+	RecordRun(ctx context.Context, rec RunRecord) error
+	// History returns the subscription's last n recorded runs, newest
+	// first.
+	History(ctx context.Context, subID int64, n int) ([]RunRecord, error)
 	// Pause pauses the subscription with a non-empty reason.
 	Pause(ctx context.Context, subID int64, reason string) error
 	// Prune deletes what can no longer matter as of now (see Retention),

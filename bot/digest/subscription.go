@@ -12,7 +12,9 @@ package digest
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // Errors a Store returns, wrapped with what failed and the input it failed
@@ -35,11 +37,14 @@ var (
 // count bytes, which is stricter for non-ASCII nonces.
 const MaxNonceLen = 25
 
-// Subscription is one channel's digest subscription.
+// Subscription is one of a channel's digest subscriptions.
 type Subscription struct {
 	ID        int64
 	GuildID   string
 	ChannelID string
+	// Name tells a channel's subscriptions apart: unique in the channel.
+	// DefaultName gives one from the source and topic.
+	Name string
 	// Schedule is as the user gave it (cron expression or descriptor).
 	Schedule string
 	// Timezone is an IANA name.
@@ -63,16 +68,62 @@ type Subscription struct {
 	// the digest draws from, as the subscriber picked it; "" for every
 	// source. See briefs.Query for how it matches.
 	Source string
+	// Exclude keeps a story out when its title or summary holds one of its
+	// words or quoted phrases (see ParseExclude).
+	Exclude string
+
+	// How its digests are delivered (see Post).
+	Thread  bool
+	Tag     string
+	Publish bool
+	Mention string
 }
 
+// DefaultName is the name a subscription gets when its subscriber gives
+// none: its source and topic as words joined by hyphens ("bbc-climate"),
+// or "digest" for everything.
+func DefaultName(source, topic string) string {
+	var b strings.Builder
+	for _, w := range strings.FieldsFunc(strings.ToLower(source+" "+topic), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}) {
+		if b.Len()+len(w) > MaxNameLen {
+			break
+		}
+		if b.Len() > 0 {
+			b.WriteByte('-')
+		}
+		b.WriteString(w)
+	}
+	if b.Len() == 0 {
+		return "digest"
+	}
+	return b.String()
+}
+
+// Named is sub with its name, DefaultName when it has none: what a Store
+// stores.
+func (sub Subscription) Named() Subscription {
+	if sub.Name == "" {
+		sub.Name = DefaultName(sub.Source, sub.Topic)
+	}
+	return sub
+}
+
+// MaxNameLen bounds a subscription's name, in bytes.
+const MaxNameLen = 40
+
 // Check says why sub cannot be stored, or nil: it needs a guild, a
-// channel and a count of at least one. Stores call it before they write.
+// channel, a count of at least one and a name of at most MaxNameLen bytes
+// (an empty one is stored as DefaultName, see Named). Stores call it before they write.
 func (sub Subscription) Check() error {
 	switch {
 	case sub.GuildID == "":
 		return errors.New("empty guild id")
 	case sub.ChannelID == "":
 		return errors.New("empty channel id")
+	case len(sub.Name) > MaxNameLen:
+		return fmt.Errorf("name %q longer than %d bytes", sub.Name, MaxNameLen)
 	case sub.Count < 1:
 		return fmt.Errorf("count %d, must be at least 1", sub.Count)
 	}
@@ -103,3 +154,24 @@ type Digest struct {
 	// SentAt is zero while the digest is pending.
 	SentAt time.Time
 }
+
+// RunRecord is one line of a subscription's history: a run made, or a
+// digest finished later, with what came of it and why.
+type RunRecord struct {
+	SubscriptionID int64
+	// ScheduledFor is the run's scheduled time.
+	ScheduledFor time.Time
+	// At is when the outcome was known.
+	At time.Time
+	// Outcome is short: "posted 5", "nothing new", "paused", "failed".
+	Outcome string
+	// Detail says why, in words a server admin acts on; "" when the
+	// outcome says it all.
+	Detail string
+	// URL links to what was posted, "" when nothing was.
+	URL string
+}
+
+// HistoryLen is how many runs a store keeps of each subscription's
+// history; older ones are deleted as new ones are recorded.
+const HistoryLen = 100

@@ -3,12 +3,12 @@ package discord
 import (
 	"io"
 	"net/http"
-	"newsbrief/briefs/briefstest"
 	"testing"
 
 	"github.com/bwmarrin/discordgo"
 
 	"newsbrief/bot/command"
+	"newsbrief/briefs/briefstest"
 )
 
 // nullDiscord answers every REST request with 204 in process, so the

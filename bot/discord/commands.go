@@ -4,6 +4,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"newsbrief/bot/command"
+	"newsbrief/bot/digest"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -66,21 +67,40 @@ func Commands() []*discordgo.ApplicationCommand {
 				{
 					Type:        discordgo.ApplicationCommandOptionSubCommand,
 					Name:        "subscribe",
-					Description: "Post a digest to a channel on a schedule (creates or replaces)",
-					Options: []*discordgo.ApplicationCommandOption{
-						channelOption(),
-						{Type: discordgo.ApplicationCommandOptionString, Name: "schedule", Description: "Cron (0 9 * * 1-5), @daily, @hourly, @weekly, @monthly or @every 6h", Required: true, MaxLength: 100},
-						{Type: discordgo.ApplicationCommandOptionString, Name: "timezone", Description: "IANA time zone such as Europe/Berlin (default: the bot's)", Autocomplete: true, MaxLength: 64},
-						countOption("Articles per digest (1-10, default 5)"),
-						{Type: discordgo.ApplicationCommandOptionString, Name: "topic", Description: "Only articles about this (search terms)", MaxLength: 100},
-						sourceOption(),
-					},
+					Description: "Post a digest to a channel on a schedule (creates, or replaces the one of that name)",
+					Options: append([]*discordgo.ApplicationCommandOption{
+						channelOption(true),
+						scheduleOption(true),
+						{Type: discordgo.ApplicationCommandOptionString, Name: "name", Description: "Tells the channel's digests apart (default: from the source and topic, or digest)", MaxLength: digest.MaxNameLen},
+					}, digestOptions()...),
+				},
+				{
+					Type:        discordgo.ApplicationCommandOptionSubCommand,
+					Name:        "edit",
+					Description: "Change a digest's options; what it posted stays posted",
+					Options: append([]*discordgo.ApplicationCommandOption{
+						channelOption(true),
+						nameOption(true),
+						scheduleOption(false),
+					}, digestOptions()...),
 				},
 				{
 					Type:        discordgo.ApplicationCommandOptionSubCommand,
 					Name:        "unsubscribe",
 					Description: "Stop a channel's digest",
-					Options:     []*discordgo.ApplicationCommandOption{channelOption()},
+					Options:     []*discordgo.ApplicationCommandOption{channelOption(true), nameOption(false)},
+				},
+				{
+					Type:        discordgo.ApplicationCommandOptionSubCommand,
+					Name:        "history",
+					Description: "A digest's last 20 runs, and why each posted or did not",
+					Options:     []*discordgo.ApplicationCommandOption{channelOption(true), nameOption(false)},
+				},
+				{
+					Type:        discordgo.ApplicationCommandOptionSubCommand,
+					Name:        "resume",
+					Description: "Take a paused digest up again",
+					Options:     []*discordgo.ApplicationCommandOption{channelOption(true), nameOption(false)},
 				},
 				{
 					Type:        discordgo.ApplicationCommandOptionSubCommand,
@@ -90,7 +110,8 @@ func Commands() []*discordgo.ApplicationCommand {
 				{
 					Type:        discordgo.ApplicationCommandOptionSubCommand,
 					Name:        "preview",
-					Description: "What this channel's next digest would post now (posts nothing)",
+					Description: "What a digest would post now and what it leaves out (posts nothing)",
+					Options:     []*discordgo.ApplicationCommandOption{channelOption(false), nameOption(false)},
 				},
 			},
 		},
@@ -114,9 +135,43 @@ func sourceOption() *discordgo.ApplicationCommandOption {
 	}
 }
 
-func channelOption() *discordgo.ApplicationCommandOption {
+// channelOption is where a digest goes: a text, announcement, forum or
+// media channel, or a thread.
+func channelOption(required bool) *discordgo.ApplicationCommandOption {
 	return &discordgo.ApplicationCommandOption{
-		Type: discordgo.ApplicationCommandOptionChannel, Name: "channel", Description: "The text channel", Required: true,
-		ChannelTypes: []discordgo.ChannelType{discordgo.ChannelTypeGuildText, discordgo.ChannelTypeGuildNews},
+		Type: discordgo.ApplicationCommandOptionChannel, Name: "channel", Description: "The channel, forum or thread (default: this channel)", Required: required,
+		ChannelTypes: []discordgo.ChannelType{discordgo.ChannelTypeGuildText, discordgo.ChannelTypeGuildNews,
+			discordgo.ChannelTypeGuildForum, discordgo.ChannelTypeGuildMedia,
+			discordgo.ChannelTypeGuildPublicThread, discordgo.ChannelTypeGuildNewsThread},
+	}
+}
+
+func nameOption(required bool) *discordgo.ApplicationCommandOption {
+	return &discordgo.ApplicationCommandOption{
+		Type: discordgo.ApplicationCommandOptionString, Name: "name", Description: "Which of the channel's digests (needed when it has several)",
+		Required: required, Autocomplete: true, MaxLength: digest.MaxNameLen,
+	}
+}
+
+func scheduleOption(required bool) *discordgo.ApplicationCommandOption {
+	return &discordgo.ApplicationCommandOption{
+		Type: discordgo.ApplicationCommandOptionString, Name: "schedule", Description: "Cron (0 9 * * 1-5), @daily, @hourly, @weekly, @monthly or @every 6h",
+		Required: required, MaxLength: 100,
+	}
+}
+
+// digestOptions are the options subscribe and edit share: what a digest
+// selects and how it is delivered.
+func digestOptions() []*discordgo.ApplicationCommandOption {
+	return []*discordgo.ApplicationCommandOption{
+		{Type: discordgo.ApplicationCommandOptionString, Name: "timezone", Description: "IANA time zone such as Europe/Berlin (default: the bot's)", Autocomplete: true, MaxLength: 64},
+		countOption("Articles per digest (1-10, default 5)"),
+		{Type: discordgo.ApplicationCommandOptionString, Name: "topic", Description: "Only articles about this (search terms)", MaxLength: 100},
+		sourceOption(),
+		{Type: discordgo.ApplicationCommandOptionString, Name: "exclude", Description: `Words or "quoted phrases" that keep a story out`, MaxLength: digest.MaxExcludeLen},
+		{Type: discordgo.ApplicationCommandOptionRole, Name: "mention", Description: "A role each digest pings (@everyone: pings @here)"},
+		{Type: discordgo.ApplicationCommandOptionBoolean, Name: "thread", Description: "Start a thread from each digest (text and announcement channels)"},
+		{Type: discordgo.ApplicationCommandOptionString, Name: "tag", Description: "A forum tag for each post (forum and media channels)", Autocomplete: true, MaxLength: 20},
+		{Type: discordgo.ApplicationCommandOptionBoolean, Name: "publish", Description: "Publish each digest to following servers (announcement channels)"},
 	}
 }

@@ -3,7 +3,7 @@ package discord
 import (
 	"context"
 	"errors"
-	"newsbrief/briefs/briefstest"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +13,8 @@ import (
 	"newsbrief/bot/command"
 	"newsbrief/bot/digest"
 	"newsbrief/briefs"
+	"newsbrief/briefs/briefstest"
+	"newsbrief/store/sqlite"
 )
 
 // TestCommandsMatchRouter keeps the command definitions Discord shows and
@@ -25,7 +27,17 @@ func TestCommandsMatchRouter(t *testing.T) {
 		arts[i].Origin = "articles" // so that the source option has a source to offer
 	}
 	lib := briefstest.Library(arts)
-	r := command.New(lib, digest.New(lib, nil), nil)
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "nb.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	// A digest in the channel the requests come from, so that the name
+	// option has a name to offer; a forum's tags for the tag option.
+	if _, err := st.PutSubscription(context.Background(), digest.Subscription{GuildID: "1", ChannelID: "2", Schedule: "@daily", Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	r := command.New(lib, digest.New(lib, st), nil, command.WithChannels(forum{}))
 
 	var paths []string
 	autocomplete := map[string][]string{} // path -> options with autocomplete
@@ -120,4 +132,11 @@ func TestPosterBeforeRun(t *testing.T) {
 	if _, err := b.Poster().Post(context.Background(), digest.Post{ChannelID: "1"}); !errors.Is(err, errNotStarted) {
 		t.Errorf("Post before Run = %v, want errNotStarted", err)
 	}
+}
+
+// forum is a command.Channels whose every channel is a forum with tags.
+type forum struct{}
+
+func (forum) Channel(_ context.Context, id string) (digest.Channel, error) {
+	return digest.Channel{ID: id, Kind: digest.KindForum, Tags: []string{"Science", "Politics"}}, nil
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"newsbrief/briefs/briefstest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,6 +19,7 @@ import (
 	"newsbrief/bot/digest/digesttest"
 	"newsbrief/bot/discord/discordtest"
 	"newsbrief/briefs"
+	"newsbrief/briefs/briefstest"
 	"newsbrief/briefs/folder"
 	"newsbrief/store/sqlite"
 	"newsbrief/store/storetest"
@@ -84,7 +84,7 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 // subscription returns the channel's stored subscription.
 func (h *harness) subscription(ctx context.Context, channel string) digest.Subscription {
 	h.t.Helper()
-	sub, err := h.st.Subscription(ctx, discordtest.DefaultGuildID, channel)
+	sub, err := h.st.Subscription(ctx, discordtest.DefaultGuildID, channel, "digest")
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -479,7 +479,7 @@ func TestDigestForbiddenChannelPauses(t *testing.T) {
 	}
 	// Subscribing again resumes.
 	subscribe(h, digestChannel, "@every 1h")
-	s, err := h.st.Subscription(ctx, discordtest.DefaultGuildID, digestChannel)
+	s, err := h.st.Subscription(ctx, discordtest.DefaultGuildID, digestChannel, "digest")
 	if err != nil || s.Paused != "" || !s.NextRun.After(h.clock.Now()) {
 		t.Errorf("after re-subscribing: paused=%q next=%v err=%v", s.Paused, s.NextRun, err)
 	}
@@ -500,7 +500,7 @@ func TestDigestRateLimitedPostIsRetried(t *testing.T) {
 	if h.srv.Count429() != 1 {
 		t.Errorf("Count429 = %d", h.srv.Count429())
 	}
-	s, _ := h.st.Subscription(ctx, discordtest.DefaultGuildID, digestChannel)
+	s, _ := h.st.Subscription(ctx, discordtest.DefaultGuildID, digestChannel, "digest")
 	if s.LastOutcome != "posted 5" || s.Paused != "" {
 		t.Errorf("outcome %q paused %q", s.LastOutcome, s.Paused)
 	}
@@ -585,14 +585,14 @@ func TestDigestMissedRunPostsOnceAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Last ran three hours ago: three hourly runs were missed.
-	if err := st.RecordRun(ctx, sub.ID, now.Add(-3*time.Hour), "posted 2"); err != nil {
+	if err := st.RecordRun(ctx, digest.RunRecord{SubscriptionID: sub.ID, ScheduledFor: now.Add(-3 * time.Hour), Outcome: "posted 2"}); err != nil {
 		t.Fatal(err)
 	}
 	// A yearly digest whose latest missed run (1 January) is beyond the
 	// 24h grace period: not posted at start.
 	other, _ := st.PutSubscription(ctx, digest.Subscription{GuildID: discordtest.DefaultGuildID, ChannelID: "300000000000000088",
 		Schedule: "0 0 1 1 *", Timezone: "UTC", Count: 2, CreatedBy: "1", CreatedAt: now.Add(-3 * 365 * 24 * time.Hour)})
-	_ = st.RecordRun(ctx, other.ID, now.Add(-2*365*24*time.Hour), "posted 2")
+	_ = st.RecordRun(ctx, digest.RunRecord{SubscriptionID: other.ID, ScheduledFor: now.Add(-2 * 365 * 24 * time.Hour), Outcome: "posted 2"})
 	st.Close()
 
 	h := start(t, setup{srv: srv, dbPath: db})
@@ -631,7 +631,7 @@ func TestDigestFailedPostGoesOutNextRun(t *testing.T) {
 	if n := len(h.srv.Messages(digestChannel)); n != 0 {
 		t.Fatalf("%d messages despite five 500s", n)
 	}
-	s, _ := h.st.Subscription(ctx, discordtest.DefaultGuildID, digestChannel)
+	s, _ := h.st.Subscription(ctx, discordtest.DefaultGuildID, digestChannel, "digest")
 	if !strings.HasPrefix(s.LastOutcome, "failed") || s.Paused != "" {
 		t.Errorf("after repeated 500s: outcome %q paused %q", s.LastOutcome, s.Paused)
 	}

@@ -3,7 +3,6 @@ package discord_test
 import (
 	"context"
 	"fmt"
-	"newsbrief/briefs/briefstest"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"newsbrief/bot/discord"
 	"newsbrief/bot/discord/discordtest"
 	"newsbrief/briefs"
+	"newsbrief/briefs/briefstest"
 	"newsbrief/briefs/folder"
 	"newsbrief/internal/lifecycle"
 	"newsbrief/store/sqlite"

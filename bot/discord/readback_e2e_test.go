@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"newsbrief/briefs/briefstest"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"newsbrief/bot/digest"
 	"newsbrief/bot/discord/discordtest"
+	"newsbrief/briefs/briefstest"
 )
 
 // These tests are the digest that Discord created while the bot never heard
@@ -78,7 +78,7 @@ func assertSent(h *harness, ctx context.Context, articles int) {
 	if pending, err := h.st.PendingDigests(ctx); err != nil || len(pending) != 0 {
 		h.t.Errorf("pending after restart: %v, %v", pending, err)
 	}
-	sub, err := h.st.Subscription(ctx, discordtest.DefaultGuildID, digestChannel)
+	sub, err := h.st.Subscription(ctx, discordtest.DefaultGuildID, digestChannel, "digest")
 	if err != nil || sub.Paused != "" || sub.LastOutcome != fmt.Sprintf("posted %d", articles) {
 		h.t.Errorf("subscription after restart: paused %q, outcome %q, %v", sub.Paused, sub.LastOutcome, err)
 	}

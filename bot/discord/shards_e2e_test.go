@@ -3,7 +3,6 @@ package discord_test
 import (
 	"context"
 	"errors"
-	"newsbrief/briefs/briefstest"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 	"newsbrief/bot/discord"
 	"newsbrief/bot/discord/discordtest"
 	"newsbrief/briefs"
+	"newsbrief/briefs/briefstest"
 )
 
 // guildOnShard returns a guild id that shard of count owns; n tells

@@ -152,6 +152,10 @@ func open(ctx context.Context, rawURL string, migs []migration) (*Store, error) 
 		Write:   pool{conn{s.pool, new(sync.Map)}, s.pool},
 		Name:    "postgres " + s.name,
 	})
+	if err := s.nameSubscriptions(ctx, migs); err != nil {
+		s.Close()
+		return fail(err)
+	}
 	return s, nil
 }
 
@@ -262,4 +266,17 @@ func (s *Store) migrate(ctx context.Context, migs []migration) (int, error) {
 		return 0, fmt.Errorf("migrate: commit: %w", err)
 	}
 	return applied, nil
+}
+
+// namesVersion is the migration that gave subscriptions names.
+const namesVersion, namesFile = 3, "0003_subscription_names.sql"
+
+// nameSubscriptions names the subscriptions stored before names (see
+// sqlstore.Store.NameSubscriptions), once the schema has them: tests open
+// databases at older versions.
+func (s *Store) nameSubscriptions(ctx context.Context, migs []migration) error {
+	if len(migs) < namesVersion || migs[namesVersion-1].Name != namesFile {
+		return nil
+	}
+	return s.NameSubscriptions(ctx)
 }

@@ -33,7 +33,7 @@ func TestErrorsNameTheirInput(t *testing.T) {
 		}
 	}
 	sub := storetest.MustPut(t, s, "g", "c")
-	if _, err := s.Subscription(ctx, "g", "nope"); !strings.Contains(err.Error(), "guild=g channel=nope") {
+	if _, err := s.Subscription(ctx, "g", "nope", "tech"); !strings.Contains(err.Error(), "guild=g channel=nope") {
 		t.Errorf("get unknown: %v", err)
 	}
 	for _, bad := range []struct {
@@ -114,7 +114,7 @@ func TestDeleteCascadesRows(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if ok, err := s.DeleteSubscription(ctx, "g", "c"); !ok || err != nil {
+	if ok, err := s.DeleteSubscription(ctx, "g", "c", "tech"); !ok || err != nil {
 		t.Fatalf("delete: %v, %v", ok, err)
 	}
 	for _, table := range []string{"digests", "posted", "runs"} {

@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 
 	"newsbrief/store/schema"
@@ -36,8 +38,24 @@ func (s *Store) migrate(ctx context.Context, migs []migration) error {
 	return nil
 }
 
+// applyMigration runs m with foreign keys off, as SQLite's procedure for
+// changing a table asks: a table with rows referring to it is rebuilt by
+// copying it and dropping the old one, which with foreign keys on would
+// delete the rows referring to it. The keys are checked before the
+// commit (PRAGMA foreign_key_check), so a migration cannot leave a
+// dangling reference.
 func (s *Store) applyMigration(ctx context.Context, m migration, latest int) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+	conn, err := s.w.Conn(ctx) // the writer's only connection
+	if err != nil {
+		return fmt.Errorf("migration %s: %w", m.Name, err)
+	}
+	defer conn.Close()
+	// Outside a transaction: inside one the pragma does nothing.
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return fmt.Errorf("migration %s: foreign keys off: %w", m.Name, err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON")
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migration %s: %w", m.Name, err)
 	}
@@ -56,6 +74,14 @@ func (s *Store) applyMigration(ctx context.Context, m migration, latest int) err
 	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return fmt.Errorf("migration %s: %w", m.Name, err)
 	}
+	var table string
+	var row, parent, fkid any
+	switch err := tx.QueryRowContext(ctx, "PRAGMA foreign_key_check").Scan(&table, &row, &parent, &fkid); {
+	case err == nil:
+		return fmt.Errorf("migration %s: a row of %s refers to a missing row of %v", m.Name, table, parent)
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("migration %s: check foreign keys: %w", m.Name, err)
+	}
 	// PRAGMA takes no bound parameters; m.Version is an int.
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.Version)); err != nil {
 		return fmt.Errorf("migration %s: set schema version: %w", m.Name, err)
@@ -64,4 +90,17 @@ func (s *Store) applyMigration(ctx context.Context, m migration, latest int) err
 		return fmt.Errorf("migration %s: commit: %w", m.Name, err)
 	}
 	return nil
+}
+
+// namesVersion is the migration that gave subscriptions names.
+const namesVersion, namesFile = 7, "0007_subscription_names.sql"
+
+// nameSubscriptions names the subscriptions stored before names (see
+// sqlstore.Store.NameSubscriptions), once the schema has them: tests open
+// files at older versions.
+func (s *Store) nameSubscriptions(ctx context.Context) error {
+	if len(migrations) < namesVersion || migrations[namesVersion-1].Name != namesFile {
+		return nil
+	}
+	return s.NameSubscriptions(ctx)
 }

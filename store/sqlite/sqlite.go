@@ -150,6 +150,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		Now:     func() time.Time { return s.now() },
 		Name:    path,
 	})
+	if err := s.nameSubscriptions(ctx); err != nil {
+		s.r.Close()
+		s.w.Close()
+		return fail(err)
+	}
 	return s, nil
 }
 

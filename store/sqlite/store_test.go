@@ -1,8 +1,6 @@
 package sqlite
 
 import (
-	"newsbrief/store/schema"
-
 	"context"
 	"crypto/rand"
 	"errors"
@@ -18,6 +16,7 @@ import (
 	"time"
 
 	"newsbrief/bot/digest"
+	"newsbrief/store/schema"
 	"newsbrief/store/storetest"
 )
 
@@ -149,7 +148,7 @@ func TestReopenKeepsDataAndDoesNotRerunMigrations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.Subscription(ctx, "g", "c")
+		got, err := s.Subscription(ctx, "g", "c", "tech")
 		if err != nil || got.ID != sub.ID {
 			t.Fatalf("after reopen: %+v, %v", got, err)
 		}
@@ -261,6 +260,62 @@ func TestUpgradeFromVersion1(t *testing.T) {
 	pending, err := s.PendingDigests(ctx)
 	if err != nil || len(pending) != 1 || pending[0].Nonce != "n2" || !slices.Equal(pending[0].ArticleIDs, []string{"a3"}) {
 		t.Errorf("pending after upgrade: %+v, %v", pending, err)
+	}
+	if n := count(t, s, `SELECT count(*) FROM pragma_foreign_key_check`); n != 0 {
+		t.Errorf("%d foreign key violations after upgrade", n)
+	}
+}
+
+// TestUpgradeNamesSubscriptions: the migration to named subscriptions
+// rebuilds the table keeping every id, every digest and posted record
+// that refers to it, and the counter that never hands an id out twice;
+// each subscription gets its default name; a second one can then join a
+// channel.
+func TestUpgradeNamesSubscriptions(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "newsbrief.db")
+	saved := migrations
+	migrations = saved[: namesVersion-1 : namesVersion-1]
+	s, err := Open(ctx, path)
+	migrations = saved
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO subscriptions (id, guild_id, channel_id, schedule, timezone, count, topic, source, created_at)
+			VALUES (7, 'g', 'c', '@daily', 'UTC', 3, 'Climate change', 'BBC News', '2025-01-01T00:00:00.000000000Z'),
+			       (9, 'g', 'd', '@daily', 'UTC', 3, '', '', '2025-01-01T00:00:00.000000000Z')`,
+		`DELETE FROM subscriptions WHERE id = 9`, // the counter stays at 9
+		`INSERT INTO digests (id, subscription_id, channel_id, nonce, scheduled_for, created_at)
+			VALUES (2, 7, 'c', 'n2', '2025-01-03T00:00:00.000000000Z', '2025-01-03T00:00:00.000000000Z')`,
+		`INSERT INTO posted (subscription_id, article_id, digest_id, position) VALUES (7, 'a3', 2, 0)`,
+	} {
+		if _, err := s.w.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	s.Close()
+
+	s = openAt(t, path)
+	sub, err := s.Subscription(ctx, "g", "c", "bbc-news-climate-change")
+	if err != nil || sub.ID != 7 {
+		t.Fatalf("upgraded subscription: %+v, %v", sub, err)
+	}
+	if pending, err := s.PendingDigests(ctx); err != nil || len(pending) != 1 || pending[0].SubscriptionID != 7 {
+		t.Errorf("pending after upgrade: %+v, %v", pending, err)
+	}
+	if posted, err := s.PostedIDs(ctx, 7, []string{"a3"}); err != nil || !posted["a3"] {
+		t.Errorf("posted after upgrade: %v, %v", posted, err)
+	}
+	second, err := s.PutSubscription(ctx, digest.Subscription{GuildID: "g", ChannelID: "c", Name: "morning", Schedule: "@daily", Count: 1})
+	if err != nil || second.ID <= 9 {
+		t.Errorf("a second subscription in the channel: %+v, %v (want an id above 9)", second, err)
+	}
+	if ok, err := s.DeleteSubscription(ctx, "g", "c", "bbc-news-climate-change"); !ok || err != nil {
+		t.Fatalf("delete: %v, %v", ok, err)
+	}
+	if n := count(t, s, `SELECT count(*) FROM digests`); n != 0 {
+		t.Errorf("%d digests left after deleting their subscription: the cascade was lost in the rebuild", n)
 	}
 	if n := count(t, s, `SELECT count(*) FROM pragma_foreign_key_check`); n != 0 {
 		t.Errorf("%d foreign key violations after upgrade", n)
@@ -535,7 +590,7 @@ func TestErrorsNameTheirInput(t *testing.T) {
 		}
 	}
 	sub := mustPut(t, s, "g", "c")
-	if _, err := s.Subscription(ctx, "g", "nope"); !strings.Contains(err.Error(), "guild=g channel=nope") {
+	if _, err := s.Subscription(ctx, "g", "nope", "tech"); !strings.Contains(err.Error(), "guild=g channel=nope") {
 		t.Errorf("get unknown: %v", err)
 	}
 	for _, bad := range []struct {
@@ -612,7 +667,7 @@ func TestDeleteCascadesRows(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if ok, err := s.DeleteSubscription(ctx, "g", "c"); !ok || err != nil {
+	if ok, err := s.DeleteSubscription(ctx, "g", "c", "tech"); !ok || err != nil {
 		t.Fatalf("delete: %v, %v", ok, err)
 	}
 	if n := count(t, s, `SELECT count(*) FROM digests WHERE subscription_id = ?`, sub.ID); n != 0 {

@@ -15,49 +15,59 @@ import (
 // contract, and store/storetest checks it. What is said here is how.
 
 // subscriptionCols is the column list scanSubscription reads.
-const subscriptionCols = `id, guild_id, channel_id, schedule, timezone, count, topic,
-	created_by, created_at, paused, last_run_at, last_outcome, next_run, source`
+const subscriptionCols = `id, guild_id, channel_id, name, schedule, timezone, count, topic,
+	created_by, created_at, paused, last_run_at, last_outcome, next_run, source,
+	exclude, thread, tag, publish, mention`
 
 func (s *Store) scanSubscription(row Row) (digest.Subscription, error) {
 	var sub digest.Subscription
-	err := row.Scan(&sub.ID, &sub.GuildID, &sub.ChannelID, &sub.Schedule, &sub.Timezone,
+	err := row.Scan(&sub.ID, &sub.GuildID, &sub.ChannelID, &sub.Name, &sub.Schedule, &sub.Timezone,
 		&sub.Count, &sub.Topic, &sub.CreatedBy, s.scanTime(&sub.CreatedAt), &sub.Paused,
-		s.scanTime(&sub.LastRunAt), &sub.LastOutcome, s.scanTime(&sub.NextRun), &sub.Source)
+		s.scanTime(&sub.LastRunAt), &sub.LastOutcome, s.scanTime(&sub.NextRun), &sub.Source,
+		&sub.Exclude, &sub.Thread, &sub.Tag, &sub.Publish, &sub.Mention)
 	if err != nil {
 		return digest.Subscription{}, err
 	}
 	return sub, nil
 }
 
-// PutSubscription is one INSERT ... ON CONFLICT (guild_id, channel_id) DO
-// UPDATE, which returns the stored row.
+// PutSubscription is one INSERT ... ON CONFLICT (guild_id, channel_id,
+// name) DO UPDATE, which returns the stored row.
 func (s *Store) PutSubscription(ctx context.Context, sub digest.Subscription) (digest.Subscription, error) {
 	fail := func(err error) (digest.Subscription, error) {
-		return digest.Subscription{}, fmt.Errorf("store: put subscription guild=%s channel=%s: %w", sub.GuildID, sub.ChannelID, err)
+		return digest.Subscription{}, fmt.Errorf("store: put subscription guild=%s channel=%s name=%q: %w", sub.GuildID, sub.ChannelID, sub.Name, err)
 	}
 	if err := sub.Check(); err != nil {
 		return fail(err)
 	}
+	sub = sub.Named()
 	createdAt := sub.CreatedAt
 	if createdAt.IsZero() {
 		createdAt = s.now()
 	}
 	stored, err := s.scanSubscription(s.w.QueryRow(ctx, `
-		INSERT INTO subscriptions (guild_id, channel_id, schedule, timezone, count, topic, created_by, created_at, next_run, source)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (guild_id, channel_id) DO UPDATE SET
+		INSERT INTO subscriptions (guild_id, channel_id, name, schedule, timezone, count, topic, created_by, created_at, next_run, source,
+			exclude, thread, tag, publish, mention)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (guild_id, channel_id, name) DO UPDATE SET
 			schedule = excluded.schedule,
 			timezone = excluded.timezone,
 			count = excluded.count,
 			topic = excluded.topic,
 			source = excluded.source,
+			exclude = excluded.exclude,
+			thread = excluded.thread,
+			tag = excluded.tag,
+			publish = excluded.publish,
+			mention = excluded.mention,
 			created_by = excluded.created_by,
 			created_at = excluded.created_at,
 			next_run = excluded.next_run,
 			paused = ''
 		RETURNING `+subscriptionCols,
-		sub.GuildID, sub.ChannelID, sub.Schedule, sub.Timezone, sub.Count, sub.Topic, sub.CreatedBy,
-		s.timeArg(createdAt), s.timeArg(sub.NextRun), sub.Source))
+		sub.GuildID, sub.ChannelID, sub.Name, sub.Schedule, sub.Timezone, sub.Count, sub.Topic, sub.CreatedBy,
+		s.timeArg(createdAt), s.timeArg(sub.NextRun), sub.Source,
+		sub.Exclude, sub.Thread, sub.Tag, sub.Publish, sub.Mention))
 	if err != nil {
 		return fail(err)
 	}
@@ -65,24 +75,24 @@ func (s *Store) PutSubscription(ctx context.Context, sub digest.Subscription) (d
 }
 
 // DeleteSubscription deletes the subscription's row; its digests, posted
-// records and run claims go with it (ON DELETE CASCADE).
-func (s *Store) DeleteSubscription(ctx context.Context, guildID, channelID string) (bool, error) {
-	n, err := s.w.Exec(ctx, `DELETE FROM subscriptions WHERE guild_id = ? AND channel_id = ?`, guildID, channelID)
+// records, run claims and history go with it (ON DELETE CASCADE).
+func (s *Store) DeleteSubscription(ctx context.Context, guildID, channelID, name string) (bool, error) {
+	n, err := s.w.Exec(ctx, `DELETE FROM subscriptions WHERE guild_id = ? AND channel_id = ? AND name = ?`, guildID, channelID, name)
 	if err != nil {
-		return false, fmt.Errorf("store: delete subscription guild=%s channel=%s: %w", guildID, channelID, err)
+		return false, fmt.Errorf("store: delete subscription guild=%s channel=%s name=%q: %w", guildID, channelID, name, err)
 	}
 	return n > 0, nil
 }
 
-// Subscription reads the channel's row.
-func (s *Store) Subscription(ctx context.Context, guildID, channelID string) (digest.Subscription, error) {
+// Subscription reads the row of the channel and name.
+func (s *Store) Subscription(ctx context.Context, guildID, channelID, name string) (digest.Subscription, error) {
 	sub, err := s.scanSubscription(s.r.QueryRow(ctx,
-		`SELECT `+subscriptionCols+` FROM subscriptions WHERE guild_id = ? AND channel_id = ?`, guildID, channelID))
+		`SELECT `+subscriptionCols+` FROM subscriptions WHERE guild_id = ? AND channel_id = ? AND name = ?`, guildID, channelID, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = digest.ErrNotFound
 	}
 	if err != nil {
-		return digest.Subscription{}, fmt.Errorf("store: get subscription guild=%s channel=%s: %w", guildID, channelID, err)
+		return digest.Subscription{}, fmt.Errorf("store: get subscription guild=%s channel=%s name=%q: %w", guildID, channelID, name, err)
 	}
 	return sub, nil
 }
@@ -109,7 +119,7 @@ func (s *Store) Subscriptions(ctx context.Context, guildID string) ([]digest.Sub
 		where, args = ` WHERE guild_id = ?`, []any{guildID}
 	}
 	subs, err := s.listSubscriptions(ctx, `SELECT `+subscriptionCols+` FROM subscriptions`+where+
-		` ORDER BY guild_id, channel_id`, args...)
+		` ORDER BY guild_id, channel_id, name`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list subscriptions guild=%q: %w", guildID, err)
 	}
@@ -435,14 +445,103 @@ func (s *Store) PendingDigests(ctx context.Context) ([]digest.Digest, error) {
 	return out, nil
 }
 
-// RecordRun stores the outcome beside the scheduled time, NULL for a zero
-// one ("never run").
-func (s *Store) RecordRun(ctx context.Context, subID int64, scheduledFor time.Time, outcome string) error {
-	err := s.updateSubscription(ctx, `UPDATE subscriptions SET last_run_at = ?, last_outcome = ? WHERE id = ?`,
-		s.timeArg(scheduledFor), outcome, subID)
-	if err != nil {
+// RecordRun is one transaction: the subscription's last run (the
+// outcome with its detail, and the scheduled time, NULL for a zero one),
+// the history row, and the deletion of the rows beyond the newest
+// digest.HistoryLen, found by the index on (subscription_id, id).
+func (s *Store) RecordRun(ctx context.Context, rec digest.RunRecord) error {
+	fail := func(err error) error {
 		return fmt.Errorf("store: record run subscription=%d scheduled=%s outcome=%q: %w",
-			subID, scheduledFor.UTC().Format(time.RFC3339), outcome, err)
+			rec.SubscriptionID, rec.ScheduledFor.UTC().Format(time.RFC3339), rec.Outcome, err)
+	}
+	if rec.At.IsZero() {
+		rec.At = s.now()
+	}
+	last := rec.Outcome
+	if rec.Detail != "" {
+		last += ": " + rec.Detail
+	}
+	tx, err := s.w.Begin(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	defer tx.Rollback(ctx) // no-op after Commit
+	n, err := tx.Exec(ctx, `UPDATE subscriptions SET last_run_at = ?, last_outcome = ? WHERE id = ?`,
+		s.timeArg(rec.ScheduledFor), last, rec.SubscriptionID)
+	if err == nil && n == 0 {
+		err = digest.ErrNotFound
+	}
+	if err != nil {
+		return fail(err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO history (subscription_id, scheduled_for, at, outcome, detail, url) VALUES (?, ?, ?, ?, ?, ?)`,
+		rec.SubscriptionID, s.timeArg(rec.ScheduledFor), s.timeArg(rec.At), rec.Outcome, rec.Detail, rec.URL); err != nil {
+		return fail(err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM history WHERE subscription_id = ? AND id <= (
+			SELECT id FROM history WHERE subscription_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+		rec.SubscriptionID, rec.SubscriptionID, digest.HistoryLen); err != nil {
+		return fail(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+// History reads the newest n rows of the subscription's history.
+func (s *Store) History(ctx context.Context, subID int64, n int) ([]digest.RunRecord, error) {
+	rows, err := s.r.Query(ctx, `SELECT scheduled_for, at, outcome, detail, url FROM history
+		WHERE subscription_id = ? ORDER BY id DESC LIMIT ?`, subID, max(n, 0))
+	if err != nil {
+		return nil, fmt.Errorf("store: history subscription=%d: %w", subID, err)
+	}
+	defer rows.Close()
+	var out []digest.RunRecord
+	for rows.Next() {
+		rec := digest.RunRecord{SubscriptionID: subID}
+		if err := rows.Scan(s.scanTime(&rec.ScheduledFor), s.scanTime(&rec.At), &rec.Outcome, &rec.Detail, &rec.URL); err != nil {
+			return nil, fmt.Errorf("store: history subscription=%d: %w", subID, err)
+		}
+		out = append(out, rec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: history subscription=%d: %w", subID, err)
+	}
+	return out, nil
+}
+
+// NameSubscriptions gives each subscription stored without a name (made
+// before subscriptions had names) its default name: each channel had one
+// subscription then, so the names are unique. The backends call it when
+// they open, after migrating.
+func (s *Store) NameSubscriptions(ctx context.Context) error {
+	rows, err := s.w.Query(ctx, `SELECT id, source, topic FROM subscriptions WHERE name = ''`)
+	if err != nil {
+		return fmt.Errorf("store: name subscriptions: %w", err)
+	}
+	type unnamed struct {
+		id            int64
+		source, topic string
+	}
+	var todo []unnamed
+	for rows.Next() {
+		var u unnamed
+		if err := rows.Scan(&u.id, &u.source, &u.topic); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: name subscriptions: %w", err)
+		}
+		todo = append(todo, u)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: name subscriptions: %w", err)
+	}
+	for _, u := range todo {
+		name := digest.DefaultName(u.source, u.topic)
+		if _, err := s.w.Exec(ctx, `UPDATE subscriptions SET name = ? WHERE id = ? AND name = ''`, name, u.id); err != nil {
+			return fmt.Errorf("store: name subscription id=%d %q: %w", u.id, name, err)
+		}
 	}
 	return nil
 }

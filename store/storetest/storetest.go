@@ -38,6 +38,8 @@ func Run(t *testing.T, newStore func(t *testing.T) digest.Store) {
 		{"ClaimRunValidation", testClaimRunValidation},
 		{"CancelDigestReleasesArticles", testCancelDigestReleasesArticles},
 		{"RecordRunAndPause", testRecordRunAndPause},
+		{"NamesInOneChannel", testNamesInOneChannel},
+		{"HistoryBounded", testHistoryBounded},
 		{"ConcurrentDigests", testConcurrentDigests},
 		{"ConcurrentClaims", testConcurrentClaims},
 		{"NextRuns", testNextRuns},
@@ -100,7 +102,7 @@ func testSubscriptionCRUD(t *testing.T, s digest.Store) {
 	// not more digits than that.
 	created := time.Date(2025, 3, 1, 8, 30, 0, 123_456_000, time.FixedZone("CET", 3600))
 	sub, err := s.PutSubscription(ctx, digest.Subscription{
-		ID: 999, GuildID: "g1", ChannelID: "c2", Schedule: "@daily", Timezone: "Europe/Paris",
+		ID: 999, GuildID: "g1", ChannelID: "c2", Name: "morning", Schedule: "@daily", Timezone: "Europe/Paris",
 		Count: 5, Topic: "science", Source: "BBC News", CreatedBy: "u7", CreatedAt: created,
 		Paused: "ignored", LastOutcome: "ignored",
 	})
@@ -108,7 +110,7 @@ func testSubscriptionCRUD(t *testing.T, s digest.Store) {
 		t.Fatal(err)
 	}
 	want := digest.Subscription{
-		ID: sub.ID, GuildID: "g1", ChannelID: "c2", Schedule: "@daily", Timezone: "Europe/Paris",
+		ID: sub.ID, GuildID: "g1", ChannelID: "c2", Name: "morning", Schedule: "@daily", Timezone: "Europe/Paris",
 		Count: 5, Topic: "science", Source: "BBC News", CreatedBy: "u7", CreatedAt: created.UTC(),
 	}
 	if sub.ID == 999 || sub != want {
@@ -117,7 +119,7 @@ func testSubscriptionCRUD(t *testing.T, s digest.Store) {
 	MustPut(t, s, "g1", "c1")
 	MustPut(t, s, "g0", "c9")
 
-	got, err := s.Subscription(ctx, "g1", "c2")
+	got, err := s.Subscription(ctx, "g1", "c2", "morning")
 	if err != nil || got != want {
 		t.Errorf("Subscription = %+v, %v", got, err)
 	}
@@ -146,7 +148,7 @@ func testSubscriptionCRUD(t *testing.T, s digest.Store) {
 
 	// Replace: same ID, new fields; the source goes back to all.
 	repl, err := s.PutSubscription(ctx, digest.Subscription{
-		GuildID: "g1", ChannelID: "c2", Schedule: "0 7 * * 1-5", Timezone: "UTC",
+		GuildID: "g1", ChannelID: "c2", Name: "morning", Schedule: "0 7 * * 1-5", Timezone: "UTC",
 		Count: 2, Topic: "", CreatedBy: "u8",
 	})
 	if err != nil {
@@ -156,14 +158,14 @@ func testSubscriptionCRUD(t *testing.T, s digest.Store) {
 		repl.Topic != "" || repl.Source != "" || repl.CreatedBy != "u8" || !repl.CreatedAt.After(created) {
 		t.Errorf("replace returned %+v", repl)
 	}
-	if got, err := s.Subscription(ctx, "g1", "c2"); err != nil || got.Source != "" {
+	if got, err := s.Subscription(ctx, "g1", "c2", "morning"); err != nil || got.Source != "" {
 		t.Errorf("source after replace = %q, %v; want all (\"\")", got.Source, err)
 	}
 	// A source of any case and script round-trips as given.
 	withSource := func(source string) {
 		t.Helper()
 		put, err := s.PutSubscription(ctx, digest.Subscription{
-			GuildID: "g1", ChannelID: "c2", Schedule: "@daily", Timezone: "UTC", Count: 1, Source: source,
+			GuildID: "g1", ChannelID: "c2", Name: "morning", Schedule: "@daily", Timezone: "UTC", Count: 1, Source: source,
 		})
 		got, gerr := s.SubscriptionByID(ctx, sub.ID)
 		if err != nil || gerr != nil || put.Source != source || got.Source != source {
@@ -176,15 +178,15 @@ func testSubscriptionCRUD(t *testing.T, s digest.Store) {
 		t.Errorf("%d subscriptions after replace, want 3 (%v)", len(all), err)
 	}
 
-	ok, err := s.DeleteSubscription(ctx, "g1", "c2")
+	ok, err := s.DeleteSubscription(ctx, "g1", "c2", "morning")
 	if err != nil || !ok {
 		t.Errorf("delete = %v, %v", ok, err)
 	}
-	ok, err = s.DeleteSubscription(ctx, "g1", "c2")
+	ok, err = s.DeleteSubscription(ctx, "g1", "c2", "morning")
 	if err != nil || ok {
 		t.Errorf("second delete = %v, %v", ok, err)
 	}
-	_, err = s.Subscription(ctx, "g1", "c2")
+	_, err = s.Subscription(ctx, "g1", "c2", "morning")
 	if !errors.Is(err, digest.ErrNotFound) || !strings.Contains(err.Error(), "g1") || !strings.Contains(err.Error(), "c2") {
 		t.Errorf("get deleted: %v (want ErrNotFound naming the guild and channel)", err)
 	}
@@ -226,7 +228,7 @@ func testReplaceKeepsHistoryAndResumes(t *testing.T, s digest.Store) {
 		t.Fatal(err)
 	}
 	run := time.Date(2025, 1, 2, 8, 0, 0, 0, time.UTC)
-	if err := s.RecordRun(ctx, sub.ID, run, "posted 2"); err != nil {
+	if err := s.RecordRun(ctx, digest.RunRecord{SubscriptionID: sub.ID, ScheduledFor: run, Outcome: "posted 2"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Pause(ctx, sub.ID, "403 Missing Access"); err != nil {
@@ -263,7 +265,7 @@ func testDeleteCascades(t *testing.T, s digest.Store) {
 	if _, err := Begin(ctx, s, other.ID, "n3", []string{"a1"}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := s.DeleteSubscription(ctx, "g", "c"); !ok || err != nil {
+	if ok, err := s.DeleteSubscription(ctx, "g", "c", "tech"); !ok || err != nil {
 		t.Fatalf("delete: %v, %v", ok, err)
 	}
 	if posted, err := s.PostedIDs(ctx, sub.ID, []string{"a1", "a2", "a3"}); err != nil || len(posted) != 0 {
@@ -469,7 +471,7 @@ func testRecordRunAndPause(t *testing.T, s digest.Store) {
 		t.Errorf("new subscription: %+v", sub)
 	}
 	run := time.Date(2025, 2, 3, 7, 0, 0, 0, time.FixedZone("EST", -5*3600))
-	if err := s.RecordRun(ctx, sub.ID, run, "posted 3"); err != nil {
+	if err := s.RecordRun(ctx, digest.RunRecord{SubscriptionID: sub.ID, ScheduledFor: run, Outcome: "posted 3"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Pause(ctx, sub.ID, "403 Missing Access"); err != nil {
@@ -487,7 +489,7 @@ func testRecordRunAndPause(t *testing.T, s digest.Store) {
 		t.Errorf("other subscription changed: %+v", got)
 	}
 
-	if err := s.RecordRun(ctx, 999, run, "x"); !errors.Is(err, digest.ErrNotFound) || !strings.Contains(err.Error(), "999") {
+	if err := s.RecordRun(ctx, digest.RunRecord{SubscriptionID: 999, ScheduledFor: run, Outcome: "x"}); !errors.Is(err, digest.ErrNotFound) || !strings.Contains(err.Error(), "999") {
 		t.Errorf("RecordRun(unknown) = %v", err)
 	}
 	if err := s.Pause(ctx, 999, "x"); !errors.Is(err, digest.ErrNotFound) {
@@ -829,7 +831,7 @@ func testClaimRun(t *testing.T, s digest.Store) {
 		t.Errorf("claiming a paused subscription's run: %v", err)
 	}
 	other := putScheduled(t, s, "g", "other", t0)
-	if _, err := s.DeleteSubscription(ctx, "g", "other"); err != nil {
+	if _, err := s.DeleteSubscription(ctx, "g", "other", "digest"); err != nil {
 		t.Fatal(err)
 	}
 	run = digest.Run{SubscriptionID: other.ID, Due: t0, ScheduledFor: t0, Next: t0.Add(day)}
@@ -950,5 +952,111 @@ func testContextCanceled(t *testing.T, s digest.Store) {
 	}
 	if posted, err := s.PostedIDs(context.Background(), sub.ID, []string{"a"}); err != nil || len(posted) != 0 {
 		t.Errorf("canceled ClaimRun wrote: %v, %v", posted, err)
+	}
+}
+
+// testNamesInOneChannel: a channel holds several subscriptions, one per
+// name, each with its own options and records; an empty name is stored
+// as DefaultName; deleting one leaves the others.
+func testNamesInOneChannel(t *testing.T, s digest.Store) {
+	ctx := context.Background()
+	put := func(sub digest.Subscription) digest.Subscription {
+		t.Helper()
+		sub.GuildID, sub.ChannelID, sub.Schedule, sub.Timezone, sub.Count = "g", "c", "@daily", "UTC", 3
+		got, err := s.PutSubscription(ctx, sub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	all := put(digest.Subscription{})
+	bbc := put(digest.Subscription{Source: "BBC News", Topic: "climate", Exclude: `opinion "sponsored content"`,
+		Thread: true, Tag: "Science", Publish: true, Mention: "123456789012345678"})
+	morning := put(digest.Subscription{Name: "morning", Mention: digest.MentionHere})
+	if all.Name != "digest" || bbc.Name != "bbc-news-climate" || morning.Name != "morning" {
+		t.Fatalf("names %q %q %q, want digest, bbc-news-climate, morning", all.Name, bbc.Name, morning.Name)
+	}
+	if all.ID == bbc.ID || bbc.ID == morning.ID {
+		t.Fatal("subscriptions of one channel share an ID")
+	}
+	got, err := s.Subscription(ctx, "g", "c", "bbc-news-climate")
+	if err != nil || got.Exclude != `opinion "sponsored content"` || !got.Thread || got.Tag != "Science" || !got.Publish ||
+		got.Mention != "123456789012345678" {
+		t.Fatalf("read back %+v, %v", got, err)
+	}
+	// Its records are its own.
+	if _, err := Begin(ctx, s, bbc.ID, "n1", []string{"a1"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if posted, err := s.PostedIDs(ctx, all.ID, []string{"a1"}); err != nil || len(posted) != 0 {
+		t.Errorf("another subscription of the channel sees a1 posted: %v, %v", posted, err)
+	}
+	// Editing keeps the ID and the records.
+	edited := put(digest.Subscription{Name: "bbc-news-climate", Source: "BBC News", Topic: "climate", Count: 5})
+	if edited.ID != bbc.ID || edited.Thread || edited.Exclude != "" {
+		t.Errorf("edited %+v, want ID %d with the options cleared", edited, bbc.ID)
+	}
+	if posted, _ := s.PostedIDs(ctx, bbc.ID, []string{"a1"}); !posted["a1"] {
+		t.Error("editing lost the posted records")
+	}
+	subs, err := s.Subscriptions(ctx, "g")
+	if err != nil || len(subs) != 3 || subs[0].Name != "bbc-news-climate" || subs[1].Name != "digest" || subs[2].Name != "morning" {
+		t.Errorf("list: %v, %v; want 3 ordered by name", subs, err)
+	}
+	if ok, err := s.DeleteSubscription(ctx, "g", "c", "digest"); !ok || err != nil {
+		t.Fatalf("delete: %v, %v", ok, err)
+	}
+	if _, err := s.Subscription(ctx, "g", "c", "morning"); err != nil {
+		t.Errorf("deleting one name deleted another: %v", err)
+	}
+	if _, err := s.PutSubscription(ctx, digest.Subscription{GuildID: "g", ChannelID: "c", Name: strings.Repeat("n", digest.MaxNameLen+1),
+		Schedule: "@daily", Count: 1}); err == nil {
+		t.Error("a name over MaxNameLen was stored")
+	}
+}
+
+// testHistoryBounded: RecordRun keeps the newest HistoryLen runs of each
+// subscription, newest first, with their details and links, and sets the
+// last outcome.
+func testHistoryBounded(t *testing.T, s digest.Store) {
+	ctx := context.Background()
+	sub := MustPut(t, s, "g", "c")
+	other := MustPut(t, s, "g", "d")
+	base := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	for i := range digest.HistoryLen + 5 {
+		rec := digest.RunRecord{SubscriptionID: sub.ID, ScheduledFor: base.Add(time.Duration(i) * time.Hour),
+			At: base.Add(time.Duration(i)*time.Hour + time.Second), Outcome: fmt.Sprintf("posted %d", i), URL: fmt.Sprintf("https://x/%d", i)}
+		if i == digest.HistoryLen+4 {
+			rec.Outcome, rec.Detail, rec.URL = "failed", "Discord answered 500", ""
+		}
+		if err := s.RecordRun(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.RecordRun(ctx, digest.RunRecord{SubscriptionID: other.ID, ScheduledFor: base, Outcome: "nothing new"}); err != nil {
+		t.Fatal(err)
+	}
+	hist, err := s.History(ctx, sub.ID, 1000)
+	if err != nil || len(hist) != digest.HistoryLen {
+		t.Fatalf("history: %d runs, %v; want %d", len(hist), err, digest.HistoryLen)
+	}
+	last := hist[0]
+	if last.Outcome != "failed" || last.Detail != "Discord answered 500" || !last.ScheduledFor.Equal(base.Add(time.Duration(digest.HistoryLen+4)*time.Hour)) {
+		t.Errorf("newest %+v", last)
+	}
+	if oldest := hist[len(hist)-1]; oldest.Outcome != "posted 5" || oldest.URL != "https://x/5" || !oldest.At.Equal(base.Add(5*time.Hour+time.Second)) {
+		t.Errorf("oldest kept %+v, want run 5", oldest)
+	}
+	if h, err := s.History(ctx, sub.ID, 20); err != nil || len(h) != 20 || h[0] != last {
+		t.Errorf("History(20): %d, %v", len(h), err)
+	}
+	if got, _ := s.SubscriptionByID(ctx, sub.ID); got.LastOutcome != "failed: Discord answered 500" {
+		t.Errorf("last outcome %q", got.LastOutcome)
+	}
+	if h, _ := s.History(ctx, other.ID, 20); len(h) != 1 || h[0].Outcome != "nothing new" {
+		t.Errorf("other's history %+v", h)
+	}
+	if err := s.RecordRun(ctx, digest.RunRecord{SubscriptionID: 99999, Outcome: "x"}); !errors.Is(err, digest.ErrNotFound) {
+		t.Errorf("RecordRun(unknown) = %v", err)
 	}
 }
