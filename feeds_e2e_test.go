@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"newsbrief/briefs/briefstest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +23,7 @@ import (
 
 	"newsbrief/bot/digest"
 	"newsbrief/bot/discord/discordtest"
+	"newsbrief/briefs/briefstest"
 	"newsbrief/briefs/folder"
 	"newsbrief/config"
 	"newsbrief/store/sqlite"

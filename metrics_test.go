@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"newsbrief/briefs/briefstest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"newsbrief/bot/discord/discordtest"
+	"newsbrief/briefs/briefstest"
 	"newsbrief/briefs/folder"
 )
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"newsbrief/briefs/briefstest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 
 	"newsbrief/bot/digest"
 	"newsbrief/bot/discord/discordtest"
+	"newsbrief/briefs/briefstest"
 	"newsbrief/briefs/folder"
 	"newsbrief/store/sqlite"
 )

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"newsbrief/briefs/briefstest"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"newsbrief/bot/digest"
 	"newsbrief/bot/discord/discordtest"
+	"newsbrief/briefs/briefstest"
 	"newsbrief/briefs/folder"
 	"newsbrief/store/postgres"
 	"newsbrief/store/postgres/pgtest"

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"newsbrief/briefs/briefstest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"newsbrief/bot/discord/discordtest"
+	"newsbrief/briefs/briefstest"
 	"newsbrief/briefs/folder"
 )
 

@@ -3,7 +3,6 @@ package briefs
 import (
 	"context"
 	"fmt"
-	"newsbrief/internal/fakenews"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -12,6 +11,7 @@ import (
 	"time"
 	"unsafe"
 
+	"newsbrief/internal/fakenews"
 	"newsbrief/internal/memstat"
 )
 

@@ -2,12 +2,13 @@ package briefs
 
 import (
 	"fmt"
-	"newsbrief/internal/fakenews"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"newsbrief/internal/fakenews"
 )
 
 // TestWireStoryOnce: one story carried by 5,000 sources among 5,000

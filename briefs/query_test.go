@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"math/bits"
 	"math/rand/v2"
-	"newsbrief/internal/fakenews"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"newsbrief/internal/fakenews"
 )
 
 // The pruned queries (searchTop, complete's scans, latestTopic's early

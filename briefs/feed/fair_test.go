@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"newsbrief/briefs/feed/feedstore"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"newsbrief/briefs/feed/feedstore"
 )
 
 // hangServer is a host that takes requests and never answers them (until

@@ -3,10 +3,11 @@ package feed
 import (
 	"net/netip"
 	"net/url"
-	"newsbrief/briefs/feed/feedstore"
 	"strings"
 	"testing"
 	"time"
+
+	"newsbrief/briefs/feed/feedstore"
 )
 
 func TestNormalizeLink(t *testing.T) {

@@ -2,10 +2,10 @@ package folder
 
 import (
 	"context"
-	"newsbrief/briefs/briefstest"
 	"testing"
 
 	"newsbrief/briefs"
+	"newsbrief/briefs/briefstest"
 	"newsbrief/internal/memstat"
 )
 

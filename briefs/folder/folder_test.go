@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"newsbrief/briefs/briefstest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"newsbrief/briefs"
+	"newsbrief/briefs/briefstest"
 )
 
 // writeFile writes content to dir/rel, creating folders.

@@ -2,7 +2,6 @@ package folder
 
 import (
 	"errors"
-	"newsbrief/briefs/briefstest"
 	"regexp"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"newsbrief/briefs"
+	"newsbrief/briefs/briefstest"
 )
 
 const testBody = "The council met on Tuesday to vote on the budget.\n\nMembers approved it after a long debate.\n"
