@@ -54,11 +54,11 @@ type storedMessage struct {
 }
 
 type channelState struct {
-	id        string
-	guildID   string
-	typ       discordgo.ChannelType
-	name      string
-	parentID  string
+	id       string
+	guildID  string
+	typ      discordgo.ChannelType
+	name     string
+	parentID string
 	// tags are a forum's or media channel's available tags, applied a
 	// thread's (forum post's) tag IDs.
 	tags    []discordgo.ForumTag
@@ -69,8 +69,8 @@ type channelState struct {
 	// crossposts are the times of the channel's crossposts (on the fake's
 	// clock), for the hourly limit.
 	crossposts []time.Time
-	forbidden bool
-	deleted   bool
+	forbidden  bool
+	deleted    bool
 	// noHistory: reading the channel's messages is forbidden (the bot
 	// lacks Read Message History), posting is not.
 	noHistory bool
