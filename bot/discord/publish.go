@@ -74,7 +74,9 @@ func (dl *delivery) publish(ctx context.Context, msg *discordgo.Message) error {
 // hour are used up, which retry must not wait for.
 type hourlyLimit struct{ *discordgo.RateLimitError }
 
-func (h hourlyLimit) Error() string { return "crossposts of the hour used up: " + h.RateLimitError.Error() }
+func (h hourlyLimit) Error() string {
+	return "crossposts of the hour used up: " + h.RateLimitError.Error()
+}
 
 // restCode is Discord's error code of a REST error, 0 when none.
 func restCode(err error) int {

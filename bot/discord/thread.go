@@ -90,4 +90,3 @@ func (dl *delivery) startThread(ctx context.Context, msg *discordgo.Message) (st
 		return "", false, unavailableOr(err, "start a thread from message "+msg.ID)
 	}
 }
-
