@@ -46,6 +46,7 @@ Usage:
   newsbrief digest [-n N] [-topic WORDS]
                                       print the digest the bot would post now
   newsbrief check                     validate the configuration and the articles folder
+  newsbrief invite                    print the address that adds the bot to a server
 
 Run "newsbrief COMMAND -h" for a command's options. Configuration comes from
 the environment and .env; see .env.example.
@@ -78,6 +79,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runDigest(ctx, e)
 	case "check":
 		return runCheck(ctx, e)
+	case "invite":
+		return runInvite(ctx, e)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

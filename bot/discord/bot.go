@@ -244,7 +244,7 @@ func (b *Bot) Run(ctx context.Context, token string, started func()) error {
 	}
 	// REST is per token, so the first shard's session posts for all.
 	b.mu.Lock()
-	b.post = &poster{session: first, log: b.log, backoff: b.postBackoff}
+	b.post = newPoster(first, b.log, b.postBackoff)
 	b.mu.Unlock()
 	if started != nil {
 		started()

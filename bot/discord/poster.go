@@ -2,11 +2,14 @@ package discord
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -34,25 +37,46 @@ type poster struct {
 	session *discordgo.Session
 	log     *slog.Logger
 	backoff time.Duration // before the first retry; doubled after each
+	// now is the clock of the crosspost limit; time.Now unless a test
+	// says otherwise.
+	now func() time.Time
+
+	mu sync.Mutex
+	// channels caches what each channel is (channelTTL).
+	channels map[string]cachedChannel
+	// spent is, per announcement channel, until when its crossposts of
+	// the hour are used up, as Discord's 429 said.
+	spent map[string]time.Time
 }
 
 var _ digest.Poster = (*poster)(nil)
+
+func newPoster(s *discordgo.Session, log *slog.Logger, backoff time.Duration) *poster {
+	return &poster{session: s, log: log, backoff: backoff, now: time.Now,
+		channels: map[string]cachedChannel{}, spent: map[string]time.Time{}}
+}
 
 // messageBody is a channel message with the nonce fields discordgo v0.29.0
 // lacks. enforce_nonce makes Discord return the earlier message instead of
 // posting again when the nonce was used in the channel recently.
 type messageBody struct {
-	Content         string                            `json:"content,omitempty"`
-	Embeds          []*discordgo.MessageEmbed         `json:"embeds"`
-	AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions"`
-	Nonce           string                            `json:"nonce"`
-	EnforceNonce    bool                              `json:"enforce_nonce"`
+	Content         string                    `json:"content,omitempty"`
+	Embeds          []*discordgo.MessageEmbed `json:"embeds"`
+	AllowedMentions allowedMentions           `json:"allowed_mentions"`
+	Nonce           string                    `json:"nonce,omitempty"`
+	EnforceNonce    bool                      `json:"enforce_nonce,omitempty"`
 }
 
 // Post renders d as a digest reply and sends it to its channel as one
 // message, or several when Discord's limits force it; part i after the
 // first carries nonce-i, and every part ends its last footer with the
-// digest's marker (see digestMarker).
+// digest's marker (see digestMarker). How it goes out depends on the
+// channel (looked up once, then cached): a forum or media channel gets a
+// forum post (forumPost), a text or announcement channel with d.Thread a
+// first message and a thread from it (threaded), any other channel the
+// messages themselves. Each message opens with d.Mention (see mention),
+// and with d.Publish each message in an announcement channel is
+// crossposted (publish).
 //
 // A digest with PendingSince set may already be in the channel, whole or in
 // part: Discord drops a repeated nonce only for "the past few minutes", and
@@ -63,49 +87,161 @@ type messageBody struct {
 // first time unless its articles changed in between. When Discord refuses
 // the read (403, no Read Message History), Post sends every part again with
 // its nonce and warns: a duplicate past the window is a smaller harm than a
-// digest that never arrives.
+// digest that never arrives. Forum posts and threads are found again the
+// same way before anything is created (findPost, threaded).
 func (p *poster) Post(ctx context.Context, d digest.Post) (digest.Delivered, error) {
+	ch, err := p.channel(ctx, d.ChannelID, false)
+	if err != nil {
+		return digest.Delivered{}, err
+	}
 	id := markerID(d.Nonce)
-	parts := digestMessages(command.DigestReply(d.Articles, d.Topic), id)
-	there := make([]bool, len(parts))
-	if !d.PendingSince.IsZero() {
-		found, err := p.readBack(ctx, d.ChannelID, id, d.PendingSince, len(parts))
-		switch {
-		case errors.Is(err, errHistoryForbidden):
-			// Posting again keeps the digest from being lost; its
-			// nonce still prevents a duplicate within Discord's window.
-			p.log.Warn("digest: cannot read the channel back to see whether a pending digest went out (the bot needs Read Message History there); "+
-				"posting it again with its nonce: if the first post landed more than a few minutes ago it shows twice",
-				slog.String("channel", d.ChannelID), slog.String("digest", id), slog.Any("err", err))
-		case err != nil:
-			return digest.Delivered{}, err
-		default:
-			there = found
-		}
-		if n := count(there); n > 0 {
-			p.log.Info("digest: found a pending digest in its channel; posting only what is missing",
-				slog.String("channel", d.ChannelID), slog.String("digest", id), slog.Int("found", n), slog.Int("parts", len(parts)))
-		}
+	dl := &delivery{p: p, d: d, ch: ch, id: id, mention: mentionOf(d.Mention),
+		parts: digestMessages(command.DigestReply(d.Articles, d.Topic), id)}
+	if dl.ch.GuildID == "" {
+		dl.ch.GuildID = d.GuildID
 	}
-	for i, m := range parts {
-		if there[i] {
-			continue
-		}
-		body := messageBody{Content: m.content, Embeds: m.embeds, AllowedMentions: noMentions(), Nonce: d.Nonce, EnforceNonce: true}
-		if i > 0 {
-			body.Nonce = d.Nonce + "-" + strconv.Itoa(i)
-		}
-		if err := p.send(ctx, d.ChannelID, body); err != nil {
-			return digest.Delivered{}, err
-		}
+	if d.Publish && ch.Kind != digest.KindAnnouncement {
+		dl.note("not published: only an announcement channel's messages can be published, and " + channelName(ch) + " is a " + ch.Kind.String())
 	}
-	return digest.Delivered{}, nil
+	if d.Tag != "" && !ch.Kind.Posts() {
+		dl.note("the tag " + strconv.Quote(d.Tag) + " was not applied: only a forum post has tags, and " + channelName(ch) + " is a " + ch.Kind.String())
+	}
+	switch {
+	case ch.Kind.Posts():
+		err = dl.forumPost(ctx)
+	case d.Thread && (ch.Kind == digest.KindText || ch.Kind == digest.KindAnnouncement):
+		err = dl.threaded(ctx)
+	default:
+		err = dl.messages(ctx)
+	}
+	if err != nil {
+		return digest.Delivered{}, err
+	}
+	return digest.Delivered{URL: dl.url, Notes: dl.notes}, nil
 }
 
-func count(bs []bool) int {
+// delivery is one digest on its way: what Post works with and what it
+// found out.
+type delivery struct {
+	p       *poster
+	d       digest.Post
+	ch      channelInfo
+	id      string // the digest's marker ID
+	parts   []digestMessage
+	mention mention
+
+	url   string
+	notes []string
+}
+
+// note adds what went otherwise than asked, once.
+func (dl *delivery) note(s string) {
+	if !slices.Contains(dl.notes, s) {
+		dl.notes = append(dl.notes, s)
+	}
+}
+
+// link is the address of a message, or of a thread when message is "".
+func (dl *delivery) link(channel, message string) string {
+	u := "https://discord.com/channels/" + dl.ch.GuildID + "/" + channel
+	if message != "" {
+		u += "/" + message
+	}
+	return u
+}
+
+// pending reports whether the digest may already be out, in part.
+func (dl *delivery) pending() bool { return !dl.d.PendingSince.IsZero() }
+
+// body is part i as a message: its nonce (nonce-i after the first), the
+// mention, and allowed mentions naming exactly it.
+func (dl *delivery) body(i int) messageBody {
+	m := dl.parts[i]
+	body := messageBody{Content: dl.mention.open(m.content), Embeds: m.embeds, AllowedMentions: dl.mention.allowed(),
+		Nonce: dl.d.Nonce, EnforceNonce: true}
+	if i > 0 {
+		body.Nonce = dl.d.Nonce + "-" + strconv.Itoa(i)
+	}
+	return body
+}
+
+// messages sends the digest's parts to the channel as messages, each
+// published when asked; the parts already there (a pending digest) are
+// not sent again, only published if they are not yet.
+func (dl *delivery) messages(ctx context.Context) error {
+	channel := dl.d.ChannelID
+	found, err := dl.readBack(ctx, channel, wantParts(len(dl.parts), 0, len(dl.parts)))
+	if err != nil {
+		return err
+	}
+	for i := range dl.parts {
+		if found[i] == nil {
+			if found[i], err = dl.send(ctx, channel, i); err != nil {
+				return err
+			}
+		}
+		if err := dl.publish(ctx, found[i]); err != nil {
+			return err
+		}
+	}
+	dl.url = dl.link(channel, found[0].ID)
+	return nil
+}
+
+// readBack returns the parts of the digest wanted that are already in
+// channel, nil for the others (and for all when the digest is not
+// pending). When Discord refuses the read it warns and returns none: the
+// parts are sent again with their nonces rather than lost.
+func (dl *delivery) readBack(ctx context.Context, channel string, want []bool) ([]*discordgo.Message, error) {
+	if !dl.pending() {
+		return make([]*discordgo.Message, len(dl.parts)), nil
+	}
+	found, err := dl.p.readBack(ctx, channel, dl.id, dl.d.PendingSince, want)
+	switch {
+	case errors.Is(err, errHistoryForbidden):
+		// Posting again keeps the digest from being lost; its
+		// nonce still prevents a duplicate within Discord's window.
+		dl.p.log.Warn("digest: cannot read the channel back to see whether a pending digest went out (the bot needs Read Message History there); "+
+			"posting it again with its nonce: if the first post landed more than a few minutes ago it shows twice",
+			slog.String("channel", channel), slog.String("digest", dl.id), slog.Any("err", err))
+		return make([]*discordgo.Message, len(dl.parts)), nil
+	case err != nil:
+		return nil, err
+	}
+	if n := countFound(found); n > 0 {
+		dl.p.log.Info("digest: found a pending digest in its channel; posting only what is missing",
+			slog.String("channel", channel), slog.String("digest", dl.id), slog.Int("found", n), slog.Int("parts", len(dl.parts)))
+	}
+	return found, nil
+}
+
+// send posts part i to channel (the digest's, or its thread) and notes a
+// mention Discord did not make.
+func (dl *delivery) send(ctx context.Context, channel string, i int) (*discordgo.Message, error) {
+	m, err := dl.p.send(ctx, channel, dl.body(i))
+	if ue, ok := errors.AsType[*digest.UnavailableError](err); ok && channel != dl.ch.ID {
+		return nil, &digest.UnavailableError{Reason: ue.Reason + " (posting in a thread needs Send Messages in Threads)"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	dl.checkMention(m)
+	return m, nil
+}
+
+// wantParts is the parts from..to-1 of total, for readBack.
+func wantParts(total, from, to int) []bool {
+	want := make([]bool, total)
+	for i := from; i < to; i++ {
+		want[i] = true
+	}
+	return want
+}
+
+func countFound(ms []*discordgo.Message) int {
 	n := 0
-	for _, b := range bs {
-		if b {
+	for _, m := range ms {
+		if m != nil {
 			n++
 		}
 	}
@@ -118,18 +254,25 @@ var errHistoryForbidden = errors.New("reading the channel's messages is forbidde
 
 // readBack looks for the digest whose marker ID is id among the bot's
 // messages in channel created since the digest was recorded (less
-// readBackSlack), and reports which of its total parts are there. It pages
-// forward from that time (after=, oldest first) until it has seen every
-// message or found every part. A 403 is an error wrapping
-// errHistoryForbidden, a 404 a *digest.UnavailableError (the channel is
-// gone); other failures are retried like a post, then returned, and the
-// digest stays pending: not knowing is never taken for "not there".
-func (p *poster) readBack(ctx context.Context, channel, id string, since time.Time, total int) ([]bool, error) {
-	found := make([]bool, total)
-	missing := total
+// readBackSlack), and returns the parts of it that want asks for which are
+// there, nil for the others. It pages forward from that time (after=,
+// oldest first) until it has seen every message or found every part
+// wanted. A 403 is an error wrapping errHistoryForbidden, a 404 a
+// *digest.UnavailableError (the channel is gone); other failures are
+// retried like a post, then returned, and the digest stays pending: not
+// knowing is never taken for "not there".
+func (p *poster) readBack(ctx context.Context, channel, id string, since time.Time, want []bool) ([]*discordgo.Message, error) {
+	total := len(want)
+	found := make([]*discordgo.Message, total)
+	missing := 0
+	for _, w := range want {
+		if w {
+			missing++
+		}
+	}
 	after := snowflakeAt(since.Add(-readBackSlack))
 	self := p.selfID()
-	for {
+	for missing > 0 {
 		var page []*discordgo.Message
 		err := p.retry(ctx, channel, "read back", func() error {
 			var err error
@@ -151,29 +294,38 @@ func (p *poster) readBack(ctx context.Context, channel, id string, since time.Ti
 			if n, err := strconv.ParseUint(m.ID, 10, 64); err == nil && n > next {
 				next = n
 			}
-			// Only the bot's own messages count: another bot could
-			// copy a footer.
-			if self != "" && (m.Author == nil || m.Author.ID != self) {
-				continue
-			}
-			for _, e := range m.Embeds {
-				if e == nil || e.Footer == nil {
-					continue
-				}
-				if mid, part, ok := parseMarker(e.Footer.Text); ok && mid == id && part <= total && !found[part-1] {
-					found[part-1] = true
-					missing--
-				}
+			if part, ok := markedPart(m, id, self); ok && part <= total && want[part-1] && found[part-1] == nil {
+				found[part-1] = m
+				missing--
 			}
 		}
-		if missing == 0 || len(page) < historyPage {
-			return found, nil
+		if len(page) < historyPage {
+			break
 		}
 		if next == after {
 			return nil, fmt.Errorf("read back channel %s: a full page after message %d held no newer message", channel, after)
 		}
 		after = next
 	}
+	return found, nil
+}
+
+// markedPart reads which part of digest id message m is, if it is the
+// bot's (self; "" when unknown) and carries that digest's marker.
+func markedPart(m *discordgo.Message, id, self string) (int, bool) {
+	// Only the bot's own messages count: another bot could copy a footer.
+	if self != "" && (m.Author == nil || m.Author.ID != self) {
+		return 0, false
+	}
+	for _, e := range m.Embeds {
+		if e == nil || e.Footer == nil {
+			continue
+		}
+		if mid, part, ok := parseMarker(e.Footer.Text); ok && mid == id {
+			return part, true
+		}
+	}
+	return 0, false
 }
 
 // selfID is the bot's user ID from the session's READY, "" if unknown.
@@ -204,23 +356,37 @@ func snowflakeAt(t time.Time) uint64 {
 	return uint64(ms) << 22
 }
 
-// send posts one message, retrying 429s and server errors with backoff.
-func (p *poster) send(ctx context.Context, channel string, body messageBody) error {
+// send posts one message, retrying 429s and server errors with backoff,
+// and returns it as Discord created it.
+func (p *poster) send(ctx context.Context, channel string, body messageBody) (*discordgo.Message, error) {
 	endpoint := discordgo.EndpointChannelMessages(channel)
+	var m *discordgo.Message
 	err := p.retry(ctx, channel, "post", func() error {
-		_, err := p.session.RequestWithBucketID(http.MethodPost, endpoint, body, endpoint,
+		b, err := p.session.RequestWithBucketID(http.MethodPost, endpoint, body, endpoint,
 			discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
-		return err
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(b, &m)
 	})
-	if err == nil {
-		return nil
+	if err == nil && m != nil {
+		return m, nil
 	}
+	if err == nil {
+		return nil, fmt.Errorf("post to channel %s: Discord answered no message", channel)
+	}
+	return nil, unavailableOr(err, "post to channel "+channel)
+}
+
+// unavailableOr is err as a *digest.UnavailableError when Discord answered
+// 403 or 404, and otherwise err wrapped with what.
+func unavailableOr(err error, what string) error {
 	if code, reason := restStatus(err); code == http.StatusForbidden || code == http.StatusNotFound {
 		// Retrying counts toward Discord's ban for invalid requests: the
 		// service pauses the subscription instead.
 		return &digest.UnavailableError{Reason: fmt.Sprintf("%d %s", code, reason)}
 	}
-	return fmt.Errorf("post to channel %s: %w", channel, err)
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // retry calls call until it succeeds, up to postAttempts times, waiting
@@ -232,6 +398,9 @@ func (p *poster) retry(ctx context.Context, channel, what string, call func() er
 	for attempt := 1; attempt <= postAttempts; attempt++ {
 		if err = call(); err == nil {
 			return nil
+		}
+		if _, ok := errors.AsType[hourlyLimit](err); ok {
+			return err
 		}
 		var limited *discordgo.RateLimitError
 		if errors.As(err, &limited) {

@@ -26,6 +26,16 @@ type Message struct {
 	Flags discordgo.MessageFlags
 	// Files uploaded with the message (multipart requests).
 	Files []File
+	// MentionRoles are the roles the message pinged: those its content
+	// names (<@&ID>) that allowed_mentions permits and that are
+	// mentionable or the bot has Mention Everyone (see AddRole).
+	MentionRoles []string
+	// MentionEveryone is whether the message pinged @everyone or @here:
+	// its content says so, allowed_mentions parses "everyone" and the bot
+	// has Mention Everyone (SetMentionEveryone).
+	MentionEveryone bool
+	// ThreadID is the thread started from the message, "" for none.
+	ThreadID string
 }
 
 type storedMessage struct {
@@ -39,19 +49,36 @@ type storedMessage struct {
 	// nonceForgotten is set by ExpireNonces: the nonce no longer
 	// de-duplicates, whatever the window.
 	nonceForgotten bool
+	// thread is the thread started from the message (ThreadID), nil for none.
+	thread *channelState
 }
 
 type channelState struct {
-	guildID   string
-	forbidden bool
-	deleted   bool
+	id       string
+	guildID  string
+	typ      discordgo.ChannelType
+	name     string
+	parentID string
+	// tags are a forum's or media channel's available tags, applied a
+	// thread's (forum post's) tag IDs.
+	tags    []discordgo.ForumTag
+	applied []string
+	// archived threads: since when (the fake's clock).
+	archived   bool
+	archivedAt time.Time
+	// crossposts are the times of the channel's crossposts (on the fake's
+	// clock), for the hourly limit.
+	crossposts []time.Time
+	forbidden  bool
+	deleted    bool
 	// noHistory: reading the channel's messages is forbidden (the bot
 	// lacks Read Message History), posting is not.
 	noHistory bool
 }
 
 // AddChannel declares a text channel of a guild (listed in GUILD_CREATE and
-// GET /guilds/{id}/channels). Messages to undeclared channels are accepted too.
+// GET /guilds/{id}/channels). Messages to undeclared channels are accepted
+// too. SetChannelType makes it another kind of channel.
 func (s *Server) AddChannel(guildID, channelID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -76,30 +103,73 @@ func (s *Server) DeleteChannel(channelID string) {
 	s.channelLocked(channelID).deleted = true
 }
 
+// channelLocked returns the state of channel id, making it (a text
+// channel of DefaultGuildID) when it is unknown. s.mu must be held.
 func (s *Server) channelLocked(id string) *channelState {
 	ch := s.channels[id]
 	if ch == nil {
-		ch = &channelState{}
+		ch = &channelState{id: id, typ: discordgo.ChannelTypeGuildText}
 		s.channels[id] = ch
 	}
 	return ch
 }
 
+// guildChannelsLocked lists the declared channels of each guild, threads
+// aside (Discord lists those apart). s.mu must be held.
 func (s *Server) guildChannelsLocked() map[string][]map[string]any {
 	out := map[string][]map[string]any{}
-	for id, ch := range s.channels {
-		if ch.guildID != "" && !ch.deleted {
-			out[ch.guildID] = append(out[ch.guildID], channelJSON(id, ch.guildID))
+	for _, ch := range s.channels {
+		if ch.guildID != "" && !ch.deleted && !isThread(ch.typ) {
+			out[ch.guildID] = append(out[ch.guildID], channelJSON(ch))
 		}
 	}
 	return out
 }
 
-func channelJSON(id, guildID string) map[string]any {
-	return map[string]any{
-		"id": id, "type": discordgo.ChannelTypeGuildText, "guild_id": guildID, "name": "channel-" + id,
-		"position": 0, "permission_overwrites": []any{}, "nsfw": false, "topic": nil, "parent_id": nil,
+// channelJSON renders a channel as Discord returns it. s.mu must be held.
+func channelJSON(ch *channelState) map[string]any {
+	guild := ch.guildID
+	if guild == "" {
+		guild = DefaultGuildID
 	}
+	name := ch.name
+	if name == "" {
+		name = "channel-" + ch.id
+	}
+	out := map[string]any{
+		"id": ch.id, "type": ch.typ, "guild_id": guild, "name": name,
+		"position": 0, "permission_overwrites": []any{}, "nsfw": false, "topic": nil, "parent_id": nil,
+		"flags": 0,
+	}
+	if ch.parentID != "" {
+		out["parent_id"] = ch.parentID
+	}
+	switch {
+	case ch.typ == discordgo.ChannelTypeGuildForum || ch.typ == discordgo.ChannelTypeGuildMedia:
+		tags := ch.tags
+		if tags == nil {
+			tags = []discordgo.ForumTag{}
+		}
+		out["available_tags"] = tags
+	case isThread(ch.typ):
+		delete(out, "permission_overwrites")
+		delete(out, "position")
+		applied := ch.applied
+		if applied == nil {
+			applied = []string{}
+		}
+		out["applied_tags"] = applied
+		out["owner_id"] = BotUserID
+		archivedAt := ch.archivedAt
+		if archivedAt.IsZero() {
+			archivedAt = snowflakeTime(ch.id)
+		}
+		out["thread_metadata"] = map[string]any{
+			"archived": ch.archived, "auto_archive_duration": 1440, "locked": false,
+			"archive_timestamp": archivedAt.UTC().Format(time.RFC3339Nano),
+		}
+	}
+	return out
 }
 
 // Messages returns the non-deleted channel messages of channelID ("" = all
@@ -152,9 +222,13 @@ func (s *Server) checkChannel(c *restCtx, id string) (guildID string, ok bool) {
 
 func (s *Server) getChannel(c *restCtx) {
 	id := c.param("channel")
-	if g, ok := s.checkChannel(c, id); ok {
-		c.reply(http.StatusOK, channelJSON(id, g))
+	if _, ok := s.checkChannel(c, id); !ok {
+		return
 	}
+	s.mu.Lock()
+	body := channelJSON(s.channelLocked(id))
+	s.mu.Unlock()
+	c.reply(http.StatusOK, body)
 }
 
 func (s *Server) guildChannels(c *restCtx) {
@@ -218,24 +292,21 @@ func (s *Server) createMessage(c *restCtx) {
 	}
 
 	s.mu.Lock()
+	if ch := s.channels[chID]; ch != nil && (ch.typ == discordgo.ChannelTypeGuildForum || ch.typ == discordgo.ChannelTypeGuildMedia) {
+		s.mu.Unlock()
+		c.apiError(http.StatusBadRequest, 50008, "Cannot send messages in a non-text channel")
+		return
+	}
 	var m *storedMessage
 	if f.EnforceNonce && nonce != "" {
 		m = s.rememberedLocked(chID, nonce)
 	}
 	if m == nil {
-		id, at := s.stampLocked()
-		m = &storedMessage{
-			Message: Message{
-				ID: id, ChannelID: chID, Nonce: nonce, Content: f.content(), Embeds: f.embeds(),
-				Raw: c.rec.Body, At: at, Files: c.rec.Files,
-			},
-			guildID: guildID, components: f.Components, allowedMentions: f.AllowedMentions,
+		m = s.addMessageLocked(chID, "", guildID, f, nonce, c)
+		if ch := s.channels[chID]; ch != nil && isThread(ch.typ) {
+			// A message to an archived thread unarchives it.
+			ch.archived, ch.archivedAt = false, time.Time{}
 		}
-		if f.Flags != nil {
-			m.Flags = *f.Flags
-		}
-		s.messages = append(s.messages, m)
-		s.notifyLocked()
 	}
 	body := messageJSON(m)
 	if m.Nonce != "" {
@@ -250,6 +321,30 @@ func (s *Server) createMessage(c *restCtx) {
 		return
 	}
 	c.reply(http.StatusOK, body)
+}
+
+// addMessageLocked stores a new message of channel chID with the fields
+// of its create request, its mentions worked out as Discord does. id is
+// the message's ID, "" for a new snowflake. s.mu must be held.
+func (s *Server) addMessageLocked(chID, id, guildID string, f messageFields, nonce string, c *restCtx) *storedMessage {
+	at := s.now()
+	if id == "" {
+		id = s.newIDAtLocked(at)
+	}
+	m := &storedMessage{
+		Message: Message{
+			ID: id, ChannelID: chID, Nonce: nonce, Content: f.content(), Embeds: f.embeds(),
+			Raw: c.rec.Body, At: at, Files: c.rec.Files,
+		},
+		guildID: guildID, components: f.Components, allowedMentions: f.AllowedMentions,
+	}
+	if f.Flags != nil {
+		m.Flags = *f.Flags
+	}
+	m.MentionRoles, m.MentionEveryone = s.mentionsLocked(guildID, m.Content, f.AllowedMentions)
+	s.messages = append(s.messages, m)
+	s.notifyLocked()
+	return m
 }
 
 // rememberedLocked returns the channel's message posted with nonce that is
@@ -294,10 +389,13 @@ func (s *Server) ExpireNonces() {
 	}
 }
 
-// DropResponseAfterCreate makes the next accepted POST of a message to
-// channelID lose its answer: the fake handles the request (creates the
-// message, or finds the earlier one for a nonce still in the window), then
-// closes the TCP connection without writing a response. This is "Discord
+// DropResponseAfterCreate makes the next accepted create in channelID lose
+// its answer: a message posted to it (channelID may be a thread), a forum
+// post made in it (POST /channels/{forum}/threads), or a thread started
+// from one of its messages. The fake handles the request (creates the
+// message, forum post or thread, or finds the earlier message for a nonce
+// still in the window), then closes the TCP connection without writing a
+// response. This is "Discord
 // created the message but the bot never heard back", as when the bot is
 // killed or the network fails after the request was sent: discordgo gets an
 // error (net/http does not resend a POST) and the message is in Messages.
@@ -459,12 +557,20 @@ func messageJSON(m *storedMessage) map[string]any {
 			"url": "https://cdn.discordapp.com/attachments/" + m.ChannelID + "/" + m.ID + "/" + f.Name,
 		})
 	}
+	mentionRoles := m.MentionRoles
+	if mentionRoles == nil {
+		mentionRoles = []string{}
+	}
 	out := map[string]any{
 		"id": m.ID, "type": 0, "channel_id": m.ChannelID, "content": m.Content, "embeds": embeds,
 		"components": comps, "attachments": attachments, "author": botUser(),
 		"timestamp": m.At.UTC().Format(time.RFC3339Nano), "edited_timestamp": nil,
-		"tts": false, "mention_everyone": false, "mentions": []any{}, "mention_roles": []any{},
+		"tts": false, "mention_everyone": m.MentionEveryone, "mentions": []any{}, "mention_roles": mentionRoles,
 		"pinned": false, "flags": m.Flags,
+	}
+	if m.thread != nil {
+		out["thread"] = channelJSON(m.thread)
+		out["flags"] = m.Flags | discordgo.MessageFlagsHasThread
 	}
 	if !m.EditedAt.IsZero() {
 		out["edited_timestamp"] = m.EditedAt.UTC().Format(time.RFC3339Nano)

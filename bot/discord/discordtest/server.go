@@ -170,6 +170,11 @@ type Server struct {
 	// dropAfterCreate counts, per channel, the message posts whose answer
 	// is to be dropped (DropResponseAfterCreate).
 	dropAfterCreate map[string]int
+
+	// roles: guild -> role -> mentionable (AddRole); mentionEveryone is
+	// the bot's Mention Everyone permission (SetMentionEveryone).
+	roles           map[string]map[string]bool
+	mentionEveryone bool
 }
 
 // New starts a fake Discord server on 127.0.0.1. It is closed by t.Cleanup.
@@ -198,6 +203,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		channels:            map[string]*channelState{},
 		followups:           map[string][]*storedMessage{},
 		dropAfterCreate:     map[string]int{},
+		roles:               map[string]map[string]bool{},
 	}
 	for _, o := range opts {
 		o(s)
