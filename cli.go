@@ -678,7 +678,10 @@ func runBot(ctx context.Context, e env) int {
 	defer d.Close()
 	lib := d.lib
 	digests := newDigests(cfg, lib, d.st, log, append(m.digestOptions(), digest.WithLease(d.lease(posterLease), 0))...)
-	b := discord.New(command.New(lib, digests, log, append(m.commandOptions(), command.WithSources(d.sources()))...),
+	// /digest looks channels up through the bot it is served by.
+	var b *discord.Bot
+	channels := channelLookup(func(ctx context.Context, id string) (digest.Channel, error) { return b.Channel(ctx, id) })
+	b = discord.New(command.New(lib, digests, log, append(m.commandOptions(), command.WithSources(d.sources()), command.WithChannels(channels))...),
 		append(m.botOptions(), discord.WithLogger(log), discord.WithGuild(cfg.GuildID),
 			discord.WithAPIURL(cfg.APIURL), discord.WithShards(cfg.ShardCount, cfg.ShardIDs),
 			discord.WithIdentifyLock(func(bucket int) discord.Lock { return d.lease(identifyLease(bucket)) }))...)
@@ -708,4 +711,11 @@ func runBot(ctx context.Context, e env) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// channelLookup is a function as command.Channels.
+type channelLookup func(ctx context.Context, id string) (digest.Channel, error)
+
+func (f channelLookup) Channel(ctx context.Context, id string) (digest.Channel, error) {
+	return f(ctx, id)
 }
