@@ -134,17 +134,3 @@ func Slug(s string, max int) string {
 	}
 	return out
 }
-
-// countWords counts runs of non-space characters.
-func countWords(s string) int {
-	n, in := 0, false
-	for _, r := range s {
-		if unicode.IsSpace(r) {
-			in = false
-		} else if !in {
-			in = true
-			n++
-		}
-	}
-	return n
-}
