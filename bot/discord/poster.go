@@ -37,8 +37,7 @@ type poster struct {
 	session *discordgo.Session
 	log     *slog.Logger
 	backoff time.Duration // before the first retry; doubled after each
-	// now is the clock of the crosspost limit; time.Now unless a test
-	// says otherwise.
+	// now is the clock that times Discord's wait for crossposts (spent).
 	now func() time.Time
 
 	mu sync.Mutex

@@ -76,8 +76,9 @@ func TestForumPost(t *testing.T) {
 	if len(msgs) != 2 || msgs[0].ID != th.ID || msgs[1].Content != "second" {
 		t.Errorf("thread messages = %+v", msgs)
 	}
-	if got := srv.Threads(forumChannel); len(got) != 1 || got[0].ID != th.ID || got[0].Name != th.Name {
-		t.Errorf("Threads = %+v", got)
+	got, err := srv.WaitThreads(testContext(t, 5*time.Second), forumChannel, 1)
+	if err != nil || len(got) != 1 || got[0].ID != th.ID || got[0].Name != th.Name || got[0].ParentID != forumChannel {
+		t.Errorf("WaitThreads = %+v, %v", got, err)
 	}
 
 	// An unknown tag, a name too long and no message are refused.
