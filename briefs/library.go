@@ -51,6 +51,10 @@ type Library struct {
 	snap atomic.Pointer[snapshot]
 	// version counts the snapshots swapped in (see Version).
 	version atomic.Uint64
+	// changed is closed, and replaced, when a snapshot is swapped in
+	// (see Changed).
+	changedMu sync.Mutex
+	changed   chan struct{}
 
 	// bodies, when set, reads bodies again: the library keeps none.
 	bodies Bodies
@@ -229,6 +233,12 @@ func (l *Library) install(origins []string, added []*segment) (dropped []Article
 	moved := l.compact()
 	l.snap.Store(l.assemble(prev, moved, born))
 	l.version.Add(1)
+	l.changedMu.Lock()
+	if l.changed != nil {
+		close(l.changed)
+		l.changed = nil
+	}
+	l.changedMu.Unlock()
 	return dropped
 }
 
@@ -536,6 +546,19 @@ func (l *Library) merge(parts []*segment, moved map[*segment]merged) *segment {
 // Version changes whenever the library's articles may have: a writer of
 // an index cache compares it to the one it last wrote at.
 func (l *Library) Version() uint64 { return l.version.Load() }
+
+// Changed returns a channel closed when the library's articles next
+// change (a snapshot is swapped in): what instant digests wait for. A
+// change between reading Version and calling Changed is missed, so a
+// waiter reads Changed first, then looks at the library.
+func (l *Library) Changed() <-chan struct{} {
+	l.changedMu.Lock()
+	defer l.changedMu.Unlock()
+	if l.changed == nil {
+		l.changed = make(chan struct{})
+	}
+	return l.changed
+}
 
 // Len returns the number of articles.
 func (l *Library) Len() int { return len(l.snap.Load().order) }

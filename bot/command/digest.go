@@ -86,7 +86,7 @@ func (h DigestHandlers) subscribe(ctx context.Context, req Request) (Reply, erro
 	if err := h.delivery(ctx, req, &sub); err != nil {
 		return Reply{}, err
 	}
-	return h.save(ctx, sub, false)
+	return h.save(ctx, sub, false, mentionWarning(req, sub))
 }
 
 // delivery reads the options of what a digest keeps out and how it is
@@ -143,7 +143,9 @@ func (h DigestHandlers) delivery(ctx context.Context, req Request, sub *digest.S
 
 // save stores sub and confirms it in words: a new or replaced
 // subscription, or an edited one.
-func (h DigestHandlers) save(ctx context.Context, sub digest.Subscription, edited bool) (Reply, error) {
+//
+// warn, when set, is said after the delivery: a mention that will not ping.
+func (h DigestHandlers) save(ctx context.Context, sub digest.Subscription, edited bool, warn string) (Reply, error) {
 	stored, err := h.Service.Subscribe(ctx, sub)
 	if err != nil {
 		return Reply{}, subscribeError(err, sub.Timezone)
@@ -169,9 +171,16 @@ func (h DigestHandlers) save(ctx context.Context, sub digest.Subscription, edite
 	if d := describeDelivery(sub); d != "" {
 		b.WriteString("\n" + d)
 	}
-	b.WriteString("\nNext runs:")
-	for _, t := range h.Service.NextRuns(sub, sub.CreatedAt, 3) {
-		fmt.Fprintf(&b, "\n• %s (%s)", Timestamp(t, 'F'), Timestamp(t, 'R'))
+	if warn != "" {
+		b.WriteString("\n⚠ " + warn)
+	}
+	if digest.IsInstant(sub.Schedule) {
+		b.WriteString("\nEach new story is posted within one poll of its feed (or one change of the articles folder); stories that arrive together come in one message.")
+	} else {
+		b.WriteString("\nNext runs:")
+		for _, t := range h.Service.NextRuns(sub, sub.CreatedAt, 3) {
+			fmt.Fprintf(&b, "\n• %s (%s)", Timestamp(t, 'F'), Timestamp(t, 'R'))
+		}
 	}
 	if sub.IsPreview() {
 		b.WriteString("\n" + previewNote)
@@ -191,6 +200,8 @@ func (h DigestHandlers) nextRun(s digest.Subscription, now time.Time) string {
 		return "paused: " + EscapeMarkdown(s.Paused) + " (/digest resume takes it up again; /digest history says why)"
 	case s.IsPreview():
 		return "never: made in the console, a preview"
+	case digest.IsInstant(s.Schedule):
+		return "with the next new story"
 	case !s.NextRun.IsZero():
 		return Timestamp(s.NextRun, 'F')
 	}
@@ -231,6 +242,33 @@ func subscribeError(err error, zone string) error {
 	default:
 		return Userf("%q is not a schedule I can read. %s", se.Spec, scheduleExample)
 	}
+}
+
+// mentionWarning says when a digest's mention will not ping: Discord
+// pings @here, and a role that is not mentionable, only for a bot with
+// Mention Everyone in the channel. What the bot may do is known for the
+// channel the command is used in (Discord sends it along), and what the
+// role allows from the option; when either is unknown it says what is
+// needed rather than guessing.
+func mentionWarning(req Request, sub digest.Subscription) string {
+	if sub.Mention == "" {
+		return ""
+	}
+	canPingAll := req.BotPermissions&PermissionMentionEveryone != 0 && req.ChannelID == sub.ChannelID
+	if canPingAll {
+		return ""
+	}
+	if sub.Mention == digest.MentionHere {
+		return "@here pings only if the bot has Mention Everyone in that channel; without it Discord sends the digest without the ping, and /digest history says so."
+	}
+	role, known := req.Roles[sub.Mention]
+	switch {
+	case known && role.Mentionable:
+		return ""
+	case known:
+		return fmt.Sprintf("The role %s is not mentionable: it is pinged only if the bot has Mention Everyone in that channel (or make the role mentionable in Server Settings > Roles).", EscapeMarkdown(role.Name))
+	}
+	return ""
 }
 
 // describeDelivery says how a subscription's digests are delivered, ""
@@ -373,7 +411,7 @@ func (h DigestHandlers) edit(ctx context.Context, req Request) (Reply, error) {
 		return Reply{}, err
 	}
 	sub.Name, sub.CreatedBy, sub.CreatedAt = name, req.UserID, time.Time{}
-	return h.save(ctx, sub, true)
+	return h.save(ctx, sub, true, mentionWarning(req, sub))
 }
 
 func (h DigestHandlers) unsubscribe(ctx context.Context, req Request) (Reply, error) {
@@ -636,6 +674,8 @@ func scheduleField(spec string) string {
 // was stored before ParseSchedule refused what robfig/cron rounds.
 func describeSchedule(spec string) string {
 	switch strings.ToLower(strings.TrimSpace(spec)) {
+	case digest.Instant:
+		return "as soon as new stories arrive"
 	case "@hourly":
 		return "every hour"
 	case "@daily", "@midnight":

@@ -219,3 +219,34 @@ func TestDigestNamesEditHistory(t *testing.T) {
 		t.Errorf("history of the only digest without a name: %v %q", err, rep.Content)
 	}
 }
+
+// TestMentionWarning: the confirmation warns when a mention will not
+// ping: a role that is not mentionable, or @here, with a bot that lacks
+// Mention Everyone; a mentionable role, or a bot with the permission in
+// that channel, needs no warning.
+func TestMentionWarning(t *testing.T) {
+	r, _ := digestRouter(t, time.Second)
+	for _, tc := range []struct {
+		name     string
+		mention  string
+		roles    map[string]Role
+		botPerms int64
+		warn     string
+	}{
+		{"unmentionable role", "77", map[string]Role{"77": {Name: "News", Mentionable: false}}, 0, "The role News is not mentionable"},
+		{"mentionable role", "77", map[string]Role{"77": {Name: "News", Mentionable: true}}, 0, ""},
+		{"here", "g", nil, 0, "@here pings only if the bot has Mention Everyone"},
+		{"here with the permission", "g", nil, PermissionMentionEveryone, ""},
+		{"unmentionable role with the permission", "77", map[string]Role{"77": {Name: "News"}}, PermissionMentionEveryone, ""},
+	} {
+		rep, err := r.Serve(context.Background(), Request{Path: "digest subscribe", GuildID: "g", ChannelID: "news", UserID: "u",
+			Permissions: ^int64(0), BotPermissions: tc.botPerms, Roles: tc.roles,
+			Options: map[string]any{"channel": "news", "schedule": "@daily", "name": "n", "mention": tc.mention}})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := strings.Contains(rep.Content, "⚠"); got != (tc.warn != "") || tc.warn != "" && !strings.Contains(rep.Content, tc.warn) {
+			t.Errorf("%s: %q, want warning %q", tc.name, rep.Content, tc.warn)
+		}
+	}
+}

@@ -30,7 +30,23 @@ type Request struct {
 	UserID        string
 	// Permissions are the invoking member's permissions in the channel.
 	Permissions int64
+	// BotPermissions are the bot's own permissions in the channel the
+	// command was used in (Discord's app_permissions); 0 when unknown.
+	BotPermissions int64
+	// Roles are the roles that role options name, by ID, as Discord
+	// resolved them.
+	Roles map[string]Role
 }
+
+// Role is a role an option names.
+type Role struct {
+	Name        string
+	Mentionable bool
+}
+
+// PermissionMentionEveryone is Discord's Mention Everyone bit (see
+// PermissionManageChannels for why the command layer has its own copy).
+const PermissionMentionEveryone = 1 << 17
 
 // String returns the option as a string, or "" when absent.
 func (r Request) String(name string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 
 	"newsbrief/briefs"
@@ -31,6 +32,9 @@ type Criteria struct {
 	Topic   string
 	Source  string
 	Exclude Exclusion
+	// Since, when set, keeps only stories dated after it: an instant
+	// digest's new stories.
+	Since time.Time
 }
 
 // CriteriaOf is sub's selection.
@@ -76,7 +80,7 @@ type Left struct {
 // shows), for which the bodies of the candidates are read.
 func Select(ctx context.Context, lib *briefs.Library, c Criteria, posted func(ids []string) (map[string]bool, error)) (Selection, error) {
 	q := briefs.Query{Count: c.Count, Topic: c.Topic, Source: c.Source}
-	if posted == nil && c.Exclude.Empty() {
+	if posted == nil && c.Exclude.Empty() && c.Since.IsZero() {
 		return Selection{Articles: lib.LatestOf(q)}, nil
 	}
 	// Look further back than count, since the newest may be posted or
@@ -103,6 +107,9 @@ func Select(ctx context.Context, lib *briefs.Library, c Criteria, posted func(id
 		var sel Selection
 	next:
 		for i, a := range candidates {
+			if !c.Since.IsZero() && !a.Date.After(c.Since) {
+				return sel, nil // newest first: the rest are older still
+			}
 			for _, id := range stories[i] {
 				if seen[id] {
 					reason := "already posted"

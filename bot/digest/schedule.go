@@ -63,6 +63,22 @@ func (e *ScheduleError) Error() string {
 
 func (e *ScheduleError) Unwrap() error { return e.Reason }
 
+// Instant is the schedule of a digest that posts each new story as it
+// arrives: within one poll of its feed (or one change of the articles
+// folder), as one message of up to its count of stories when several
+// arrive together. DIGEST_MIN_INTERVAL does not apply; Discord's limits
+// on a channel pace it, and nothing is dropped.
+const Instant = "instant"
+
+// IsInstant reports whether spec is Instant, in any case.
+func IsInstant(spec string) bool { return strings.EqualFold(strings.TrimSpace(spec), Instant) }
+
+// instantSchedule never fires on the clock: an instant digest is run when
+// the library changes (see Service).
+type instantSchedule struct{}
+
+func (instantSchedule) Next(time.Time) time.Time { return time.Time{} }
+
 // scheduleParser accepts five-field cron expressions and the descriptors.
 var scheduleParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
@@ -80,6 +96,9 @@ func ParseSchedule(spec string, loc *time.Location, minGap time.Duration, now ti
 	refuse := func(reason error) *ScheduleError { return &ScheduleError{Spec: spec, Reason: reason} }
 	if spec == "" {
 		return nil, refuse(ErrScheduleEmpty)
+	}
+	if IsInstant(spec) {
+		return instantSchedule{}, nil
 	}
 	upper := strings.ToUpper(spec)
 	if strings.HasPrefix(upper, "TZ=") || strings.HasPrefix(upper, "CRON_TZ=") {

@@ -253,7 +253,7 @@ func (s *Service) Start(ctx context.Context, p Poster) error {
 		return fmt.Errorf("digests: load subscriptions: %w", err)
 	}
 	for _, sub := range subs {
-		if sub.NextRun.IsZero() && sub.Paused == "" && !sub.IsPreview() {
+		if sub.NextRun.IsZero() && sub.Paused == "" && !sub.IsPreview() && !IsInstant(sub.Schedule) {
 			s.scheduleStored(ctx, sub)
 		}
 	}
@@ -400,6 +400,9 @@ func (s *Service) Subscribe(ctx context.Context, sub Subscription) (Subscription
 		sub.Timezone = s.loc.String()
 	}
 	sub.Schedule = strings.Join(strings.Fields(sub.Schedule), " ")
+	if IsInstant(sub.Schedule) {
+		sub.Schedule = Instant
+	}
 	if sub.Name == "" {
 		sub.Name = DefaultName(sub.Source, sub.Topic)
 	}
@@ -548,6 +551,9 @@ func (s *Service) Preview(ctx context.Context, guildID, channelID, name string, 
 	case err == nil:
 		p.Subscribed, p.Name, p.Topic, p.Source = true, sub.Name, sub.Topic, sub.Source
 		c = CriteriaOf(sub)
+		if IsInstant(sub.Schedule) {
+			c = s.instantCriteria(sub, s.clock.Now())
+		}
 		posted = func(ids []string) (map[string]bool, error) { return s.store.PostedIDs(ctx, sub.ID, ids) }
 	case name != "" || !errors.Is(err, ErrNotFound):
 		return Preview{}, err
@@ -602,8 +608,14 @@ func (s *Service) loop() {
 	defer close(s.loopDone)
 	nextPrune := s.clock.Now().Add(s.pruneEvery)
 	holding := false // the runner's own view of the lease
+	changed := s.lib.Changed()
+	instant := true // at start: stories that came while no bot ran
 	for {
 		now := s.clock.Now()
+		if instant && s.Posting() {
+			s.triggerInstant(now)
+			instant = false
+		}
 		if !now.Before(nextPrune) {
 			s.prune(s.ctx)
 			nextPrune = now.Add(s.pruneEvery)
@@ -630,6 +642,8 @@ func (s *Service) loop() {
 		case <-s.ctx.Done():
 			return
 		case <-s.wake:
+		case <-changed:
+			changed, instant = s.lib.Changed(), true
 		case <-s.clock.At(wakeAt):
 		}
 	}
@@ -723,6 +737,9 @@ func (s *Service) run(ctx context.Context, sub Subscription, now time.Time) bool
 		}
 		return ok
 	}
+	if IsInstant(sub.Schedule) {
+		return s.runInstant(ctx, sub, now)
+	}
 	sched, err := s.storedSchedule(sub)
 	if err != nil {
 		// Not scheduled again until subscribed again.
@@ -791,6 +808,92 @@ func (s *Service) run(ctx context.Context, sub Subscription, now time.Time) bool
 	}
 	s.post(ctx, sub, dg, articles, at, time.Time{}, sel.Excluded)
 	return true
+}
+
+// runInstant makes an instant subscription's run, due since the library
+// changed (see triggerInstant): the stories dated after its creation (and
+// within the missed-run grace, for stories that came while no bot ran)
+// that it has not posted, up to its count. When it posted a full count
+// more may wait, so it is due again at once; otherwise it waits for the
+// next change. A run that finds nothing records nothing: an instant
+// digest's history is what it posted, not every poll of every feed.
+func (s *Service) runInstant(ctx context.Context, sub Subscription, now time.Time) bool {
+	log := s.log.With(slog.Int64("subscription", sub.ID))
+	c := s.instantCriteria(sub, now)
+	sel, err := Select(ctx, s.lib, c, func(ids []string) (map[string]bool, error) {
+		return s.store.PostedIDs(ctx, sub.ID, ids)
+	})
+	if err != nil {
+		log.Error("digest: compose", slog.Any("err", err))
+		return false
+	}
+	if len(sel.Articles) == 0 {
+		ok, err := s.store.SetNextRun(ctx, sub.ID, sub.NextRun, time.Time{})
+		if err != nil {
+			log.Error("digest: instant: wait for the next change", slog.Any("err", err))
+		}
+		return ok
+	}
+	// A run is claimed once per scheduled time: two changes within one
+	// tick of the clock are two runs at two times.
+	at := sub.NextRun
+	if !at.After(sub.LastRunAt) {
+		at = sub.LastRunAt.Add(time.Millisecond)
+	}
+	var next time.Time
+	if len(sel.Articles) == sub.Count {
+		next = at.Add(time.Millisecond) // more may wait: due again at once
+	}
+	ids := make([]string, len(sel.Articles))
+	for i, a := range sel.Articles {
+		ids[i] = a.ID
+	}
+	dg, err := s.store.ClaimRun(ctx, Run{SubscriptionID: sub.ID, Due: sub.NextRun, ScheduledFor: at, Next: next}, newNonce(), ids)
+	if errors.Is(err, ErrRunClaimed) {
+		log.Debug("digest: instant run claimed elsewhere", slog.Time("scheduled", at), slog.Any("err", err))
+		return false
+	}
+	if err != nil {
+		log.Error("digest: claim instant run", slog.Time("scheduled", at), slog.Any("err", err))
+		return false
+	}
+	s.finishPendingOf(ctx, sub.ID, dg.ID)
+	s.post(ctx, sub, dg, sel.Articles, at, time.Time{}, sel.Excluded)
+	return true
+}
+
+// instantCriteria is what an instant subscription selects at now.
+func (s *Service) instantCriteria(sub Subscription, now time.Time) Criteria {
+	c := CriteriaOf(sub)
+	c.Since = sub.CreatedAt
+	if s.grace > 0 {
+		if g := now.Add(-s.grace); g.After(c.Since) {
+			c.Since = g
+		}
+	}
+	return c
+}
+
+// triggerInstant makes every active instant subscription that waits for
+// a change due now: the library changed, or the service started (stories
+// that came while no bot ran). Moving the next run from none to now is a
+// compare-and-set, so processes that all see the change make one run.
+func (s *Service) triggerInstant(now time.Time) {
+	subs, err := s.store.Subscriptions(s.ctx, "")
+	if err != nil {
+		if s.ctx.Err() == nil {
+			s.log.Error("digest: instant: list subscriptions", slog.Any("err", err))
+		}
+		return
+	}
+	for _, sub := range subs {
+		if !IsInstant(sub.Schedule) || sub.Paused != "" || sub.IsPreview() || !sub.NextRun.IsZero() {
+			continue
+		}
+		if _, err := s.store.SetNextRun(s.ctx, sub.ID, time.Time{}, now); err != nil && s.ctx.Err() == nil {
+			s.log.Error("digest: instant: make due", slog.Int64("subscription", sub.ID), slog.Any("err", err))
+		}
+	}
 }
 
 // stories is "1 story", "3 stories".
@@ -977,10 +1080,14 @@ func (s *Service) zoneOf(sub Subscription) *time.Location {
 	return s.loc
 }
 
-// postName names the forum post or thread a digest starts: "News, 6
-// December 2026" (the topic's words in place of News when there is a
-// topic), on the day of the run in the subscription's zone.
+// postName names the forum post or thread a digest starts: the story's
+// title for an instant post of one story, otherwise "News, 6 December
+// 2026" (the topic's words in place of News when there is a topic), on
+// the day of the run in the subscription's zone.
 func (s *Service) postName(sub Subscription, articles []briefs.Article, at time.Time) string {
+	if IsInstant(sub.Schedule) && len(articles) == 1 {
+		return articles[0].Title
+	}
 	what := "News"
 	if sub.Topic != "" {
 		what = strings.ToUpper(sub.Topic[:1]) + sub.Topic[1:]

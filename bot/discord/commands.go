@@ -155,7 +155,7 @@ func nameOption(required bool) *discordgo.ApplicationCommandOption {
 
 func scheduleOption(required bool) *discordgo.ApplicationCommandOption {
 	return &discordgo.ApplicationCommandOption{
-		Type: discordgo.ApplicationCommandOptionString, Name: "schedule", Description: "Cron (0 9 * * 1-5), @daily, @hourly, @weekly, @monthly or @every 6h",
+		Type: discordgo.ApplicationCommandOptionString, Name: "schedule", Description: "Cron (0 9 * * 1-5), @daily, @hourly, @weekly, @every 6h, or instant (each new story)",
 		Required: required, MaxLength: 100,
 	}
 }

@@ -166,6 +166,7 @@ func requestFrom(in *discordgo.Interaction) command.Request {
 		Autocomplete:  in.Type == discordgo.InteractionApplicationCommandAutocomplete,
 		Options:       map[string]any{},
 	}
+	req.BotPermissions = in.AppPermissions
 	if in.Member != nil {
 		req.Permissions = in.Member.Permissions
 		if in.Member.User != nil {
@@ -185,6 +186,14 @@ func requestFrom(in *discordgo.Interaction) command.Request {
 		opts = opts[0].Options
 	}
 	req.Path = strings.Join(path, " ")
+	if data.Resolved != nil && len(data.Resolved.Roles) > 0 {
+		req.Roles = map[string]command.Role{}
+		for id, r := range data.Resolved.Roles {
+			if r != nil {
+				req.Roles[id] = command.Role{Name: r.Name, Mentionable: r.Mentionable}
+			}
+		}
+	}
 	for _, o := range opts {
 		switch o.Type {
 		case discordgo.ApplicationCommandOptionInteger:
