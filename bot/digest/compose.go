@@ -59,6 +59,9 @@ type Selection struct {
 type Left struct {
 	Article briefs.Article
 	Reason  string
+	// Posted is the ID of the story's article that was posted, when that
+	// is why it was left out.
+	Posted string
 }
 
 // Select picks a digest's articles: the newest c.Count stories matching
@@ -116,12 +119,12 @@ func Select(ctx context.Context, lib *briefs.Library, c Criteria, posted func(id
 					if id != a.ID {
 						reason = "already posted from another source"
 					}
-					sel.Left = append(sel.Left, Left{a, reason})
+					sel.Left = append(sel.Left, Left{Article: a, Reason: reason, Posted: id})
 					continue next
 				}
 			}
 			if term, ok := c.Exclude.Match(lib, ctx, a); ok {
-				sel.Left = append(sel.Left, Left{a, fmt.Sprintf("excluded by %q", term)})
+				sel.Left = append(sel.Left, Left{Article: a, Reason: fmt.Sprintf("excluded by %q", term)})
 				sel.Excluded++
 				continue
 			}

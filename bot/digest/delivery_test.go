@@ -104,6 +104,14 @@ func TestChannelDigestsByName(t *testing.T) {
 			t.Errorf("a post of %d articles", len(post.Articles))
 		}
 	}
+	// What was posted is left out of the next digest, dated.
+	pv, err = s.Preview(ctx, "g", "c", "digest", 5)
+	if err != nil || len(pv.Left) == 0 {
+		t.Fatalf("preview after the run: %+v, %v", pv, err)
+	}
+	if !slices.ContainsFunc(pv.Left, func(l digest.Left) bool { return l.Reason == "already posted on 7 January" }) {
+		t.Errorf("preview after the run leaves out %+v, want stories already posted on 7 January", pv.Left)
+	}
 	hist, err := s.History(ctx, all, 20)
 	if err != nil || len(hist) != 1 {
 		t.Fatalf("history: %+v, %v", hist, err)

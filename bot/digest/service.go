@@ -563,10 +563,38 @@ func (s *Service) Preview(ctx context.Context, guildID, channelID, name string, 
 		return Preview{}, err
 	}
 	p.Articles, p.Left = sel.Articles, sel.Left
+	if p.Subscribed {
+		s.datePosted(ctx, sub, p.Left)
+	}
 	if err := s.lib.FullAll(ctx, p.Articles); err != nil {
 		s.log.Warn("digest preview: an article's body could not be read", slog.Any("err", err))
 	}
 	return p, nil
+}
+
+// datePosted adds to each story left out because it was posted the day
+// it was, in the subscription's zone: "already posted on 5 December".
+func (s *Service) datePosted(ctx context.Context, sub Subscription, left []Left) {
+	var ids []string
+	for _, l := range left {
+		if l.Posted != "" {
+			ids = append(ids, l.Posted)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	on, err := s.store.PostedOn(ctx, sub.ID, ids)
+	if err != nil {
+		s.log.Warn("digest preview: when stories were posted", slog.Any("err", err))
+		return
+	}
+	loc := s.zoneOf(sub)
+	for i, l := range left {
+		if t := on[l.Posted]; !t.IsZero() {
+			left[i].Reason += " on " + t.In(loc).Format("2 January")
+		}
+	}
 }
 
 // location loads a subscription's zone; "" is the service's default zone,

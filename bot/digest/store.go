@@ -39,6 +39,11 @@ type Store interface {
 	// PostedIDs reports which of articleIDs are already recorded for the
 	// subscription, sent or pending: the map holds only those, each true.
 	PostedIDs(ctx context.Context, subID int64, articleIDs []string) (map[string]bool, error)
+	// PostedOn reports when each of articleIDs recorded for the
+	// subscription was put in a digest: the scheduled time of the run that
+	// made it; zero when the digest was pruned. IDs not recorded are
+	// absent.
+	PostedOn(ctx context.Context, subID int64, articleIDs []string) (map[string]time.Time, error)
 	// ClaimRun claims a run for this process, atomically: it moves the
 	// subscription's next run from run.Due to run.Next (zero: none) only if
 	// it is still run.Due, adds a claim unique per subscription and

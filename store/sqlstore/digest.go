@@ -159,6 +159,35 @@ func (s *Store) PostedIDs(ctx context.Context, subID int64, articleIDs []string)
 	return posted, nil
 }
 
+// PostedOn joins each posted row to its digest, if it is still kept.
+func (s *Store) PostedOn(ctx context.Context, subID int64, articleIDs []string) (map[string]time.Time, error) {
+	on := make(map[string]time.Time)
+	if len(articleIDs) == 0 {
+		return on, nil
+	}
+	fail := func(err error) (map[string]time.Time, error) {
+		return nil, fmt.Errorf("store: posted on subscription=%d (%d articles): %w", subID, len(articleIDs), err)
+	}
+	rows, err := s.r.Query(ctx, `SELECT p.article_id, d.scheduled_for FROM posted p LEFT JOIN digests d ON d.id = p.digest_id
+		WHERE p.subscription_id = ? AND p.article_id IN (`+s.d.List()+`)`, subID, s.d.Strings(articleIDs))
+	if err != nil {
+		return fail(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var at time.Time
+		if err := rows.Scan(&id, s.scanTime(&at)); err != nil {
+			return fail(err)
+		}
+		on[id] = at
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	return on, nil
+}
+
 // eachString runs a query of one text column and calls fn with each row's.
 func (s *Store) eachString(ctx context.Context, c Conn, fn func(string), q string, args ...any) error {
 	rows, err := c.Query(ctx, q, args...)

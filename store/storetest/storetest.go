@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) digest.Store) {
 		{"RecordRunAndPause", testRecordRunAndPause},
 		{"NamesInOneChannel", testNamesInOneChannel},
 		{"HistoryBounded", testHistoryBounded},
+		{"PostedOn", testPostedOn},
 		{"ConcurrentDigests", testConcurrentDigests},
 		{"ConcurrentClaims", testConcurrentClaims},
 		{"NextRuns", testNextRuns},
@@ -1058,5 +1059,28 @@ func testHistoryBounded(t *testing.T, s digest.Store) {
 	}
 	if err := s.RecordRun(ctx, digest.RunRecord{SubscriptionID: 99999, Outcome: "x"}); !errors.Is(err, digest.ErrNotFound) {
 		t.Errorf("RecordRun(unknown) = %v", err)
+	}
+}
+
+// testPostedOn: when each posted article's digest was recorded; zero once
+// the digest was pruned; absent when never posted, or posted elsewhere.
+func testPostedOn(t *testing.T, s digest.Store) {
+	ctx := context.Background()
+	sub := MustPut(t, s, "g", "c")
+	other := MustPut(t, s, "g", "d")
+	at := time.Date(2026, 12, 5, 9, 30, 0, 0, time.UTC)
+	d, err := Begin(ctx, s, sub.ID, "n1", []string{"a1", "a2"}, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Begin(ctx, s, other.ID, "n2", []string{"a3"}, at); err != nil {
+		t.Fatal(err)
+	}
+	on, err := s.PostedOn(ctx, sub.ID, []string{"a1", "a2", "a3", "a4"})
+	if err != nil || len(on) != 2 || !on["a1"].Equal(at) || !on["a2"].Equal(at) || !d.ScheduledFor.Equal(at) {
+		t.Errorf("PostedOn = %v, %v; want a1 and a2 at their run's time %s", on, err, at)
+	}
+	if on, err := s.PostedOn(ctx, sub.ID, nil); err != nil || len(on) != 0 {
+		t.Errorf("PostedOn(none) = %v, %v", on, err)
 	}
 }
