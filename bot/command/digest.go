@@ -476,7 +476,11 @@ func (h DigestHandlers) history(ctx context.Context, req Request) (Reply, error)
 	}
 	fmt.Fprintf(&b, ", its last %d %s, newest first:", len(runs), plural(len(runs), "run", "runs"))
 	for _, r := range runs {
-		line := fmt.Sprintf("\n• %s: %s", Timestamp(r.ScheduledFor, 'f'), EscapeMarkdown(r.Outcome))
+		outcome := r.Outcome
+		if outcome == "nothing new" && r.Detail == "" {
+			outcome = "nothing new since the last run"
+		}
+		line := fmt.Sprintf("\n• %s: %s", Timestamp(r.ScheduledFor, 'f'), EscapeMarkdown(outcome))
 		if r.URL != "" {
 			line += " (" + r.URL + ")"
 		}
