@@ -1,0 +1,94 @@
+package digest
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+)
+
+// runInstant makes an instant subscription's run, due since the library
+// changed (see triggerInstant): the stories dated after its creation (and
+// within the missed-run grace, for stories that came while no bot ran)
+// that it has not posted, up to its count. When it posted a full count
+// more may wait, so it is due again at once; otherwise it waits for the
+// next change. A run that finds nothing records nothing: an instant
+// digest's history is what it posted, not every poll of every feed.
+func (s *Service) runInstant(ctx context.Context, sub Subscription, now time.Time) bool {
+	log := s.log.With(slog.Int64("subscription", sub.ID))
+	c := s.instantCriteria(sub, now)
+	sel, err := Select(ctx, s.lib, c, func(ids []string) (map[string]bool, error) {
+		return s.store.PostedIDs(ctx, sub.ID, ids)
+	})
+	if err != nil {
+		log.Error("digest: compose", slog.Any("err", err))
+		return false
+	}
+	if len(sel.Articles) == 0 {
+		ok, err := s.store.SetNextRun(ctx, sub.ID, sub.NextRun, time.Time{})
+		if err != nil {
+			log.Error("digest: instant: wait for the next change", slog.Any("err", err))
+		}
+		return ok
+	}
+	// A run is claimed once per scheduled time: two changes within one
+	// tick of the clock are two runs at two times.
+	at := sub.NextRun
+	if !at.After(sub.LastRunAt) {
+		at = sub.LastRunAt.Add(time.Millisecond)
+	}
+	var next time.Time
+	if len(sel.Articles) == sub.Count {
+		next = at.Add(time.Millisecond) // more may wait: due again at once
+	}
+	ids := make([]string, len(sel.Articles))
+	for i, a := range sel.Articles {
+		ids[i] = a.ID
+	}
+	dg, err := s.store.ClaimRun(ctx, Run{SubscriptionID: sub.ID, Due: sub.NextRun, ScheduledFor: at, Next: next}, newNonce(), ids)
+	if errors.Is(err, ErrRunClaimed) {
+		log.Debug("digest: instant run claimed elsewhere", slog.Time("scheduled", at), slog.Any("err", err))
+		return false
+	}
+	if err != nil {
+		log.Error("digest: claim instant run", slog.Time("scheduled", at), slog.Any("err", err))
+		return false
+	}
+	s.finishPendingOf(ctx, sub.ID, dg.ID)
+	s.post(ctx, sub, dg, sel.Articles, at, time.Time{}, sel.Excluded)
+	return true
+}
+
+// instantCriteria is what an instant subscription selects at now.
+func (s *Service) instantCriteria(sub Subscription, now time.Time) Criteria {
+	c := CriteriaOf(sub)
+	c.Since = sub.CreatedAt
+	if s.grace > 0 {
+		if g := now.Add(-s.grace); g.After(c.Since) {
+			c.Since = g
+		}
+	}
+	return c
+}
+
+// triggerInstant makes every active instant subscription that waits for
+// a change due now: the library changed, or the service started (stories
+// that came while no bot ran). Moving the next run from none to now is a
+// compare-and-set, so processes that all see the change make one run.
+func (s *Service) triggerInstant(now time.Time) {
+	subs, err := s.store.Subscriptions(s.ctx, "")
+	if err != nil {
+		if s.ctx.Err() == nil {
+			s.log.Error("digest: instant: list subscriptions", slog.Any("err", err))
+		}
+		return
+	}
+	for _, sub := range subs {
+		if !IsInstant(sub.Schedule) || sub.Paused != "" || sub.IsPreview() || !sub.NextRun.IsZero() {
+			continue
+		}
+		if _, err := s.store.SetNextRun(s.ctx, sub.ID, time.Time{}, now); err != nil && s.ctx.Err() == nil {
+			s.log.Error("digest: instant: make due", slog.Int64("subscription", sub.ID), slog.Any("err", err))
+		}
+	}
+}
