@@ -365,7 +365,7 @@ func (h DigestHandlers) find(ctx context.Context, req Request) (digest.Subscript
 	sub, err := h.Service.Find(ctx, req.GuildID, channel, name)
 	switch {
 	case errors.Is(err, digest.ErrNameNeeded):
-		return sub, Userf("<#%s> has several digests: say which with the name option (%s).", channel, strings.TrimPrefix(err.Error(), digest.ErrNameNeeded.Error()+" "))
+		return sub, Userf("<#%s> has several digests: say which with the name option %s.", channel, strings.TrimPrefix(err.Error(), digest.ErrNameNeeded.Error()+" "))
 	case errors.Is(err, digest.ErrNotFound) && name != "":
 		return sub, Userf("<#%s> has no digest named %q. /digest list shows this server's.", channel, name)
 	case errors.Is(err, digest.ErrNotFound):
