@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -61,6 +62,21 @@ func (r Request) String(name string) string {
 	return ""
 }
 
+// Bool returns a boolean option and whether it was given: Discord sends
+// a bool, the console the words true or false (anything else counts as
+// not given).
+func (r Request) Bool(name string) (value, given bool) {
+	switch v := r.Options[name].(type) {
+	case bool:
+		return v, true
+	case string:
+		if b, err := strconv.ParseBool(strings.TrimSpace(v)); err == nil {
+			return b, true
+		}
+	}
+	return false, false
+}
+
 // Int returns an integer option, or def when absent.
 func (r Request) Int(name string, def int64) (int64, error) {
 	switch v := r.Options[name].(type) {
@@ -104,6 +120,10 @@ type Reply struct {
 	Choices []Choice
 	// Ephemeral replies are shown only to the user who asked.
 	Ephemeral bool
+	// Delivery, on a digest preview, is how the digest would be delivered
+	// (a forum post, a thread, published, a mention): Text shows it above
+	// the reply; Discord's rendering leaves it out.
+	Delivery *Delivery
 }
 
 // Card is one article-like block; Discord shows it as an embed.

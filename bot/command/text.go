@@ -91,6 +91,7 @@ func textAt(rep Reply, now time.Time, loc *time.Location) string {
 	rep = FitReply(rep)
 	plain := func(s string) string { return plainMarkup(s, now, loc) }
 	var b strings.Builder
+	b.WriteString(plain(deliveryLines(rep.Delivery)))
 	if rep.Content != "" {
 		b.WriteString(plain(rep.Content))
 		b.WriteString("\n")

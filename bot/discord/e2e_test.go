@@ -82,6 +82,10 @@ type setup struct {
 	// clock is the digest service's; a fresh one at testEpoch when nil.
 	clock  *digesttest.Clock
 	noWait bool
+	// lookups lets /digest look channels up through the bot, as the
+	// program wires it: delivery options are checked against the
+	// channel's kind and a forum's tags are offered.
+	lookups bool
 }
 
 // testEpoch is where the digest tests' clocks start: a Monday morning.
@@ -134,11 +138,16 @@ func start(t *testing.T, s setup) *harness {
 	h.digests = digest.New(lib, st, append(dopts, digest.WithLogger(log))...)
 	opts := append([]discord.Option{discord.WithAPIURL(h.srv.URL()), discord.WithGuild(s.guild), discord.WithLogger(log),
 		discord.WithPostBackoff(10 * time.Millisecond)}, s.opts...)
-	router := command.New(lib, h.digests, log)
+	var b *discord.Bot
+	var copts []command.Option
+	if s.lookups {
+		copts = append(copts, command.WithChannels(channelLookup(func(ctx context.Context, id string) (digest.Channel, error) { return b.Channel(ctx, id) })))
+	}
+	router := command.New(lib, h.digests, log, copts...)
 	for path, hd := range s.handlers {
 		router.Handle(path, hd)
 	}
-	b := discord.New(router, opts...)
+	b = discord.New(router, opts...)
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	h.done = make(chan error, 1)
@@ -160,6 +169,13 @@ func start(t *testing.T, s setup) *harness {
 		<-h.digests.Started()
 	}
 	return h
+}
+
+// channelLookup is a function as command.Channels.
+type channelLookup func(ctx context.Context, id string) (digest.Channel, error)
+
+func (f channelLookup) Channel(ctx context.Context, id string) (digest.Channel, error) {
+	return f(ctx, id)
 }
 
 // stop shuts the bot and the digest runner down as SIGTERM would and waits

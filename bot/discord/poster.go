@@ -434,8 +434,14 @@ func restStatus(err error) (int, string) {
 	return rest.Response.StatusCode, restMessage(rest)
 }
 
+// restMessage is Discord's message for a REST error with its error code,
+// "Missing Permissions (50013)", which is what an admin looks up; the
+// status text when Discord gave no message.
 func restMessage(rest *discordgo.RESTError) string {
 	if rest.Message != nil && rest.Message.Message != "" {
+		if rest.Message.Code != 0 {
+			return fmt.Sprintf("%s (%d)", rest.Message.Message, rest.Message.Code)
+		}
 		return rest.Message.Message
 	}
 	return http.StatusText(rest.Response.StatusCode)

@@ -7,8 +7,9 @@
 // Server.URL()+"/X"; the gateway URL comes from GET /gateway), opens the bot
 // and then drives it: Interact dispatches an INTERACTION_CREATE and returns
 // the bot's answer, Messages/WaitMessages expose what it posted, and
-// FailNext, DropConnections, ForbidChannel, ForbidReadHistory,
-// DeleteChannel and DropResponseAfterCreate inject faults. AddChannel,
+// FailNext (ClearFailures drops what is left of it), DropConnections,
+// ForbidChannel, ForbidSend, ForbidReadHistory, DeleteChannel and
+// DropResponseAfterCreate inject faults. AddChannel,
 // SetChannelType, SetChannelName and SetForumTags shape channels,
 // ArchiveThread archives a thread, AddRole and SetMentionEveryone decide
 // who can be pinged, and Threads/WaitThreads expose threads and forum
@@ -63,6 +64,8 @@
 // (type, guild_id, name, parent_id, a forum's available_tags, a thread's
 // applied_tags, owner_id and thread_metadata),
 // Missing Access (50001) and Unknown Channel (10003) channels, a missing
+// Send Messages permission (403 Missing Permissions, 50013, on posts,
+// forum posts and threads only), a missing
 // Read Message History permission (403 on reads only), answers lost after
 // a message, forum post or thread was created (the connection is closed), message limits
 // (2000 characters, 10 embeds, embed field limits, 6000 embed characters,
@@ -114,7 +117,7 @@
 // documents them as exclusive without saying what it does), gateway send
 // limits (120/60s), the reset of the session start limit, or heartbeat
 // timeouts (zombie connections are never closed by the server). Interaction tokens never
-// expire (Discord: 15 minutes). Permissions (beyond the ForbidChannel and
+// expire (Discord: 15 minutes). Permissions (beyond the ForbidChannel, ForbidSend and
 // ForbidReadHistory refusals and the Mention Everyone switch; creating
 // threads and posting in them need no permission here), members, user
 // mentions, reactions, DMs (beyond interactions without a guild), voice,

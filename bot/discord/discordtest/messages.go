@@ -74,6 +74,9 @@ type channelState struct {
 	// noHistory: reading the channel's messages is forbidden (the bot
 	// lacks Read Message History), posting is not.
 	noHistory bool
+	// noSend: posting there is forbidden (ForbidSend), looking it up and
+	// reading it are not.
+	noSend bool
 }
 
 // AddChannel declares a text channel of a guild (listed in GUILD_CREATE and
@@ -269,7 +272,7 @@ func decodeNonce(raw json.RawMessage) (string, bool) {
 func (s *Server) createMessage(c *restCtx) {
 	chID := c.param("channel")
 	guildID, ok := s.checkChannel(c, chID)
-	if !ok {
+	if !ok || !s.checkSend(c, chID) {
 		return
 	}
 	f, err := decodeMessageFields(c.rec.Body)

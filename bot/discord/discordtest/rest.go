@@ -60,6 +60,14 @@ func (s *Server) FailNext(method, pathPrefix string, status int, times int) {
 	s.failures = append(s.failures, &failRule{method: strings.ToUpper(method), prefix: pathPrefix, status: status, left: times})
 }
 
+// ClearFailures drops what is left of every FailNext: the requests that
+// follow are answered normally.
+func (s *Server) ClearFailures() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures = nil
+}
+
 // Requests returns every REST request received so far, in order.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()

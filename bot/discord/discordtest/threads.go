@@ -159,7 +159,7 @@ func checkThreadName(name string) map[string]string {
 func (s *Server) createThread(c *restCtx) {
 	parentID := c.param("channel")
 	guildID, ok := s.checkChannel(c, parentID)
-	if !ok {
+	if !ok || !s.checkSend(c, parentID) {
 		return
 	}
 	var b threadBody
@@ -260,7 +260,7 @@ func (s *Server) answerCreate(c *restCtx, drop bool, body map[string]any) {
 func (s *Server) startMessageThread(c *restCtx) {
 	chID, msgID := c.param("channel"), c.param("message")
 	guildID, ok := s.checkChannel(c, chID)
-	if !ok {
+	if !ok || !s.checkSend(c, chID) {
 		return
 	}
 	var b threadBody
