@@ -54,16 +54,13 @@ func DeliveryOf(sub digest.Subscription, kind digest.ChannelKind, kindKnown bool
 }
 
 // postName is the name the digest service gives a run's forum post or
-// thread (service.postName).
+// thread, in the subscription's zone (UTC when it does not load).
 func postName(sub digest.Subscription, at time.Time) string {
-	what := "News"
-	if sub.Topic != "" {
-		what = strings.ToUpper(sub.Topic[:1]) + sub.Topic[1:]
+	loc, err := digest.LoadZone(sub.Timezone)
+	if err != nil || sub.Timezone == "" {
+		loc = time.UTC
 	}
-	if loc, err := digest.LoadZone(sub.Timezone); err == nil && sub.Timezone != "" {
-		at = at.In(loc)
-	}
-	return what + ", " + at.Format("2 January 2006")
+	return digest.PostName(sub, nil, at, loc)
 }
 
 // deliveryLines renders d for a terminal: a first line saying where the
@@ -101,24 +98,6 @@ func deliveryLines(d *Delivery) string {
 		b.WriteString("<@&" + d.Mention + ">\n")
 	}
 	return b.String()
-}
-
-// previewDelivered is /digest preview with the Delivery of the digest it
-// shows, so that the console can say what it would be delivered as. It
-// wraps preview, which says what would be posted; the default digest of
-// a channel without a subscription, and a preview with nothing new, have
-// none.
-func (h DigestHandlers) previewDelivered(ctx context.Context, req Request) (Reply, error) {
-	rep, err := h.preview(ctx, req)
-	if err != nil || len(rep.Cards) == 0 {
-		return rep, err
-	}
-	sub, err := h.Service.Find(ctx, req.GuildID, h.channelOf(req), strings.TrimSpace(req.String("name")))
-	if err != nil {
-		return rep, nil
-	}
-	rep.Delivery = h.deliveryOf(ctx, sub)
-	return rep, nil
 }
 
 // deliveryOf is sub's Delivery at its next run (the schedule's next time

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -106,10 +107,10 @@ func (h DigestHandlers) delivery(ctx context.Context, req Request, sub *digest.S
 		}
 		sub.Exclude = ex.String()
 	}
-	if v, ok := req.Options["thread"].(bool); ok {
+	if v, ok := req.Bool("thread"); ok {
 		sub.Thread = v
 	}
-	if v, ok := req.Options["publish"].(bool); ok {
+	if v, ok := req.Bool("publish"); ok {
 		sub.Publish = v
 	}
 	if _, ok := req.Options["tag"]; ok {
@@ -485,7 +486,9 @@ func (h DigestHandlers) history(ctx context.Context, req Request) (Reply, error)
 			line += " (" + r.URL + ")"
 		}
 		if r.Detail != "" {
-			line += ": " + EscapeMarkdown(r.Detail)
+			// The detail may name a channel (<#id>), which escaping
+			// would show as text.
+			line += ": " + escapedChannel.ReplaceAllString(EscapeMarkdown(r.Detail), "<#$1>")
 		}
 		if b.Len()+len(line) > maxContent {
 			break
@@ -494,6 +497,9 @@ func (h DigestHandlers) history(ctx context.Context, req Request) (Reply, error)
 	}
 	return Reply{Content: b.String(), Ephemeral: true}, nil
 }
+
+// escapedChannel is a channel mention as EscapeMarkdown leaves it.
+var escapedChannel = regexp.MustCompile(`\\<#([0-9]+)\\>`)
 
 // maxContent keeps a reply's text within Discord's 2000 characters.
 const maxContent = 1900
@@ -569,6 +575,11 @@ func (h DigestHandlers) preview(ctx context.Context, req Request) (Reply, error)
 	rep := DigestReply(p.Articles, p.Topic)
 	rep.Content = note + "\n" + rep.Content
 	rep.Ephemeral = true
+	if p.Subscribed {
+		if sub, err := h.find(ctx, req); err == nil {
+			rep.Delivery = h.deliveryOf(ctx, sub) // what the console shows
+		}
+	}
 	return rep, nil
 }
 

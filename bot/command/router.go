@@ -38,10 +38,7 @@ func New(lib *briefs.Library, digests *digest.Service, log *slog.Logger, opts ..
 	r := NewRouter(mw...)
 	briefHandlers{lib: lib, sources: o.sources, log: log}.register(r)
 	if digests != nil {
-		dh := DigestHandlers{Service: digests, Sources: o.sources, Channels: o.channels}
-		dh.Register(r)
-		// The preview with how its digest would be delivered (delivery.go).
-		r.Handle("digest preview", dh.previewDelivered)
+		DigestHandlers{Service: digests, Sources: o.sources, Channels: o.channels}.Register(r)
 	}
 	return r
 }

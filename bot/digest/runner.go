@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"newsbrief/briefs"
@@ -400,19 +401,26 @@ func (s *Service) record(ctx context.Context, rec RunRecord) {
 	}
 }
 
-// postName names the forum post or thread a digest starts: the story's
+// postName names the forum post or thread a digest of articles, run at
+// at, starts (see PostName).
+func (s *Service) postName(sub Subscription, articles []briefs.Article, at time.Time) string {
+	return PostName(sub, articles, at, s.zoneOf(sub))
+}
+
+// PostName names the forum post or thread a digest starts: the story's
 // title for an instant post of one story, otherwise "News, 6 December
 // 2026" (the topic's words in place of News when there is a topic), on
-// the day of the run in the subscription's zone.
-func (s *Service) postName(sub Subscription, articles []briefs.Article, at time.Time) string {
+// the day of the run at at in loc, the subscription's zone. The console
+// shows a previewed digest's name with it.
+func PostName(sub Subscription, articles []briefs.Article, at time.Time, loc *time.Location) string {
 	if IsInstant(sub.Schedule) && len(articles) == 1 {
 		return articles[0].Title
 	}
 	what := "News"
-	if sub.Topic != "" {
-		what = strings.ToUpper(sub.Topic[:1]) + sub.Topic[1:]
+	if r, n := utf8.DecodeRuneInString(sub.Topic); n > 0 {
+		what = string(unicode.ToUpper(r)) + sub.Topic[n:]
 	}
-	return what + ", " + at.In(s.zoneOf(sub)).Format("2 January 2006")
+	return what + ", " + at.In(loc).Format("2 January 2006")
 }
 
 // pausedDetail says why a subscription was paused and what to do, from

@@ -452,9 +452,8 @@ func TestDigestPausedExplainsAndResumes(t *testing.T) {
 	}
 	hist := history(h, ch)
 	line := newestRun(t, hist)
-	// The channel mention in the detail comes out escaped (\<#id\>), which
-	// Discord shows as text rather than a link: not asserted here.
-	for _, want := range []string{"paused: Discord refused the post in ", ch, "(" + reason + "): give the bot the permissions it needs there", "then /digest resume digest"} {
+	// The channel is a mention Discord shows as a link, not escaped text.
+	for _, want := range []string{"paused: Discord refused the post in <#" + ch + "> (" + reason + "): give the bot the permissions it needs there", "then /digest resume digest"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("history's newest run %q lacks %q", line, want)
 		}
