@@ -82,10 +82,12 @@ func runName(at time.Time) string { return "News, " + at.UTC().Format("2 January
 // makes, at the run, one forum post named after the digest, tagged
 // Science, whose starter message is the digest; /digest history says
 // "posted 3" with a link to the post.
-func TestDigestForumPostEndToEnd(t *testing.T) {
+func TestDigestForumPostEndToEnd(t *testing.T) { eachDatabase(t, testDigestForumPostEndToEnd) }
+
+func testDigestForumPostEndToEnd(t *testing.T, databaseURL string) {
 	t.Parallel()
 	const forum = "300000000000000151"
-	h := start(t, setup{lookups: true})
+	h := start(t, setup{databaseURL: databaseURL, lookups: true})
 	h.srv.SetChannelType(forum, discordgo.ChannelTypeGuildForum)
 	h.srv.SetChannelName(forum, "news-forum")
 	tags := h.srv.SetForumTags(forum, "Politics", "Science")
@@ -145,10 +147,12 @@ func TestDigestForumPostEndToEnd(t *testing.T) {
 // TestDigestThreadEndToEnd: thread:true on a text channel starts one
 // thread, named after the digest, from the digest's first message, and
 // the digest's second message goes into it.
-func TestDigestThreadEndToEnd(t *testing.T) {
+func TestDigestThreadEndToEnd(t *testing.T) { eachDatabase(t, testDigestThreadEndToEnd) }
+
+func testDigestThreadEndToEnd(t *testing.T, databaseURL string) {
 	t.Parallel()
 	const text, forum = "300000000000000152", "300000000000000153"
-	h := start(t, setup{lookups: true, articles: longArticles(12, 31)})
+	h := start(t, setup{databaseURL: databaseURL, lookups: true, articles: longArticles(12, 31)})
 	h.srv.SetChannelType(forum, discordgo.ChannelTypeGuildForum)
 	ctx := ctxFor(t, 30*time.Second)
 	if rep := subscribe(h, forum, "@every 1h", discordtest.Opt("thread", true)); !strings.Contains(rep.Data.Content, "thread starts a thread") {
@@ -187,11 +191,13 @@ func TestDigestThreadEndToEnd(t *testing.T) {
 // crossposts each digest; the eleventh within an hour of the fake's clock
 // (Discord allows 10 a channel) is posted unpublished and the history
 // says so. publish on a text channel is refused.
-func TestDigestPublishEndToEnd(t *testing.T) {
+func TestDigestPublishEndToEnd(t *testing.T) { eachDatabase(t, testDigestPublishEndToEnd) }
+
+func testDigestPublishEndToEnd(t *testing.T, databaseURL string) {
 	t.Parallel()
 	const news, text = "300000000000000154", "300000000000000155"
 	clock := digesttest.NewClock(testEpoch())
-	h := start(t, setup{lookups: true, clock: clock, srvOpts: []discordtest.Option{discordtest.WithClock(clock.Now)}})
+	h := start(t, setup{databaseURL: databaseURL, lookups: true, clock: clock, srvOpts: []discordtest.Option{discordtest.WithClock(clock.Now)}})
 	h.srv.SetChannelType(news, discordgo.ChannelTypeGuildNews)
 	ctx := ctxFor(t, 60*time.Second)
 	if rep := subscribe(h, text, "@every 1m", discordtest.Opt("publish", true)); !strings.Contains(rep.Data.Content, "publish crossposts") || !strings.Contains(rep.Data.Content, "is a text channel") {
@@ -232,11 +238,13 @@ func TestDigestPublishEndToEnd(t *testing.T) {
 // unmentionable one is not (the bot lacks Mention Everyone) and the
 // history says so and what to do; the @everyone role means @here. With
 // Mention Everyone, both are pinged and the history notes nothing.
-func TestDigestMentionEndToEnd(t *testing.T) {
+func TestDigestMentionEndToEnd(t *testing.T) { eachDatabase(t, testDigestMentionEndToEnd) }
+
+func testDigestMentionEndToEnd(t *testing.T, databaseURL string) {
 	t.Parallel()
 	const chOK, chMuted, chHere = "300000000000000156", "300000000000000157", "300000000000000158"
 	const roleOK, roleMuted = "500000000000000001", "500000000000000002"
-	h := start(t, setup{lookups: true})
+	h := start(t, setup{databaseURL: databaseURL, lookups: true})
 	h.srv.AddRole(discordtest.DefaultGuildID, roleOK, true)
 	h.srv.AddRole(discordtest.DefaultGuildID, roleMuted, false)
 	ctx := ctxFor(t, 30*time.Second)
@@ -327,9 +335,13 @@ func TestDigestMentionEndToEnd(t *testing.T) {
 // posts a story the breaking one posted); without a name, unsubscribe and
 // history are refused privately, naming both.
 func TestDigestTwoNamedDigestsOneChannel(t *testing.T) {
+	eachDatabase(t, testDigestTwoNamedDigestsOneChannel)
+}
+
+func testDigestTwoNamedDigestsOneChannel(t *testing.T, databaseURL string) {
 	t.Parallel()
 	const ch = "300000000000000159"
-	h := start(t, setup{})
+	h := start(t, setup{databaseURL: databaseURL})
 	ctx := ctxFor(t, 30*time.Second)
 	subscribe(h, ch, "@every 2h", discordtest.Opt("name", "morning"), discordtest.Opt("count", 2))
 	subscribe(h, ch, "@every 1h", discordtest.Opt("name", "breaking"), discordtest.Opt("count", 1))
@@ -395,10 +407,12 @@ func TestDigestTwoNamedDigestsOneChannel(t *testing.T) {
 // TestDigestExcludeEndToEnd: exclude keeps a story out of the digest;
 // /digest preview lists it as left out, "excluded by" the word, and the
 // history counts it.
-func TestDigestExcludeEndToEnd(t *testing.T) {
+func TestDigestExcludeEndToEnd(t *testing.T) { eachDatabase(t, testDigestExcludeEndToEnd) }
+
+func testDigestExcludeEndToEnd(t *testing.T, databaseURL string) {
 	t.Parallel()
 	const ch = "300000000000000160"
-	h := start(t, setup{})
+	h := start(t, setup{databaseURL: databaseURL})
 	ctx := ctxFor(t, 30*time.Second)
 	newest := h.lib.Latest(1, "")[0]
 	word := ""
@@ -436,9 +450,13 @@ func TestDigestExcludeEndToEnd(t *testing.T) {
 // error (403 Missing Permissions, 50013) and what to do (/digest resume);
 // once the permission is back, /digest resume makes it post again.
 func TestDigestPausedExplainsAndResumes(t *testing.T) {
+	eachDatabase(t, testDigestPausedExplainsAndResumes)
+}
+
+func testDigestPausedExplainsAndResumes(t *testing.T, databaseURL string) {
 	t.Parallel()
 	const ch = "300000000000000161"
-	h := start(t, setup{lookups: true})
+	h := start(t, setup{databaseURL: databaseURL, lookups: true})
 	ctx := ctxFor(t, 30*time.Second)
 	subscribe(h, ch, "@every 1h", discordtest.Opt("count", 2))
 	h.srv.ForbidSend(ch)
@@ -474,5 +492,61 @@ func TestDigestPausedExplainsAndResumes(t *testing.T) {
 	hist = history(h, ch)
 	if line := newestRun(t, hist); !strings.Contains(line, "posted 2") || strings.Contains(hist.Data.Content, "is paused") {
 		t.Errorf("history after resuming: %q", hist.Data.Content)
+	}
+}
+
+// TestDigestInstantEndToEnd: /digest subscribe schedule:instant posts
+// nothing of the articles already there; each story that arrives later is
+// posted with the library's change, not the clock; the same story carried
+// later by another source is not posted again; /digest history lists the
+// posts.
+func TestDigestInstantEndToEnd(t *testing.T) { eachDatabase(t, testDigestInstantEndToEnd) }
+
+func testDigestInstantEndToEnd(t *testing.T, databaseURL string) {
+	t.Parallel()
+	const ch = "300000000000000170"
+	h := start(t, setup{databaseURL: databaseURL})
+	ctx := ctxFor(t, 30*time.Second)
+	rep := subscribe(h, ch, "instant", discordtest.Opt("count", 2))
+	if !strings.Contains(rep.Data.Content, "as soon as new stories arrive") {
+		t.Fatalf("subscribe: %q", rep.Data.Content)
+	}
+	arrive := func(origin string, arts ...briefs.Article) {
+		for i := range arts {
+			arts[i].Date = testEpoch().Add(time.Duration(i+1) * time.Minute)
+			arts[i].Origin = origin
+		}
+		h.lib.Replace(origin, arts)
+	}
+	fresh := longArticles(3, 77)
+	arrive("wire", fresh[0])
+	msgs, err := h.srv.WaitMessages(ctx, ch, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := postedIDs(t, msgs); !slices.Equal(ids, []string{fresh[0].ID}) {
+		t.Fatalf("first instant post: %v, want only the new story %s", ids, fresh[0].ID)
+	}
+	// The story again from another source, then two new ones: one post of
+	// the two, never the copy.
+	cp := fresh[0]
+	cp.ID = "copy-" + cp.ID
+	arrive("agency", cp)
+	arrive("wire", fresh[0], fresh[1], fresh[2])
+	msgs, err = h.srv.WaitMessages(ctx, ch, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := postedIDs(t, msgs)
+	if len(ids) != 3 || slices.Contains(ids, cp.ID) || !slices.Contains(ids, fresh[1].ID) || !slices.Contains(ids, fresh[2].ID) {
+		t.Errorf("posted %v: want %s, then %s and %s, and never the copy", ids, fresh[0].ID, fresh[1].ID, fresh[2].ID)
+	}
+	sub := h.subscription(ctx, ch)
+	waitFor(t, 10*time.Second, "the second post's record", func() bool {
+		runs, _ := h.digests.History(ctx, sub, 20)
+		return len(runs) == 2
+	})
+	if line := newestRun(t, history(h, ch)); !strings.Contains(line, "posted 2") {
+		t.Errorf("history: %q", line)
 	}
 }

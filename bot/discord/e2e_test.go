@@ -28,6 +28,8 @@ import (
 	"newsbrief/briefs/folder"
 	"newsbrief/briefs/summarize"
 	"newsbrief/internal/lifecycle"
+	"newsbrief/store/postgres"
+	"newsbrief/store/postgres/pgtest"
 	"newsbrief/store/sqlite"
 )
 
@@ -40,7 +42,7 @@ type harness struct {
 	src     *folder.Source
 	dir     string
 	dbPath  string
-	st      *sqlite.Store
+	st      testStore
 	digests *digest.Service
 	// clock is what the digest service goes by: the tests move it.
 	clock  *digesttest.Clock
@@ -79,6 +81,9 @@ type setup struct {
 	srv        *discordtest.Server
 	dir        string
 	dbPath     string
+	// databaseURL, when set, runs the bot on this PostgreSQL database
+	// instead of a SQLite file (see eachDatabase).
+	databaseURL string
 	// clock is the digest service's; a fresh one at testEpoch when nil.
 	clock  *digesttest.Clock
 	noWait bool
@@ -127,7 +132,12 @@ func start(t *testing.T, s setup) *harness {
 		t.Fatal(err)
 	}
 	h.lib, h.src = lib, src
-	st, err := sqlite.Open(context.Background(), h.dbPath)
+	var st testStore
+	if s.databaseURL != "" {
+		st, err = postgres.Open(context.Background(), s.databaseURL)
+	} else {
+		st, err = sqlite.Open(context.Background(), h.dbPath)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -608,4 +618,17 @@ func TestShutdownFinishesInFlightInteractions(t *testing.T) {
 func TestMain(m *testing.M) {
 	testparallel.Widen(8)
 	os.Exit(m.Run())
+}
+
+// testStore is what the harness needs of a store: either backend.
+type testStore interface {
+	digest.Store
+	Close() error
+}
+
+// eachDatabase runs test on a SQLite file ("" for the URL) and, when
+// the test database is set (pgtest), on a PostgreSQL schema of its own.
+func eachDatabase(t *testing.T, test func(t *testing.T, databaseURL string)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, "") })
+	t.Run("postgres", func(t *testing.T) { test(t, pgtest.NewSchema(t)) })
 }
