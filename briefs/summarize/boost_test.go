@@ -1,8 +1,8 @@
 package summarize
 
 // Gradient-boosted oblivious trees, fitted to order each article's
-// sentences as their labels do (the pairwise logistic loss of fitPairwise),
-// one Newton step a tree.
+// sentences as their labels do (the pairwise logistic loss of fitPairwise,
+// its pairs weighed by pairWeights), one Newton step a tree.
 
 import (
 	"math"
@@ -56,13 +56,10 @@ func fitTrees(docs []fitDoc, p boostParams) []tree {
 				}
 			}
 		}
-		n := len(pairs) - start
-		for q := start; q < len(pairs); q++ {
-			pairs[q].w = 1 / float64(n)
-			if d.cnn {
-				pairs[q].w *= cnnWeight
-			}
-		}
+		ps := pairs[start:]
+		pairWeights(d, len(ps), func(q int) (int, int, *float64) {
+			return int(samples[ps[q].i].sent), int(samples[ps[q].j].sent), &ps[q].w
+		})
 	}
 	first[len(docs)] = len(samples)
 	x := func(s boostSample, f int) float64 { return docs[s.doc].x[int(s.sent)*numFeatures+f] }

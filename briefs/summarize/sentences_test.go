@@ -256,9 +256,12 @@ func endsInsideAbbreviation(s string) bool {
 	w := strings.TrimLeft(words[len(words)-1], `"“‘'(`)
 	w = w[strings.LastIndexAny(w, ")-")+1:]
 	w = strings.TrimSuffix(w, ".")
+	if w == "No" {
+		return true // No. 5; "yes and no." ends a sentence
+	}
 	switch strings.ToLower(w) {
 	case "mr", "mrs", "ms", "dr", "rev", "gov", "sen", "rep", "gen", "lt", "col", "sgt", "capt",
-		"prof", "no", "jan", "feb", "aug", "sept", "oct", "nov", "dec", "bros", "a.k.a":
+		"prof", "jan", "feb", "aug", "sept", "oct", "nov", "dec", "bros", "a.k.a":
 		return true
 	}
 	if len(w) == 1 && unicode.IsUpper(rune(w[0])) {
@@ -364,7 +367,7 @@ func TestEndsInsideAbbreviation(t *testing.T) {
 	for s, want := range map[string]bool{
 		"It was made by the Rev.": true, `the slick drama "L.A.`: false, "(CNN)Gov.": true,
 		"author J.K.": true, "by George W.": true, "U.S.": true, "Sales rose in the U.S.": false,
-		"It ended.": false, "It is No.": true, "He said so.": false,
+		"It ended.": false, "It is No.": true, "He said so.": false, "Yes and no.": false,
 	} {
 		if got := endsInsideAbbreviation(s); got != want {
 			t.Errorf("endsInsideAbbreviation(%q) = %v, want %v", s, got, want)
