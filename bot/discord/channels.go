@@ -62,6 +62,18 @@ func (p *poster) channel(ctx context.Context, id string, fresh bool) (channelInf
 	return info, nil
 }
 
+// cached is what the poster knows of channel id, when it looked it up
+// within channelTTL.
+func (p *poster) cached(id string) (channelInfo, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, ok := p.channels[id]
+	if !ok || time.Since(c.at) >= channelTTL {
+		return channelInfo{}, false
+	}
+	return c.info, true
+}
+
 // kindOf is the kind of a Discord channel a digest can go to. Voice and
 // stage channels have a text chat, which takes messages; a category or a
 // directory takes none.

@@ -167,7 +167,36 @@ func TestPostForumGone(t *testing.T) {
 	if !errors.Is(err, digest.ErrChannelUnavailable) || !strings.Contains(err.Error(), "404") {
 		t.Errorf("post to a deleted forum: %v, want ErrChannelUnavailable with 404", err)
 	}
+	// A plain digest is posted without a lookup: the one request is the
+	// post, refused, and nothing is retried (retrying 404s counts toward
+	// Discord's ban for invalid requests).
+	if n := countRequests(f.srv, 0, "GET", "/channels/"+forumCh) + countRequests(f.srv, 0, "POST", "/channels/"+forumCh+"/messages"); n != 1 {
+		t.Errorf("%d requests, want the one post", n)
+	}
+}
+
+// TestPostPlainDigestLooksNothingUp: a digest with no delivery options is
+// posted to a text channel with no lookup, and to a forum by finding out
+// from Discord's refusal (50008) that it is one: one lookup, one forum
+// post, no message.
+func TestPostPlainDigestLooksNothingUp(t *testing.T) {
+	t.Parallel()
+	f := newDeliveryFixture(t)
+	ctx := ctxFor(t, 30*time.Second)
+	const text = "300000000000000901"
+	if _, err := f.poster().Post(ctx, newPost(text, longArticles(2, 3))); err != nil {
+		t.Fatal(err)
+	}
+	if n := countRequests(f.srv, 0, "GET", "/channels/"+text); n != 0 {
+		t.Errorf("%d lookups of a text channel for a plain digest, want none", n)
+	}
+	if _, err := f.poster().Post(ctx, newPost(forumCh, longArticles(2, 4))); err != nil {
+		t.Fatal(err)
+	}
 	if n := countRequests(f.srv, 0, "GET", "/channels/"+forumCh); n != 1 {
-		t.Errorf("%d requests, want the one lookup", n)
+		t.Errorf("%d lookups of the forum, want 1 after its refusal", n)
+	}
+	if threads := f.srv.Threads(forumCh); len(threads) != 1 {
+		t.Errorf("%d forum posts, want 1", len(threads))
 	}
 }

@@ -88,10 +88,25 @@ type messageBody struct {
 // its nonce and warns: a duplicate past the window is a smaller harm than a
 // digest that never arrives. Forum posts and threads are found again the
 // same way before anything is created (findPost, threaded).
+//
+// A channel is looked up only when how the digest goes out depends on it
+// (a thread, a tag, publishing, or a pending digest, which is looked for
+// where it would be): a plain digest is posted as messages, and only when
+// Discord answers that the channel takes none (a forum: 50008) is it
+// looked up and posted as a forum post. A bot with a thousand channels
+// then spends no request a digest on lookups.
 func (p *poster) Post(ctx context.Context, d digest.Post) (digest.Delivered, error) {
-	ch, err := p.channel(ctx, d.ChannelID, false)
-	if err != nil {
-		return digest.Delivered{}, err
+	looked := d.Thread || d.Tag != "" || d.Publish || !d.PendingSince.IsZero()
+	var ch channelInfo
+	var err error
+	if cached, ok := p.cached(d.ChannelID); ok || looked {
+		if ch, err = p.channel(ctx, d.ChannelID, false); err != nil {
+			return digest.Delivered{}, err
+		}
+		looked = true
+	} else {
+		ch = cached
+		ch.ID, ch.GuildID, ch.Kind = d.ChannelID, d.GuildID, digest.KindText
 	}
 	id := markerID(d.Nonce)
 	dl := &delivery{p: p, d: d, ch: ch, id: id, mention: mentionOf(d.Mention),
@@ -105,18 +120,37 @@ func (p *poster) Post(ctx context.Context, d digest.Post) (digest.Delivered, err
 	if d.Tag != "" && !ch.Kind.Posts() {
 		dl.note("the tag " + strconv.Quote(d.Tag) + " was not applied: only a forum post has tags, and " + channelName(ch) + " is a " + ch.Kind.String())
 	}
-	switch {
-	case ch.Kind.Posts():
-		err = dl.forumPost(ctx)
-	case d.Thread && (ch.Kind == digest.KindText || ch.Kind == digest.KindAnnouncement):
-		err = dl.threaded(ctx)
-	default:
-		err = dl.messages(ctx)
+	err = dl.deliver(ctx)
+	if !looked && restCode(err) == codeNotTextChannel {
+		// Not a channel of messages after all: nothing was created.
+		if dl.ch, err = p.channel(ctx, d.ChannelID, true); err != nil {
+			return digest.Delivered{}, err
+		}
+		if dl.ch.GuildID == "" {
+			dl.ch.GuildID = d.GuildID
+		}
+		err = dl.deliver(ctx)
 	}
 	if err != nil {
 		return digest.Delivered{}, err
 	}
 	return digest.Delivered{URL: dl.url, Notes: dl.notes}, nil
+}
+
+// codeNotTextChannel is Discord's answer to a message posted to a channel
+// that takes none, such as a forum.
+const codeNotTextChannel = 50008
+
+// deliver sends the digest as its channel's kind asks.
+func (dl *delivery) deliver(ctx context.Context) error {
+	switch {
+	case dl.ch.Kind.Posts():
+		return dl.forumPost(ctx)
+	case dl.d.Thread && (dl.ch.Kind == digest.KindText || dl.ch.Kind == digest.KindAnnouncement):
+		return dl.threaded(ctx)
+	default:
+		return dl.messages(ctx)
+	}
 }
 
 // delivery is one digest on its way: what Post works with and what it
