@@ -30,6 +30,12 @@ type Article struct {
 	// modification time.
 	Date  time.Time
 	Dated bool
+	// Arrived is when the article reached its source: an article file's
+	// modification time, a feed item's first fetch. Zero when not known
+	// (an article taken from an index cache): it is then taken to have
+	// arrived at its Date. Instant digests post what arrived after they
+	// were made, whatever day the article is dated.
+	Arrived time.Time
 	// Paragraphs holds the body, one entry per paragraph, whitespace folded.
 	Paragraphs []string
 	// Words counts the words of the body.

@@ -32,8 +32,8 @@ type Criteria struct {
 	Topic   string
 	Source  string
 	Exclude Exclusion
-	// Since, when set, keeps only stories dated after it: an instant
-	// digest's new stories.
+	// Since, when set, keeps only stories that arrived after it (see
+	// briefs.Article.Arrived): an instant digest's new stories.
 	Since time.Time
 }
 
@@ -110,8 +110,13 @@ func Select(ctx context.Context, lib *briefs.Library, c Criteria, posted func(id
 		var sel Selection
 	next:
 		for i, a := range candidates {
-			if !c.Since.IsZero() && !a.Date.After(c.Since) {
-				return sel, nil // newest first: the rest are older still
+			if !c.Since.IsZero() {
+				if a.Date.Before(c.Since.Add(-arrivalLag)) {
+					return sel, nil // newest first: the rest are dated earlier still
+				}
+				if !arrived(a).After(c.Since) {
+					continue
+				}
 			}
 			for _, id := range stories[i] {
 				if seen[id] {
@@ -137,6 +142,21 @@ func Select(ctx context.Context, lib *briefs.Library, c Criteria, posted func(id
 			return sel, nil
 		}
 	}
+}
+
+// arrivalLag is how long before its arrival an article may be dated and
+// still be found as new: a file dated only by its day arrives later that
+// day, a feed item is fetched a while after it was published. Candidates
+// are read newest-dated first, and the reading stops this far before
+// Since.
+const arrivalLag = 48 * time.Hour
+
+// arrived is when a reached its source, its Date when that is unknown.
+func arrived(a briefs.Article) time.Time {
+	if a.Arrived.IsZero() {
+		return a.Date
+	}
+	return a.Arrived
 }
 
 // Exclusion is a subscription's exclude option: words and quoted phrases,

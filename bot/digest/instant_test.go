@@ -110,3 +110,30 @@ func TestInstantPostsEachNewStoryOnce(t *testing.T) {
 		t.Errorf("at start: %+v, want the story that came while down", last.Articles)
 	}
 }
+
+// TestInstantGoesByArrival: an instant digest posts what arrived after it
+// was made, whatever day the article is dated: a file dated only by its
+// day (midnight, before the subscription) that arrives later is new; an
+// article that arrived before the subscription is not, however it is
+// dated.
+func TestInstantGoesByArrival(t *testing.T) {
+	ctx := context.Background()
+	t0 := epoch() // 08:00
+	lib := briefs.New()
+	st := openStore(t, filepath.Join(t.TempDir(), "nb.db"))
+	clock := digesttest.NewClock(t0)
+	var p deliverer
+	s := startService(t, lib, st, &p, digest.WithClock(clock))
+	if _, err := s.Subscribe(ctx, digest.Subscription{GuildID: "g", ChannelID: "c", Schedule: digest.Instant, Count: 5}); err != nil {
+		t.Fatal(err)
+	}
+	before := story("before", "folder", 1, t0.Add(time.Hour)) // dated later, arrived earlier
+	before.Arrived = t0.Add(-time.Minute)
+	dayFile := story("dayfile", "folder", 2, t0.Truncate(24*time.Hour)) // "Monday, January 7, 2030"
+	dayFile.Arrived = t0.Add(time.Minute)
+	lib.Replace("folder", []briefs.Article{before, dayFile})
+	posts := waitPosts(t, &p, 1)
+	if got := posts[0].Articles; len(got) != 1 || got[0].ID != "dayfile" {
+		t.Errorf("posted %v, want only the file that arrived after the subscription", ids(got))
+	}
+}

@@ -298,6 +298,8 @@ func stampedArticle(it feedstore.Item, stamp string) briefs.Article {
 		Image:  it.Image,
 		Ref:    it.Identity,
 		Stamp:  stamp,
+		// Fetched is the first fetch's: a known item is not saved again.
+		Arrived: it.Fetched,
 	}
 	if !it.Published.IsZero() {
 		a.Date, a.Dated = it.Published, true

@@ -71,6 +71,7 @@ func readArticleFile(f File, max int64) (briefs.Article, error) {
 		a.Date = modTime
 	}
 	a.Stamp = fileStamp(size, modTime)
+	a.Arrived = modTime
 	return a, nil
 }
 
