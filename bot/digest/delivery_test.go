@@ -170,3 +170,26 @@ func TestParseExclude(t *testing.T) {
 		t.Error("empty exclude is not empty")
 	}
 }
+
+// TestFailedRunSaysWhenItRetries: a post that keeps failing is recorded
+// as failed with the error and the time of the next run, when the digest
+// left pending is posted first.
+func TestFailedRunSaysWhenItRetries(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t, filepath.Join(t.TempDir(), "nb.db"))
+	clock := digesttest.NewClock(epoch())
+	p := deliverer{fail: errors.New("Discord answered 500")}
+	s := startService(t, twoSources(), st, &p, digest.WithClock(clock))
+	sub, err := s.Subscribe(ctx, digest.Subscription{GuildID: "g", ChannelID: "c", Schedule: "@every 1h", Count: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t1 := epoch().Add(time.Hour)
+	clock.Set(t1)
+	waitRun(t, st, sub.ID, t1)
+	hist, err := s.History(ctx, sub, 1)
+	if err != nil || len(hist) != 1 || hist[0].Outcome != "failed" ||
+		hist[0].Detail != "Discord answered 500; retrying at 10:00 on 7 January" {
+		t.Errorf("history %+v, %v", hist, err)
+	}
+}

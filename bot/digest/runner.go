@@ -383,9 +383,11 @@ func (s *Service) post(ctx context.Context, sub Subscription, dg Digest, article
 		s.observe(Paused, len(articles))
 	default:
 		log.Error("digest: post failed; will retry at the next run", slog.Any("err", err))
+		// The digest stays pending and goes out first at the next run: the
+		// one the claim stored, read back (sub is as it was before it).
 		rec.Outcome, rec.Detail = "failed", shortError(err)+"; it is posted again at the next run"
-		if next := sub.NextRun; !next.IsZero() && next.After(s.clock.Now()) {
-			rec.Detail = shortError(err) + "; retrying at " + next.In(s.zoneOf(sub)).Format("15:04 on 2 January")
+		if cur, lerr := s.store.SubscriptionByID(ctx, sub.ID); lerr == nil && cur.NextRun.After(s.clock.Now()) {
+			rec.Detail = shortError(err) + "; retrying at " + cur.NextRun.In(s.zoneOf(sub)).Format("15:04 on 2 January")
 		}
 		s.record(ctx, rec)
 		s.observe(Failed, len(articles))
