@@ -18,25 +18,42 @@ import (
 // mortal is a lease whose process can die: from then on it neither renews
 // nor releases, as a killed process would not, and the lease is free only
 // once its time runs out.
+//
+// An Acquire holds mu throughout, so that kill returns only once no
+// renewal is under way: one begun before the kill, reading the clock
+// after the test moved it on, would hold the lease past the time the
+// test expects it free.
 type mortal struct {
 	digest.Lease
-	dead atomic.Bool
+	mu   sync.Mutex
+	dead bool
 }
 
 var errDead = errors.New("the process is dead")
 
 func (m *mortal) Acquire(ctx context.Context) (bool, error) {
-	if m.dead.Load() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.dead {
 		return false, errDead
 	}
 	return m.Lease.Acquire(ctx)
 }
 
 func (m *mortal) Release(ctx context.Context) error {
-	if m.dead.Load() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.dead {
 		return nil
 	}
 	return m.Lease.Release(ctx)
+}
+
+// kill makes the process dead, once any renewal under way has ended.
+func (m *mortal) kill() {
+	m.mu.Lock()
+	m.dead = true
+	m.mu.Unlock()
 }
 
 // hanger is a recorder whose posts hang, once told to, until the service
@@ -117,7 +134,7 @@ func TestLeaseOnlyHolderPostsAndStandbyTakesOver(t *testing.T) {
 	t2 := epoch().Add(2 * time.Hour)
 	clock.Set(t2)
 	<-r1.entered
-	l1.dead.Store(true)
+	l1.kill()
 	if p, err := st2.PendingDigests(ctx); err != nil || len(p) != 1 {
 		t.Fatalf("pending after the holder died: %v, %v; want its one digest", p, err)
 	}
