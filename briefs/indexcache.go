@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash"
 	"hash/crc32"
+	"hash/maphash"
 	"io"
 	"slices"
 	"sync"
@@ -87,17 +88,36 @@ func (t *cachedTokens) each(fn func(term uint32, tf int32)) {
 // IndexCache is a read index cache (see ReadIndexCache). Article is safe
 // for concurrent use; Release lets go of its data once a start is done.
 type IndexCache struct {
-	mu      sync.RWMutex
-	data    []byte
-	dict    *cacheDict
-	entries map[string]uint32 // cacheKey → offset of the entry's size in data
+	mu   sync.RWMutex
+	data []byte
+	dict *cacheDict
+	// entries finds an entry by a hash of its key (see keyHash): the
+	// offset of its size in data. A million string keys would cost a
+	// hundred megabytes and most of reading the cache; a hash costs
+	// eight bytes, and the entry itself says whether it is the one asked
+	// for. Keys whose hash another key took are in spill.
+	seed    maphash.Seed
+	entries map[uint64]uint32
+	spill   map[string]uint32
 	hits    atomic.Int64
 }
 
-// cacheKey is how a source finds an article in the cache: its origin and
-// its place there, the file or the item identity.
-func cacheKey(origin, file, ref string) string {
-	return origin + "\x00" + file + "\x00" + ref
+// keyHash hashes the key by which a source finds an article in the cache:
+// its origin and its place there, the file or the item identity, laid
+// out as an entry starts (see entryKey).
+func (c *IndexCache) keyHash(origin, file, ref string) uint64 {
+	var buf [256]byte
+	return maphash.Bytes(c.seed, appendKey(buf[:0], origin, file, ref))
+}
+
+// appendKey lays out an entry's key as the entry does: each string's
+// length, then its bytes.
+func appendKey(b []byte, origin, file, ref string) []byte {
+	for _, s := range [...]string{origin, file, ref} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	return b
 }
 
 // ReadIndexCache reads a cache written by WriteIndexCache. It checks the
@@ -135,7 +155,7 @@ func parseIndexCache(data []byte) (*IndexCache, error) {
 	if v := r.uvarint(); v != indexRules {
 		return nil, bad("written under indexing rules %d, these are %d", v, indexRules)
 	}
-	c := &IndexCache{data: data, dict: &cacheDict{}, entries: map[string]uint32{}}
+	c := &IndexCache{data: data, dict: &cacheDict{}, seed: maphash.MakeSeed(), entries: make(map[uint64]uint32, len(data)/512)}
 	for r.err == nil {
 		switch tag := r.byte(); tag {
 		case tagEnd:
@@ -162,11 +182,22 @@ func parseIndexCache(data []byte) (*IndexCache, error) {
 				return nil, bad("an entry of %d bytes runs past the end", size)
 			}
 			e := cacheReader{p: body[:start+int(size)], off: start}
-			key := cacheKey(e.string(), e.string(), e.string())
+			e.bytes()
+			e.bytes()
+			e.bytes()
 			if e.err != nil {
 				return nil, bad("an entry's key: %v", e.err)
 			}
-			c.entries[key] = uint32(at)
+			key := body[start:e.off]
+			h := maphash.Bytes(c.seed, key)
+			if prev, ok := c.entries[h]; !ok || entryKey(body, prev) == string(key) {
+				c.entries[h] = uint32(at) // the last of one key's entries counts
+			} else {
+				if c.spill == nil {
+					c.spill = map[string]uint32{}
+				}
+				c.spill[string(key)] = uint32(at)
+			}
 			r.off = start + int(size)
 		default:
 			if r.err == nil {
@@ -179,6 +210,18 @@ func parseIndexCache(data []byte) (*IndexCache, error) {
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
+// entryKey returns the key of the entry at off (checked when it was read),
+// laid out as appendKey does.
+func entryKey(body []byte, off uint32) string {
+	r := cacheReader{p: body, off: int(off)}
+	r.uvarint()
+	start := r.off
+	r.bytes()
+	r.bytes()
+	r.bytes()
+	return string(body[start:r.off])
+}
+
 // Len returns how many articles the cache holds.
 func (c *IndexCache) Len() int {
 	if c == nil {
@@ -186,7 +229,7 @@ func (c *IndexCache) Len() int {
 	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return len(c.entries)
+	return len(c.entries) + len(c.spill)
 }
 
 // Hits returns how many articles Article has handed out.
@@ -206,7 +249,7 @@ func (c *IndexCache) Release() {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.data, c.dict, c.entries = nil, nil, nil
+	c.data, c.dict, c.entries, c.spill = nil, nil, nil, nil
 }
 
 // Article returns the cached article at file (an article file's path in
@@ -219,35 +262,43 @@ func (c *IndexCache) Article(origin, file, ref, stamp string) (Article, bool) {
 	if c == nil || stamp == "" {
 		return Article{}, false
 	}
+	h := c.keyHash(origin, file, ref)
 	c.mu.RLock()
-	off, ok := c.entries[cacheKey(origin, file, ref)]
+	off, ok := c.entries[h]
+	if c.spill != nil {
+		var buf [256]byte
+		if o, spilt := c.spill[string(appendKey(buf[:0], origin, file, ref))]; spilt {
+			off, ok = o, true
+		}
+	}
 	data, dict := c.data, c.dict
 	c.mu.RUnlock()
 	if !ok {
 		return Article{}, false
 	}
-	a, ok := decodeEntry(data[:len(data)-4], int(off), dict, stamp)
+	a, ok := decodeEntry(data[:len(data)-4], int(off), dict, origin, file, ref, stamp)
 	if ok {
 		c.hits.Add(1)
 	}
 	return a, ok
 }
 
-// decodeEntry decodes the entry at off, if its stamp is stamp, checking
-// every length and term number so that no data can make indexing fail.
-func decodeEntry(body []byte, off int, dict *cacheDict, stamp string) (Article, bool) {
+// decodeEntry decodes the entry at off, if it is the entry of origin, file
+// and ref and its stamp is stamp, checking every length and term number so
+// that no data can make indexing fail. The article shares the strings it
+// was asked with.
+func decodeEntry(body []byte, off int, dict *cacheDict, origin, file, ref, stamp string) (Article, bool) {
 	r := cacheReader{p: body, off: off}
 	size := r.uvarint()
 	if r.err != nil || size > uint64(len(body)-r.off) {
 		return Article{}, false
 	}
 	r.p = body[:r.off+int(size)]
-	var a Article
-	a.Origin, a.File, a.Ref = r.string(), r.string(), r.string()
-	if r.string() != stamp || r.err != nil {
+	if string(r.bytes()) != origin || string(r.bytes()) != file || string(r.bytes()) != ref ||
+		string(r.bytes()) != stamp || r.err != nil {
 		return Article{}, false
 	}
-	a.Stamp = stamp
+	a := Article{Origin: origin, File: file, Ref: ref, Stamp: stamp}
 	a.ID, a.Title, a.URL, a.Image = r.string(), r.string(), r.string(), r.string()
 	sec, nsec := int64(r.uvarint()), r.uvarint()
 	zone, offset := r.string(), int64(r.uvarint())

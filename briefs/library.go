@@ -161,11 +161,15 @@ func (l *Library) replace(batch map[string][]Article) (dropped []Article) {
 	sortArticles(fresh)
 	added := l.newSegments(fresh)
 	fresh = nil
+	var shared []string
 	for _, c := range clashing {
+		for i := range c {
+			shared = append(shared, c[i].ID)
+		}
 		sortArticles(c)
 		added = append(added, l.newSegments(c)...)
 	}
-	return append(dropped, l.install(origins, added)...)
+	return append(dropped, l.install(origins, added, shared)...)
 }
 
 // splitClashes keeps in arts the first article with each ID and returns
@@ -192,17 +196,18 @@ func splitClashes(arts []Article) (first []Article, more [][]Article) {
 
 // install makes the articles of the added segments (built, signed, not yet
 // in the library) the whole of origins' articles, sorted, and swaps in the
-// new snapshot. It returns the added articles left out because an article
-// of an origin sorting earlier holds their ID. The caller holds mu.
-func (l *Library) install(origins []string, added []*segment) (dropped []Article) {
+// new snapshot. shared lists the IDs that two origins of the batch both
+// gave (within an origin, the first given has kept it), which the caller
+// found as it split them into segments of their own. It returns the added
+// articles left out because an article of an origin sorting earlier holds
+// their ID. The caller holds mu.
+func (l *Library) install(origins []string, added []*segment, shared []string) (dropped []Article) {
 	prev := l.snap.Load()
 	died, ids := l.removeOrigins(origins)
 	old := l.segs
 	l.segs = append(l.segs, added...)
 	ids = append(ids, heldBefore(old, added)...)
-	if len(origins) > 1 {
-		ids = append(ids, sharedIDs(added)...)
-	}
+	ids = append(ids, shared...)
 	shadowed, revived := l.settleIDs(ids, added)
 	died = append(died, shadowed...)
 	for _, s := range added {
@@ -261,22 +266,6 @@ func (l *Library) removeOrigins(origins []string) (died []segDoc, ids []string) 
 		}
 	}
 	return died, ids
-}
-
-// sharedIDs returns the IDs that two origins of one batch both gave
-// (within an origin, the first given has kept it).
-func sharedIDs(added []*segment) []string {
-	var ids []string
-	clashes := map[string]int{}
-	for _, a := range addedArticles(added) {
-		clashes[a.ID]++
-	}
-	for id, c := range clashes {
-		if c > 1 {
-			ids = append(ids, id)
-		}
-	}
-	return ids
 }
 
 // settleIDs gives each of ids (that came, or whose holder left) to its
