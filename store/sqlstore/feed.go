@@ -156,7 +156,7 @@ func (s *Store) Items(ctx context.Context, origin string) ([]feedstore.Item, err
 	return s.items(ctx, origin, "text")
 }
 
-// ItemsWithoutText is Items selecting '' for the text: the rows are read
+// ItemsWithoutText is Items selecting an empty text: the rows are read
 // as they are (the text sits in them), but no text is copied out.
 func (s *Store) ItemsWithoutText(ctx context.Context, origin string) ([]feedstore.Item, error) {
 	return s.items(ctx, origin, "''")
