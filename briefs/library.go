@@ -280,7 +280,7 @@ func (l *Library) settleIDs(ids []string, added []*segment) (shadowed, revived [
 	for _, id := range ids {
 		holders = holders[:0]
 		for _, s := range l.segs {
-			if d, ok := s.byID[id]; ok && !s.removed[d] {
+			if d, ok := s.byID.find(id, s.arts); ok && !s.removed[d] {
 				holders = append(holders, segDoc{s, d})
 			}
 		}
@@ -326,7 +326,7 @@ func heldBefore(old, added []*segment) []string {
 	if nAdded*len(old) <= nAdded+nOld {
 		for _, a := range addedArticles(added) {
 			for _, s := range old {
-				if d, ok := s.byID[a.ID]; ok && !s.removed[d] {
+				if d, ok := s.byID.find(a.ID, s.arts); ok && !s.removed[d] {
 					ids = append(ids, a.ID)
 					break
 				}
