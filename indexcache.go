@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -49,9 +50,10 @@ func loadIndexCache(path string) (*briefs.IndexCache, time.Time, error) {
 		f.Close()
 		return nil, time.Time{}, err
 	}
-	c, err := briefs.OpenIndexCache(f, info.Size())
+	src := openCacheFile(f, info.Size())
+	c, err := briefs.OpenIndexCache(src, info.Size())
 	if err != nil {
-		f.Close()
+		src.(io.Closer).Close()
 		return nil, time.Time{}, err
 	}
 	return c, info.ModTime(), nil
