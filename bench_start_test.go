@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -162,7 +163,12 @@ func measureStart(b *testing.B, cfg config.Config, want int) {
 		if d != nil {
 			d.Close()
 		}
-		if d, err = openData(ctx, cfg, log, true); err != nil {
+		// Labelled for a profile of the starts alone, the goroutines
+		// they start included: go tool pprof -tagfocus start=cached.
+		pprof.Do(ctx, pprof.Labels("start", filepath.Base(b.Name())), func(ctx context.Context) {
+			d, err = openData(ctx, cfg, log, true)
+		})
+		if err != nil {
 			b.Fatal(err)
 		}
 	}

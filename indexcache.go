@@ -38,23 +38,22 @@ func readIndexCache(path string, log *slog.Logger) *briefs.IndexCache {
 
 // loadIndexCache reads and checks the index cache file at path, and says
 // when it was written. A missing file is an error wrapping
-// fs.ErrNotExist.
+// fs.ErrNotExist. The cache keeps the file open, to read each article as
+// a source asks for it, until its Release.
 func loadIndexCache(path string) (*briefs.IndexCache, time.Time, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
+		f.Close()
 		return nil, time.Time{}, err
 	}
-	data := make([]byte, info.Size())
-	if _, err := io.ReadFull(f, data); err != nil {
-		return nil, time.Time{}, fmt.Errorf("read %s: %w", path, err)
-	}
-	c, err := briefs.ReadIndexCache(data)
+	src := openCacheFile(f, info.Size())
+	c, err := briefs.OpenIndexCache(src, info.Size())
 	if err != nil {
+		src.(io.Closer).Close()
 		return nil, time.Time{}, err
 	}
 	return c, info.ModTime(), nil
@@ -137,6 +136,7 @@ func describeIndexCache(path string) string {
 		return "off (INDEX_CACHE=off): every start indexes every article"
 	}
 	c, written, err := loadIndexCache(path)
+	defer c.Release()
 	if errors.Is(err, fs.ErrNotExist) {
 		return path + ": none yet (the bot writes it after its first start)"
 	}

@@ -212,6 +212,7 @@ func TestKeepIndexCache(t *testing.T) {
 		if err != nil {
 			return -1
 		}
+		defer c.Release()
 		return c.Len()
 	}
 	log := slog.New(slog.DiscardHandler)

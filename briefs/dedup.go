@@ -560,9 +560,15 @@ func (l *Library) joinAll(born []segDoc) []dupPair {
 		return x
 	}
 
+	// A bucket's members sort as packed keys, day (its sign bit flipped,
+	// so that unsigned order is the days' order) then number: several
+	// times faster than through a comparison of the fields.
 	type member struct{ day, g int32 }
+	pack := func(day, g int32) uint64 { return uint64(uint32(day)^1<<31)<<32 | uint64(uint32(g)) }
+	unpack := func(k uint64) member { return member{int32(uint32(k>>32) ^ 1<<31), int32(uint32(k))} }
 	var pairs []dupPair
 	var run []member
+	var packed []uint64
 	// apart remembers the pairs found unlike: two articles that agree on
 	// one band often agree on others.
 	apart := map[uint64]struct{}{}
@@ -581,23 +587,22 @@ func (l *Library) joinAll(born []segDoc) []dupPair {
 			// band too, as articles of one story mostly do (two at
 			// similarity 0.25 agree on 4 of 16 bands on average).
 			busy := j-i > dupBusyRun
-			run = run[:0]
+			packed = packed[:0]
 			anyBorn := false
 			for _, k := range keys[i:j] {
 				g := int32(uint32(k))
-				run = append(run, member{days[g], g})
+				packed = append(packed, pack(days[g], g))
 				anyBorn = anyBorn || isBorn[g]
 			}
 			i = j
 			if !anyBorn {
 				continue
 			}
-			slices.SortFunc(run, func(a, b member) int {
-				if a.day != b.day {
-					return cmp.Compare(a.day, b.day)
-				}
-				return cmp.Compare(a.g, b.g)
-			})
+			slices.Sort(packed)
+			run = run[:0]
+			for _, k := range packed {
+				run = append(run, unpack(k))
+			}
 			for p, x := range run {
 				if !isBorn[x.g] {
 					continue

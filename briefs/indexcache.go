@@ -2,11 +2,13 @@ package briefs
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash"
 	"hash/crc32"
+	"hash/maphash"
 	"io"
 	"slices"
 	"sync"
@@ -86,33 +88,72 @@ func (t *cachedTokens) each(fn func(term uint32, tf int32)) {
 
 // IndexCache is a read index cache (see ReadIndexCache). Article is safe
 // for concurrent use; Release lets go of its data once a start is done.
+//
+// It holds the cache's dictionary and where each entry is, not the
+// entries: Article reads an entry when it is asked for it. At a million
+// articles the file is over half a gigabyte, which a start would
+// otherwise hold (and the garbage collector count twice) while it builds
+// the library beside it.
 type IndexCache struct {
-	mu      sync.RWMutex
-	data    []byte
-	dict    *cacheDict
-	entries map[string]uint32 // cacheKey → offset of the entry's size in data
+	mu   sync.RWMutex
+	src  io.ReaderAt
+	dict *cacheDict
+	// entries finds an entry by a hash of its key (see keyHash): its
+	// place in src (see entrySpan). A million string keys would cost a
+	// hundred megabytes and much of reading the cache; a hash costs
+	// eight bytes, and the entry itself says whether it is the one asked
+	// for. Keys whose hash another key took are in spill.
+	seed    maphash.Seed
+	entries map[uint64]uint64
+	spill   map[string]uint64
 	hits    atomic.Int64
 }
 
-// cacheKey is how a source finds an article in the cache: its origin and
-// its place there, the file or the item identity.
-func cacheKey(origin, file, ref string) string {
-	return origin + "\x00" + file + "\x00" + ref
+// An entry's place in the file: its offset (from the size that starts
+// it) in the high 40 bits, its length, size included, in the low 24. An
+// entry too large for them is left out of the cache's index: its article
+// is read from its source.
+const spanBits = 24
+
+func entrySpan(off, n int64) (uint64, bool) {
+	if n >= 1<<spanBits || off >= 1<<(64-spanBits) {
+		return 0, false
+	}
+	return uint64(off)<<spanBits | uint64(n), true
 }
 
-// ReadIndexCache reads a cache written by WriteIndexCache. It checks the
-// whole of data (its checksum, its layout, its indexing rules) and refuses
-// it with an error wrapping ErrBadIndexCache when anything is wrong; the
-// caller then builds the library without it. The cache keeps data.
+// keyHash hashes the key by which a source finds an article in the cache:
+// its origin and its place there, the file or the item identity, laid
+// out as an entry starts (see appendKey).
+func (c *IndexCache) keyHash(origin, file, ref string) uint64 {
+	var buf [256]byte
+	return maphash.Bytes(c.seed, appendKey(buf[:0], origin, file, ref))
+}
+
+// appendKey lays out an entry's key as the entry does: each string's
+// length, then its bytes.
+func appendKey(b []byte, origin, file, ref string) []byte {
+	for _, s := range [...]string{origin, file, ref} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	return b
+}
+
+// ReadIndexCache reads a cache written by WriteIndexCache from data (see
+// OpenIndexCache).
 func ReadIndexCache(data []byte) (*IndexCache, error) {
-	if len(data) < len(cacheMagic)+4 || [4]byte(data[:4]) != cacheMagic {
-		return nil, badCache("no index cache header")
-	}
-	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
-	if crc32.Checksum(body, castagnoli) != sum {
-		return nil, badCache("checksum mismatch (damaged or cut short)")
-	}
-	return parseIndexCache(data)
+	return OpenIndexCache(bytes.NewReader(data), int64(len(data)))
+}
+
+// OpenIndexCache reads a cache written by WriteIndexCache, of size bytes,
+// from src. It checks the whole of it (its checksum, its layout, its
+// indexing rules) and refuses it with an error wrapping ErrBadIndexCache
+// when anything is wrong; the caller then builds the library without it.
+// The cache reads its articles from src as they are asked for, until
+// Release, which closes src when it is an io.Closer.
+func OpenIndexCache(src io.ReaderAt, size int64) (*IndexCache, error) {
+	return openIndexCache(src, size, true)
 }
 
 // badCache is an error of ReadIndexCache: ErrBadIndexCache, and why.
@@ -120,54 +161,176 @@ func badCache(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrBadIndexCache}, args...)...)
 }
 
-// parseIndexCache is ReadIndexCache past the checksum: the fuzz test
-// calls it directly, so that its inputs need not carry a valid one.
-func parseIndexCache(data []byte) (*IndexCache, error) {
+// streamReader reads the cache's layout from a stream, counting its
+// offset and remembering the first error.
+type streamReader struct {
+	r   *bufio.Reader
+	off int64
+	end int64
+	err error
+}
+
+func (r *streamReader) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+}
+
+func (r *streamReader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	var v uint64
+	for shift := uint(0); ; shift += 7 {
+		c := r.byte()
+		if r.err != nil || shift > 63 {
+			r.fail(errCacheShort)
+			return 0
+		}
+		v |= uint64(c&0x7F) << shift
+		if c < 0x80 {
+			return v
+		}
+	}
+}
+
+func (r *streamReader) byte() byte {
+	if r.err != nil {
+		return 0
+	}
+	c, err := r.r.ReadByte()
+	if err != nil {
+		r.fail(errCacheShort)
+		return 0
+	}
+	r.off++
+	return c
+}
+
+// bytes reads a length and that many bytes into buf, which it returns.
+func (r *streamReader) bytes(buf []byte) []byte {
+	n := r.uvarint()
+	if r.err != nil {
+		return buf[:0]
+	}
+	if n > uint64(r.end-r.off) {
+		r.fail(errCacheShort)
+		return buf[:0]
+	}
+	buf = slices.Grow(buf[:0], int(n))[:n]
+	if _, err := io.ReadFull(r.r, buf); err != nil {
+		r.fail(errCacheShort)
+		return buf[:0]
+	}
+	r.off += int64(n)
+	return buf
+}
+
+func (r *streamReader) skip(n int64) {
+	if r.err != nil {
+		return
+	}
+	if _, err := r.r.Discard(int(n)); err != nil {
+		r.fail(errCacheShort)
+		return
+	}
+	r.off += n
+}
+
+// openIndexCache is OpenIndexCache, checking the checksum when verify is
+// set: the fuzz test leaves it out, so that its inputs need not carry a
+// valid one.
+func openIndexCache(src io.ReaderAt, size int64, verify bool) (c *IndexCache, err error) {
 	bad := badCache
-	if len(data) < len(cacheMagic)+4 || [4]byte(data[:4]) != cacheMagic {
+	if size < int64(len(cacheMagic))+4 {
 		return nil, bad("no index cache header")
 	}
-	body := data[:len(data)-4]
-	r := cacheReader{p: body, off: 4}
+	body := size - 4
+	crc := crc32.New(castagnoli)
+	var in io.Reader = io.NewSectionReader(src, 0, body)
+	if verify {
+		in = io.TeeReader(in, crc)
+	}
+	r := &streamReader{r: bufio.NewReaderSize(in, int(min(body, 1<<20))), end: body}
+	defer func() {
+		if !verify {
+			return
+		}
+		// A cache cut short or damaged is named so, whatever its
+		// layout then looked like.
+		io.Copy(io.Discard, r.r)
+		var sum [4]byte
+		if _, rerr := src.ReadAt(sum[:], body); rerr != nil || binary.LittleEndian.Uint32(sum[:]) != crc.Sum32() {
+			c, err = nil, bad("checksum mismatch (damaged or cut short)")
+		}
+	}()
+	var magic [4]byte
+	for i := range magic {
+		magic[i] = r.byte()
+	}
+	if r.err != nil || magic != cacheMagic {
+		return nil, bad("no index cache header")
+	}
 	if f := r.uvarint(); f != cacheFormat {
 		return nil, bad("format %d, want %d", f, cacheFormat)
 	}
 	if v := r.uvarint(); v != indexRules {
 		return nil, bad("written under indexing rules %d, these are %d", v, indexRules)
 	}
-	c := &IndexCache{data: data, dict: &cacheDict{}, entries: map[string]uint32{}}
+	c = &IndexCache{src: src, dict: &cacheDict{}, seed: maphash.MakeSeed(), entries: make(map[uint64]uint64, body/512)}
+	var buf, key []byte
 	for r.err == nil {
 		switch tag := r.byte(); tag {
 		case tagEnd:
-			if r.err == nil && r.off != len(body) {
-				return nil, bad("%d bytes after the end", len(body)-r.off)
-			}
 			if r.err != nil {
 				return nil, bad("%v", r.err)
+			}
+			if r.off != body {
+				return nil, bad("%d bytes after the end", body-r.off)
 			}
 			return c, nil
 		case tagTerms:
 			n := r.uvarint()
-			if n > uint64(len(body)) {
+			if n > uint64(body) {
 				return nil, bad("%d terms in a block", n)
 			}
 			for range n {
-				c.dict.terms = append(c.dict.terms, string(r.bytes()))
+				buf = r.bytes(buf)
+				c.dict.terms = append(c.dict.terms, string(buf))
 			}
 		case tagEntry:
 			at := r.off
-			size := r.uvarint()
+			n := r.uvarint()
 			start := r.off
-			if size > uint64(len(body)-start) {
-				return nil, bad("an entry of %d bytes runs past the end", size)
+			if n > uint64(body-start) {
+				return nil, bad("an entry of %d bytes runs past the end", n)
 			}
-			e := cacheReader{p: body[:start+int(size)], off: start}
-			key := cacheKey(e.string(), e.string(), e.string())
-			if e.err != nil {
-				return nil, bad("an entry's key: %v", e.err)
+			end := r.end
+			r.end = start + int64(n)
+			key = key[:0]
+			for range 3 {
+				buf = r.bytes(buf)
+				key = binary.AppendUvarint(key, uint64(len(buf)))
+				key = append(key, buf...)
 			}
-			c.entries[key] = uint32(at)
-			r.off = start + int(size)
+			r.end = end
+			if r.err != nil {
+				return nil, bad("an entry's key: %v", r.err)
+			}
+			r.skip(start + int64(n) - r.off)
+			span, ok := entrySpan(at, r.off-at)
+			if !ok {
+				continue
+			}
+			h := maphash.Bytes(c.seed, key)
+			if prev, ok := c.entries[h]; !ok || c.entryKey(prev) == string(key) {
+				c.entries[h] = span // the last of one key's entries counts
+			} else {
+				if c.spill == nil {
+					c.spill = map[string]uint64{}
+				}
+				c.spill[string(key)] = span
+			}
 		default:
 			if r.err == nil {
 				return nil, bad("unknown block %d at byte %d", tag, r.off-1)
@@ -179,6 +342,32 @@ func parseIndexCache(data []byte) (*IndexCache, error) {
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
+// entry reads the entry at span from src; nil when it cannot.
+func (c *IndexCache) entry(span uint64) []byte {
+	off, n := int64(span>>spanBits), int64(span&(1<<spanBits-1))
+	buf := make([]byte, n)
+	if _, err := c.src.ReadAt(buf, off); err != nil {
+		return nil
+	}
+	return buf
+}
+
+// entryKey returns the key of the entry at span, laid out as appendKey
+// does.
+func (c *IndexCache) entryKey(span uint64) string {
+	e := c.entry(span)
+	r := cacheReader{p: e}
+	r.uvarint()
+	start := r.off
+	r.bytes()
+	r.bytes()
+	r.bytes()
+	if r.err != nil {
+		return ""
+	}
+	return string(e[start:r.off])
+}
+
 // Len returns how many articles the cache holds.
 func (c *IndexCache) Len() int {
 	if c == nil {
@@ -186,7 +375,7 @@ func (c *IndexCache) Len() int {
 	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return len(c.entries)
+	return len(c.entries) + len(c.spill)
 }
 
 // Hits returns how many articles Article has handed out.
@@ -206,7 +395,10 @@ func (c *IndexCache) Release() {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.data, c.dict, c.entries = nil, nil, nil
+	if cl, ok := c.src.(io.Closer); ok {
+		cl.Close()
+	}
+	c.src, c.dict, c.entries, c.spill = nil, nil, nil, nil
 }
 
 // Article returns the cached article at file (an article file's path in
@@ -219,35 +411,47 @@ func (c *IndexCache) Article(origin, file, ref, stamp string) (Article, bool) {
 	if c == nil || stamp == "" {
 		return Article{}, false
 	}
+	h := c.keyHash(origin, file, ref)
 	c.mu.RLock()
-	off, ok := c.entries[cacheKey(origin, file, ref)]
-	data, dict := c.data, c.dict
+	off, ok := c.entries[h]
+	if c.spill != nil {
+		var buf [256]byte
+		if o, spilt := c.spill[string(appendKey(buf[:0], origin, file, ref))]; spilt {
+			off, ok = o, true
+		}
+	}
+	var e []byte
+	if ok {
+		e = c.entry(off)
+	}
+	dict := c.dict
 	c.mu.RUnlock()
-	if !ok {
+	if e == nil {
 		return Article{}, false
 	}
-	a, ok := decodeEntry(data[:len(data)-4], int(off), dict, stamp)
+	a, ok := decodeEntry(e, 0, dict, origin, file, ref, stamp)
 	if ok {
 		c.hits.Add(1)
 	}
 	return a, ok
 }
 
-// decodeEntry decodes the entry at off, if its stamp is stamp, checking
-// every length and term number so that no data can make indexing fail.
-func decodeEntry(body []byte, off int, dict *cacheDict, stamp string) (Article, bool) {
+// decodeEntry decodes the entry at off, if it is the entry of origin, file
+// and ref and its stamp is stamp, checking every length and term number so
+// that no data can make indexing fail. The article shares the strings it
+// was asked with.
+func decodeEntry(body []byte, off int, dict *cacheDict, origin, file, ref, stamp string) (Article, bool) {
 	r := cacheReader{p: body, off: off}
 	size := r.uvarint()
 	if r.err != nil || size > uint64(len(body)-r.off) {
 		return Article{}, false
 	}
 	r.p = body[:r.off+int(size)]
-	var a Article
-	a.Origin, a.File, a.Ref = r.string(), r.string(), r.string()
-	if r.string() != stamp || r.err != nil {
+	if string(r.bytes()) != origin || string(r.bytes()) != file || string(r.bytes()) != ref ||
+		string(r.bytes()) != stamp || r.err != nil {
 		return Article{}, false
 	}
-	a.Stamp = stamp
+	a := Article{Origin: origin, File: file, Ref: ref, Stamp: stamp}
 	a.ID, a.Title, a.URL, a.Image = r.string(), r.string(), r.string(), r.string()
 	sec, nsec := int64(r.uvarint()), r.uvarint()
 	zone, offset := r.string(), int64(r.uvarint())

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -245,13 +246,13 @@ func FuzzReadIndexCache(f *testing.F) {
 	f.Add(buf.Bytes())
 	f.Add([]byte("NBIX\x01\x01\x00\x00\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := parseIndexCache(data)
+		c, err := openIndexCache(bytes.NewReader(data), int64(len(data)), false)
 		if err != nil {
 			return
 		}
 		var arts []Article
-		for _, off := range c.entries {
-			r := cacheReader{p: c.data[:len(c.data)-4], off: int(off)}
+		for _, span := range append(slices.Collect(maps.Values(c.entries)), slices.Collect(maps.Values(c.spill))...) {
+			r := cacheReader{p: c.entry(span)}
 			r.uvarint()
 			origin, file, ref, stamp := r.string(), r.string(), r.string(), r.string()
 			if a, ok := c.Article(origin, file, ref, stamp); ok {

@@ -165,11 +165,15 @@ func (l *Library) replace(batch map[string][]Article) (dropped []Article) {
 	sortArticles(fresh)
 	added := l.newSegments(fresh)
 	fresh = nil
+	var shared []string
 	for _, c := range clashing {
+		for i := range c {
+			shared = append(shared, c[i].ID)
+		}
 		sortArticles(c)
 		added = append(added, l.newSegments(c)...)
 	}
-	return append(dropped, l.install(origins, added)...)
+	return append(dropped, l.install(origins, added, shared)...)
 }
 
 // splitClashes keeps in arts the first article with each ID and returns
@@ -196,17 +200,18 @@ func splitClashes(arts []Article) (first []Article, more [][]Article) {
 
 // install makes the articles of the added segments (built, signed, not yet
 // in the library) the whole of origins' articles, sorted, and swaps in the
-// new snapshot. It returns the added articles left out because an article
-// of an origin sorting earlier holds their ID. The caller holds mu.
-func (l *Library) install(origins []string, added []*segment) (dropped []Article) {
+// new snapshot. shared lists the IDs that two origins of the batch both
+// gave (within an origin, the first given has kept it), which the caller
+// found as it split them into segments of their own. It returns the added
+// articles left out because an article of an origin sorting earlier holds
+// their ID. The caller holds mu.
+func (l *Library) install(origins []string, added []*segment, shared []string) (dropped []Article) {
 	prev := l.snap.Load()
 	died, ids := l.removeOrigins(origins)
 	old := l.segs
 	l.segs = append(l.segs, added...)
 	ids = append(ids, heldBefore(old, added)...)
-	if len(origins) > 1 {
-		ids = append(ids, sharedIDs(added)...)
-	}
+	ids = append(ids, shared...)
 	shadowed, revived := l.settleIDs(ids, added)
 	died = append(died, shadowed...)
 	for _, s := range added {
@@ -273,22 +278,6 @@ func (l *Library) removeOrigins(origins []string) (died []segDoc, ids []string) 
 	return died, ids
 }
 
-// sharedIDs returns the IDs that two origins of one batch both gave
-// (within an origin, the first given has kept it).
-func sharedIDs(added []*segment) []string {
-	var ids []string
-	clashes := map[string]int{}
-	for _, a := range addedArticles(added) {
-		clashes[a.ID]++
-	}
-	for id, c := range clashes {
-		if c > 1 {
-			ids = append(ids, id)
-		}
-	}
-	return ids
-}
-
 // settleIDs gives each of ids (that came, or whose holder left) to its
 // holder whose origin sorts first and shadows the others. It returns the
 // articles of older segments that it shadowed (they leave the library)
@@ -301,7 +290,7 @@ func (l *Library) settleIDs(ids []string, added []*segment) (shadowed, revived [
 	for _, id := range ids {
 		holders = holders[:0]
 		for _, s := range l.segs {
-			if d, ok := s.byID[id]; ok && !s.removed[d] {
+			if d, ok := s.byID.find(id, s.arts); ok && !s.removed[d] {
 				holders = append(holders, segDoc{s, d})
 			}
 		}
@@ -347,7 +336,7 @@ func heldBefore(old, added []*segment) []string {
 	if nAdded*len(old) <= nAdded+nOld {
 		for _, a := range addedArticles(added) {
 			for _, s := range old {
-				if d, ok := s.byID[a.ID]; ok && !s.removed[d] {
+				if d, ok := s.byID.find(a.ID, s.arts); ok && !s.removed[d] {
 					ids = append(ids, a.ID)
 					break
 				}

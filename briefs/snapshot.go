@@ -105,7 +105,7 @@ func (s *snapshot) storyEnd(st int32) int32 {
 
 func (s *snapshot) find(id string) (int32, bool) {
 	for i, seg := range s.segs {
-		if d, ok := seg.byID[id]; ok {
+		if d, ok := seg.byID.find(id, seg.arts); ok {
 			if p := s.pos[i][d]; p >= 0 {
 				return p, true
 			}

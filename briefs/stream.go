@@ -29,14 +29,11 @@ const streamChunk = segmentMax / 2
 // sorting earlier holds their ID.
 func (l *Library) ReplaceSeq(origins []string, arts iter.Seq[Article]) (dropped []Article) {
 	origins = slices.Compact(slices.Sorted(slices.Values(origins)))
-	type originState struct {
-		seen map[string]struct{}
-		n    int
+	index := make(map[string]int32, len(origins))
+	for i, o := range origins {
+		index[o] = int32(i)
 	}
-	state := make(map[string]*originState, len(origins))
-	for _, o := range origins {
-		state[o] = &originState{seen: map[string]struct{}{}}
-	}
+	given := make([]int, len(origins)) // articles given per origin, for IDs
 
 	work := make(chan []Article)
 	var (
@@ -63,49 +60,65 @@ func (l *Library) ReplaceSeq(origins []string, arts iter.Seq[Article]) (dropped 
 	}
 	// An ID given by two origins goes to segments of its own, as in
 	// replace: a segment holds an ID once. Such clashes are rare, and
-	// kept with their bodies until the end.
-	given := map[string]int{}
-	var clashing []Article
+	// kept with their bodies until the end. first holds each ID with the
+	// origin that gave it first: one map for a million articles, where a
+	// set per origin and a count per ID would be two.
+	first := map[string]int32{}
+	var (
+		clashing []Article
+		shared   []string
+		again    map[string]struct{} // origin number "\x00" ID of the clashing
+	)
 	chunk := make([]Article, 0, streamChunk)
 	for a := range arts {
-		st := state[a.Origin]
-		if st == nil {
+		oi, ok := index[a.Origin]
+		if !ok {
 			dropped = append(dropped, a)
 			continue
 		}
 		a.Also = nil // the library's to set
 		if a.ID == "" {
-			a.ID = NewID(a.Origin+"#"+strconv.Itoa(st.n), a.Title)
+			a.ID = NewID(a.Origin+"#"+strconv.Itoa(given[oi]), a.Title)
 		}
-		st.n++
-		if _, dup := st.seen[a.ID]; dup {
+		given[oi]++
+		f, had := first[a.ID]
+		if !had {
+			first[a.ID] = oi
+			chunk = append(chunk, a)
+			if len(chunk) == streamChunk {
+				work <- chunk
+				chunk = make([]Article, 0, streamChunk)
+			}
+			continue
+		}
+		if f == oi {
+			dropped = append(dropped, a) // within an origin, the first keeps it
+			continue
+		}
+		key := strconv.Itoa(int(oi)) + "\x00" + a.ID
+		if _, dup := again[key]; dup {
 			dropped = append(dropped, a)
 			continue
 		}
-		st.seen[a.ID] = struct{}{}
-		if given[a.ID]++; given[a.ID] > 1 {
-			clashing = append(clashing, a)
-			continue
+		if again == nil {
+			again = map[string]struct{}{}
 		}
-		chunk = append(chunk, a)
-		if len(chunk) == streamChunk {
-			work <- chunk
-			chunk = make([]Article, 0, streamChunk)
-		}
+		again[key] = struct{}{}
+		clashing = append(clashing, a)
+		shared = append(shared, a.ID)
 	}
 	if len(chunk) > 0 {
 		work <- slices.Clip(chunk)
 	}
-	given = nil
+	first, again = nil, nil
 	if len(clashing) > 0 {
-		first, more := splitClashes(clashing)
-		for _, c := range append([][]Article{first}, more...) {
+		one, more := splitClashes(clashing)
+		for _, c := range append([][]Article{one}, more...) {
 			work <- c
 		}
 	}
 	close(work)
 	wg.Wait()
-	state = nil
 
 	// Segments in the order their articles were numbered, so that a
 	// library built twice from the same articles is the same.
@@ -113,5 +126,5 @@ func (l *Library) ReplaceSeq(origins []string, arts iter.Seq[Article]) (dropped 
 	signBatch(segs)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append(dropped, l.install(origins, segs)...)
+	return append(dropped, l.install(origins, segs, shared)...)
 }

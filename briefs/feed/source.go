@@ -178,7 +178,7 @@ func (s *Source) Load(ctx context.Context) error {
 				continue
 			}
 			st.URL = f.URL
-			items, err := s.st.Items(ctx, f.Name)
+			items, arts, err := s.loadItems(ctx, f.Name)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("load feed %s (%s): stored items: %w", f.Name, f.URL, err))
 				continue
@@ -192,12 +192,7 @@ func (s *Source) Load(ctx context.Context) error {
 			fr.setKept(items)
 			s.mu.Unlock()
 			done = append(done, fr)
-			for _, it := range items {
-				stamp := itemStamp(it)
-				a, ok := s.opts.cache.Article(it.Origin, "", it.Identity, stamp)
-				if !ok {
-					a = stampedArticle(it, stamp)
-				}
+			for _, a := range arts {
 				if !yield(a) {
 					return
 				}
@@ -223,6 +218,62 @@ func (s *Source) Load(ctx context.Context) error {
 	}
 	s.replace.Unlock()
 	return errors.Join(errs...)
+}
+
+// loadItems reads the stored items of the feed name for Load, and makes
+// their articles: from the index cache where it holds them (under the
+// item's stamp), else from the item. When the cache holds anything and
+// the store can, the items are read without their texts, and read again
+// with them only when the cache lacks one.
+func (s *Source) loadItems(ctx context.Context, name string) ([]feedstore.Item, []briefs.Article, error) {
+	cache := s.opts.cache
+	bare, textless := s.st.(feedstore.TextlessItems)
+	textless = textless && cache.Len() > 0
+	var items []feedstore.Item
+	var err error
+	if textless {
+		items, err = bare.ItemsWithoutText(ctx, name)
+	} else {
+		items, err = s.st.Items(ctx, name)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	arts := make([]briefs.Article, len(items))
+	var missed []int
+	for i := range items {
+		it := &items[i]
+		stamp := itemStamp(*it)
+		a, ok := cache.Article(it.Origin, "", it.Identity, stamp)
+		switch {
+		case ok:
+			arts[i] = a
+		case textless:
+			missed = append(missed, i)
+		default:
+			arts[i] = stampedArticle(*it, stamp)
+		}
+	}
+	if len(missed) == 0 {
+		return items, arts, nil
+	}
+	full, err := s.st.Items(ctx, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	byIdentity := make(map[string]int, len(full))
+	for i := range full {
+		byIdentity[full[i].Identity] = i
+	}
+	for _, i := range missed {
+		// An item deleted between the two reads is left out here, as
+		// it would be from a load a moment later.
+		if k, ok := byIdentity[items[i].Identity]; ok {
+			arts[i] = Article(full[k])
+		}
+	}
+	arts = slices.DeleteFunc(arts, func(a briefs.Article) bool { return a.ID == "" })
+	return items, arts, nil
 }
 
 // Body reads the text of a, an item of one of the source's feeds, back
@@ -318,16 +369,20 @@ func stampedArticle(it feedstore.Item, stamp string) briefs.Article {
 }
 
 // itemRules versions Article for index caches: change it when Article
-// makes an item's article differently, so that items cached under the old
-// rules are read again.
-const itemRules = "i1"
+// makes an item's article differently, or itemStamp stamps it so, so that
+// items cached under the old rules are read again.
+const itemRules = "i2"
 
-// itemStamp is a stored item's Stamp: a hash of every field its article
-// is made from. An item stored again with other text or another date has
-// another stamp, and is indexed again.
+// itemStamp is a stored item's Stamp: a hash of its origin, identity and
+// the fields its article is made from but for its text. A stored item is
+// never updated (see feedstore.Store.SaveItems), so its text is the one
+// it was stored with; an item deleted (pruned, cut by a feed's cap) and
+// stored again has the Fetched of its new storing, and another stamp. So
+// a start whose index cache holds the items reads none of their texts
+// (feedstore.TextlessItems).
 func itemStamp(it feedstore.Item) string {
 	h := xxhash.New()
-	for _, s := range [...]string{it.Origin, it.Identity, it.Title, it.Text, it.URL, it.Image} {
+	for _, s := range [...]string{it.Origin, it.Identity, it.Title, it.URL, it.Image} {
 		h.WriteString(s)
 		h.Write([]byte{0})
 	}

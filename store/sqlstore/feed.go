@@ -153,6 +153,17 @@ func (s *Store) ItemText(ctx context.Context, origin, identity string) (string, 
 // which the (origin, ...) indexes do not serve: one feed's items would
 // cost a scan of every feed's.
 func (s *Store) Items(ctx context.Context, origin string) ([]feedstore.Item, error) {
+	return s.items(ctx, origin, "text")
+}
+
+// ItemsWithoutText is Items selecting an empty text: the rows are read
+// as they are (the text sits in them), but no text is copied out.
+func (s *Store) ItemsWithoutText(ctx context.Context, origin string) ([]feedstore.Item, error) {
+	return s.items(ctx, origin, "''")
+}
+
+// items is Items with text the expression selected for the text.
+func (s *Store) items(ctx context.Context, origin, text string) ([]feedstore.Item, error) {
 	fail := func(err error) ([]feedstore.Item, error) {
 		return nil, fmt.Errorf("store: feed items origin=%q: %w", origin, err)
 	}
@@ -164,7 +175,7 @@ func (s *Store) Items(ctx context.Context, origin string) ([]feedstore.Item, err
 	if err := s.r.QueryRow(ctx, `SELECT count(*) FROM feed_items`+where, args...).Scan(&n); err != nil {
 		return fail(err)
 	}
-	rows, err := s.r.Query(ctx, `SELECT origin, identity, guid, link, title_key, title, text, url, image, published, fetched
+	rows, err := s.r.Query(ctx, `SELECT origin, identity, guid, link, title_key, title, `+text+`, url, image, published, fetched
 		FROM feed_items`+where, args...)
 	if err != nil {
 		return fail(err)

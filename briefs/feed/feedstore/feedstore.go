@@ -91,6 +91,16 @@ func Origins(items []Item) string {
 	return fmt.Sprintf("origins=%q", origins)
 }
 
+// TextlessItems is a Store that lists an origin's items without their
+// texts. A start whose index cache holds a feed's articles needs none of
+// the texts (see the Source's stamps, which a stored item's text does not
+// change, since a stored item is never updated), and at a thousand feeds
+// the texts are most of what the store holds.
+type TextlessItems interface {
+	// ItemsWithoutText is Items with every item's Text left empty.
+	ItemsWithoutText(ctx context.Context, origin string) ([]Item, error)
+}
+
 // Store keeps feed items and feed states; store/sqlite and store/postgres
 // implement it.
 type Store interface {
