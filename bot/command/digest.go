@@ -318,7 +318,7 @@ func (h DigestHandlers) completeNames(ctx context.Context, req Request) []Choice
 	if req.GuildID == "" {
 		return nil
 	}
-	subs, err := h.Service.Channel(ctx, req.GuildID, h.channelOf(req))
+	subs, err := h.Service.InChannel(ctx, req.GuildID, h.channelOf(req))
 	if err != nil {
 		return nil
 	}

@@ -148,7 +148,7 @@ func TestChannelDigestsByName(t *testing.T) {
 	if err := s.Unsubscribe(ctx, "g", "c", "bbc-news"); err != nil {
 		t.Fatal(err)
 	}
-	if left, _ := s.Channel(ctx, "g", "c"); len(left) != 1 || left[0].Name != "digest" {
+	if left, _ := s.InChannel(ctx, "g", "c"); len(left) != 1 || left[0].Name != "digest" {
 		t.Errorf("after unsubscribing bbc-news: %+v", left)
 	}
 }

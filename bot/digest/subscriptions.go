@@ -89,7 +89,7 @@ func (s *Service) Find(ctx context.Context, guildID, channelID, name string) (Su
 	if name != "" {
 		return s.store.Subscription(ctx, guildID, channelID, name)
 	}
-	subs, err := s.Channel(ctx, guildID, channelID)
+	subs, err := s.InChannel(ctx, guildID, channelID)
 	switch {
 	case err != nil:
 		return Subscription{}, err
@@ -105,8 +105,8 @@ func (s *Service) Find(ctx context.Context, guildID, channelID, name string) (Su
 	return subs[0], nil
 }
 
-// Channel lists the channel's subscriptions, by name.
-func (s *Service) Channel(ctx context.Context, guildID, channelID string) ([]Subscription, error) {
+// InChannel lists the channel's subscriptions, by name.
+func (s *Service) InChannel(ctx context.Context, guildID, channelID string) ([]Subscription, error) {
 	all, err := s.store.Subscriptions(ctx, guildID)
 	if err != nil {
 		return nil, err
