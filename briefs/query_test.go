@@ -513,7 +513,8 @@ func refLookup(s *snapshot, query string) []queryTerm {
 	return qts
 }
 
-// refSearch is search scoring every posting of the query's terms.
+// refSearch is search scoring every posting of the query's terms, looked
+// up without the snapshot's dictionary.
 func refSearch(s *snapshot, query string, n int) []Hit {
 	if n == 0 || strings.TrimSpace(query) == "" {
 		return nil
@@ -522,67 +523,9 @@ func refSearch(s *snapshot, query string, n int) []Hit {
 	if len(qts) == 0 {
 		return nil
 	}
-	// Scores accumulate by segment and article (base[i]+d), which the
-	// postings visit in order; only the candidates are then placed in
-	// story order.
-	sc := &searchScratch{scores: make([]float64, s.base[len(s.segs)])}
-	scores, touched := sc.scores, sc.touched[:0]
-	for _, qt := range qts {
-		w := qt.idf * (bm25K1 + 1)
-		for _, l := range qt.lists {
-			lo, hi := s.base[l.seg], s.base[l.seg+1]
-			pos, norm, segScores := s.pos[l.seg], s.norm[lo:hi], scores[lo:hi]
-			allLive := s.live[l.seg] == len(pos)
-			it := postingIter{p: l.post.p}
-			for d, n, ok := it.next(); ok; d, n, ok = it.next() {
-				if !allLive && pos[d] < 0 {
-					continue
-				}
-				if segScores[d] == 0 {
-					touched = append(touched, lo+int32(d))
-				}
-				tf := float64(n)
-				segScores[d] += w * tf / (tf + float64(norm[d]))
-			}
-		}
-	}
-	// A story scores as its best article, and is shown by it (best says
-	// which member beat the head); ties go to the newer story.
-	var best map[int32]int32
-	if len(s.members) > 0 {
-		for _, g := range touched {
-			if !s.member[g] {
-				continue
-			}
-			r := s.order[s.heads[s.story[s.posOf(g)]]]
-			h := s.base[r.seg] + r.doc
-			if scores[g] > scores[h] {
-				if scores[h] == 0 {
-					touched = append(touched, h)
-				}
-				scores[h] = scores[g]
-				if best == nil {
-					best = map[int32]int32{}
-				}
-				best[h] = g
-			}
-		}
-	}
-	cands := sc.cands[:0]
-	for _, g := range touched {
-		if len(s.members) == 0 || !s.member[g] {
-			cands = append(cands, scoredDoc{g, scores[g]})
-		}
-	}
-	top := topHits(cands, n, func(a, b int32) bool { return s.posOf(a) < s.posOf(b) })
-	for i := range top {
-		g := top[i].doc
-		if m, ok := best[g]; ok {
-			g = m
-		}
-		top[i].doc = s.posOf(g)
-	}
-
+	// Scoring every posting is searchAll's; the terms, their lists and
+	// weights are the reference's own (refLookup).
+	top := s.searchAll(qts, n)
 	terms := make([]string, len(qts))
 	weights := make([]float64, len(qts))
 	for i, qt := range qts {

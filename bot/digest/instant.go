@@ -2,7 +2,6 @@ package digest
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
 )
@@ -41,17 +40,8 @@ func (s *Service) runInstant(ctx context.Context, sub Subscription, now time.Tim
 	if len(sel.Articles) == sub.Count {
 		next = at.Add(time.Millisecond) // more may wait: due again at once
 	}
-	ids := make([]string, len(sel.Articles))
-	for i, a := range sel.Articles {
-		ids[i] = a.ID
-	}
-	dg, err := s.store.ClaimRun(ctx, Run{SubscriptionID: sub.ID, Due: sub.NextRun, ScheduledFor: at, Next: next}, newNonce(), ids)
-	if errors.Is(err, ErrRunClaimed) {
-		log.Debug("digest: instant run claimed elsewhere", slog.Time("scheduled", at), slog.Any("err", err))
-		return false
-	}
-	if err != nil {
-		log.Error("digest: claim instant run", slog.Time("scheduled", at), slog.Any("err", err))
+	dg, ok := s.claim(ctx, log, Run{SubscriptionID: sub.ID, Due: sub.NextRun, ScheduledFor: at, Next: next}, sel.Articles)
+	if !ok {
 		return false
 	}
 	s.finishPendingOf(ctx, sub.ID, dg.ID)

@@ -191,23 +191,8 @@ func (s *Service) run(ctx context.Context, sub Subscription, now time.Time) bool
 		log.Error("digest: compose", slog.Any("err", err))
 		return false
 	}
-	ids := make([]string, len(articles))
-	for i, a := range articles {
-		ids[i] = a.ID
-	}
-	nonce := ""
-	if len(ids) > 0 {
-		nonce = newNonce()
-	}
-	dg, err := s.store.ClaimRun(ctx, Run{SubscriptionID: sub.ID, Due: sub.NextRun, ScheduledFor: at, Next: next}, nonce, ids)
-	if errors.Is(err, ErrRunClaimed) {
-		// Not ours to make. Whoever moved the next run, the poll sees
-		// where it went; poking here could spin on a refusal.
-		log.Debug("digest: run claimed elsewhere", slog.Time("scheduled", at), slog.Any("err", err))
-		return false
-	}
-	if err != nil {
-		log.Error("digest: claim run", slog.Time("scheduled", at), slog.Any("err", err))
+	dg, ok := s.claim(ctx, log, Run{SubscriptionID: sub.ID, Due: sub.NextRun, ScheduledFor: at, Next: next}, articles)
+	if !ok {
 		return false
 	}
 	if missed {
@@ -232,6 +217,31 @@ func stories(n int) string {
 		return "1 story"
 	}
 	return fmt.Sprintf("%d stories", n)
+}
+
+// claim claims run for this process with a digest of articles (none:
+// nothing new), and reports whether it did; a refusal is logged.
+func (s *Service) claim(ctx context.Context, log *slog.Logger, run Run, articles []briefs.Article) (Digest, bool) {
+	ids := make([]string, len(articles))
+	for i, a := range articles {
+		ids[i] = a.ID
+	}
+	nonce := ""
+	if len(ids) > 0 {
+		nonce = newNonce()
+	}
+	dg, err := s.store.ClaimRun(ctx, run, nonce, ids)
+	if errors.Is(err, ErrRunClaimed) {
+		// Not ours to make. Whoever moved the next run, the poll sees
+		// where it went; poking here could spin on a refusal.
+		log.Debug("digest: run claimed elsewhere", slog.Time("scheduled", run.ScheduledFor), slog.Any("err", err))
+		return Digest{}, false
+	}
+	if err != nil {
+		log.Error("digest: claim run", slog.Time("scheduled", run.ScheduledFor), slog.Any("err", err))
+		return Digest{}, false
+	}
+	return dg, true
 }
 
 // finishAllPending posts every digest left pending in the store, by any

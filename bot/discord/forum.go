@@ -144,7 +144,7 @@ func (dl *delivery) createPost(ctx context.Context) (string, error) {
 		}
 		p.log.Warn("digest forum post failed; retrying", slog.String("channel", dl.ch.ID), slog.Int("attempt", attempt),
 			slog.Duration("backoff", backoff), slog.Any("err", err))
-		if err := sleep(ctx, backoff); err != nil {
+		if err := waitTimer(ctx, backoff); err != nil {
 			return "", err
 		}
 		backoff *= 2
@@ -270,16 +270,4 @@ func (dl *delivery) starterOf(ctx context.Context, threads []*discordgo.Channel,
 		}
 	}
 	return "", nil, nil
-}
-
-// sleep waits d, or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

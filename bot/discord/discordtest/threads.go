@@ -152,23 +152,32 @@ func checkThreadName(name string) map[string]string {
 	return nil
 }
 
+// threadRequest checks a request to make a thread in channel (the bot may
+// post there) and reads its body (a name Discord takes), answering the
+// request itself when either fails.
+func (s *Server) threadRequest(c *restCtx, channel string) (guildID string, b threadBody, ok bool) {
+	if guildID, ok = s.checkChannel(c, channel); !ok || !s.checkSend(c, channel) {
+		return "", b, false
+	}
+	if err := json.Unmarshal(c.rec.Body, &b); err != nil {
+		c.formError(map[string]string{"_": err.Error()})
+		return "", b, false
+	}
+	if errs := checkThreadName(b.Name); errs != nil {
+		c.formError(errs)
+		return "", b, false
+	}
+	return guildID, b, true
+}
+
 // createThread answers POST /channels/{channel}/threads: in a forum or
 // media channel a post, a public thread whose starter message (the
 // body's message) has the thread's ID and is its first message; in a text
 // or announcement channel a thread without a message.
 func (s *Server) createThread(c *restCtx) {
 	parentID := c.param("channel")
-	guildID, ok := s.checkChannel(c, parentID)
-	if !ok || !s.checkSend(c, parentID) {
-		return
-	}
-	var b threadBody
-	if err := json.Unmarshal(c.rec.Body, &b); err != nil {
-		c.formError(map[string]string{"_": err.Error()})
-		return
-	}
-	if errs := checkThreadName(b.Name); errs != nil {
-		c.formError(errs)
+	guildID, b, ok := s.threadRequest(c, parentID)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -259,17 +268,8 @@ func (s *Server) answerCreate(c *restCtx, drop bool, body map[string]any) {
 // at most (400, 160004).
 func (s *Server) startMessageThread(c *restCtx) {
 	chID, msgID := c.param("channel"), c.param("message")
-	guildID, ok := s.checkChannel(c, chID)
-	if !ok || !s.checkSend(c, chID) {
-		return
-	}
-	var b threadBody
-	if err := json.Unmarshal(c.rec.Body, &b); err != nil {
-		c.formError(map[string]string{"_": err.Error()})
-		return
-	}
-	if errs := checkThreadName(b.Name); errs != nil {
-		c.formError(errs)
+	guildID, b, ok := s.threadRequest(c, chID)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
