@@ -85,12 +85,47 @@ func benchStart(b *testing.B, files, feeds, perFeed int) {
 // benchStartOf is benchStart with the articles gen makes: the folder's
 // files, and the feeds' items, item i to feed i modulo feeds.
 func benchStartOf(b *testing.B, files, feeds, perFeed int, gen func(n int, seed int64) []briefs.Article) {
-	ctx := context.Background()
 	dir := b.TempDir()
+	// NEWSBRIEF_BENCH_DATA keeps the built folder and database in a
+	// directory of its own (one per benchmark), and a later run with the
+	// same variable starts from them instead of building them again.
+	keep := os.Getenv("NEWSBRIEF_BENCH_DATA")
+	if keep != "" {
+		dir = filepath.Join(keep, strings.NewReplacer("/", "_", "=", "_").Replace(b.Name()))
+	}
 	cfg := config.Defaults()
 	cfg.BriefsDir = filepath.Join(dir, "articles")
 	cfg.DatabasePath = filepath.Join(dir, "newsbrief.db")
 	cfg.FeedsFile = filepath.Join(dir, "feeds.txt")
+	cfg.IndexCache = filepath.Join(dir, "newsbrief.index")
+	built := filepath.Join(dir, "built")
+	if _, err := os.Stat(built); keep == "" || err != nil {
+		buildStartData(b, cfg, files, feeds, perFeed, gen)
+		if keep != "" {
+			if err := os.WriteFile(built, nil, 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("cold", func(b *testing.B) {
+		cold := cfg
+		cold.IndexCache = ""
+		measureStart(b, cold, files+feeds*perFeed)
+	})
+	info, err := os.Stat(cfg.IndexCache)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("cached", func(b *testing.B) {
+		measureStart(b, cfg, files+feeds*perFeed)
+		b.ReportMetric(memstat.MB(uint64(info.Size())), "cache-file-MB")
+	})
+}
+
+// buildStartData writes the articles folder, the feeds file and the
+// database of benchStartOf, and the index cache of a first start.
+func buildStartData(b *testing.B, cfg config.Config, files, feeds, perFeed int, gen func(n int, seed int64) []briefs.Article) {
+	ctx := context.Background()
 	if err := os.MkdirAll(cfg.BriefsDir, 0o755); err != nil {
 		b.Fatal(err)
 	}
@@ -124,7 +159,6 @@ func benchStartOf(b *testing.B, files, feeds, perFeed int, gen func(n int, seed 
 		b.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	cfg.IndexCache = filepath.Join(dir, "newsbrief.index")
 	d, err := openData(ctx, cfg, log, true)
 	if err != nil {
 		b.Fatal(err)
@@ -133,20 +167,6 @@ func benchStartOf(b *testing.B, files, feeds, perFeed int, gen func(n int, seed 
 		b.Fatal(err)
 	}
 	d.Close()
-	d = nil
-	b.Run("cold", func(b *testing.B) {
-		cold := cfg
-		cold.IndexCache = ""
-		measureStart(b, cold, files+feeds*perFeed)
-	})
-	info, err := os.Stat(cfg.IndexCache)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Run("cached", func(b *testing.B) {
-		measureStart(b, cfg, files+feeds*perFeed)
-		b.ReportMetric(memstat.MB(uint64(info.Size())), "cache-file-MB")
-	})
 }
 
 // measureStart opens the data as the bot does at start, and reports its

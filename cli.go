@@ -291,13 +291,19 @@ func nonNil(s []string) []string {
 // library keeps no bodies: they are read back from the sources in bodies,
 // to which openData adds the feeds.
 func loadLibrary(cfg config.Config, log *slog.Logger, extra ...folder.Option) (*briefs.Library, *folder.Source, *bodies, error) {
-	b := &bodies{}
-	lib := briefs.New(briefs.WithBodies(b))
-	b.folder = folder.New(lib, cfg.BriefsDir, append([]folder.Option{folder.WithLogger(log)}, extra...)...)
+	lib, b := newLibrary(cfg, log, extra...)
 	if err := b.folder.Reload(); err != nil {
 		return nil, nil, nil, err
 	}
 	return lib, b.folder, b, nil
+}
+
+// newLibrary is loadLibrary without loading the folder.
+func newLibrary(cfg config.Config, log *slog.Logger, extra ...folder.Option) (*briefs.Library, *bodies) {
+	b := &bodies{}
+	lib := briefs.New(briefs.WithBodies(b))
+	b.folder = folder.New(lib, cfg.BriefsDir, append([]folder.Option{folder.WithLogger(log)}, extra...)...)
+	return lib, b
 }
 
 func runCheck(ctx context.Context, e env) int {
@@ -579,7 +585,7 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (store,
 // With polling, the feed source polls (Run) only while it holds the feed
 // lease; the offline commands fetch what is due without one. hooks add
 // the sources' observers (the bot's metrics).
-func openData(ctx context.Context, cfg config.Config, log *slog.Logger, polling bool, hooks ...sourceHooks) (*data, error) {
+func openData(ctx context.Context, cfg config.Config, log *slog.Logger, polling bool, hooks ...sourceHooks) (_ *data, err error) {
 	var folderOpts []folder.Option
 	var feedOpts []feed.Option
 	for _, h := range hooks {
@@ -591,17 +597,30 @@ func openData(ctx context.Context, cfg config.Config, log *slog.Logger, polling 
 	defer cache.Release()
 	folderOpts = append(folderOpts, folder.WithIndexCache(cache))
 	feedOpts = append(feedOpts, feed.WithIndexCache(cache))
-	lib, src, bodies, err := loadLibrary(cfg, log, folderOpts...)
-	if err != nil {
+	// The library is held while the sources load: its stories are
+	// grouped once, over all of them, when they are (see
+	// briefs.Library.Hold).
+	lib, bodies := newLibrary(cfg, log, folderOpts...)
+	src := bodies.folder
+	release := lib.Hold()
+	defer release()
+	if err := src.Reload(); err != nil {
 		return nil, err
 	}
-	log.Info("articles loaded", slog.Int("count", lib.Count(src.Origin())), slog.Int("skipped", len(src.Skipped())), slog.String("dir", cfg.BriefsDir))
 	st, lease, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
 	d := &data{lib: lib, folder: src, st: st, lease: lease}
 	defer func() {
+		release()
+		if err != nil {
+			return
+		}
+		log.Info("articles loaded", slog.Int("count", lib.Count(src.Origin())), slog.Int("skipped", len(src.Skipped())), slog.String("dir", cfg.BriefsDir))
+		if d.feeds != nil {
+			log.Info("feeds loaded", slog.Int("feeds", len(d.feeds.Feeds())), slog.Int("articles", lib.Len()-lib.Count(src.Origin())))
+		}
 		// Stale: the start indexed articles the cache lacked, or the
 		// cache holds articles gone since.
 		d.cacheStale = cache.Hits() != lib.Len() || cache.Len() != cache.Hits()
@@ -631,7 +650,6 @@ func openData(ctx context.Context, cfg config.Config, log *slog.Logger, polling 
 		st.Close()
 		return nil, err
 	}
-	log.Info("feeds loaded", slog.Int("feeds", len(feeds)), slog.Int("articles", lib.Len()-lib.Count(src.Origin())))
 	return d, nil
 }
 

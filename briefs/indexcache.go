@@ -10,6 +10,7 @@ import (
 	"hash/crc32"
 	"hash/maphash"
 	"io"
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -39,8 +40,9 @@ import (
 // under the old rules are refused rather than mixed with new ones.
 const indexRules = 2
 
-// cacheFormat versions the file layout itself.
-const cacheFormat = 1
+// cacheFormat versions the file layout itself. 2: an entry ends with its
+// number and its story's (see storyLink).
+const cacheFormat = 2
 
 var cacheMagic = [4]byte{'N', 'B', 'I', 'X'}
 
@@ -56,8 +58,13 @@ const (
 var ErrBadIndexCache = errors.New("not a usable index cache")
 
 // cacheDict is a cache's terms, numbered in the order it lists them: the
-// one dictionary its articles' terms are numbers in.
-type cacheDict struct{ terms []string }
+// one dictionary its articles' terms are numbers in. entries counts the
+// cache's articles, for the library to tell whether a batch of articles
+// is exactly the cache's (see cachedPairs).
+type cacheDict struct {
+	terms   []string
+	entries int
+}
 
 // cachedTokens is a cached article's indexing, attached to an Article
 // taken from an IndexCache, for buildSegIndex to index without the text.
@@ -70,6 +77,32 @@ type cachedTokens struct {
 	nTerms int
 	length int32
 	set    []uint32
+	story  storyLink
+}
+
+// storyLink is where the index cache kept an article: the entry's number
+// among the cache's articles and that of the first of its story (itself
+// when it is the first, or alone). With every article of a start taken
+// from one cache, the stories are these, as they were grouped when the
+// cache was written, and a start groups nothing (see cachedPairs).
+type storyLink struct {
+	dict       *cacheDict // nil: the article was not taken from a cache
+	ord, first uint32
+}
+
+// cacheLinks returns the story links of arts' cached articles, nil when
+// none was taken from a cache.
+func cacheLinks(arts []Article) []storyLink {
+	var links []storyLink
+	for i := range arts {
+		if tk := arts[i].tok; tk != nil {
+			if links == nil {
+				links = make([]storyLink, len(arts))
+			}
+			links[i] = tk.story
+		}
+	}
+	return links
 }
 
 // each calls fn for each cached term's number in dict and count. The
@@ -288,6 +321,7 @@ func openIndexCache(src io.ReaderAt, size int64, verify bool) (c *IndexCache, er
 			if r.off != body {
 				return nil, bad("%d bytes after the end", body-r.off)
 			}
+			c.dict.entries = len(c.entries) + len(c.spill)
 			return c, nil
 		case tagTerms:
 			n := r.uvarint()
@@ -486,6 +520,11 @@ func decodeEntry(body []byte, off int, dict *cacheDict, origin, file, ref, stamp
 		}
 		tk.set = append(tk.set, uint32(h))
 	}
+	ord, gap := r.uvarint(), r.uvarint()
+	if ord > math.MaxUint32 || gap > ord {
+		return Article{}, false
+	}
+	tk.story = storyLink{dict: dict, ord: uint32(ord), first: uint32(ord - gap)}
 	if r.err != nil || r.off != len(r.p) || tk.length < 0 || a.ID == "" {
 		return Article{}, false
 	}
@@ -555,8 +594,9 @@ func (l *Library) WriteIndexCache(w io.Writer) error {
 	cw.uvarint(cacheFormat)
 	cw.uvarint(indexRules)
 	cw.flushBuf()
+	cw.firstOfStory(s)
 	for i, seg := range s.segs {
-		cw.segment(seg, s.pos[i])
+		cw.segment(seg, s.pos[i], s.story)
 		if cw.err != nil {
 			return cw.err
 		}
@@ -582,6 +622,37 @@ type cacheWriter struct {
 	buf  []byte
 	dict map[string]uint32
 	err  error
+	// ord numbers the entries as they are written; first is the number
+	// of each story's first entry (see storyLink).
+	ord   uint32
+	first []uint32
+}
+
+// cached tells whether article d of a segment goes into the cache: it is
+// in the library (pos[d] ≥ 0) and its source can find it again.
+func cached(a *Article, pos int32) bool {
+	return pos >= 0 && a.Stamp != "" && (a.File != "" || a.Ref != "")
+}
+
+// firstOfStory numbers the entries as segment will write them, and notes
+// each story's first.
+func (cw *cacheWriter) firstOfStory(s *snapshot) {
+	const none = math.MaxUint32
+	cw.first = make([]uint32, len(s.heads))
+	for i := range cw.first {
+		cw.first[i] = none
+	}
+	ord := uint32(0)
+	for i, seg := range s.segs {
+		for d := range seg.arts {
+			if p := s.pos[i][d]; cached(&seg.arts[d], p) {
+				if f := &cw.first[s.story[p]]; *f == none {
+					*f = ord
+				}
+				ord++
+			}
+		}
+	}
 }
 
 func (cw *cacheWriter) raw(b []byte)     { cw.buf = append(cw.buf, b...) }
@@ -602,13 +673,12 @@ func (cw *cacheWriter) flushBuf() {
 // segment writes the segment's articles in the library (pos ≥ 0) that
 // have a stamp: first a block of the terms not written yet, then an entry
 // per article, its terms recovered from the segment's postings.
-func (cw *cacheWriter) segment(seg *segment, pos []int32) {
+func (cw *cacheWriter) segment(seg *segment, pos, story []int32) {
 	n := len(seg.arts)
 	keep := make([]bool, n)
 	some := false
 	for d := range n {
-		a := &seg.arts[d]
-		keep[d] = pos[d] >= 0 && a.Stamp != "" && (a.File != "" || a.Ref != "")
+		keep[d] = cached(&seg.arts[d], pos[d])
 		some = some || keep[d]
 	}
 	if !some {
@@ -707,6 +777,9 @@ func (cw *cacheWriter) segment(seg *segment, pos []int32) {
 			e.uvarint(uint64(x) - h)
 			h = uint64(x)
 		}
+		e.uvarint(uint64(cw.ord))
+		e.uvarint(uint64(cw.ord - cw.first[story[pos[d]]]))
+		cw.ord++
 		entry = e.buf
 		cw.buf = append(cw.buf, tagEntry)
 		cw.uvarint(uint64(len(entry)))

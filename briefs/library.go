@@ -58,6 +58,16 @@ type Library struct {
 
 	// bodies, when set, reads bodies again: the library keeps none.
 	bodies Bodies
+
+	// held, while Hold is in effect, gathers what the Replaces since
+	// left for its release: the articles that came, and those whose
+	// story lost an article. Guarded by mu.
+	held *heldWork
+}
+
+// heldWork is what a held library's Replaces leave for the release.
+type heldWork struct {
+	born, orphans []segDoc
 }
 
 // segDoc is an article of a segment, for the library's bookkeeping.
@@ -233,7 +243,21 @@ func (l *Library) install(origins []string, added []*segment, shared []string) (
 			}
 		}
 	}
+	if l.held != nil {
+		l.held.born = append(l.held.born, born...)
+		l.held.orphans = append(l.held.orphans, orphans...)
+		return dropped
+	}
+	l.settle(prev, born, orphans)
+	return dropped
+}
+
+// settle finds the edges of the articles that came (born) and of those
+// whose story lost an article (orphans), compacts the segments and swaps
+// in the new snapshot. The caller holds mu.
+func (l *Library) settle(prev *snapshot, born, orphans []segDoc) {
 	l.findEdges(append(slices.Clip(born), orphans...))
+	l.dropLinks()
 
 	moved := l.compact()
 	l.snap.Store(l.assemble(prev, moved, born))
@@ -244,7 +268,45 @@ func (l *Library) install(origins []string, added []*segment, shared []string) (
 		l.changed = nil
 	}
 	l.changedMu.Unlock()
-	return dropped
+}
+
+// Hold defers the grouping of stories and the new snapshot of every
+// Replace until release is called; readers see the library as it was
+// before Hold until then. A start that loads several sources (the
+// articles folder, the feeds) holds the library while it loads them, so
+// that the stories of a million articles are grouped once, not once per
+// source, and, when every article came from an index cache unchanged, as
+// the cache kept them. Calling release again does nothing.
+func (l *Library) Hold() (release func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.held != nil {
+		return func() {} // the outer Hold releases
+	}
+	l.held = &heldWork{}
+	prev := l.snap.Load()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			h := l.held
+			l.held = nil
+			// An article that came may have left again before the
+			// release, and one may have lost two of its story.
+			gone := func(x segDoc) bool { return !x.seg.live(x.doc) }
+			orphans := slices.DeleteFunc(h.orphans, gone)
+			if len(orphans) > 1 {
+				seen := make(map[segDoc]bool, len(orphans))
+				orphans = slices.DeleteFunc(orphans, func(x segDoc) bool {
+					dup := seen[x]
+					seen[x] = true
+					return dup
+				})
+			}
+			l.settle(prev, slices.DeleteFunc(h.born, gone), orphans)
+		})
+	}
 }
 
 // removeOrigins marks every article of origins (sorted) removed. It

@@ -28,6 +28,10 @@ type segment struct {
 	complete segCompleter
 	dup      dupIndex
 	uid      []uint64 // per article, stable across merges (edges use it)
+	// links holds, per article taken from an index cache, the story the
+	// cache kept it in (see cachedPairs), until the library next groups
+	// its stories; nil when no article came from a cache.
+	links []storyLink
 
 	// removed marks articles whose origin was replaced since; shadowed
 	// those whose ID an article of an origin sorting earlier holds. An
@@ -51,6 +55,7 @@ const segmentMax = 16384
 // included, for signBatch to finish.
 func newSegment(arts []Article, uid []uint64) *segment {
 	s := bareSegment(arts, uid)
+	s.links = cacheLinks(arts)
 	s.index, s.dup = buildSegIndex(arts)
 	s.complete = buildSegCompleter(arts)
 	s.liveLen = s.index.sumLen

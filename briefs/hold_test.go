@@ -1,0 +1,134 @@
+package briefs
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"newsbrief/internal/fakenews"
+)
+
+// TestHoldGroupsOnce: Replaces while the library is held show nothing
+// until the release, and then the library is the one the same Replaces
+// make unheld: the same stories, hits and completions.
+func TestHoldGroupsOnce(t *testing.T) {
+	origins, bodies := cacheFixture(t)
+	carried := byOrigin(generateCarried(3000, fakenews.CarriedLongTail, 5))
+	unheld := New(WithBodies(bodies))
+	unheld.Replace("bbc", origins["bbc"])
+	unheld.Replace("cnn", origins["cnn"])
+	unheld.ReplaceAll(carried)
+
+	held := New(WithBodies(bodies))
+	held.Replace("old", origins["cnn"][:10]) // replaced while held
+	v := held.Version()
+	release := held.Hold()
+	held.Replace("old", nil)
+	held.Replace("cnn", origins["bbc"][:50]) // replaced again before the release
+	held.Replace("bbc", origins["bbc"])
+	held.Replace("cnn", origins["cnn"])
+	held.ReplaceAll(carried)
+	if held.Len() != 10 || held.Version() != v || held.Count("old") != 10 {
+		t.Fatalf("while held, the library shows %d articles (version %d, was %d), want the 10 it had", held.Len(), held.Version(), v)
+	}
+	release()
+	release() // again: nothing
+	if held.Version() != v+1 {
+		t.Errorf("version %d after the release, want %d: one snapshot for every held Replace", held.Version(), v+1)
+	}
+	sameLibrary(t, unheld, held)
+	if held.Count("old") != 0 {
+		t.Error("an origin removed while held is still there")
+	}
+}
+
+// TestIndexCacheKeepsStories: a library whose every article comes from
+// its index cache takes its stories from there (cachedPairs) instead of
+// grouping them again, and they are the stories it was written with; a
+// cache that holds an article the start lacks is not taken for them.
+func TestIndexCacheKeepsStories(t *testing.T) {
+	origins, fixture := cacheFixture(t)
+	gen := generateCarried(3000, fakenews.CarriedBy(10), 5)
+	text := map[string][]string{}
+	for o, arts := range byOrigin(gen) {
+		for i := range arts {
+			arts[i].Ref, arts[i].Stamp = arts[i].ID, "v1"
+			text[arts[i].ID] = arts[i].Paragraphs
+		}
+		origins[o] = arts
+	}
+	bodies := BodiesFunc(func(ctx context.Context, a Article) ([]string, error) {
+		if p, ok := text[a.ID]; ok {
+			return p, nil
+		}
+		return fixture.Body(ctx, a)
+	})
+	fresh := New(WithBodies(bodies))
+	fresh.ReplaceAll(origins)
+	var buf bytes.Buffer
+	if err := fresh.WriteIndexCache(&buf); err != nil {
+		t.Fatal(err)
+	}
+	c, err := ReadIndexCache(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromCache := func(skip int) map[string][]Article {
+		out := map[string][]Article{}
+		n := 0
+		for o, arts := range origins {
+			for _, a := range arts {
+				if n++; n == skip {
+					continue
+				}
+				got, ok := c.Article(a.Origin, a.File, a.Ref, a.Stamp)
+				if !ok {
+					t.Fatalf("%s not in the cache", a.ID)
+				}
+				out[o] = append(out[o], got)
+			}
+		}
+		return out
+	}
+
+	again := New(WithBodies(bodies))
+	release := again.Hold()
+	for o, arts := range fromCache(0) {
+		again.Replace(o, arts)
+	}
+	again.mu.Lock()
+	pairs, ok := again.cachedPairs(again.held.born, len(again.held.born))
+	again.mu.Unlock()
+	if !ok {
+		t.Fatal("the stories of a start wholly from the cache are grouped again")
+	}
+	if len(pairs) < 2700 {
+		t.Errorf("%d pairs from the cache, want at least 2,700 (300 stories of 10 copies)", len(pairs))
+	}
+	release()
+	sameLibrary(t, fresh, again)
+	for i := range 300 {
+		id := gen[10*i].ID
+		if len(again.Story(id)) != 10 {
+			t.Fatalf("Story(%s) has %d articles, want 10", id, len(again.Story(id)))
+		}
+	}
+
+	// One article fewer than the cache holds: grouped again, and alike.
+	partial := New(WithBodies(bodies))
+	release = partial.Hold()
+	arts := fromCache(7)
+	for o := range arts {
+		partial.Replace(o, arts[o])
+	}
+	partial.mu.Lock()
+	_, ok = partial.cachedPairs(partial.held.born, len(partial.held.born))
+	partial.mu.Unlock()
+	release()
+	if ok {
+		t.Error("stories taken from a cache that holds an article the library lacks")
+	}
+	if partial.Len() != fresh.Len()-1 {
+		t.Errorf("%d articles, want %d", partial.Len(), fresh.Len()-1)
+	}
+}
