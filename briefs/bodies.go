@@ -68,14 +68,19 @@ func (l *Library) FullAll(ctx context.Context, arts []Article) error {
 }
 
 // dropBodies lets the bodies of arts go once they are indexed, when the
-// library reads them again through its Bodies. The title is copied: a
-// source that parsed it out of the whole text (an article file) would
-// otherwise keep all of the text alive through it.
+// library reads them again through its Bodies. The title of an article
+// that came with its body is copied: a source that parsed it out of the
+// whole text (an article file) would otherwise keep all of the text
+// alive through it. One without (from an index cache) has a title of its
+// own.
 func (l *Library) dropBodies(arts []Article) {
 	if l.bodies == nil {
 		return
 	}
 	for i := range arts {
+		if arts[i].Paragraphs == nil {
+			continue
+		}
 		arts[i].Paragraphs = nil
 		arts[i].Title = strings.Clone(arts[i].Title)
 	}

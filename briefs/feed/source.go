@@ -6,9 +6,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -168,31 +170,21 @@ func (s *Source) Load(ctx context.Context) error {
 	// that keeps no bodies never holds every feed's text at once.
 	s.replace.Lock()
 	dropped := s.lib.ReplaceSeq(names, func(yield func(briefs.Article) bool) {
-		for _, fr := range pending {
-			s.mu.Lock()
-			f := fr.feed
-			s.mu.Unlock()
-			st, err := s.st.FeedState(ctx, f.URL)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("load feed %s (%s): state: %w", f.Name, f.URL, err))
+		for l := range s.loadAhead(ctx, pending) {
+			fr := l.fr
+			if l.err != nil {
+				errs = append(errs, l.err)
 				continue
 			}
-			st.URL = f.URL
-			items, arts, err := s.loadItems(ctx, f.Name)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("load feed %s (%s): stored items: %w", f.Name, f.URL, err))
-				continue
-			}
-			known := newStoryIndex(items)
 			s.mu.Lock()
 			if !fr.running { // a poll under way has the newer state
-				fr.state = st
+				fr.state = l.state
 			}
-			fr.known = known
-			fr.setKept(items)
+			fr.known = l.known
+			fr.setKept(l.items)
 			s.mu.Unlock()
 			done = append(done, fr)
-			for _, a := range arts {
+			for _, a := range l.arts {
 				if !yield(a) {
 					return
 				}
@@ -218,6 +210,72 @@ func (s *Source) Load(ctx context.Context) error {
 	}
 	s.replace.Unlock()
 	return errors.Join(errs...)
+}
+
+// feedLoad is what Load reads of one feed.
+type feedLoad struct {
+	fr    *feedRun
+	state feedstore.State
+	items []feedstore.Item
+	arts  []briefs.Article
+	known *storyIndex
+	err   error
+}
+
+// loadAhead reads the feeds' states and stored items for Load and yields
+// them in order, reading a few feeds ahead on every core: at start, five
+// thousand feeds' reads one after another would keep the library's
+// indexing waiting.
+func (s *Source) loadAhead(ctx context.Context, pending []*feedRun) iter.Seq[feedLoad] {
+	return func(yield func(feedLoad) bool) {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		ahead := 2 * runtime.GOMAXPROCS(0)
+		out := make([]chan feedLoad, len(pending))
+		for i := range out {
+			out[i] = make(chan feedLoad, 1)
+		}
+		slots := make(chan struct{}, ahead)
+		go func() {
+			for i, fr := range pending {
+				select {
+				case slots <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+				go func() { out[i] <- s.loadFeed(ctx, fr) }()
+			}
+		}()
+		for i := range pending {
+			l := <-out[i]
+			<-slots
+			if !yield(l) {
+				return
+			}
+		}
+	}
+}
+
+// loadFeed reads one feed's state and stored items for Load.
+func (s *Source) loadFeed(ctx context.Context, fr *feedRun) feedLoad {
+	s.mu.Lock()
+	f := fr.feed
+	s.mu.Unlock()
+	l := feedLoad{fr: fr}
+	st, err := s.st.FeedState(ctx, f.URL)
+	if err != nil {
+		l.err = fmt.Errorf("load feed %s (%s): state: %w", f.Name, f.URL, err)
+		return l
+	}
+	st.URL = f.URL
+	l.state = st
+	l.items, l.arts, err = s.loadItems(ctx, f.Name)
+	if err != nil {
+		l.err = fmt.Errorf("load feed %s (%s): stored items: %w", f.Name, f.URL, err)
+		return l
+	}
+	l.known = newStoryIndex(l.items)
+	return l
 }
 
 // loadItems reads the stored items of the feed name for Load, and makes

@@ -97,7 +97,9 @@ func walkFolder(dir string) (files []File, skipped []Skip, dirs []string, err er
 			skip(path, err)
 			return nil
 		}
-		f := File{Dir: dir, Rel: filepath.ToSlash(rel)}
+		// A copy: rel is a slice of path, which would otherwise stay
+		// in memory as long as the article (40 MB at 500,000 files).
+		f := File{Dir: dir, Rel: strings.Clone(filepath.ToSlash(rel))}
 		if info != nil {
 			f.Size, f.ModTime = info.Size(), info.ModTime()
 		}
