@@ -669,3 +669,37 @@ func prefixRange(n int, key func(i int) string, p string) (lo, hi int) {
 	hi = lo + sortSearch(n-lo, func(i int) bool { return !strings.HasPrefix(key(lo+i), p) })
 	return lo, hi
 }
+
+// TestSortByText: sortByText orders as sorting the texts themselves does,
+// with texts that tie on their first eight bytes, are shorter than eight,
+// or empty.
+func TestSortByText(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	words := []string{"", "a", "gov", "government", "governments", "governor", "ab", "abc\x00", "zzzzzzzzzz", "élan", "\xff"}
+	for _, n := range []int{10, 1000, 20000} {
+		texts := make([]string, n)
+		for i := range texts {
+			texts[i] = words[rng.IntN(len(words))]
+			if rng.IntN(2) == 0 {
+				texts[i] += fmt.Sprint(rng.IntN(1000))
+			}
+		}
+		items := make([]uint32, n)
+		for i := range items {
+			items[i] = uint32(i)
+		}
+		sortByText(items, func(i uint32) string { return texts[i] })
+		for i := 1; i < n; i++ {
+			if texts[items[i-1]] > texts[items[i]] {
+				t.Fatalf("n=%d: %q before %q", n, texts[items[i-1]], texts[items[i]])
+			}
+		}
+		seen := make([]bool, n)
+		for _, it := range items {
+			if seen[it] {
+				t.Fatalf("n=%d: item %d twice", n, it)
+			}
+			seen[it] = true
+		}
+	}
+}
