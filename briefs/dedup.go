@@ -704,14 +704,33 @@ func (l *Library) joinAll(born []segDoc) []dupPair {
 		}
 	}
 
-	workers := min(runtime.GOMAXPROCS(0), dupBands)
-	keys := make([][]uint64, workers)
-	for b0 := 0; b0 < dupBands; b0 += workers {
-		var wg sync.WaitGroup
-		for w := range min(workers, dupBands-b0) {
-			wg.Go(func() {
-				b := b0 + w
-				k := keys[w][:0]
+	// The bands are sorted on the other cores while this one checks the
+	// band before, at most sorters+1 bands ahead, and checked in band
+	// order. A band is claimed once its sorter holds a place ahead, so
+	// the band the checker waits for always has one.
+	sorters := max(1, min(runtime.GOMAXPROCS(0)-1, dupBands))
+	sorted := make([]chan []uint64, dupBands)
+	for b := range sorted {
+		sorted[b] = make(chan []uint64, 1)
+	}
+	spare := make(chan []uint64, sorters+1)
+	ahead := make(chan struct{}, sorters+1)
+	var next atomic.Int64
+	for range sorters {
+		go func() {
+			for {
+				ahead <- struct{}{}
+				b := int(next.Add(1) - 1)
+				if b >= dupBands {
+					<-ahead
+					return
+				}
+				var k []uint64
+				select {
+				case k = <-spare:
+				default:
+				}
+				k = k[:0]
 				for i, s := range segs {
 					for _, d := range s.dup.bands[b] {
 						if s.live(int32(d)) {
@@ -720,12 +739,17 @@ func (l *Library) joinAll(born []segDoc) []dupPair {
 					}
 				}
 				slices.Sort(k)
-				keys[w] = k
-			})
-		}
-		wg.Wait()
-		for w := range min(workers, dupBands-b0) {
-			check(keys[w])
+				sorted[b] <- k
+			}
+		}()
+	}
+	for b := range dupBands {
+		k := <-sorted[b]
+		check(k)
+		<-ahead
+		select {
+		case spare <- k:
+		default:
 		}
 	}
 	return pairs
