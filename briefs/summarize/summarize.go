@@ -1351,8 +1351,8 @@ type setPart struct {
 	standalone         bool
 }
 
-// setPool is how many candidates the best by score, and how many the best
-// by gain, the search for a brief's best set of sentences draws from.
+// setPool: the search for a brief's best set of sentences draws from the
+// setPool best candidates by score and the setPool best by gain.
 const setPool = 8
 
 // gains returns each sentence's gain under m (see model) from its
@@ -1374,8 +1374,8 @@ func (d *doc) gains(f []float64, m *model) []float64 {
 // bestSet picks the k (2 or 3) sentences whose value under m (see model)
 // is best, among the setPool best candidates by score and the setPool best
 // by gain, ties going to the earlier sets; one of them must stand alone
-// when a candidate does. With k candidates or fewer in the pool, it picks
-// as topSentences does.
+// when a candidate does. With k candidates or fewer in the pool, or none
+// in it that stands alone when one should, it picks as topSentences does.
 func (d *doc) bestSet(scores, gains []float64, k int, m *model) []bool {
 	n := len(d.sents)
 	// inPool[i]: bit 1 when i is among the best by score, bit 2 by gain.
