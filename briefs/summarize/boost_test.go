@@ -62,6 +62,65 @@ func fitTrees(docs []fitDoc, p boostParams) []tree {
 		})
 	}
 	first[len(docs)] = len(samples)
+	return growTrees(docs, samples, p, nil, func(score, g, h []float64) {
+		clear(g)
+		clear(h)
+		for _, q := range pairs {
+			z := score[q.i] - score[q.j]
+			s := 1 / (1 + math.Exp(-z))
+			g[q.i] -= q.w * (1 - s)
+			g[q.j] += q.w * (1 - s)
+			hh := q.w * s * (1 - s)
+			h[q.i] += hh
+			h[q.j] += hh
+		}
+	})
+}
+
+// fitGains fits trees to the targets y (one a sentence of each article,
+// y[k][i] for docs[k]'s sentence i) with the squared loss, each article
+// weighing the same, and returns the weighted mean of the targets (where
+// the trees start) and the trees.
+func fitGains(docs []fitDoc, y [][]float64, p boostParams) (base float64, trees []tree) {
+	var samples []boostSample
+	var target, wt []float64
+	for k := range docs {
+		d := &docs[k]
+		nc := 0
+		for _, c := range d.cand {
+			nc += b2i(c)
+		}
+		for i, c := range d.cand {
+			if c {
+				samples = append(samples, boostSample{int32(k), int32(i)})
+				target = append(target, y[k][i])
+				wt = append(wt, 1/float64(nc))
+			}
+		}
+	}
+	sw := 0.0
+	for i := range samples {
+		base += wt[i] * target[i]
+		sw += wt[i]
+	}
+	base = roundTo(base/sw, 5)
+	start := make([]float64, len(samples))
+	for i := range start {
+		start[i] = base
+	}
+	trees = growTrees(docs, samples, p, start, func(score, g, h []float64) {
+		for i := range samples {
+			g[i] = wt[i] * (score[i] - target[i])
+			h[i] = wt[i]
+		}
+	})
+	return base, trees
+}
+
+// growTrees fits p.trees oblivious trees to the samples of docs, one Newton
+// step a tree: grad sets each sample's gradient and hessian of the loss g
+// and h at the current scores, which start at start (nil: 0).
+func growTrees(docs []fitDoc, samples []boostSample, p boostParams, start []float64, grad func(score, g, h []float64)) []tree {
 	x := func(s boostSample, f int) float64 { return docs[s.doc].x[int(s.sent)*numFeatures+f] }
 
 	// Candidate thresholds: midpoints between quantiles of each feature.
@@ -107,22 +166,13 @@ func fitTrees(docs []fitDoc, p boostParams) []tree {
 	}
 
 	score := make([]float64, len(samples))
+	copy(score, start)
 	g, h := make([]float64, len(samples)), make([]float64, len(samples))
 	node := make([]int, len(samples))
 	var trees []tree
 	maxBins := p.bins + 1
 	for range p.trees {
-		clear(g)
-		clear(h)
-		for _, q := range pairs {
-			z := score[q.i] - score[q.j]
-			s := 1 / (1 + math.Exp(-z))
-			g[q.i] -= q.w * (1 - s)
-			g[q.j] += q.w * (1 - s)
-			hh := q.w * s * (1 - s)
-			h[q.i] += hh
-			h[q.j] += hh
-		}
+		grad(score, g, h)
 		var t tree
 		clear(node)
 		for l := range treeDepth {

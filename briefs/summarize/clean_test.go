@@ -1,6 +1,8 @@
 package summarize
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -151,6 +153,24 @@ func TestBriefsStandAlone(t *testing.T) {
 	}
 	if c.Paragraphs[0] != "TOKYO (Reuters) - A strong earthquake struck northern Japan on Monday." {
 		t.Errorf("the text changed: %q", c.Paragraphs[0])
+	}
+}
+
+// A brief of two or three sentences, the best set of sentences (bestSet),
+// opens with one that stands alone even when the only such sentence is
+// among the article's last and least telling.
+func TestBestSetStandsAlone(t *testing.T) {
+	var paras []string
+	for i := range 14 {
+		paras = append(paras, fmt.Sprintf("They said the flood in Ely on Sunday forced %d families from their homes near the river.", 100+i))
+	}
+	paras = append(paras, "Tea was served.")
+	a := Text{Title: "Ely flood", Paragraphs: paras}
+	for _, l := range []Length{{Sentences: 2}, Standard} {
+		s := Summarize(a, l).Sentences
+		if len(s) != l.Sentences || Dependent(s[0]) || !slices.Contains(s, "Tea was served.") {
+			t.Errorf("%+v: %q", l, s)
+		}
 	}
 }
 

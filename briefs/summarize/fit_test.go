@@ -26,7 +26,12 @@ package summarize
 // bbc-dev's labels, and the model averages their log-odds. Last, the
 // picking settings are searched on the training articles: the lead bonus,
 // redundancy and word cost by ROUGE of cnn-dev's 1- and 3-sentence briefs,
-// the word-budget threshold by ROUGE of bbc-dev's 75-word briefs.
+// the word-budget threshold by ROUGE of bbc-dev's 75-word briefs. Last,
+// for briefs of two or three sentences, boosted trees (squared loss) learn
+// each cnn-dev sentence's gain: how many of its word pairs the highlights
+// hold; the settings of the search for the best set of sentences (see
+// model) are searched on the training articles, each with the gains of
+// trees fitted without it (fitSets).
 //
 //	go test ./summarize -run 'TestROUGE$' -v   the figures of defaultModel
 //	go test ./summarize -run TestFit -v        refit; compare with defaultModel
@@ -63,6 +68,7 @@ type fitDoc struct {
 	xw     *[numWordFeatures]float64 // the word model x was computed with
 	wx     []float64                 // numWordFeatures per content word of the article
 	wy     []float64                 // 1 if the reference uses the word, else 0
+	gain   []float64                 // per sentence: how many of its word pairs the reference holds
 	scored map[string]rougeScores
 }
 
@@ -88,7 +94,7 @@ func (fd *fitDoc) brief(l Length, m *model) []string {
 		return nil
 	}
 	fd.useWords(&m.words)
-	return fd.d.brief(fd.d.weigh(fd.x, m), l, m)
+	return fd.d.brief(fd.d.weigh(fd.x, m), fd.x, l, m)
 }
 
 // useWords computes the article's features again when the word model ww
@@ -192,8 +198,10 @@ func newFitDoc(e evalDoc, isCNN bool) fitDoc {
 		fd.wy = append(fd.wy, used)
 	}
 	raw := strings.Join(e.ref, "")
+	refPairs := wordPairs(rougeTokens(strings.Join(e.ref, " ")))
 	best, nCand := 0.0, 0
 	for _, s := range d.sents {
+		fd.gain = append(fd.gain, float64(pairHits(s.text, refPairs)))
 		y := 0.0
 		switch {
 		case !s.cand:
@@ -222,6 +230,25 @@ func newFitDoc(e evalDoc, isCNN bool) fitDoc {
 		}
 	}
 	return fd
+}
+
+// wordPairs counts the word pairs (bigrams) of tokens.
+func wordPairs(tokens []string) map[[2]string]int {
+	m := map[[2]string]int{}
+	for i := 1; i < len(tokens); i++ {
+		m[[2]string{tokens[i-1], tokens[i]}]++
+	}
+	return m
+}
+
+// pairHits is how many of text's word pairs ref holds, a pair counting at
+// most as often as ref has it (ROUGE-2's overlap).
+func pairHits(text string, ref map[[2]string]int) int {
+	hits := 0
+	for p, n := range wordPairs(rougeTokens(text)) {
+		hits += min(n, ref[p])
+	}
+	return hits
 }
 
 // withoutLede returns the articles without their first paragraph, which
@@ -593,7 +620,72 @@ func fitModel(cnn, bbc []fitDoc) model {
 		}
 	}
 	m.threshold = th
+	fitSets(cnn, &m)
 	return m
+}
+
+// gainFolds is how many parts the training articles are cut into to
+// search the settings of the set search: each part's gains are those of
+// trees fitted on the others, as an article the model has not seen gets
+// them.
+const gainFolds = 4
+
+// fitSets fits m's gain trees to cnn-dev's training articles (how many of
+// each sentence's word pairs the highlights hold) and searches the
+// settings of the set search by the ROUGE of their standard briefs. Held
+// out (5-fold), this takes cnn-dev's standard briefs from 29.94/11.62/26.78
+// (picked one by one) to 29.87/12.37/27.02. Searched on the trees' own
+// training gains, which fit them too well, the settings read ROUGE-2 0.35
+// worse; so searched, 100 trees at a rate of 0.1, or a linear model of the
+// gains, read it 0.1 to 0.2 worse than 200 trees.
+func fitSets(cnn []fitDoc, m *model) {
+	gains := func(docs []fitDoc) [][]float64 {
+		y := make([][]float64, len(docs))
+		for k := range docs {
+			y[k] = docs[k].gain
+		}
+		return y
+	}
+	m.gainBase, m.gainTrees = fitGains(cnn, gains(cnn), defaultBoost)
+	// Each article's scores and its gains under trees fitted without it.
+	scores, held := make([][]float64, len(cnn)), make([][]float64, len(cnn))
+	for g := range gainFolds {
+		var in []fitDoc
+		for k := range cnn {
+			if k%gainFolds != g {
+				in = append(in, cnn[k])
+			}
+		}
+		var gm model
+		gm.gainBase, gm.gainTrees = fitGains(in, gains(in), defaultBoost)
+		for k := range cnn {
+			if k%gainFolds == g {
+				fd := &cnn[k]
+				fd.useWords(&m.words)
+				scores[k] = slices.Clone(fd.d.weigh(fd.x, m))
+				held[k] = slices.Clone(fd.d.gains(fd.x, &gm))
+			}
+		}
+	}
+	best := math.Inf(-1)
+	var bestS [4]float64
+	for _, r := range []float64{10, 20, 30, 45} {
+		for _, o := range []float64{0.5, 1, 1.5} {
+			for _, s := range []float64{0, 0.02, 0.05, 0.1} {
+				for _, l := range []float64{0, 0.02, 0.05} {
+					m.gainRef, m.gainOverlap, m.gainScore, m.gainLead = r, o, s, l
+					var sum rougeScores
+					for k := range cnn {
+						sum = sum.add(cnn[k].score(cnn[k].d.briefWith(scores[k], held[k], Standard, m)))
+					}
+					if v := sum.bigramWeighted(); v > best {
+						best, bestS = v, [4]float64{r, o, s, l}
+					}
+				}
+			}
+		}
+	}
+	m.gainRef, m.gainOverlap, m.gainScore, m.gainLead = bestS[0], bestS[1], bestS[2], bestS[3]
 }
 
 // The bars of the summaries issue (F1 x100): the lead plus one point on
@@ -704,7 +796,19 @@ func modelSource(m model) string {
 		fmt.Fprintf(&b, "\t\tw%s: %s,\n", wordFeatureNames[k], num(w))
 	}
 	fmt.Fprintf(&b, "\t},\n\tbase: %s,\n\ttrees: []tree{\n", num(m.base))
-	for _, t := range m.trees {
+	writeTrees(&b, m.trees)
+	fmt.Fprintf(&b, "\t},\n\tthreshold: %s,\n\tredundancy: %s,\n\twordCost: %s,\n\tleadBonus: %s,\n",
+		num(m.threshold), num(m.redundancy), num(m.wordCost), num(m.leadBonus))
+	fmt.Fprintf(&b, "\tgainBase: %s,\n\tgainTrees: []tree{\n", num(m.gainBase))
+	writeTrees(&b, m.gainTrees)
+	fmt.Fprintf(&b, "\t},\n\tgainRef: %s,\n\tgainOverlap: %s,\n\tgainScore: %s,\n\tgainLead: %s,\n}\n",
+		num(m.gainRef), num(m.gainOverlap), num(m.gainScore), num(m.gainLead))
+	return b.String()
+}
+
+// writeTrees writes trees as the Go source of their elements.
+func writeTrees(b *strings.Builder, trees []tree) {
+	for _, t := range trees {
 		b.WriteString("\t\t{feat: [treeDepth]uint8{")
 		for l, f := range t.feat {
 			if l > 0 {
@@ -728,9 +832,6 @@ func modelSource(m model) string {
 		}
 		b.WriteString("}},\n")
 	}
-	fmt.Fprintf(&b, "\t},\n\tthreshold: %s,\n\tredundancy: %s,\n\twordCost: %s,\n\tleadBonus: %s,\n}\n",
-		num(m.threshold), num(m.redundancy), num(m.wordCost), num(m.leadBonus))
-	return b.String()
 }
 
 // num writes v as Go source that reads back as v.
@@ -776,8 +877,9 @@ func TestCrossValidate(t *testing.T) {
 		heldNoLede = heldNoLede.add(nl.scale(float64(len(noLede))))
 		heldNoLedeLead = heldNoLedeLead.add(nlLead.scale(100))
 		nNoLede += len(noLede)
-		t.Logf("fold %d: cnn 3 %.2f/%.2f/%.2f 1 %.2f/%.2f/%.2f bbc %.2f/%.2f/%.2f dep %.1f%% (redundancy %g word cost %g lead bonus %g threshold %g)", f+1,
-			g.cnn3.R1, g.cnn3.R2, g.cnn3.RL, g.cnn1.R1, g.cnn1.R2, g.cnn1.RL, g.bbc75.R1, g.bbc75.R2, g.bbc75.RL, g.dependent, m.redundancy, m.wordCost, m.leadBonus, m.threshold)
+		t.Logf("fold %d: cnn 3 %.2f/%.2f/%.2f 1 %.2f/%.2f/%.2f bbc %.2f/%.2f/%.2f dep %.1f%% (redundancy %g word cost %g lead bonus %g threshold %g; sets: ref %g overlap %g score %g lead %g)", f+1,
+			g.cnn3.R1, g.cnn3.R2, g.cnn3.RL, g.cnn1.R1, g.cnn1.R2, g.cnn1.RL, g.bbc75.R1, g.bbc75.R2, g.bbc75.RL, g.dependent, m.redundancy, m.wordCost, m.leadBonus, m.threshold,
+			m.gainRef, m.gainOverlap, m.gainScore, m.gainLead)
 		nc, nb := float64(len(teC)), float64(len(teB))
 		held.cnn3 = held.cnn3.add(g.cnn3.scale(nc))
 		held.cnn1 = held.cnn1.add(g.cnn1.scale(nc))
@@ -822,10 +924,11 @@ var (
 
 // The cross-validated margins TestCrossValidate holds the fitting to: a
 // little below what it gives (issue 18 asked for the lead plus 1.5 on all
-// three on cnn-dev's standard briefs, which ROUGE-2 misses at +0.89, and
-// LexRank plus 5 on all three on bbc-dev's at 75 words, which they make).
+// three on cnn-dev's standard briefs, which they make at
+// +2.20/+1.64/+2.13, and LexRank plus 5 on all three on bbc-dev's at 75
+// words, which they make).
 var (
-	cvMarginCNN3   = rougeScores{2.0, 0.8, 1.7}
+	cvMarginCNN3   = rougeScores{2.0, 1.5, 1.9}
 	cvMarginCNN1   = rougeScores{4.3, 1.7, 3.7}
 	cvMarginBBC75  = rougeScores{5.0, 7.0, 5.0}
 	cvMarginNoLede = rougeScores{3.5, 1.2, 2.5}
