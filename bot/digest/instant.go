@@ -15,6 +15,12 @@ import (
 // digest's history is what it posted, not every poll of every feed.
 func (s *Service) runInstant(ctx context.Context, sub Subscription, now time.Time) bool {
 	log := s.log.With(slog.Int64("subscription", sub.ID))
+	// A change while this run is under way finds the subscription due
+	// already, and triggerInstant leaves it; but the run may have read
+	// the library before the change, and then makes it wait for the
+	// next one. So a run that sees the library changed since it began
+	// makes the subscription due again.
+	seen := s.lib.Version()
 	c := s.instantCriteria(sub, now)
 	sel, err := Select(ctx, s.lib, c, func(ids []string) (map[string]bool, error) {
 		return s.store.PostedIDs(ctx, sub.ID, ids)
@@ -28,7 +34,7 @@ func (s *Service) runInstant(ctx context.Context, sub Subscription, now time.Tim
 		if err != nil {
 			log.Error("digest: instant: wait for the next change", slog.Any("err", err))
 		}
-		return ok
+		return s.dueIfChanged(ctx, log, sub.ID, seen) || ok
 	}
 	// A run is claimed once per scheduled time: two changes within one
 	// tick of the clock are two runs at two times.
@@ -46,7 +52,23 @@ func (s *Service) runInstant(ctx context.Context, sub Subscription, now time.Tim
 	}
 	s.finishPendingOf(ctx, sub.ID, dg.ID)
 	s.post(ctx, sub, dg, sel.Articles, at, time.Time{}, sel.Excluded)
+	s.dueIfChanged(ctx, log, sub.ID, seen)
 	return true
+}
+
+// dueIfChanged makes an instant subscription that waits for a change due
+// now when the library changed since version seen, and reports whether it
+// did. It moves the next run from none, as triggerInstant does, so that a
+// run already due is left as it is.
+func (s *Service) dueIfChanged(ctx context.Context, log *slog.Logger, subID int64, seen uint64) bool {
+	if s.lib.Version() == seen {
+		return false
+	}
+	ok, err := s.store.SetNextRun(ctx, subID, time.Time{}, s.clock.Now())
+	if err != nil && ctx.Err() == nil {
+		log.Error("digest: instant: make due after a change", slog.Any("err", err))
+	}
+	return ok
 }
 
 // instantCriteria is what an instant subscription selects at now.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -135,5 +136,95 @@ func TestInstantGoesByArrival(t *testing.T) {
 	posts := waitPosts(t, &p, 1)
 	if got := posts[0].Articles; len(got) != 1 || got[0].ID != "dayfile" {
 		t.Errorf("posted %v, want only the file that arrived after the subscription", ids(got))
+	}
+}
+
+// changeDuringRun is a store that, once armed, changes the library at the
+// moment an instant run that found nothing goes back to waiting: the
+// change comes after the run read the library, while the subscription is
+// still due, which triggerInstant leaves as it is.
+type changeDuringRun struct {
+	digest.Store
+	mu     sync.Mutex
+	change func()
+	// listed, while set, hears of the next listing of the
+	// subscriptions: the runner's look at them after the change.
+	listed chan struct{}
+}
+
+func (c *changeDuringRun) Subscriptions(ctx context.Context, guild string) ([]digest.Subscription, error) {
+	subs, err := c.Store.Subscriptions(ctx, guild)
+	c.mu.Lock()
+	listed := c.listed
+	c.listed = nil
+	c.mu.Unlock()
+	if listed != nil {
+		close(listed)
+	}
+	return subs, err
+}
+
+func (c *changeDuringRun) arm(change func()) {
+	c.mu.Lock()
+	c.change = change
+	c.mu.Unlock()
+}
+
+func (c *changeDuringRun) SetNextRun(ctx context.Context, id int64, from, to time.Time) (bool, error) {
+	c.mu.Lock()
+	change := c.change
+	if to.IsZero() {
+		c.change = nil
+	} else {
+		change = nil
+	}
+	c.mu.Unlock()
+	if change != nil {
+		// The change, and the runner's look at the subscriptions it
+		// wakes, before the run goes back to waiting.
+		listed := make(chan struct{})
+		c.mu.Lock()
+		c.listed = listed
+		c.mu.Unlock()
+		change()
+		select {
+		case <-listed:
+		case <-ctx.Done():
+		}
+	}
+	return c.Store.SetNextRun(ctx, id, from, to)
+}
+
+// TestInstantChangeDuringRunIsNotLost: a story that arrives while an
+// instant run is under way, after the run looked at the library, is
+// posted all the same: the run sees the library changed and makes the
+// subscription due again, rather than wait for a change that already came.
+func TestInstantChangeDuringRunIsNotLost(t *testing.T) {
+	ctx := context.Background()
+	t0 := epoch()
+	lib := briefstest.Library([]briefs.Article{story("old", "wire", 0, t0.Add(-time.Hour))})
+	st := &changeDuringRun{Store: openStore(t, filepath.Join(t.TempDir(), "nb.db"))}
+	clock := digesttest.NewClock(t0)
+	var p deliverer
+	s := digest.New(lib, st, digest.WithClock(clock), digest.WithMissedGrace(24*time.Hour))
+	if err := s.Start(ctx, &p); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	if _, err := s.Subscribe(ctx, digest.Subscription{GuildID: "g", ChannelID: "c", Schedule: digest.Instant, Count: 2}); err != nil {
+		t.Fatal(err)
+	}
+	old := story("old", "wire", 0, t0.Add(-time.Hour))
+	lib.Replace("wire", []briefs.Article{old, story("new1", "wire", 1, t0.Add(time.Minute))})
+	waitPosts(t, &p, 1)
+	// A copy of the posted story runs the digest, which finds nothing
+	// new; as it goes back to waiting, a new story arrives.
+	st.arm(func() {
+		lib.Replace("wire", []briefs.Article{old, story("new1", "wire", 1, t0.Add(time.Minute)), story("new2", "wire", 2, t0.Add(3*time.Minute))})
+	})
+	lib.Replace("agency", []briefs.Article{story("copy1", "agency", 1, t0.Add(2*time.Minute))})
+	posts := waitPosts(t, &p, 2)
+	if len(posts[1].Articles) != 1 || posts[1].Articles[0].ID != "new2" {
+		t.Fatalf("second post: %+v, want new2", posts[1].Articles)
 	}
 }
