@@ -85,22 +85,11 @@ func (s *Service) instantCriteria(sub Subscription, now time.Time) Criteria {
 
 // triggerInstant makes every active instant subscription that waits for
 // a change due now: the library changed, or the service started (stories
-// that came while no bot ran). Moving the next run from none to now is a
-// compare-and-set, so processes that all see the change make one run.
+// that came while no bot ran). It is one conditional update of the store
+// (Store.WakeInstant), so processes that all see the change make one run,
+// and a change costs the same however many subscriptions there are.
 func (s *Service) triggerInstant(now time.Time) {
-	subs, err := s.store.Subscriptions(s.ctx, "")
-	if err != nil {
-		if s.ctx.Err() == nil {
-			s.log.Error("digest: instant: list subscriptions", slog.Any("err", err))
-		}
-		return
-	}
-	for _, sub := range subs {
-		if !IsInstant(sub.Schedule) || sub.Paused != "" || sub.IsPreview() || !sub.NextRun.IsZero() {
-			continue
-		}
-		if _, err := s.store.SetNextRun(s.ctx, sub.ID, time.Time{}, now); err != nil && s.ctx.Err() == nil {
-			s.log.Error("digest: instant: make due", slog.Int64("subscription", sub.ID), slog.Any("err", err))
-		}
+	if _, err := s.store.WakeInstant(s.ctx, now); err != nil && s.ctx.Err() == nil {
+		s.log.Error("digest: instant: make due", slog.Any("err", err))
 	}
 }

@@ -147,13 +147,13 @@ type changeDuringRun struct {
 	digest.Store
 	mu     sync.Mutex
 	change func()
-	// listed, while set, hears of the next listing of the
-	// subscriptions: the runner's look at them after the change.
+	// listed, while set, hears of the runner's next waking of instant
+	// subscriptions: its look at them after the change.
 	listed chan struct{}
 }
 
-func (c *changeDuringRun) Subscriptions(ctx context.Context, guild string) ([]digest.Subscription, error) {
-	subs, err := c.Store.Subscriptions(ctx, guild)
+func (c *changeDuringRun) WakeInstant(ctx context.Context, now time.Time) (int64, error) {
+	n, err := c.Store.WakeInstant(ctx, now)
 	c.mu.Lock()
 	listed := c.listed
 	c.listed = nil
@@ -161,7 +161,7 @@ func (c *changeDuringRun) Subscriptions(ctx context.Context, guild string) ([]di
 	if listed != nil {
 		close(listed)
 	}
-	return subs, err
+	return n, err
 }
 
 func (c *changeDuringRun) arm(change func()) {

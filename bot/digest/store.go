@@ -66,6 +66,12 @@ type Store interface {
 	// The service uses it to schedule subscriptions stored without a next
 	// run, and to skip runs missed beyond the grace period.
 	SetNextRun(ctx context.Context, subID int64, from, to time.Time) (bool, error)
+	// WakeInstant makes every instant subscription that waits for a change
+	// (schedule Instant, active, no next run, not a console preview) due
+	// at now, and reports how many it made due: one conditional update,
+	// whatever the number of subscriptions, since it runs on every change
+	// of the library.
+	WakeInstant(ctx context.Context, now time.Time) (int64, error)
 	// DueSubscriptions lists the active (not paused) subscriptions whose
 	// next run is at or before now, earliest first.
 	DueSubscriptions(ctx context.Context, now time.Time) ([]Subscription, error)

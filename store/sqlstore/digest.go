@@ -343,6 +343,19 @@ func (s *Store) SetNextRun(ctx context.Context, subID int64, from, to time.Time)
 	return n > 0, nil
 }
 
+// WakeInstant is one update of the instant subscriptions without a next
+// run: moving it from none to now is the compare-and-set of SetNextRun,
+// so processes that all see a change make each subscription due once.
+func (s *Store) WakeInstant(ctx context.Context, now time.Time) (int64, error) {
+	n, err := s.w.Exec(ctx, `UPDATE subscriptions SET next_run = ?
+		WHERE next_run IS NULL AND paused = '' AND schedule = ? AND guild_id <> ?`,
+		s.timeArg(now), digest.Instant, digest.PreviewGuild)
+	if err != nil {
+		return 0, fmt.Errorf("store: wake instant subscriptions at %s: %w", stamp(now), err)
+	}
+	return n, nil
+}
+
 // activeDue is the condition of a subscription that is due (its one
 // parameter is the time), which the partial index subscriptions_due
 // serves.

@@ -44,6 +44,7 @@ func Run(t *testing.T, newStore func(t *testing.T) digest.Store) {
 		{"ConcurrentDigests", testConcurrentDigests},
 		{"ConcurrentClaims", testConcurrentClaims},
 		{"NextRuns", testNextRuns},
+		{"WakeInstant", testWakeInstant},
 		{"Backlog", testBacklog},
 		{"ClaimRun", testClaimRun},
 		{"Prune", testPrune},
@@ -1082,5 +1083,50 @@ func testPostedOn(t *testing.T, s digest.Store) {
 	}
 	if on, err := s.PostedOn(ctx, sub.ID, nil); err != nil || len(on) != 0 {
 		t.Errorf("PostedOn(none) = %v, %v", on, err)
+	}
+}
+
+// testWakeInstant: WakeInstant makes due exactly the instant subscriptions
+// waiting for a change: not one due already, paused, scheduled by the
+// clock or a console preview; a second call finds none.
+func testWakeInstant(t *testing.T, s digest.Store) {
+	ctx := context.Background()
+	t0 := time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)
+	put := func(guild, channel, schedule string, next time.Time) digest.Subscription {
+		t.Helper()
+		sub, err := s.PutSubscription(ctx, digest.Subscription{GuildID: guild, ChannelID: channel, Schedule: schedule,
+			Timezone: "UTC", Count: 3, CreatedBy: "u1", NextRun: next})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sub
+	}
+	waiting := put("g", "waiting", digest.Instant, time.Time{})
+	due := put("g", "due", digest.Instant, t0.Add(-time.Minute))
+	paused := put("g", "paused", digest.Instant, time.Time{})
+	if err := s.Pause(ctx, paused.ID, "403 Missing Access"); err != nil {
+		t.Fatal(err)
+	}
+	daily := put("g", "daily", "0 8 * * *", time.Time{})
+	preview := put(digest.PreviewGuild, "console", digest.Instant, time.Time{})
+
+	n, err := s.WakeInstant(ctx, t0)
+	if err != nil || n != 1 {
+		t.Fatalf("WakeInstant = %d, %v; want 1 (the waiting one)", n, err)
+	}
+	for _, c := range []struct {
+		sub  digest.Subscription
+		want time.Time
+	}{{waiting, t0}, {due, t0.Add(-time.Minute)}, {paused, time.Time{}}, {daily, time.Time{}}, {preview, time.Time{}}} {
+		got, err := s.SubscriptionByID(ctx, c.sub.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.NextRun.Equal(c.want) {
+			t.Errorf("%s: next run %v, want %v", c.sub.ChannelID, got.NextRun, c.want)
+		}
+	}
+	if n, err := s.WakeInstant(ctx, t0.Add(time.Second)); err != nil || n != 0 {
+		t.Errorf("WakeInstant again = %d, %v; want 0 (the woken one is due already)", n, err)
 	}
 }
