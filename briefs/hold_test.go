@@ -1,7 +1,6 @@
 package briefs
 
 import (
-	"bytes"
 	"context"
 	"testing"
 
@@ -65,14 +64,7 @@ func TestIndexCacheKeepsStories(t *testing.T) {
 	})
 	fresh := New(WithBodies(bodies))
 	fresh.ReplaceAll(origins)
-	var buf bytes.Buffer
-	if err := fresh.WriteIndexCache(&buf); err != nil {
-		t.Fatal(err)
-	}
-	c, err := ReadIndexCache(buf.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := cacheOf(t, fresh)
 	fromCache := func(skip int) map[string][]Article {
 		out := map[string][]Article{}
 		n := 0

@@ -67,15 +67,7 @@ func TestIndexCacheRebuildsTheSameLibrary(t *testing.T) {
 	origins, bodies := cacheFixture(t)
 	fresh := New(WithBodies(bodies))
 	fresh.ReplaceSeq([]string{"bbc", "cnn"}, seqOf(origins))
-
-	var buf bytes.Buffer
-	if err := fresh.WriteIndexCache(&buf); err != nil {
-		t.Fatal(err)
-	}
-	c, err := ReadIndexCache(buf.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := cacheOf(t, fresh)
 	if c.Len() != fresh.Len() {
 		t.Fatalf("the cache holds %d articles, the library %d", c.Len(), fresh.Len())
 	}
@@ -111,6 +103,20 @@ func TestIndexCacheRebuildsTheSameLibrary(t *testing.T) {
 	mixed.Replace("cnn", cached["cnn"])
 	mixed.Replace("bbc", origins["bbc"])
 	sameLibrary(t, fresh, mixed)
+}
+
+// cacheOf writes l's index cache and reads it back.
+func cacheOf(t *testing.T, l *Library) *IndexCache {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := l.WriteIndexCache(&buf); err != nil {
+		t.Fatal(err)
+	}
+	c, err := ReadIndexCache(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func sameLibrary(t *testing.T, want, got *Library) {
@@ -165,14 +171,7 @@ func TestIndexCacheMisses(t *testing.T) {
 	b := Article{ID: "b-1", Title: "No stamp", Paragraphs: []string{"Never cached."}, Date: a.Date, Origin: "news", File: "b.txt"}
 	l := New(WithBodies(BodiesFunc(func(context.Context, Article) ([]string, error) { return nil, nil })))
 	l.Replace("news", []Article{a, b})
-	var buf bytes.Buffer
-	if err := l.WriteIndexCache(&buf); err != nil {
-		t.Fatal(err)
-	}
-	c, err := ReadIndexCache(buf.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := cacheOf(t, l)
 	if c.Len() != 1 {
 		t.Errorf("Len = %d, want 1 (the article without a stamp is left out)", c.Len())
 	}

@@ -388,21 +388,7 @@ func TestOpenCorruptFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var dataPages []int
-	rows, err := s.r.Query(`SELECT pageno FROM dbstat WHERE name = 'subscriptions'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var p int
-		if err := rows.Scan(&p); err != nil {
-			t.Fatal(err)
-		}
-		dataPages = append(dataPages, p)
-	}
-	if err := rows.Err(); err != nil || len(dataPages) < 2 {
-		t.Fatalf("subscriptions pages %v, %v", dataPages, err)
-	}
+	dataPages := tablePages(t, s, "subscriptions", "")
 	s.Close()
 	good, err := os.ReadFile(goodPath)
 	if err != nil || len(good) < 3*4096 {
@@ -760,21 +746,7 @@ func TestOpenLeavesFeedItemsUnchecked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pages []int
-	rows, err := s.r.Query(`SELECT pageno FROM dbstat WHERE name = 'feed_items' AND pagetype = 'leaf'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var p int
-		if err := rows.Scan(&p); err != nil {
-			t.Fatal(err)
-		}
-		pages = append(pages, p)
-	}
-	if err := rows.Err(); err != nil || len(pages) < 2 {
-		t.Fatalf("feed_items leaf pages %v, %v", pages, err)
-	}
+	pages := tablePages(t, s, "feed_items", "leaf")
 	s.Close()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -797,4 +769,26 @@ func TestOpenLeavesFeedItemsUnchecked(t *testing.T) {
 	if _, err := s.Items(ctx, "wire"); err == nil || !strings.Contains(err.Error(), "malformed") {
 		t.Errorf("reading the damaged items: %v, want the damage", err)
 	}
+}
+
+// tablePages returns the numbers of the table's pages (of pagetype, when
+// not ""), at least two of them, for a test to damage.
+func tablePages(t *testing.T, s *Store, table, pagetype string) []int {
+	t.Helper()
+	rows, err := s.r.Query(`SELECT pageno FROM dbstat WHERE name = ? AND (? = '' OR pagetype = ?)`, table, pagetype, pagetype)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pages []int
+	for rows.Next() {
+		var p int
+		if err := rows.Scan(&p); err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, p)
+	}
+	if err := rows.Err(); err != nil || len(pages) < 2 {
+		t.Fatalf("%s pages %v, %v", table, pages, err)
+	}
+	return pages
 }
