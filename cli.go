@@ -101,6 +101,27 @@ func newFlags(e env, name, synopsis string) *flag.FlagSet {
 	return fs
 }
 
+// commandConfig begins a subcommand that takes no flags of its own and no
+// arguments (check, console, invite, run): it parses the common flags and
+// loads the configuration. When ok is false the command stops with code:
+// help was asked for, an argument or flag is wrong (usage printed), or the
+// configuration is (error printed).
+func commandConfig(e env, name string) (cfg config.Config, code int, ok bool) {
+	fs := newFlags(e, name, "")
+	if code, stop := parseFlags(fs, e.args); stop {
+		return cfg, code, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "newsbrief %s: takes no arguments, got %q\n", name, fs.Args())
+		fs.Usage()
+		return cfg, exitUsage, false
+	}
+	if cfg, ok = loadConfig(e); !ok {
+		return cfg, exitFail, false
+	}
+	return cfg, exitOK, true
+}
+
 // parseFlags returns an exit code when the command should stop.
 func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
 	if err := fs.Parse(args); err != nil {
@@ -307,17 +328,9 @@ func newLibrary(cfg config.Config, log *slog.Logger, extra ...folder.Option) (*b
 }
 
 func runCheck(ctx context.Context, e env) int {
-	fs := newFlags(e, "check", "")
-	if code, stop := parseFlags(fs, e.args); stop {
-		return code
-	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return exitUsage
-	}
-	cfg, ok := loadConfig(e)
+	cfg, code, ok := commandConfig(e, "check")
 	if !ok {
-		return exitFail
+		return code
 	}
 	fmt.Fprintf(e.stdout, "configuration: ok\n  %s\n", strings.Join(cfg.Lines(), "\n  "))
 	if cfg.Token == "" {
@@ -474,13 +487,9 @@ func runDigest(ctx context.Context, e env) int {
 }
 
 func runConsole(ctx context.Context, e env) int {
-	fs := newFlags(e, "console", "")
-	if code, stop := parseFlags(fs, e.args); stop {
-		return code
-	}
-	cfg, ok := loadConfig(e)
+	cfg, code, ok := commandConfig(e, "console")
 	if !ok {
-		return exitFail
+		return code
 	}
 	log := newLogger(e.stderr, cfg.LogLevel)
 	d, err := openData(ctx, cfg, log, false, e.hooks...)
@@ -669,13 +678,9 @@ func newDigests(cfg config.Config, lib *briefs.Library, st digest.Store, log *sl
 // each once the one before is started, and stops them in reverse; the
 // database closes after the last has stopped.
 func runBot(ctx context.Context, e env) int {
-	fs := newFlags(e, "run", "")
-	if code, stop := parseFlags(fs, e.args); stop {
-		return code
-	}
-	cfg, ok := loadConfig(e)
+	cfg, code, ok := commandConfig(e, "run")
 	if !ok {
-		return exitFail
+		return code
 	}
 	if err := cfg.RequireToken(); err != nil {
 		fmt.Fprintf(e.stderr, "newsbrief: %v\n", err)

@@ -13,17 +13,9 @@ import (
 // the permissions newsbrief's features need, each with why. The token is
 // never printed.
 func runInvite(ctx context.Context, e env) int {
-	fs := newFlags(e, "invite", "")
-	if code, stop := parseFlags(fs, e.args); stop {
-		return code
-	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return exitUsage
-	}
-	cfg, ok := loadConfig(e)
+	cfg, code, ok := commandConfig(e, "invite")
 	if !ok {
-		return exitFail
+		return code
 	}
 	if err := cfg.RequireToken(); err != nil {
 		fmt.Fprintf(e.stderr, "newsbrief invite: %v\n", err)

@@ -138,6 +138,9 @@ func TestUsageAndExitCodes(t *testing.T) {
 		{[]string{"check", "-h"}, 0, "Usage: newsbrief check"},
 		{[]string{"check", "extra"}, 2, "Usage: newsbrief check"},
 		{[]string{"console", "-x"}, 2, "flag provided but not defined"},
+		{[]string{"console", "now"}, 2, `newsbrief console: takes no arguments, got ["now"]`},
+		{[]string{"run", "extra"}, 2, "Usage: newsbrief run"},
+		{[]string{"invite", "-h"}, 0, "Usage: newsbrief invite"},
 		{[]string{"summarize", "no/such/file.txt"}, 1, "no such file"},
 		{[]string{"-h"}, 0, "Usage:"},
 	}
