@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -600,6 +601,7 @@ func openData(ctx context.Context, cfg config.Config, log *slog.Logger, polling 
 	for _, h := range hooks {
 		folderOpts, feedOpts = append(folderOpts, h.folder...), append(feedOpts, h.feed...)
 	}
+	defer collectForStart(os.Getenv)()
 	// The index cache serves this start only: it is let go once the
 	// sources are loaded.
 	cache := readIndexCache(cfg.IndexCache, log)
@@ -660,6 +662,27 @@ func openData(ctx context.Context, cfg config.Config, log *slog.Logger, polling 
 		return nil, err
 	}
 	return d, nil
+}
+
+// startGCPercent is the collector's GOGC while the sources load. A start
+// grows the heap from nothing to the library while it reads and indexes
+// several times as much, and the default (100) lets the heap reach twice
+// what was live at the last collection before the next: at the end of a
+// start, about twice the library. At 50 it reaches one and a half times:
+// a start of 100,000 articles peaked at 303-310 MB instead of 361-379 MB,
+// at about the same processor time. Once loaded, the heap grows little,
+// and the default applies again.
+const startGCPercent = 50
+
+// collectForStart sets the collector's GOGC to startGCPercent for a start
+// and returns what sets it back; it leaves the collector alone when the
+// operator set GOGC or GOMEMLIMIT (read through getenv).
+func collectForStart(getenv func(string) string) (restore func()) {
+	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(startGCPercent)
+	return func() { debug.SetGCPercent(old) }
 }
 
 // feedPruneEvery is how often fetched items older than FEED_RETENTION are

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -342,5 +343,31 @@ func TestCheckAndDigestWithFeeds(t *testing.T) {
 	code, out, errOut = runCLI(t, "", "", "digest")
 	if code != exitOK || !strings.Contains(out, "Harbour Ferry Service Resumes After Storm") || !strings.Contains(out, "Harbour Bridge Reopens") {
 		t.Errorf("digest: exit %d, want the feed item and the file:\n%s%s", code, out, errOut)
+	}
+}
+
+// TestCollectForStart: a start sets the collector's GOGC to
+// startGCPercent and back after, unless the operator set GOGC or
+// GOMEMLIMIT.
+func TestCollectForStart(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	for _, c := range []struct {
+		env  map[string]string
+		want int
+	}{
+		{nil, startGCPercent},
+		{map[string]string{"GOGC": "200"}, 100},
+		{map[string]string{"GOMEMLIMIT": "1GiB"}, 100},
+	} {
+		restore := collectForStart(func(k string) string { return c.env[k] })
+		if got := debug.SetGCPercent(-1); got != c.want {
+			t.Errorf("env %v: GOGC %d during the start, want %d", c.env, got, c.want)
+		}
+		debug.SetGCPercent(c.want)
+		restore()
+		if got := debug.SetGCPercent(100); got != 100 {
+			t.Errorf("env %v: GOGC %d after the start, want 100", c.env, got)
+		}
 	}
 }
