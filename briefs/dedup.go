@@ -631,7 +631,7 @@ func (l *Library) joinAll(born []segDoc) []dupPair {
 	var packed []uint64
 	// apart remembers the pairs found unlike: two articles that agree on
 	// one band often agree on others.
-	apart := map[uint64]struct{}{}
+	apart := newPairMemo(n)
 	check := func(keys []uint64) {
 		for i := 0; i < len(keys); {
 			j := i + 1
@@ -686,7 +686,7 @@ func (l *Library) joinAll(born []segDoc) []dupPair {
 						continue
 					}
 					key := uint64(min(x.g, y))<<32 | uint64(max(x.g, y))
-					if _, seen := apart[key]; seen {
+					if apart.has(key) {
 						continue
 					}
 					sx, sy := at(x.g), at(y)
@@ -697,7 +697,7 @@ func (l *Library) joinAll(born []segDoc) []dupPair {
 						parent[rx] = ry
 						pairs = append(pairs, dupPair{sx, sy, sx.seg.uid[sx.doc], sy.seg.uid[sy.doc]})
 					} else {
-						apart[key] = struct{}{}
+						apart.add(key)
 					}
 				}
 			}
@@ -754,6 +754,30 @@ func (l *Library) joinAll(born []segDoc) []dupPair {
 	}
 	return pairs
 }
+
+// pairMemo remembers pairs of articles (as a key that is never 0) in a
+// table of fixed size, each key in a slot of its hash: a key that lands
+// on a taken slot pushes the older one out. What it remembers it
+// remembers exactly; what it forgot is only checked again. joinAll
+// remembers the pairs it found unlike in one, so that their number,
+// which grows with how many articles share buckets (15 MB of map at
+// 300,000 generated articles), costs no memory at the end of a start,
+// when the heap is largest.
+type pairMemo []uint64
+
+// newPairMemo returns a memo of about one slot per article, a power of
+// two between 2^12 and 2^22 (32 MB).
+func newPairMemo(articles int32) pairMemo {
+	size := 1 << 12
+	for size < int(articles) && size < 1<<22 {
+		size <<= 1
+	}
+	return make(pairMemo, size)
+}
+
+func (m pairMemo) slot(key uint64) *uint64 { return &m[mix64(key)&uint64(len(m)-1)] }
+func (m pairMemo) has(key uint64) bool     { return *m.slot(key) == key }
+func (m pairMemo) add(key uint64)          { *m.slot(key) = key }
 
 // joinBorn finds the pairs of a few born articles segment by segment:
 // each band's born articles, sorted by minimum and day, are merged
