@@ -39,6 +39,11 @@ func TestHoldGroupsOnce(t *testing.T) {
 	if held.Count("old") != 0 {
 		t.Error("an origin removed while held is still there")
 	}
+	v = held.Version()
+	held.Hold()()
+	if held.Version() != v {
+		t.Error("a hold with no Replace swapped in a snapshot")
+	}
 }
 
 // TestIndexCacheKeepsStories: a library whose every article comes from

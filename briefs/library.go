@@ -67,6 +67,7 @@ type Library struct {
 
 // heldWork is what a held library's Replaces leave for the release.
 type heldWork struct {
+	installs      int
 	born, orphans []segDoc
 }
 
@@ -244,6 +245,7 @@ func (l *Library) install(origins []string, added []*segment, shared []string) (
 		}
 	}
 	if l.held != nil {
+		l.held.installs++
 		l.held.born = append(l.held.born, born...)
 		l.held.orphans = append(l.held.orphans, orphans...)
 		return dropped
@@ -292,6 +294,9 @@ func (l *Library) Hold() (release func()) {
 			defer l.mu.Unlock()
 			h := l.held
 			l.held = nil
+			if h.installs == 0 {
+				return // nothing changed: no new snapshot
+			}
 			// An article that came may have left again before the
 			// release, and one may have lost two of its story.
 			gone := func(x segDoc) bool { return !x.seg.live(x.doc) }
