@@ -127,30 +127,7 @@ func killedAfterForumPost(t *testing.T, dir, db string, st crashStore, env ...st
 
 	srv.ClearFailures()
 	mark := len(srv.Requests())
-	var logs2 bytes.Buffer
-	bot = startBinary(t, srv, dir, db, &logs2, env...)
-	// logs2 is read only after the bot has exited.
-	stopped := func() string {
-		if bot.ProcessState == nil {
-			killNow()
-		}
-		return "first run:\n" + logs1.String() + "second run:\n" + logs2.String()
-	}
-	poll(t, ctx, "the pending digest to be marked sent", stopped, func() bool {
-		p, err := st.PendingDigests(ctx)
-		return (err == nil && len(p) == 0) || len(srv.Threads(forum)) > 1
-	})
-	poll(t, ctx, "the run to be recorded", stopped, func() bool {
-		s, err := st.SubscriptionByID(ctx, sub.ID)
-		return err == nil && s.LastOutcome != ""
-	})
-	if err := bot.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := bot.Wait(); err != nil {
-		t.Errorf("exit after SIGTERM: %v", err)
-	}
-	all := stopped()
+	all := restartUntilSent(t, ctx, srv, dir, db, st, sub.ID, &logs1, func() bool { return len(srv.Threads(forum)) > 1 }, env...)
 
 	posts = srv.Threads(forum)
 	if len(posts) != 1 {

@@ -132,32 +132,7 @@ func TestKilledAfterDiscordCreatedTheDigest(t *testing.T) {
 	// twice.
 	srv.ExpireNonces()
 	mark := len(srv.Requests())
-	var logs2 bytes.Buffer
-	bot = startBinary(t, srv, dir, db, &logs2)
-	// logs2 is read only after the bot has exited.
-	stopped := func() string {
-		if bot.ProcessState == nil {
-			_ = bot.Process.Kill()
-			_ = bot.Wait()
-		}
-		return "first run:\n" + logs1.String() + "second run:\n" + logs2.String()
-	}
-	poll(t, ctx, "the pending digest to be marked sent", stopped, func() bool {
-		p, err := st.PendingDigests(ctx)
-		return (err == nil && len(p) == 0) || len(srv.Messages(channel)) > 1
-	})
-	// The run is recorded after the digest is marked sent.
-	poll(t, ctx, "the run to be recorded", stopped, func() bool {
-		s, err := st.SubscriptionByID(ctx, sub.ID)
-		return err == nil && s.LastOutcome != ""
-	})
-	if err := bot.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := bot.Wait(); err != nil {
-		t.Errorf("exit after SIGTERM: %v", err)
-	}
-	all := stopped()
+	all := restartUntilSent(t, ctx, srv, dir, db, st, sub.ID, &logs1, func() bool { return len(srv.Messages(channel)) > 1 })
 
 	msgs := srv.Messages(channel)
 	if len(msgs) != 1 {
@@ -189,4 +164,39 @@ func TestKilledAfterDiscordCreatedTheDigest(t *testing.T) {
 	if !strings.Contains(all, "found a pending digest in its channel") {
 		t.Errorf("the restarted bot does not log finding the digest:\n%s", all)
 	}
+}
+
+// restartUntilSent starts the binary again on the same database after a
+// first run that left a digest pending (its log in first), waits until no
+// digest is pending (or twice() sees the digest posted twice, for the
+// caller to report) and the subscription's run is recorded, which comes
+// after, then stops it with SIGTERM. It returns both runs' logs.
+func restartUntilSent(t *testing.T, ctx context.Context, srv *discordtest.Server, dir, db string, st digest.Store, subID int64,
+	first *bytes.Buffer, twice func() bool, env ...string) string {
+	t.Helper()
+	var second bytes.Buffer
+	bot := startBinary(t, srv, dir, db, &second, env...)
+	// second is read only after the bot has exited.
+	stopped := func() string {
+		if bot.ProcessState == nil {
+			_ = bot.Process.Signal(syscall.SIGKILL)
+			_ = bot.Wait()
+		}
+		return "first run:\n" + first.String() + "second run:\n" + second.String()
+	}
+	poll(t, ctx, "the pending digest to be marked sent", stopped, func() bool {
+		p, err := st.PendingDigests(ctx)
+		return (err == nil && len(p) == 0) || twice()
+	})
+	poll(t, ctx, "the run to be recorded", stopped, func() bool {
+		s, err := st.SubscriptionByID(ctx, subID)
+		return err == nil && s.LastOutcome != ""
+	})
+	if err := bot.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := bot.Wait(); err != nil {
+		t.Errorf("exit after SIGTERM: %v", err)
+	}
+	return stopped()
 }

@@ -525,18 +525,7 @@ func refSearch(s *snapshot, query string, n int) []Hit {
 	}
 	// Scoring every posting is searchAll's; the terms, their lists and
 	// weights are the reference's own (refLookup).
-	top := s.searchAll(qts, n)
-	terms := make([]string, len(qts))
-	weights := make([]float64, len(qts))
-	for i, qt := range qts {
-		terms[i], weights[i] = qt.term, qt.idf
-	}
-	hits := make([]Hit, len(top))
-	for i, c := range top {
-		hits[i] = Hit{Article: s.article(c.doc), Score: c.score}
-		hits[i].Snippet = s.snippet(i, hits[i].Article, terms, weights)
-	}
-	return hits
+	return s.hits(s.searchAll(qts, n), qts)
 }
 
 // refLatestTopic is latestTopic from every story with an article holding

@@ -194,12 +194,15 @@ func (s *snapshot) search(query string, n int) []Hit {
 	if len(qts) == 0 {
 		return nil
 	}
-	var top []scoredDoc
 	if s.pruneSearch(qts, n) {
-		top = s.searchTop(qts, n)
-	} else {
-		top = s.searchAll(qts, n)
+		return s.hits(s.searchTop(qts, n), qts)
 	}
+	return s.hits(s.searchAll(qts, n), qts)
+}
+
+// hits makes the hits of the scored stories top, best first, each with a
+// snippet around the query terms qts.
+func (s *snapshot) hits(top []scoredDoc, qts []queryTerm) []Hit {
 	terms := make([]string, len(qts))
 	weights := make([]float64, len(qts))
 	for i, qt := range qts {

@@ -285,12 +285,7 @@ func (s *Server) createMessage(c *restCtx) {
 		c.formError(map[string]string{"nonce": "Must be an integer or a string of 25 or fewer characters."})
 		return
 	}
-	if f.content() == "" && len(f.embeds()) == 0 && !hasJSON(f.Components) && len(f.StickerIDs) == 0 && !hasJSON(f.Poll) && len(c.rec.Files) == 0 {
-		c.apiError(http.StatusBadRequest, 50006, "Cannot send an empty message")
-		return
-	}
-	if errs := validateMessage(f.content(), f.embeds()); len(errs) > 0 {
-		c.formError(errs)
+	if !c.messageValid(f) {
 		return
 	}
 
@@ -586,4 +581,19 @@ func messageJSON(m *storedMessage) map[string]any {
 		out["interaction_metadata"] = map[string]any{"id": m.interactionID, "type": 2, "user": map[string]any{"id": DefaultUserID}}
 	}
 	return out
+}
+
+// messageValid answers a message body Discord refuses, empty (nothing to
+// show, no file) or invalid, with Discord's error, and reports whether the
+// body is good.
+func (c *restCtx) messageValid(f messageFields) bool {
+	if f.content() == "" && len(f.embeds()) == 0 && !hasJSON(f.Components) && len(f.StickerIDs) == 0 && !hasJSON(f.Poll) && len(c.rec.Files) == 0 {
+		c.apiError(http.StatusBadRequest, 50006, "Cannot send an empty message")
+		return false
+	}
+	if errs := validateMessage(f.content(), f.embeds()); len(errs) > 0 {
+		c.formError(errs)
+		return false
+	}
+	return true
 }

@@ -224,12 +224,7 @@ func (s *Server) createThread(c *restCtx) {
 		c.formError(map[string]string{"message": err.Error()})
 		return
 	}
-	if f.content() == "" && len(f.embeds()) == 0 && !hasJSON(f.Components) && len(f.StickerIDs) == 0 && len(c.rec.Files) == 0 {
-		c.apiError(http.StatusBadRequest, 50006, "Cannot send an empty message")
-		return
-	}
-	if errs := validateMessage(f.content(), f.embeds()); len(errs) > 0 {
-		c.formError(errs)
+	if !c.messageValid(f) {
 		return
 	}
 	s.mu.Lock()
