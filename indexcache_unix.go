@@ -45,9 +45,17 @@ func openCacheFile(f *os.File, size int64) io.ReaderAt {
 // source, as for any damage.
 var errCacheFileFault = errors.New("index cache file changed while read")
 
+// cacheFileCopyMax is the largest read copied from the mapping: a
+// larger one (a segment's block, megabytes) is read with a system call,
+// which copies from the page cache without faulting each page in.
+const cacheFileCopyMax = 64 << 10
+
 func (c *cacheFile) ReadAt(p []byte, off int64) (n int, err error) {
 	if off < 0 || off > int64(len(c.data)) {
 		return 0, io.EOF
+	}
+	if len(p) > cacheFileCopyMax {
+		return c.f.ReadAt(p, off)
 	}
 	// A file cut short under the mapping faults: a panic here, turned
 	// into an error, rather than the process's end.

@@ -232,14 +232,21 @@ func (ix *dupIndex) boilers(lo, hi uint32) int {
 // slots per bigram), then signs the articles and sorts the bands, a
 // segment per core.
 //
+// The articles of also (segments of the same batch taken from an index
+// cache, signed when they were built) count towards the boilerplate, and
+// are not signed again.
+//
 // An article is signed over the bigrams that are not boilerplate, unless
 // those are fewer than half of its set: then it is a copy of a story that
 // many articles of the batch carry (the wire story of a thousand feeds,
 // whose every bigram is "common"), and it is signed over its whole set,
 // so that its copies meet.
-func signBatch(segs []*segment) {
+func signBatch(segs, also []*segment) {
+	if len(segs) == 0 {
+		return
+	}
 	n, total := 0, 0
-	for _, s := range segs {
+	for _, s := range slices.Concat(segs, also) {
 		n += len(s.arts)
 		total += len(s.dup.set)
 	}
@@ -252,7 +259,7 @@ func signBatch(segs []*segment) {
 		sketch[r] = make([]uint16, size)
 	}
 	slot := func(r int, h uint32) int { return int(uint32(mix64(uint64(h)+uint64(r)<<32)) & uint32(size-1)) }
-	for _, s := range segs {
+	for _, s := range slices.Concat(segs, also) {
 		for _, h := range s.dup.set {
 			for r := range sketch {
 				if c := &sketch[r][slot(r, h)]; *c < 65535 {
@@ -555,6 +562,13 @@ func (l *Library) cachedPairs(born []segDoc, live int) (pairs []dupPair, ok bool
 		}
 		at[k.ord] = x
 	}
+	joined := 0
+	for _, x := range born {
+		if k := x.seg.links[x.doc]; k.first != k.ord {
+			joined++
+		}
+	}
+	pairs = make([]dupPair, 0, joined)
 	for _, x := range born {
 		k := x.seg.links[x.doc]
 		if k.first == k.ord {

@@ -57,7 +57,9 @@ func bigramSetsBoth(arts []Article) (own, whole map[string][]uint32) {
 	sortArticles(arts)
 	out := map[string][]uint32{}
 	whole = map[string][]uint32{}
-	for _, s := range l.newSegments(arts) {
+	segs := l.newSegments(arts)
+	signBatch(segs, nil)
+	for _, s := range segs {
 		for d := range s.arts {
 			whole[s.arts[d].ID] = s.dup.setOf(int32(d))
 			var own []uint32

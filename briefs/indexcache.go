@@ -17,21 +17,21 @@ import (
 	"time"
 )
 
-// An index cache keeps, for each article of a library, what indexing read
-// of its text: its search terms with their counts, its length, and its
-// near-duplicate bigrams, with the article's other fields. A restart hands
-// the cache to its sources; a source whose file or item has not changed
-// since (the same Stamp) takes the cached article instead of reading and
-// parsing it, and the library indexes the cached terms instead of
-// tokenizing the text. Start-up then reads and tokenizes only what
-// changed, which is most of what starting a library of a hundred thousand
-// articles costs.
+// An index cache keeps, for each article of a library, its fields and its
+// place in the library's segments, and the segments themselves as they
+// were built (see cacheseg.go). A restart hands the cache to its sources;
+// a source whose file or item has not changed since (the same Stamp)
+// takes the cached article instead of reading and parsing it, and the
+// library adopts the cached segments instead of indexing the text.
+// Start-up then reads and indexes only what changed, which is most of
+// what starting a library of a hundred thousand articles costs.
 //
 // The cache is an optimization and never the truth: an article whose stamp
 // differs, or which the cache lacks, is read from its source; a cache that
 // is damaged, cut short or written by another version of the indexing
 // rules is refused whole (ReadIndexCache), and the library is built from
-// the sources. It suits a library made WithBodies, which keeps no bodies:
+// the sources; a segment block that fails its checks makes its articles
+// misses. It suits a library made WithBodies, which keeps no bodies:
 // cached articles come without one, as such a library holds them anyway.
 
 // indexRules versions what a cache entry is derived by: tokenizing,
@@ -41,16 +41,18 @@ import (
 const indexRules = 2
 
 // cacheFormat versions the file layout itself. 2: an entry ends with its
-// number and its story's (see storyLink).
-const cacheFormat = 2
+// number and its story's (see storyLink). 3: the segments are kept, and
+// an entry names its segment and place there instead of its terms.
+const cacheFormat = 3
 
 var cacheMagic = [4]byte{'N', 'B', 'I', 'X'}
 
 // Block tags of the cache file.
 const (
-	tagEnd   = 0
-	tagTerms = 1
-	tagEntry = 2
+	tagEnd     = 0
+	tagTerms   = 1
+	tagEntry   = 2
+	tagSegment = 3
 )
 
 // ErrBadIndexCache is wrapped by ReadIndexCache's errors for data that is
@@ -66,18 +68,14 @@ type cacheDict struct {
 	entries int
 }
 
-// cachedTokens is a cached article's indexing, attached to an Article
-// taken from an IndexCache, for buildSegIndex to index without the text.
-// terms holds nTerms pairs of uvarints, the gap from the previous term's
-// number in dict and the term's count, in ascending term order; set is
-// the article's near-duplicate bigrams, sorted.
+// cachedTokens is where a cached article's indexing is, attached to an
+// Article taken from an IndexCache for the library to adopt (see
+// claims): its segment as the cache kept it, its place there, and its
+// story.
 type cachedTokens struct {
-	dict   *cacheDict
-	terms  []byte
-	nTerms int
-	length int32
-	set    []uint32
-	story  storyLink
+	seg   *cachedSeg
+	doc   int32
+	story storyLink
 }
 
 // storyLink is where the index cache kept an article: the entry's number
@@ -88,35 +86,6 @@ type cachedTokens struct {
 type storyLink struct {
 	dict       *cacheDict // nil: the article was not taken from a cache
 	ord, first uint32
-}
-
-// cacheLinks returns the story links of arts' cached articles, nil when
-// none was taken from a cache.
-func cacheLinks(arts []Article) []storyLink {
-	var links []storyLink
-	for i := range arts {
-		if tk := arts[i].tok; tk != nil {
-			if links == nil {
-				links = make([]storyLink, len(arts))
-			}
-			links[i] = tk.story
-		}
-	}
-	return links
-}
-
-// each calls fn for each cached term's number in dict and count. The
-// terms were checked when the article was taken from the cache.
-func (t *cachedTokens) each(fn func(term uint32, tf int32)) {
-	p, prev := t.terms, uint64(0)
-	for range t.nTerms {
-		gap, n := binary.Uvarint(p)
-		p = p[n:]
-		tf, m := binary.Uvarint(p)
-		p = p[m:]
-		prev += gap
-		fn(uint32(prev), int32(tf))
-	}
 }
 
 // IndexCache is a read index cache (see ReadIndexCache). Article is safe
@@ -140,6 +109,8 @@ type IndexCache struct {
 	entries map[uint64]uint64
 	spill   map[string]uint64
 	hits    atomic.Int64
+	// segs are the cache's segments, read when first asked for.
+	segs []*cachedSeg
 }
 
 // An entry's place in the file: its offset (from the size that starts
@@ -246,7 +217,7 @@ func (r *streamReader) bytes(buf []byte) []byte {
 	if r.err != nil {
 		return buf[:0]
 	}
-	if n > uint64(r.end-r.off) {
+	if r.off > r.end || n > uint64(r.end-r.off) {
 		r.fail(errCacheShort)
 		return buf[:0]
 	}
@@ -365,6 +336,13 @@ func openIndexCache(src io.ReaderAt, size int64, verify bool) (c *IndexCache, er
 				}
 				c.spill[string(key)] = span
 			}
+		case tagSegment:
+			n := r.uvarint()
+			if n > uint64(body-r.off) {
+				return nil, bad("a segment of %d bytes runs past the end", n)
+			}
+			c.segs = append(c.segs, &cachedSeg{num: len(c.segs), off: r.off, size: int64(n)})
+			r.skip(int64(n))
 		default:
 			if r.err == nil {
 				return nil, bad("unknown block %d at byte %d", tag, r.off-1)
@@ -432,7 +410,7 @@ func (c *IndexCache) Release() {
 	if cl, ok := c.src.(io.Closer); ok {
 		cl.Close()
 	}
-	c.src, c.dict, c.entries, c.spill = nil, nil, nil, nil
+	c.src, c.dict, c.entries, c.spill, c.segs = nil, nil, nil, nil, nil
 }
 
 // Article returns the cached article at file (an article file's path in
@@ -458,78 +436,68 @@ func (c *IndexCache) Article(origin, file, ref, stamp string) (Article, bool) {
 	if ok {
 		e = c.entry(off)
 	}
-	dict := c.dict
+	dict, segs := c.dict, c.segs
 	c.mu.RUnlock()
 	if e == nil {
 		return Article{}, false
 	}
-	a, ok := decodeEntry(e, 0, dict, origin, file, ref, stamp)
-	if ok {
-		c.hits.Add(1)
+	a, seg, ok := decodeEntry(e, 0, dict, origin, file, ref, stamp)
+	if !ok || seg >= uint64(len(segs)) {
+		return Article{}, false
 	}
-	return a, ok
+	cs := segs[seg]
+	cs.load(c)
+	if seg+1 < uint64(len(segs)) && !segs[seg+1].started.Load() {
+		// The sources ask for the articles about in the order they
+		// were written: the next segment is read meanwhile.
+		next := segs[seg+1]
+		next.started.Store(true)
+		go next.load(c)
+	}
+	if !cs.ok || int(a.tok.doc) >= cs.n || !cs.give(a.tok.doc, int64(off>>spanBits)) {
+		return Article{}, false
+	}
+	a.tok.seg = cs
+	c.hits.Add(1)
+	return a, true
 }
 
 // decodeEntry decodes the entry at off, if it is the entry of origin, file
-// and ref and its stamp is stamp, checking every length and term number so
-// that no data can make indexing fail. The article shares the strings it
-// was asked with.
-func decodeEntry(body []byte, off int, dict *cacheDict, origin, file, ref, stamp string) (Article, bool) {
+// and ref and its stamp is stamp, checking every length so that no data
+// can make indexing fail; it returns the number of the article's segment,
+// its place there in a.tok. The article shares the strings it was asked
+// with.
+func decodeEntry(body []byte, off int, dict *cacheDict, origin, file, ref, stamp string) (_ Article, seg uint64, _ bool) {
 	r := cacheReader{p: body, off: off}
 	size := r.uvarint()
 	if r.err != nil || size > uint64(len(body)-r.off) {
-		return Article{}, false
+		return Article{}, 0, false
 	}
 	r.p = body[:r.off+int(size)]
 	if string(r.bytes()) != origin || string(r.bytes()) != file || string(r.bytes()) != ref ||
 		string(r.bytes()) != stamp || r.err != nil {
-		return Article{}, false
+		return Article{}, 0, false
 	}
 	a := Article{Origin: origin, File: file, Ref: ref, Stamp: stamp}
 	a.ID, a.Title, a.URL, a.Image = r.string(), r.string(), r.string(), r.string()
 	sec, nsec := int64(r.uvarint()), r.uvarint()
 	zone, offset := r.string(), int64(r.uvarint())
 	if nsec >= 1e9 || offset < -24*3600 || offset > 24*3600 {
-		return Article{}, false
+		return Article{}, 0, false
 	}
 	a.Date = cachedTime(sec, int64(nsec), zone, int(offset))
 	a.Dated = r.byte() == 1
 	a.Words = int(r.uvarint())
-	tk := &cachedTokens{dict: dict, length: int32(r.uvarint())}
-	n := r.uvarint()
-	start := r.off
-	prev := uint64(0)
-	for i := uint64(0); i < n && r.err == nil; i++ {
-		gap := r.uvarint()
-		prev += gap
-		if tf := r.uvarint(); prev >= uint64(len(dict.terms)) || (i > 0 && gap == 0) || tf == 0 || tf > 255 {
-			return Article{}, false
-		}
-	}
-	tk.terms, tk.nTerms = body[start:r.off], int(n)
-	m := r.uvarint()
-	if m > uint64(len(body)) {
-		return Article{}, false
-	}
-	tk.set = make([]uint32, 0, m)
-	h := uint64(0)
-	for i := uint64(0); i < m && r.err == nil; i++ {
-		h += r.uvarint()
-		if h > 0xFFFFFFFF {
-			return Article{}, false
-		}
-		tk.set = append(tk.set, uint32(h))
-	}
+	seg, doc := r.uvarint(), r.uvarint()
 	ord, gap := r.uvarint(), r.uvarint()
-	if ord > math.MaxUint32 || gap > ord {
-		return Article{}, false
+	if ord > math.MaxUint32 || gap > ord || doc >= 1<<16 {
+		return Article{}, 0, false
 	}
-	tk.story = storyLink{dict: dict, ord: uint32(ord), first: uint32(ord - gap)}
-	if r.err != nil || r.off != len(r.p) || tk.length < 0 || a.ID == "" {
-		return Article{}, false
+	if r.err != nil || r.off != len(r.p) || a.ID == "" {
+		return Article{}, 0, false
 	}
-	a.tok = tk
-	return a, true
+	a.tok = &cachedTokens{doc: int32(doc), story: storyLink{dict: dict, ord: uint32(ord), first: uint32(ord - gap)}}
+	return a, seg, true
 }
 
 // cacheReader decodes the cache's layout, remembering the first error.
@@ -583,7 +551,8 @@ func (r *cacheReader) bytes() []byte {
 func (r *cacheReader) string() string { return string(r.bytes()) }
 
 // WriteIndexCache writes every article of the library that has a Stamp
-// and a place in its source (File or Ref), with its indexing, for ReadIndexCache at the next start. It reads the
+// and a place in its source (File or Ref), with the segments that index
+// them, for ReadIndexCache at the next start. It reads the
 // library's current state and may run while the library is used and
 // changed. It writes segment by segment, so it holds little besides the
 // library.
@@ -626,6 +595,10 @@ type cacheWriter struct {
 	// of each story's first entry (see storyLink).
 	ord   uint32
 	first []uint32
+	// segs counts the segment blocks written; block is the buffer of
+	// the one being written.
+	segs  uint64
+	block []byte
 }
 
 // cached tells whether article d of a segment goes into the cache: it is
@@ -663,16 +636,22 @@ func (cw *cacheWriter) str(s string) {
 }
 
 func (cw *cacheWriter) flushBuf() {
-	if cw.err == nil {
-		cw.crc.Write(cw.buf)
-		_, cw.err = cw.w.Write(cw.buf)
-	}
+	cw.write(cw.buf)
 	cw.buf = cw.buf[:0]
 }
 
+// write adds b to the checksum and the output.
+func (cw *cacheWriter) write(b []byte) {
+	if cw.err == nil {
+		cw.crc.Write(b)
+		_, cw.err = cw.w.Write(b)
+	}
+}
+
 // segment writes the segment's articles in the library (pos ≥ 0) that
-// have a stamp: first a block of the terms not written yet, then an entry
-// per article, its terms recovered from the segment's postings.
+// have a stamp: first a block of the terms not written yet, then the
+// segment's block, whole, then an entry per article naming its place
+// there. A segment with none is left out.
 func (cw *cacheWriter) segment(seg *segment, pos, story []int32) {
 	n := len(seg.arts)
 	keep := make([]bool, n)
@@ -709,39 +688,22 @@ func (cw *cacheWriter) segment(seg *segment, pos, story []int32) {
 		}
 		cw.flushBuf()
 	}
-	// Invert the postings: each kept article's (term, count) pairs, as
-	// cache term<<8 | count, in per-article runs.
-	count := make([]uint32, n+1)
-	for t := range names {
-		it := postingIter{p: ix.post[ix.off[t]:ix.off[t+1]]}
-		for d, _, ok := it.next(); ok; d, _, ok = it.next() {
-			if keep[d] {
-				count[d+1]++
-			}
-		}
-	}
-	for d := range n {
-		count[d+1] += count[d]
-	}
-	pairs := make([]uint64, count[n])
-	fill := slices.Clone(count[:n])
-	for t := range names {
-		it := postingIter{p: ix.post[ix.off[t]:ix.off[t+1]]}
-		for d, tf, ok := it.next(); ok; d, tf, ok = it.next() {
-			if keep[d] {
-				pairs[fill[d]] = uint64(global[t])<<8 | uint64(tf)
-				fill[d]++
-			}
-		}
-	}
+	block := cacheWriter{buf: cw.block[:0]}
+	block.encodeSegment(seg, global)
+	cw.block = block.buf
+	cw.buf = append(cw.buf, tagSegment)
+	cw.uvarint(uint64(len(block.buf)))
+	cw.flushBuf()
+	cw.write(block.buf)
+	num := cw.segs
+	cw.segs++
+
 	var entry []byte
 	for d := range n {
 		if !keep[d] {
 			continue
 		}
 		a := &seg.arts[d]
-		terms := pairs[count[d]:count[d+1]]
-		slices.Sort(terms)
 		e := cacheWriter{buf: entry[:0]}
 		e.str(a.Origin)
 		e.str(a.File)
@@ -762,21 +724,8 @@ func (cw *cacheWriter) segment(seg *segment, pos, story []int32) {
 			e.buf = append(e.buf, 0)
 		}
 		e.uvarint(uint64(max(a.Words, 0)))
-		e.uvarint(uint64(max(ix.docLen[d], 0)))
-		e.uvarint(uint64(len(terms)))
-		prev := uint64(0)
-		for _, p := range terms {
-			e.uvarint(p>>8 - prev)
-			e.uvarint(p & 255)
-			prev = p >> 8
-		}
-		set := seg.dup.setOf(int32(d))
-		e.uvarint(uint64(len(set)))
-		h := uint64(0)
-		for _, x := range set {
-			e.uvarint(uint64(x) - h)
-			h = uint64(x)
-		}
+		e.uvarint(num)
+		e.uvarint(uint64(d))
 		e.uvarint(uint64(cw.ord))
 		e.uvarint(uint64(cw.ord - cw.first[story[pos[d]]]))
 		cw.ord++

@@ -172,7 +172,11 @@ func (l *Library) replace(batch map[string][]Article) (dropped []Article) {
 	// segment holds an ID once (byID), so the articles whose ID another
 	// origin of the batch gave too go to segments of their own, where
 	// install shadows all but the holder.
+	// Articles taken from an index cache go to the segments it kept
+	// (see claims), the others are indexed.
 	fresh, clashing := splitClashes(fresh)
+	var taken claims
+	fresh = taken.divert(fresh)
 	sortArticles(fresh)
 	added := l.newSegments(fresh)
 	fresh = nil
@@ -181,10 +185,13 @@ func (l *Library) replace(batch map[string][]Article) (dropped []Article) {
 		for i := range c {
 			shared = append(shared, c[i].ID)
 		}
+		c = taken.divert(c)
 		sortArticles(c)
 		added = append(added, l.newSegments(c)...)
 	}
-	return append(dropped, l.install(origins, added, shared)...)
+	adopted := l.adoptAll(&taken)
+	signBatch(added, adopted)
+	return append(dropped, l.install(origins, append(added, adopted...), shared)...)
 }
 
 // splitClashes keeps in arts the first article with each ID and returns
@@ -478,7 +485,6 @@ func (l *Library) newSegments(arts []Article) []*segment {
 		})
 	}
 	wg.Wait()
-	signBatch(segs)
 	return segs
 }
 

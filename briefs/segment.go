@@ -55,7 +55,6 @@ const segmentMax = 16384
 // included, for signBatch to finish.
 func newSegment(arts []Article, uid []uint64) *segment {
 	s := bareSegment(arts, uid)
-	s.links = cacheLinks(arts)
 	s.index, s.dup = buildSegIndex(arts)
 	s.complete = buildSegCompleter(arts)
 	s.liveLen = s.index.sumLen
@@ -452,47 +451,15 @@ func buildSegIndex(arts []Article) (segIndex, dupIndex) {
 		tf[id] += weight
 		length += weight
 	}
-	// local numbers the terms of a cache's dictionary in this segment
-	// (plus one; 0: not yet), for articles taken from an IndexCache.
-	var local []int32
-	var localDict *cacheDict
-	cached := func(term uint32, n int32) {
-		id := local[term] - 1
-		if id < 0 {
-			t := localDict.terms[term]
-			var ok bool
-			if id, ok = ix.terms[t]; !ok {
-				id = int32(len(counts))
-				ix.terms[t] = id
-				counts = append(counts, 0)
-				tf = append(tf, 0)
-			}
-			local[term] = id + 1
-		}
-		if tf[id] == 0 {
-			touched = append(touched, id)
-		}
-		tf[id] += n
-	}
 	for d := range arts {
 		a := &arts[d]
 		length, touched = 0, touched[:0]
 		lead, havePrev, set = 0, false, set[:0]
-		if tk := a.tok; tk != nil {
-			if tk.dict != localDict {
-				localDict, local = tk.dict, make([]int32, len(tk.dict.terms))
-			}
-			tk.each(cached)
-			length = tk.length
-			set = append(set, tk.set...)
-			a.tok = nil
-		} else {
-			weight = titleWeight
-			buf = scanWords(a.Title, buf, add)
-			weight = 1
-			for _, p := range a.Paragraphs {
-				buf = scanWords(p, buf, add)
-			}
+		weight = titleWeight
+		buf = scanWords(a.Title, buf, add)
+		weight = 1
+		for _, p := range a.Paragraphs {
+			buf = scanWords(p, buf, add)
 		}
 		for _, id := range touched {
 			if len(blocks) == 0 || len(blocks[len(blocks)-1]) == block {
@@ -577,7 +544,18 @@ func mergeSegIndex(parts []*segment, src []segDoc, moved map[*segment]merged) se
 			}
 		}
 	}
-	if len(parts) > 1 {
+	// One part's postings stay in order when its articles do.
+	inOrder := len(parts) == 1
+	if inOrder {
+		last := int32(-1)
+		for _, nd := range moved[parts[0]].doc {
+			if nd >= 0 {
+				inOrder = inOrder && nd > last
+				last = nd
+			}
+		}
+	}
+	if !inOrder {
 		for t := range counts {
 			slices.Sort(flat[off[t]:off[t+1]])
 		}

@@ -68,6 +68,9 @@ func (l *Library) ReplaceSeq(origins []string, arts iter.Seq[Article]) (dropped 
 		clashing []Article
 		shared   []string
 		again    map[string]struct{} // origin number "\x00" ID of the clashing
+		// taken gathers the articles taken from an index cache, for
+		// the segments it kept (see claims).
+		taken claims
 	)
 	chunk := make([]Article, 0, streamChunk)
 	for a := range arts {
@@ -84,6 +87,10 @@ func (l *Library) ReplaceSeq(origins []string, arts iter.Seq[Article]) (dropped 
 		f, had := first[a.ID]
 		if !had {
 			first[a.ID] = oi
+			if a.tok != nil {
+				taken.add(a)
+				continue
+			}
 			chunk = append(chunk, a)
 			if len(chunk) == streamChunk {
 				work <- chunk
@@ -104,8 +111,12 @@ func (l *Library) ReplaceSeq(origins []string, arts iter.Seq[Article]) (dropped 
 			again = map[string]struct{}{}
 		}
 		again[key] = struct{}{}
-		clashing = append(clashing, a)
 		shared = append(shared, a.ID)
+		if a.tok != nil {
+			taken.add(a)
+			continue
+		}
+		clashing = append(clashing, a)
 	}
 	if len(chunk) > 0 {
 		work <- slices.Clip(chunk)
@@ -122,8 +133,10 @@ func (l *Library) ReplaceSeq(origins []string, arts iter.Seq[Article]) (dropped 
 
 	// Segments in the order their articles were numbered, so that a
 	// library built twice from the same articles is the same.
+	adopted := l.adoptAll(&taken)
+	signBatch(segs, adopted)
+	segs = append(segs, adopted...)
 	slices.SortFunc(segs, func(a, b *segment) int { return cmp.Compare(a.uid[0], b.uid[0]) })
-	signBatch(segs)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return append(dropped, l.install(origins, segs, shared)...)
