@@ -265,3 +265,150 @@ func FuzzReadIndexCache(f *testing.F) {
 		lib.Complete("ha", 5)
 	})
 }
+
+// TestIndexCacheAdoptsSegments: a start whose articles all come back
+// adopts the segments the cache kept as they are (the same postings, not
+// built again); one some of whose articles changed gives the others a
+// segment of their own, and either library answers as one built from the
+// text.
+func TestIndexCacheAdoptsSegments(t *testing.T) {
+	origins, bodies := cacheFixture(t)
+	fresh := New(WithBodies(bodies))
+	fresh.ReplaceSeq([]string{"bbc", "cnn"}, seqOf(origins))
+	c := cacheOf(t, fresh)
+	if len(c.segs) == 0 {
+		t.Fatal("the cache kept no segment")
+	}
+	take := func(skip func(Article) bool) map[string][]Article {
+		out := map[string][]Article{}
+		for o, arts := range origins {
+			for _, a := range arts {
+				if skip(a) {
+					continue
+				}
+				got, ok := c.Article(a.Origin, a.File, a.Ref, a.Stamp)
+				if !ok {
+					t.Fatalf("%s not in the cache", a.ID)
+				}
+				out[o] = append(out[o], got)
+			}
+		}
+		return out
+	}
+	again := New(WithBodies(bodies))
+	again.ReplaceSeq([]string{"bbc", "cnn"}, seqOf(take(func(Article) bool { return false })))
+	kept := map[*byte]bool{}
+	for _, cs := range c.segs {
+		kept[&cs.index.post[0]] = true
+	}
+	for _, s := range again.segs {
+		if !kept[&s.index.post[0]] {
+			t.Errorf("a segment of %d articles was built again, not adopted", len(s.arts))
+		}
+	}
+	sameLibrary(t, fresh, again)
+
+	// Every tenth cnn article changed: read from its text.
+	changed := func(a Article) bool { return a.Origin == "cnn" && strings.HasSuffix(a.Stamp, "0") }
+	part := take(changed)
+	for _, a := range origins["cnn"] {
+		if changed(a) {
+			part["cnn"] = append(part["cnn"], a)
+		}
+	}
+	mixed := New(WithBodies(bodies))
+	mixed.ReplaceSeq([]string{"bbc", "cnn"}, seqOf(part))
+	sameLibrary(t, fresh, mixed)
+
+	// And some gone: as a library built from the text without them.
+	gone := func(a Article) bool { return a.Origin == "bbc" && strings.HasSuffix(a.Stamp, "3") }
+	less := map[string][]Article{}
+	for o, arts := range origins {
+		less[o] = slices.DeleteFunc(slices.Clone(arts), gone)
+	}
+	want := New(WithBodies(bodies))
+	want.ReplaceSeq([]string{"bbc", "cnn"}, seqOf(less))
+	fewer := New(WithBodies(bodies))
+	fewer.ReplaceSeq([]string{"bbc", "cnn"}, seqOf(take(gone)))
+	if fewer.Len() != want.Len() || fewer.Len() >= fresh.Len() {
+		t.Fatalf("%d articles, want %d", fewer.Len(), want.Len())
+	}
+	for _, q := range []string{"police", "football match", "storm flooding homes"} {
+		hw, hg := want.Search(q, 20), fewer.Search(q, 20)
+		if ids(articlesOf(hw)) != ids(articlesOf(hg)) {
+			t.Errorf("Search(%q) differs from a library built without the articles gone", q)
+		}
+	}
+}
+
+func articlesOf(hits []Hit) []Article {
+	out := make([]Article, len(hits))
+	for i, h := range hits {
+		out[i] = h.Article
+	}
+	return out
+}
+
+// TestCachedSegmentChecks: a segment block that is cut short, or whose
+// offsets, postings, title words or bands point outside the segment, is
+// refused (its articles are then read from their sources), where the
+// block as written is taken.
+func TestCachedSegmentChecks(t *testing.T) {
+	origins, bodies := cacheFixture(t)
+	l := New(WithBodies(bodies))
+	l.Replace("cnn", origins["cnn"])
+	seg := l.segs[0]
+	dict := &cacheDict{}
+	global := make([]uint32, len(seg.index.n))
+	for term, tn := range seg.index.terms {
+		global[tn] = uint32(len(dict.terms))
+		dict.terms = append(dict.terms, term)
+	}
+	encode := func(s *segment) []byte {
+		cw := cacheWriter{}
+		cw.encodeSegment(s, global)
+		return cw.buf
+	}
+	good := encode(seg)
+	var cs cachedSeg
+	if !cs.decode(good, dict) {
+		t.Fatal("the block as written is refused")
+	}
+	if cs.n != len(seg.arts) || cs.index.sumLen != seg.index.sumLen || !slices.Equal(cs.index.post, seg.index.post) {
+		t.Error("the block decodes to another segment")
+	}
+	if (&cachedSeg{}).decode(good, &cacheDict{terms: dict.terms[:len(dict.terms)-1]}) {
+		t.Error("a term the dictionary lacks is taken")
+	}
+	bad := map[string]func(s *segment){
+		"postings past their end": func(s *segment) { s.index.off = slices.Clone(s.index.off); s.index.off[1] = uint32(len(s.index.post) + 1) },
+		"a posting past the last article": func(s *segment) {
+			s.index.post = binary.AppendUvarint(slices.Clone(s.index.post), uint64(len(s.arts))<<8|1)
+			s.index.off = slices.Clone(s.index.off)
+			s.index.off[len(s.index.off)-1] = uint32(len(s.index.post))
+			s.index.n = slices.Clone(s.index.n)
+			s.index.n[len(s.index.n)-1]++
+		},
+		"a title word past its title": func(s *segment) {
+			s.complete.byWord = slices.Clone(s.complete.byWord)
+			s.complete.byWord[0] |= 0xFFFF
+		},
+		"a band naming no article": func(s *segment) {
+			s.dup.bands[3] = append(slices.Clone(s.dup.bands[3]), uint16(len(s.arts)))
+		},
+		"bigrams past the set": func(s *segment) { s.dup.off = slices.Clone(s.dup.off); s.dup.off[2] = uint32(len(s.dup.set) + 5) },
+		"a length below zero": func(s *segment) { s.index.docLen = slices.Clone(s.index.docLen); s.index.docLen[0] = -1 },
+	}
+	for name, spoil := range bad {
+		s := *seg
+		spoil(&s)
+		if (&cachedSeg{}).decode(encode(&s), dict) {
+			t.Errorf("%s: taken", name)
+		}
+	}
+	for _, n := range []int{0, 1, len(good) / 2, len(good) - 1} {
+		if (&cachedSeg{}).decode(good[:n], dict) {
+			t.Errorf("the block cut at %d bytes of %d is taken", n, len(good))
+		}
+	}
+}
