@@ -66,6 +66,37 @@ var ErrBadIndexCache = errors.New("not a usable index cache")
 type cacheDict struct {
 	terms   []string
 	entries int
+
+	// zones holds the time zones of the cache's dates, by name and
+	// offset: one of each, where a zone per article took a hundred
+	// bytes of every article of a feed dated with an offset.
+	zonesMu sync.RWMutex
+	zones   map[string]map[int]*time.Location
+}
+
+// zone returns the zone named name at offset seconds east of UTC.
+func (d *cacheDict) zone(name []byte, offset int) *time.Location {
+	d.zonesMu.RLock()
+	loc := d.zones[string(name)][offset]
+	d.zonesMu.RUnlock()
+	if loc != nil {
+		return loc
+	}
+	d.zonesMu.Lock()
+	defer d.zonesMu.Unlock()
+	if d.zones == nil {
+		d.zones = map[string]map[int]*time.Location{}
+	}
+	byOffset := d.zones[string(name)]
+	if byOffset == nil {
+		byOffset = map[int]*time.Location{}
+		d.zones[string(name)] = byOffset
+	}
+	if loc = byOffset[offset]; loc == nil {
+		loc = time.FixedZone(string(name), offset)
+		byOffset[offset] = loc
+	}
+	return loc
 }
 
 // cachedTokens is where a cached article's indexing is, attached to an
@@ -481,11 +512,16 @@ func decodeEntry(body []byte, off int, dict *cacheDict, origin, file, ref, stamp
 	a := Article{Origin: origin, File: file, Ref: ref, Stamp: stamp}
 	a.ID, a.Title, a.URL, a.Image = r.string(), r.string(), r.string(), r.string()
 	sec, nsec := int64(r.uvarint()), r.uvarint()
-	zone, offset := r.string(), int64(r.uvarint())
+	zone, offset := r.bytes(), int64(r.uvarint())
 	if nsec >= 1e9 || offset < -24*3600 || offset > 24*3600 {
 		return Article{}, 0, false
 	}
-	a.Date = cachedTime(sec, int64(nsec), zone, int(offset))
+	a.Date = time.Unix(sec, int64(nsec))
+	if string(zone) == "UTC" && offset == 0 {
+		a.Date = a.Date.UTC()
+	} else {
+		a.Date = a.Date.In(dict.zone(zone, int(offset)))
+	}
 	a.Dated = r.byte() == 1
 	a.Words = int(r.uvarint())
 	seg, doc := r.uvarint(), r.uvarint()
@@ -738,14 +774,4 @@ func (cw *cacheWriter) segment(seg *segment, pos, story []int32) {
 			return
 		}
 	}
-}
-
-// cachedTime is a date as the cache keeps it: the instant, and the zone's
-// name and offset, so that it shows as it did (UTC as UTC, "EST" as EST).
-func cachedTime(sec, nsec int64, zone string, offset int) time.Time {
-	t := time.Unix(sec, nsec)
-	if zone == "UTC" && offset == 0 {
-		return t.UTC()
-	}
-	return t.In(time.FixedZone(zone, offset))
 }

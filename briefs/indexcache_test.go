@@ -295,8 +295,18 @@ func TestIndexCacheAdoptsSegments(t *testing.T) {
 		}
 		return out
 	}
+	all := take(func(Article) bool { return false })
+	zones := map[*time.Location]bool{}
+	for _, arts := range all {
+		for _, a := range arts {
+			zones[a.Date.Location()] = true
+		}
+	}
+	if len(zones) != 1 {
+		t.Errorf("the articles dated in one zone have %d zones, want one shared", len(zones))
+	}
 	again := New(WithBodies(bodies))
-	again.ReplaceSeq([]string{"bbc", "cnn"}, seqOf(take(func(Article) bool { return false })))
+	again.ReplaceSeq([]string{"bbc", "cnn"}, seqOf(all))
 	kept := map[*byte]bool{}
 	for _, cs := range c.segs {
 		kept[&cs.index.post[0]] = true
