@@ -156,8 +156,9 @@ func (s *Store) Items(ctx context.Context, origin string) ([]feedstore.Item, err
 	return s.items(ctx, origin, "text")
 }
 
-// ItemsWithoutText is Items selecting an empty text: the rows are read
-// as they are (the text sits in them), but no text is copied out.
+// ItemsWithoutText is Items selecting an empty text, so no text is copied
+// out. SQLite answers it from indexes alone (feed_items_age covers every
+// column but the text), never reading the rows, where the texts sit.
 func (s *Store) ItemsWithoutText(ctx context.Context, origin string) ([]feedstore.Item, error) {
 	return s.items(ctx, origin, "''")
 }
