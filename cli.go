@@ -595,7 +595,7 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (store,
 // With polling, the feed source polls (Run) only while it holds the feed
 // lease; the offline commands fetch what is due without one. hooks add
 // the sources' observers (the bot's metrics).
-func openData(ctx context.Context, cfg config.Config, log *slog.Logger, polling bool, hooks ...sourceHooks) (_ *data, err error) {
+func openData(ctx context.Context, cfg config.Config, log *slog.Logger, polling bool, hooks ...sourceHooks) (out *data, err error) {
 	var folderOpts []folder.Option
 	var feedOpts []feed.Option
 	for _, h := range hooks {
@@ -615,15 +615,31 @@ func openData(ctx context.Context, cfg config.Config, log *slog.Logger, polling 
 	src := bodies.folder
 	release := lib.Hold()
 	defer release()
-	if err := src.Reload(); err != nil {
-		return nil, err
+	// The folder loads while the database opens and the feeds load: the
+	// walk of a folder and the reading of the database each leave a core
+	// idle much of the time. The cache is let go after the folder is
+	// loaded (this defer runs before the one above).
+	folderErr := make(chan error, 1)
+	go func() { folderErr <- src.Reload() }()
+	waited := false
+	waitFolder := func() error {
+		if waited {
+			return nil
+		}
+		waited = true
+		return <-folderErr
 	}
+	defer waitFolder()
 	st, lease, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
 	d := &data{lib: lib, folder: src, st: st, lease: lease}
 	defer func() {
+		if ferr := waitFolder(); ferr != nil && err == nil {
+			st.Close()
+			out, err = nil, ferr
+		}
 		release()
 		if err != nil {
 			return
