@@ -143,9 +143,9 @@ func (cs *cachedSeg) decode(body []byte, dict *cacheDict) bool {
 		return false
 	}
 	cs.n = int(n)
-	ix := segIndex{terms: map[string]int32{}}
 	global := r.u32s()
 	terms := len(global)
+	ix := segIndex{terms: make(map[string]int32, terms)}
 	ix.off, ix.n = r.u32s(), r.u32s()
 	ix.post = slices.Clone(r.bytes())
 	ix.blkOff = r.u32s()
