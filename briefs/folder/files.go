@@ -1,11 +1,15 @@
 package folder
 
 import (
+	"bytes"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"newsbrief/briefs"
@@ -30,6 +34,29 @@ func IsArticleFile(name string) bool {
 	return ext == ".txt" || ext == ".md"
 }
 
+// isArticleName is IsArticleFile for a name read from a folder (no
+// separator in it), without converting it to a string. Only ASCII letters
+// lower-case to those of "txt" and "md", so folding ASCII is all of
+// strings.ToLower's work here.
+func isArticleName[S ~string | ~[]byte](name S) bool {
+	i := len(name) - 1
+	for i >= 0 && name[i] != '.' {
+		i--
+	}
+	if i < 0 {
+		return false
+	}
+	ext := name[i+1:]
+	lower := func(c byte) byte { return c | 0x20 } // only compared to letters
+	switch len(ext) {
+	case 3:
+		return lower(ext[0]) == 't' && lower(ext[1]) == 'x' && lower(ext[2]) == 't'
+	case 2:
+		return lower(ext[0]) == 'm' && lower(ext[1]) == 'd'
+	}
+	return false
+}
+
 func isHidden(name string) bool { return strings.HasPrefix(name, ".") }
 
 // Files lists the article files below dir in lexical order: .txt
@@ -37,12 +64,137 @@ func isHidden(name string) bool { return strings.HasPrefix(name, ".") }
 // and links to folders not. What cannot be read is listed in the skips. It
 // fails only when dir itself cannot be read.
 func Files(dir string) ([]File, []Skip, error) {
-	files, skipped, _, err := walkFolder(dir)
+	files, skipped, _, err := walkFolder(dir, false)
 	return files, skipped, err
 }
 
+// entKind is what a folder entry the walk keeps is.
+type entKind uint8
+
+const (
+	entFile entKind = iota // a regular file with an article name
+	entLink                // a link with an article name, to be followed
+	entDir                 // a folder
+)
+
+// dirEnt is a folder entry the walk keeps: where its name is in its
+// dirReader's chunks, and what it is. It holds no pointer, so that the
+// garbage collector has nothing to do with the entries of a large folder
+// as they grow or are sorted.
+type dirEnt struct {
+	chunk uint32
+	at, n uint16
+	kind  entKind
+}
+
+// keepEntry reports whether the walk keeps an entry named name of kind:
+// folders and article files, not hidden.
+func keepEntry[S ~string | ~[]byte](name S, kind entKind) bool {
+	return len(name) > 0 && name[0] != '.' && (kind == entDir || isArticleName(name))
+}
+
+// walkNode is one folder of a walk: its files in lexical order, and
+// between them (at) its subfolders and what could not be read.
+type walkNode struct {
+	path   string // as Watch wants it: the walked folder as given, then joined
+	prefix string // the folder's Rel with a trailing slash; "" for the walked folder
+	err    error  // why the folder could not be read
+	files  []File
+	marks  []walkMark
+}
+
+// walkMark is a subfolder or a skip of a walkNode, before files[at].
+type walkMark struct {
+	at   int
+	sub  *walkNode
+	skip Skip
+}
+
+// folderDir is a folder opened for a walk (see openDir).
+type folderDir interface {
+	// entries reads the folder's entries that the walk keeps (see
+	// keepEntry), unsorted, into r: names and ents.
+	entries(r *dirReader) error
+	// stat returns the size and modification time of the file name in
+	// the folder, following links, and whether it is a regular file.
+	stat(name string) (size int64, modTime time.Time, regular bool, err error)
+	close()
+}
+
+// dirReader is what one core of a walk reads folders with, kept from one
+// folder to the next: the entries of one folder, their names one after
+// the other in chunks, which are never copied nor moved as the folder
+// grows.
+type dirReader struct {
+	buf    []byte // for the system's use
+	chunks [][]byte
+	used   int // chunks holding names of this folder
+	ents   []dirEnt
+}
+
+// nameChunk is the size of a dirReader's chunks.
+const nameChunk = 64 << 10
+
+// reset empties r for another folder.
+func (r *dirReader) reset() {
+	r.ents, r.used = r.ents[:0], 0
+}
+
+// addEntry adds to r the entry name of kind.
+func addEntry[S ~string | ~[]byte](r *dirReader, name S, kind entKind) {
+	if len(name) > nameChunk/4 {
+		return // longer than any system allows
+	}
+	if r.used == 0 || len(r.chunks[r.used-1])+len(name) > nameChunk {
+		if r.used == len(r.chunks) {
+			r.chunks = append(r.chunks, make([]byte, 0, nameChunk))
+		}
+		r.chunks[r.used] = r.chunks[r.used][:0]
+		r.used++
+	}
+	if len(r.ents) == cap(r.ents) {
+		// Doubled: append grows a large slice by a quarter.
+		r.ents = slices.Grow(r.ents, max(cap(r.ents), 256))
+	}
+	c := &r.chunks[r.used-1]
+	r.ents = append(r.ents, dirEnt{chunk: uint32(r.used - 1), at: uint16(len(*c)), n: uint16(len(name)), kind: kind})
+	*c = append(*c, name...)
+}
+
+// name returns the name of e.
+func (r *dirReader) name(e dirEnt) []byte {
+	return r.chunks[e.chunk][e.at : int(e.at)+int(e.n)]
+}
+
+// walker walks one folder, reading its subfolders on every core.
+type walker struct {
+	root string
+	stat bool // stat every file, not only links
+	open func(path string) (folderDir, error)
+
+	mu     sync.Mutex
+	cond   sync.Cond
+	queue  []*walkNode // folders to read
+	active int         // folders being read
+	nfiles atomic.Int64
+}
+
 // walkFolder is Files, also returning the folders walked (for Watch).
-func walkFolder(dir string) (files []File, skipped []Skip, dirs []string, err error) {
+// With stat, every file comes with its Size and ModTime (those that
+// cannot be stat'ed without, and Read finds out why); without, only links
+// do. The order is filepath.WalkDir's: each folder's entries sorted by
+// name, a subfolder's files where its name sorts.
+//
+// Each folder is read once and its entries sorted once; where the system
+// allows, its files are stat'ed relative to its open descriptor (see
+// openDir). Folders are read on every core, and the stats of a large
+// folder are spread over them.
+func walkFolder(dir string, stat bool) (files []File, skipped []Skip, dirs []string, err error) {
+	return walkWith(dir, stat, openDir)
+}
+
+// walkWith is walkFolder opening folders with open.
+func walkWith(dir string, stat bool, open func(path string) (folderDir, error)) (files []File, skipped []Skip, dirs []string, err error) {
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("read articles folder %s: %w", dir, err)
@@ -50,66 +202,217 @@ func walkFolder(dir string) (files []File, skipped []Skip, dirs []string, err er
 	if !fi.IsDir() {
 		return nil, nil, nil, fmt.Errorf("read articles folder %s: not a directory", dir)
 	}
-	skip := func(path string, err error) {
-		skipped = append(skipped, Skip{Path: path, Err: err})
+	w := &walker{root: dir, stat: stat, open: open}
+	w.cond.L = &w.mu
+	root := &walkNode{path: dir}
+	w.queue = append(w.queue, root)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(w.work)
 	}
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if path == dir {
-				return err
+	wg.Wait()
+	if root.err != nil {
+		return nil, nil, nil, fmt.Errorf("read articles folder %s: %w", dir, root.err)
+	}
+	if len(root.marks) == 0 {
+		// A flat folder: its files are the list.
+		return root.files, nil, []string{dir}, nil
+	}
+	files = make([]File, 0, w.nfiles.Load())
+	root.flatten(&files, &skipped, &dirs)
+	return files, skipped, dirs, nil
+}
+
+// work reads folders from the queue until every folder is read.
+func (w *walker) work() {
+	var r dirReader
+	w.mu.Lock()
+	for {
+		for len(w.queue) == 0 && w.active > 0 {
+			w.cond.Wait()
+		}
+		if len(w.queue) == 0 {
+			w.mu.Unlock()
+			w.cond.Broadcast()
+			return
+		}
+		n := w.queue[len(w.queue)-1]
+		w.queue = w.queue[:len(w.queue)-1]
+		w.active++
+		w.mu.Unlock()
+		w.read(n, &r)
+		w.mu.Lock()
+		w.active--
+		for _, m := range n.marks {
+			if m.sub != nil {
+				w.queue = append(w.queue, m.sub)
 			}
-			skip(path, err)
-			if d != nil && d.IsDir() {
-				return fs.SkipDir
+		}
+		w.cond.Broadcast()
+	}
+}
+
+// statChunk is how many files one core stats at a time in a large folder.
+const statChunk = 512
+
+// read reads the folder of n: its entries, sorted, and the stats it needs.
+func (w *walker) read(n *walkNode, r *dirReader) {
+	d, err := w.open(n.path)
+	if err != nil {
+		n.err = err
+		return
+	}
+	defer d.close()
+	r.reset()
+	if err := d.entries(r); err != nil {
+		n.err = err
+		return
+	}
+	slices.SortFunc(r.ents, func(a, b dirEnt) int { return bytes.Compare(r.name(a), r.name(b)) })
+	count := 0
+	for _, e := range r.ents {
+		if e.kind != entDir {
+			count++
+		}
+	}
+	// The Rels are made in their order, one after the other in memory
+	// for what goes through them in that order next.
+	n.files = make([]File, 0, count)
+	var links []int
+	for _, e := range r.ents {
+		rel := n.prefix + string(r.name(e))
+		if e.kind == entDir {
+			sub := &walkNode{path: filepath.Join(n.path, rel[len(n.prefix):]), prefix: rel + "/"}
+			n.marks = append(n.marks, walkMark{at: len(n.files), sub: sub})
+			continue
+		}
+		if e.kind == entLink {
+			links = append(links, len(n.files))
+		}
+		n.files = append(n.files, File{Dir: w.root, Rel: rel})
+	}
+
+	plen := len(n.prefix)
+	// Links are followed: to a regular file they are a file, to anything
+	// else nothing, and a broken one is a skip.
+	if len(links) > 0 {
+		var bad []linkResult
+		var mu sync.Mutex
+		spread(len(links), func(lo, hi int) {
+			for _, i := range links[lo:hi] {
+				f := &n.files[i]
+				size, modTime, regular, err := d.stat(f.Rel[plen:])
+				if err == nil && regular {
+					f.Size, f.ModTime = size, modTime
+					continue
+				}
+				mu.Lock()
+				bad = append(bad, linkResult{i, err})
+				mu.Unlock()
 			}
-			return nil
+		})
+		if len(bad) > 0 {
+			n.drop(bad)
 		}
-		if path != dir && isHidden(d.Name()) {
-			if d.IsDir() {
-				return fs.SkipDir
+	}
+	if w.stat {
+		spread(len(n.files), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				f := &n.files[i]
+				if !f.ModTime.IsZero() {
+					continue // a link, stat'ed above
+				}
+				// A file that cannot be stat'ed is left for Read to report.
+				if size, modTime, regular, err := d.stat(f.Rel[plen:]); err == nil && regular {
+					f.Size, f.ModTime = size, modTime
+				}
 			}
-			return nil
+		})
+	}
+	w.nfiles.Add(int64(len(n.files)))
+}
+
+// linkResult is a link that is not a file: err says why it could not be
+// followed, nil that it leads to something else than a regular file.
+type linkResult struct {
+	i   int
+	err error
+}
+
+// drop takes out of n's files the links in bad, with a skip in their
+// place for those that could not be followed.
+func (n *walkNode) drop(bad []linkResult) {
+	slices.SortFunc(bad, func(a, b linkResult) int { return a.i - b.i })
+	files := n.files[:0]
+	marks := make([]walkMark, 0, len(n.marks)+len(bad))
+	m, b := 0, 0
+	for i, f := range n.files {
+		for ; m < len(n.marks) && n.marks[m].at <= i; m++ {
+			marks = append(marks, n.marks[m])
+			marks[len(marks)-1].at = len(files)
 		}
-		if d.IsDir() {
-			dirs = append(dirs, path)
-			return nil
-		}
-		if !IsArticleFile(d.Name()) {
-			return nil
-		}
-		// The directory entry tells regular files apart without a stat:
-		// their size and modification time are left for Read to find on
-		// the open file. Links are followed to files, not to folders.
-		var info fs.FileInfo
-		if d.Type()&fs.ModeSymlink != 0 {
-			if info, err = os.Stat(path); err != nil {
-				skip(path, err)
-				return nil
+		if b < len(bad) && bad[b].i == i {
+			if err := bad[b].err; err != nil {
+				marks = append(marks, walkMark{at: len(files), skip: Skip{Path: f.Path(), Err: err}})
 			}
-			if !info.Mode().IsRegular() {
-				return nil
-			}
-		} else if !d.Type().IsRegular() {
-			return nil
-		}
-		rel, err := filepath.Rel(dir, path)
-		if err != nil {
-			skip(path, err)
-			return nil
-		}
-		// A copy: rel is a slice of path, which would otherwise stay
-		// in memory as long as the article (40 MB at 500,000 files).
-		f := File{Dir: dir, Rel: strings.Clone(filepath.ToSlash(rel))}
-		if info != nil {
-			f.Size, f.ModTime = info.Size(), info.ModTime()
+			b++
+			continue
 		}
 		files = append(files, f)
-		return nil
-	})
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("read articles folder %s: %w", dir, err)
 	}
-	return files, skipped, dirs, nil
+	for ; m < len(n.marks); m++ {
+		marks = append(marks, n.marks[m])
+		marks[len(marks)-1].at = len(files)
+	}
+	clear(n.files[len(files):])
+	n.files, n.marks = files, marks
+}
+
+// flatten appends n's files, skips and folders, and those below it, in the
+// walk's order.
+func (n *walkNode) flatten(files *[]File, skipped *[]Skip, dirs *[]string) {
+	*dirs = append(*dirs, n.path)
+	if n.err != nil {
+		*skipped = append(*skipped, Skip{Path: n.path, Err: n.err})
+		return
+	}
+	j := 0
+	for _, m := range n.marks {
+		*files = append(*files, n.files[j:m.at]...)
+		j = m.at
+		if m.sub != nil {
+			m.sub.flatten(files, skipped, dirs)
+		} else {
+			*skipped = append(*skipped, m.skip)
+		}
+	}
+	*files = append(*files, n.files[j:]...)
+}
+
+// spread calls f on the ranges of [0, n), on every core when n is large.
+func spread(n int, f func(lo, hi int)) {
+	chunks := (n + statChunk - 1) / statChunk
+	workers := min(runtime.GOMAXPROCS(0), chunks)
+	if workers <= 1 {
+		f(0, n)
+		return
+	}
+	var next atomic.Int64
+	run := func() {
+		for {
+			c := int(next.Add(1) - 1)
+			if c >= chunks {
+				return
+			}
+			f(c*statChunk, min((c+1)*statChunk, n))
+		}
+	}
+	var wg sync.WaitGroup
+	for range workers - 1 {
+		wg.Go(run)
+	}
+	run()
+	wg.Wait()
 }
 
 // Read reads and parses the file, refusing more than max bytes. The ID is

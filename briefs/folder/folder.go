@@ -153,7 +153,9 @@ func (s *Source) Reload() error {
 	s.reload.Lock()
 	defer s.reload.Unlock()
 	walked := time.Now()
-	files, skipped, dirs, err := walkFolder(s.dir)
+	// With a cache, the walk stats each file for readCached: on every
+	// core, relative to its folder.
+	files, skipped, dirs, err := walkFolder(s.dir, s.opts.cache.Len() > 0)
 	if err != nil {
 		return err
 	}
@@ -275,6 +277,8 @@ func readCached(f File, max int64, cache *briefs.IndexCache, origin string) (bri
 		return f.Read(max)
 	}
 	if f.ModTime.IsZero() {
+		// The walk stats every file when there is a cache: this one it
+		// could not.
 		size, modTime, err := statFile(f.Path())
 		if err != nil {
 			return f.Read(max) // which says what is wrong with the file
