@@ -9,6 +9,8 @@ import (
 	"runtime/debug"
 	"sync/atomic"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // cacheFile is the index cache file as its articles are read: mapped into
@@ -69,7 +71,7 @@ func (c *cacheFile) ReadAt(p []byte, off int64) (n int, err error) {
 	if c.read.Add(int64(n))%cacheFileDrop < int64(n) {
 		// The pages stay in the page cache: read again, they come
 		// back without a read from the disk.
-		syscall.Madvise(c.data, syscall.MADV_DONTNEED)
+		unix.Madvise(c.data, unix.MADV_DONTNEED)
 	}
 	if n < len(p) {
 		return n, io.EOF

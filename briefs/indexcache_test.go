@@ -391,7 +391,10 @@ func TestCachedSegmentChecks(t *testing.T) {
 		t.Error("a term the dictionary lacks is taken")
 	}
 	bad := map[string]func(s *segment){
-		"postings past their end": func(s *segment) { s.index.off = slices.Clone(s.index.off); s.index.off[1] = uint32(len(s.index.post) + 1) },
+		"postings past their end": func(s *segment) {
+			s.index.off = slices.Clone(s.index.off)
+			s.index.off[1] = uint32(len(s.index.post) + 1)
+		},
 		"a posting past the last article": func(s *segment) {
 			s.index.post = binary.AppendUvarint(slices.Clone(s.index.post), uint64(len(s.arts))<<8|1)
 			s.index.off = slices.Clone(s.index.off)
@@ -407,7 +410,7 @@ func TestCachedSegmentChecks(t *testing.T) {
 			s.dup.bands[3] = append(slices.Clone(s.dup.bands[3]), uint16(len(s.arts)))
 		},
 		"bigrams past the set": func(s *segment) { s.dup.off = slices.Clone(s.dup.off); s.dup.off[2] = uint32(len(s.dup.set) + 5) },
-		"a length below zero": func(s *segment) { s.index.docLen = slices.Clone(s.index.docLen); s.index.docLen[0] = -1 },
+		"a length below zero":  func(s *segment) { s.index.docLen = slices.Clone(s.index.docLen); s.index.docLen[0] = -1 },
 	}
 	for name, spoil := range bad {
 		s := *seg
