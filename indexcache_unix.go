@@ -79,6 +79,22 @@ func (c *cacheFile) ReadAt(p []byte, off int64) (n int, err error) {
 	return n, nil
 }
 
+// Lend lends the n bytes of the mapping at off (see briefs.Lender); done
+// lets go of their pages, as ReadAt does every cacheFileDrop bytes.
+func (c *cacheFile) Lend(off, n int64) (b []byte, done func(), ok bool) {
+	if off < 0 || n < 0 || off+n > int64(len(c.data)) {
+		return nil, nil, false
+	}
+	b = c.data[off : off+n]
+	return b, func() {
+		page := int64(os.Getpagesize())
+		lo, hi := (off+page-1)/page*page, (off+n)/page*page
+		if lo < hi {
+			unix.Madvise(c.data[lo:hi], unix.MADV_DONTNEED)
+		}
+	}, true
+}
+
 func (c *cacheFile) Close() error {
 	err := syscall.Munmap(c.data)
 	c.data = nil
