@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"newsbrief/internal/prefault"
 )
 
 // An index cache keeps the library's segments as they were built (see
@@ -175,13 +177,15 @@ func (cs *cachedSeg) decode(body []byte, dict *cacheDict) bool {
 	terms := len(global)
 	ix := segIndex{terms: make(map[string]int32, terms)}
 	ix.off, ix.n = r.u32s(), r.u32s()
-	ix.post = slices.Clone(r.bytes())
+	post := r.bytes()
+	ix.post = prefault.Slice[byte](len(post))
+	copy(ix.post, post)
 	ix.blkOff = r.u32s()
 	nb := r.uvarint()
 	if r.err != nil || nb > uint64(len(r.p)-r.off)/8 {
 		return false
 	}
-	ix.blocks = make([]postBlock, nb)
+	ix.blocks = prefault.Slice[postBlock](int(nb))
 	for i := range ix.blocks {
 		p := r.p[r.off+8*i:]
 		ix.blocks[i] = postBlock{last: binary.LittleEndian.Uint32(p), size: binary.LittleEndian.Uint16(p[4:]), impact: binary.LittleEndian.Uint16(p[6:])}
@@ -189,7 +193,12 @@ func (cs *cachedSeg) decode(body []byte, dict *cacheDict) bool {
 	r.off += 8 * int(nb)
 	ix.docLen = r.i32s()
 	c := segCompleter{words: (cs.n + 63) / 64}
-	c.lower = string(r.bytes())
+	// The titles are copied once, into memory no one writes again.
+	if lower := r.bytes(); len(lower) > 0 {
+		b := prefault.Slice[byte](len(lower))
+		copy(b, lower)
+		c.lower = unsafe.String(&b[0], len(b))
+	}
 	c.off, c.byTitle, c.byWord, c.sigBits = r.u32s(), r.i32s(), r.u32s(), r.u64s()
 	d := dupIndex{}
 	d.set, d.off, d.boiler = r.u32s(), r.u32s(), r.u64s()
@@ -197,7 +206,7 @@ func (cs *cachedSeg) decode(body []byte, dict *cacheDict) bool {
 	if r.err != nil || ns != n || ns > uint64(len(r.p)-r.off)/(4*dupBands) {
 		return false
 	}
-	d.sig = make([]dupSig, ns)
+	d.sig = prefault.Slice[dupSig](int(ns))
 	for i := range d.sig {
 		for b := range dupBands {
 			d.sig[i][b] = binary.LittleEndian.Uint32(r.p[r.off:])
@@ -345,7 +354,7 @@ func fixedArray[T uint32 | int32 | uint64](r *cacheReader) []T {
 		r.err = errCacheShort
 		return nil
 	}
-	out := make([]T, n)
+	out := prefault.Slice[T](int(n))
 	src := r.p[r.off : r.off+int(n)*size]
 	r.off += len(src)
 	if littleEndian && n > 0 {
@@ -413,7 +422,7 @@ func (c *claims) add(a Article) {
 		if c.by == nil {
 			c.by = map[*cachedSeg][]*claim{}
 		}
-		cl = &claim{cs: tk.seg, arts: make([]Article, tk.seg.n), links: make([]storyLink, tk.seg.n)}
+		cl = &claim{cs: tk.seg, arts: prefault.Slice[Article](tk.seg.n), links: prefault.Slice[storyLink](tk.seg.n)}
 		c.by[tk.seg] = append(c.by[tk.seg], cl)
 		c.order = append(c.order, cl)
 	}
