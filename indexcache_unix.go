@@ -85,10 +85,9 @@ func (c *cacheFile) Lend(off, n int64) (b []byte, done func(), ok bool) {
 	if off < 0 || n < 0 || off+n > int64(len(c.data)) {
 		return nil, nil, false
 	}
-	page := int64(os.Getpagesize())
-	populate(c.data[off/page*page : off+n])
 	b = c.data[off : off+n]
 	return b, func() {
+		page := int64(os.Getpagesize())
 		lo, hi := (off+page-1)/page*page, (off+n)/page*page
 		if lo < hi {
 			unix.Madvise(c.data[lo:hi], unix.MADV_DONTNEED)
