@@ -25,13 +25,13 @@ import (
 // cachedSeg is a segment as an index cache kept it, read and checked the
 // first time one of its articles is taken (see IndexCache.Article).
 type cachedSeg struct {
-	// num is the segment's place among the cache's segments; span where
-	// its block is.
+	// num is the segment's place among the cache's segments; its block
+	// is the size bytes at off.
 	num       int
 	off, size int64
 
 	once    sync.Once
-	started atomic.Bool // a load has begun (see IndexCache.prefetch)
+	started atomic.Bool // a load has begun (see IndexCache.Article, which reads ahead)
 	ok      bool        // read and checked
 	n       int         // articles
 	index   segIndex
@@ -430,7 +430,7 @@ func (c *claims) add(a Article) {
 	cl.count++
 }
 
-// segments makes the library's segments of the claims (see adoptCached),
+// adoptAll makes the library's segments of the claims (see adoptCached),
 // in the order the cache kept them, on all cores.
 func (l *Library) adoptAll(c *claims) []*segment {
 	if len(c.order) == 0 {
