@@ -79,13 +79,20 @@ func (c *cacheFile) ReadAt(p []byte, off int64) (n int, err error) {
 	return n, nil
 }
 
-// Lend lends the n bytes of the mapping at off (see briefs.Lender); done
-// lets go of their pages, as ReadAt does every cacheFileDrop bytes.
+// Lend lends the n bytes of the mapping at off (see briefs.Lender). A
+// large block's pages are let go when done; a small one's (an entry) as
+// ReadAt lets them go, every cacheFileDrop bytes.
 func (c *cacheFile) Lend(off, n int64) (b []byte, done func(), ok bool) {
 	if off < 0 || n < 0 || off+n > int64(len(c.data)) {
 		return nil, nil, false
 	}
 	b = c.data[off : off+n]
+	if n <= cacheFileCopyMax {
+		if c.read.Add(n)%cacheFileDrop < n {
+			unix.Madvise(c.data, unix.MADV_DONTNEED)
+		}
+		return b, nothing, true
+	}
 	return b, func() {
 		page := int64(os.Getpagesize())
 		lo, hi := (off+page-1)/page*page, (off+n)/page*page
@@ -94,6 +101,8 @@ func (c *cacheFile) Lend(off, n int64) (b []byte, done func(), ok bool) {
 		}
 	}, true
 }
+
+func nothing() {}
 
 func (c *cacheFile) Close() error {
 	err := syscall.Munmap(c.data)

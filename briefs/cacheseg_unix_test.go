@@ -12,14 +12,19 @@ import (
 	"time"
 )
 
-// lentFile lends a mapping of a file, and reads entries from a copy of
-// it: a file cut short under the mapping faults only where it is lent.
+// lentFile lends a mapping of a file for the bytes from mapped[0] to
+// mapped[1], and a copy of it elsewhere: a file cut short under the
+// mapping faults only where the mapping is lent.
 type lentFile struct {
 	*bytes.Reader
-	data []byte
+	copy, data []byte
+	mapped     *[2]int64
 }
 
 func (l lentFile) Lend(off, n int64) ([]byte, func(), bool) {
+	if off < l.mapped[0] || off >= l.mapped[1] {
+		return l.copy[off : off+n], func() {}, true
+	}
 	return l.data[off : off+n], func() {}, true
 }
 
@@ -49,8 +54,9 @@ func TestLentSegmentCutShort(t *testing.T) {
 		t.Skip("no mapping:", err)
 	}
 	defer syscall.Munmap(data)
+	mapped := [2]int64{0, int64(buf.Len())}
 	open := func() *IndexCache {
-		c, err := OpenIndexCache(lentFile{bytes.NewReader(buf.Bytes()), data}, int64(buf.Len()))
+		c, err := OpenIndexCache(lentFile{bytes.NewReader(buf.Bytes()), buf.Bytes(), data, &mapped}, int64(buf.Len()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,11 +65,22 @@ func TestLentSegmentCutShort(t *testing.T) {
 	if _, ok := open().Article("news", "a.txt", "", "10:20"); !ok {
 		t.Fatal("the article is not taken from the mapped cache")
 	}
-	c := open()
+	segmentOnly, all := open(), open()
+	if len(segmentOnly.segs) != 1 || segmentOnly.segs[0].off == 0 {
+		t.Fatalf("%d segments", len(segmentOnly.segs))
+	}
 	if err := os.Truncate(path, 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := c.Article("news", "a.txt", "", "10:20"); ok {
+	// The entry read from the copy, its segment from the mapping.
+	seg := segmentOnly.segs[0]
+	mapped = [2]int64{seg.off, seg.off + seg.size}
+	if _, ok := segmentOnly.Article("news", "a.txt", "", "10:20"); ok {
 		t.Error("an article of a segment cut short is taken")
+	}
+	// The entry itself from the mapping.
+	mapped = [2]int64{0, int64(buf.Len())}
+	if _, ok := all.Article("news", "a.txt", "", "10:20"); ok {
+		t.Error("an article whose entry was cut short is taken")
 	}
 }

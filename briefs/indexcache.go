@@ -11,6 +11,7 @@ import (
 	"hash/maphash"
 	"io"
 	"math"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -463,16 +464,13 @@ func (c *IndexCache) Article(origin, file, ref, stamp string) (Article, bool) {
 			off, ok = o, true
 		}
 	}
-	var e []byte
+	var a Article
+	var seg uint64
 	if ok {
-		e = c.entry(off)
+		a, seg, ok = c.decodeAt(off, origin, file, ref, stamp)
 	}
-	dict, segs := c.dict, c.segs
+	segs := c.segs
 	c.mu.RUnlock()
-	if e == nil {
-		return Article{}, false
-	}
-	a, seg, ok := decodeEntry(e, 0, dict, origin, file, ref, stamp)
 	if !ok || seg >= uint64(len(segs)) {
 		return Article{}, false
 	}
@@ -491,6 +489,31 @@ func (c *IndexCache) Article(origin, file, ref, stamp string) (Article, bool) {
 	a.tok.seg = cs
 	c.hits.Add(1)
 	return a, true
+}
+
+// decodeAt decodes the entry at span (see decodeEntry): from the bytes of
+// the cache's source when it lends them (a mapped file: no copy, and no
+// garbage, a million times at a start), else from a copy. The caller
+// holds c.mu.
+func (c *IndexCache) decodeAt(span uint64, origin, file, ref, stamp string) (a Article, seg uint64, ok bool) {
+	if l, lends := c.src.(Lender); lends {
+		off, n := int64(span>>spanBits), int64(span&(1<<spanBits-1))
+		if b, done, lent := l.Lend(off, n); lent {
+			defer done()
+			defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+			defer func() {
+				if recover() != nil { // the file was cut short under it
+					a, seg, ok = Article{}, 0, false
+				}
+			}()
+			return decodeEntry(b, 0, c.dict, origin, file, ref, stamp)
+		}
+	}
+	e := c.entry(span)
+	if e == nil {
+		return Article{}, 0, false
+	}
+	return decodeEntry(e, 0, c.dict, origin, file, ref, stamp)
 }
 
 // decodeEntry decodes the entry at off, if it is the entry of origin, file
