@@ -92,24 +92,20 @@ func (cw *cacheWriter) encodeSegment(seg *segment, global []uint32) {
 	}
 }
 
-func (cw *cacheWriter) u32s(xs []uint32) {
-	cw.uvarint(uint64(len(xs)))
-	for _, x := range xs {
-		cw.buf = binary.LittleEndian.AppendUint32(cw.buf, x)
-	}
-}
+func (cw *cacheWriter) u32s(xs []uint32) { putArray(cw, xs) }
+func (cw *cacheWriter) i32s(xs []int32)  { putArray(cw, xs) }
+func (cw *cacheWriter) u64s(xs []uint64) { putArray(cw, xs) }
 
-func (cw *cacheWriter) i32s(xs []int32) {
+// putArray writes xs's length and its integers, little-endian (see
+// fixedArray).
+func putArray[T uint32 | int32 | uint64](cw *cacheWriter, xs []T) {
 	cw.uvarint(uint64(len(xs)))
 	for _, x := range xs {
-		cw.buf = binary.LittleEndian.AppendUint32(cw.buf, uint32(x))
-	}
-}
-
-func (cw *cacheWriter) u64s(xs []uint64) {
-	cw.uvarint(uint64(len(xs)))
-	for _, x := range xs {
-		cw.buf = binary.LittleEndian.AppendUint64(cw.buf, x)
+		if unsafe.Sizeof(x) == 8 {
+			cw.buf = binary.LittleEndian.AppendUint64(cw.buf, uint64(x))
+		} else {
+			cw.buf = binary.LittleEndian.AppendUint32(cw.buf, uint32(x))
+		}
 	}
 }
 

@@ -3,9 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -114,22 +112,7 @@ func TestOpenLeavesFeedItemsIndexesUnchecked(t *testing.T) {
 	if _, err := s.SaveItems(ctx, benchItems("check", 400, 2), 0); err != nil {
 		t.Fatal(err)
 	}
-	pageSize, err := strconv.Atoi(pragma(t, s, "page_size"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pages := tablePages(t, s, "feed_items_age", "leaf")
-	s.Close()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range pages {
-		clear(data[(p-1)*pageSize : p*pageSize])
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	zeroLeaves(t, s, path, "feed_items_age")
 	s, err = Open(ctx, path)
 	if err != nil {
 		t.Fatalf("a file damaged only in feed_items_age does not open: %v", err)

@@ -742,22 +742,7 @@ func TestOpenLeavesFeedItemsUnchecked(t *testing.T) {
 	if _, err := s.SaveItems(ctx, items, 0); err != nil {
 		t.Fatal(err)
 	}
-	pageSize, err := strconv.Atoi(pragma(t, s, "page_size"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pages := tablePages(t, s, "feed_items", "leaf")
-	s.Close()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range pages {
-		clear(data[(p-1)*pageSize : p*pageSize])
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	zeroLeaves(t, s, path, "feed_items")
 	s, err = Open(ctx, path)
 	if err != nil {
 		t.Fatalf("a file damaged only in its feed items does not open: %v", err)
@@ -791,4 +776,26 @@ func tablePages(t *testing.T, s *Store, table, pagetype string) []int {
 		t.Fatalf("%s pages %v, %v", table, pages, err)
 	}
 	return pages
+}
+
+// zeroLeaves closes s and zeroes the leaf pages of its b-tree name (a
+// table or an index) in the file at path: damage confined to it.
+func zeroLeaves(t *testing.T, s *Store, path, name string) {
+	t.Helper()
+	pageSize, err := strconv.Atoi(pragma(t, s, "page_size"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := tablePages(t, s, name, "leaf")
+	s.Close()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pages {
+		clear(data[(p-1)*pageSize : p*pageSize])
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
