@@ -71,21 +71,8 @@ func TestIndexCacheKeepsStories(t *testing.T) {
 	fresh.ReplaceAll(origins)
 	c := cacheOf(t, fresh)
 	fromCache := func(skip int) map[string][]Article {
-		out := map[string][]Article{}
 		n := 0
-		for o, arts := range origins {
-			for _, a := range arts {
-				if n++; n == skip {
-					continue
-				}
-				got, ok := c.Article(a.Origin, a.File, a.Ref, a.Stamp)
-				if !ok {
-					t.Fatalf("%s not in the cache", a.ID)
-				}
-				out[o] = append(out[o], got)
-			}
-		}
-		return out
+		return takeCached(t, c, origins, func(Article) bool { n++; return n == skip })
 	}
 
 	again := New(WithBodies(bodies))

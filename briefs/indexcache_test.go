@@ -279,22 +279,7 @@ func TestIndexCacheAdoptsSegments(t *testing.T) {
 	if len(c.segs) == 0 {
 		t.Fatal("the cache kept no segment")
 	}
-	take := func(skip func(Article) bool) map[string][]Article {
-		out := map[string][]Article{}
-		for o, arts := range origins {
-			for _, a := range arts {
-				if skip(a) {
-					continue
-				}
-				got, ok := c.Article(a.Origin, a.File, a.Ref, a.Stamp)
-				if !ok {
-					t.Fatalf("%s not in the cache", a.ID)
-				}
-				out[o] = append(out[o], got)
-			}
-		}
-		return out
-	}
+	take := func(skip func(Article) bool) map[string][]Article { return takeCached(t, c, origins, skip) }
 	all := take(func(Article) bool { return false })
 	zones := map[*time.Location]bool{}
 	for _, arts := range all {
@@ -349,6 +334,26 @@ func TestIndexCacheAdoptsSegments(t *testing.T) {
 			t.Errorf("Search(%q) differs from a library built without the articles gone", q)
 		}
 	}
+}
+
+// takeCached takes every article of origins but those skip names from c,
+// by origin, failing when c lacks one.
+func takeCached(t *testing.T, c *IndexCache, origins map[string][]Article, skip func(Article) bool) map[string][]Article {
+	t.Helper()
+	out := map[string][]Article{}
+	for o, arts := range origins {
+		for _, a := range arts {
+			if skip(a) {
+				continue
+			}
+			got, ok := c.Article(a.Origin, a.File, a.Ref, a.Stamp)
+			if !ok {
+				t.Fatalf("%s not in the cache", a.ID)
+			}
+			out[o] = append(out[o], got)
+		}
+	}
+	return out
 }
 
 func articlesOf(hits []Hit) []Article {
