@@ -82,7 +82,7 @@ func (a *assembly) art(r docRef) *Article { return &a.s.segs[r.seg].arts[r.doc] 
 // of the edges, each group's earliest first and the rest newest first,
 // and each article's group by uid.
 func (a *assembly) stories(edges map[uint64][]uint64, where map[uint64]segDoc) (groups [][]docRef, groupOf map[uint64]int32) {
-	groupOf = map[uint64]int32{}
+	groupOf = make(map[uint64]int32, len(edges))
 	var queue []uint64
 	for u := range edges {
 		if _, done := groupOf[u]; done {

@@ -519,11 +519,38 @@ func (l *Library) findEdges(born []segDoc) {
 	default:
 		pairs = l.joinBorn(born)
 	}
+	if len(l.edges) == 0 && len(l.where) == 0 && len(pairs) > 0 {
+		// A start's pairs, up to a million: the maps are made at their
+		// size rather than grown a doubling at a time.
+		n := distinctUIDs(pairs)
+		l.edges = make(map[uint64][]uint64, n)
+		l.where = make(map[uint64]segDoc, n)
+	}
 	for _, p := range pairs {
 		l.edges[p.ux] = append(l.edges[p.ux], p.uy)
 		l.edges[p.uy] = append(l.edges[p.uy], p.ux)
 		l.where[p.ux], l.where[p.uy] = p.x, p.y
 	}
+}
+
+// distinctUIDs counts the articles of pairs, in a bitmap of their uids
+// (numbered from 0 as articles came: at a start, about as many as came).
+func distinctUIDs(pairs []dupPair) int {
+	top := uint64(0)
+	for _, p := range pairs {
+		top = max(top, p.ux, p.uy)
+	}
+	seen := make([]uint64, top/64+1)
+	n := 0
+	for _, p := range pairs {
+		for _, u := range [2]uint64{p.ux, p.uy} {
+			if w, bit := &seen[u/64], uint64(1)<<(u%64); *w&bit == 0 {
+				*w |= bit
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // cachedPairs returns the stories of born as the index cache they came

@@ -397,3 +397,21 @@ func TestDuplicatesAcrossCenturiesOfDates(t *testing.T) {
 		t.Errorf("story of new: %v, want it alone", got)
 	}
 }
+
+// TestDistinctUIDs: the articles of pairs are counted once each, however
+// many pairs they are in.
+func TestDistinctUIDs(t *testing.T) {
+	p := func(x, y uint64) dupPair { return dupPair{ux: x, uy: y} }
+	for _, c := range []struct {
+		pairs []dupPair
+		want  int
+	}{
+		{[]dupPair{p(0, 1)}, 2},
+		{[]dupPair{p(5, 1), p(7, 1), p(9, 1)}, 4}, // a story's first, joined thrice
+		{[]dupPair{p(63, 64), p(64, 200), p(200, 63)}, 3},
+	} {
+		if got := distinctUIDs(c.pairs); got != c.want {
+			t.Errorf("distinctUIDs(%v) = %d, want %d", c.pairs, got, c.want)
+		}
+	}
+}
