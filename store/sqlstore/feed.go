@@ -169,11 +169,13 @@ func (s *Store) items(ctx context.Context, origin, text string) ([]feedstore.Ite
 		return nil, fmt.Errorf("store: feed items origin=%q: %w", origin, err)
 	}
 	where, args := "", []any(nil)
+	// Every item is counted first, so that hundreds of thousands are
+	// read into a slice of their size; one feed's are few, and a start
+	// reads thousands of feeds, each a query fewer.
+	var n int
 	if origin != "" {
 		where, args = ` WHERE origin = ?`, []any{origin}
-	}
-	var n int
-	if err := s.r.QueryRow(ctx, `SELECT count(*) FROM feed_items`+where, args...).Scan(&n); err != nil {
+	} else if err := s.r.QueryRow(ctx, `SELECT count(*) FROM feed_items`).Scan(&n); err != nil {
 		return fail(err)
 	}
 	rows, err := s.r.Query(ctx, `SELECT origin, identity, guid, link, title_key, title, `+text+`, url, image, published, fetched
