@@ -13,6 +13,7 @@ import (
 	"math"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -533,7 +534,22 @@ func decodeEntry(body []byte, off int, dict *cacheDict, origin, file, ref, stamp
 		return Article{}, 0, false
 	}
 	a := Article{Origin: origin, File: file, Ref: ref, Stamp: stamp}
-	a.ID, a.Title, a.URL, a.Image = r.string(), r.string(), r.string(), r.string()
+	// The ID, title, address and picture share one allocation: a
+	// million articles taken at a start are a million of them, not four.
+	var fields [4][]byte
+	var b strings.Builder
+	for i := range fields {
+		fields[i] = r.bytes()
+	}
+	b.Grow(len(fields[0]) + len(fields[1]) + len(fields[2]) + len(fields[3]))
+	for _, f := range fields {
+		b.Write(f)
+	}
+	all, at := b.String(), 0
+	for i, f := range [...]*string{&a.ID, &a.Title, &a.URL, &a.Image} {
+		*f = all[at : at+len(fields[i])]
+		at += len(fields[i])
+	}
 	sec, nsec := int64(r.uvarint()), r.uvarint()
 	zone, offset := r.bytes(), int64(r.uvarint())
 	if nsec >= 1e9 || offset < -24*3600 || offset > 24*3600 {
