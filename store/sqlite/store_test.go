@@ -727,30 +727,13 @@ func TestPing(t *testing.T) {
 // damaged items is the error, named.
 func TestOpenLeavesFeedItemsUnchecked(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "items.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustPut(t, s, "g", "c")
 	var items []feedstore.Item
 	for i := range 200 {
 		id := fmt.Sprintf("https://example.com/%d", i)
 		items = append(items, feedstore.Item{Identity: id, Origin: "wire", Link: id, TitleKey: id, Title: "Story " + id,
 			Text: strings.Repeat("words of the story ", 100), URL: id, Fetched: time.Now()})
 	}
-	if _, err := s.SaveItems(ctx, items, 0); err != nil {
-		t.Fatal(err)
-	}
-	zeroLeaves(t, s, path, "feed_items")
-	s, err = Open(ctx, path)
-	if err != nil {
-		t.Fatalf("a file damaged only in its feed items does not open: %v", err)
-	}
-	defer s.Close()
-	if n := count(t, s, "SELECT count(*) FROM subscriptions"); n != 1 {
-		t.Errorf("%d subscriptions, want 1", n)
-	}
+	s := openDamaged(t, items, "feed_items")
 	if _, err := s.Items(ctx, "wire"); err == nil || !strings.Contains(err.Error(), "malformed") {
 		t.Errorf("reading the damaged items: %v, want the damage", err)
 	}
@@ -776,6 +759,33 @@ func tablePages(t *testing.T, s *Store, table, pagetype string) []int {
 		t.Fatalf("%s pages %v, %v", table, pages, err)
 	}
 	return pages
+}
+
+// openDamaged makes a store of a subscription and items, zeroes the leaf
+// pages of its b-tree name, and opens it again: it must open, the
+// subscription intact. The store is closed at the test's end.
+func openDamaged(t *testing.T, items []feedstore.Item, name string) *Store {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "items.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustPut(t, s, "g", "c")
+	if _, err := s.SaveItems(ctx, items, 0); err != nil {
+		t.Fatal(err)
+	}
+	zeroLeaves(t, s, path, name)
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatalf("a file damaged only in %s does not open: %v", name, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if n := count(t, s, "SELECT count(*) FROM subscriptions"); n != 1 {
+		t.Errorf("%d subscriptions, want 1", n)
+	}
+	return s
 }
 
 // zeroLeaves closes s and zeroes the leaf pages of its b-tree name (a
