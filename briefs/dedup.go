@@ -519,7 +519,7 @@ func (l *Library) findEdges(born []segDoc) {
 	default:
 		pairs = l.joinBorn(born)
 	}
-	if len(l.edges) == 0 && len(l.where) == 0 && len(pairs) > 0 {
+	if len(l.edges) == 0 && len(l.where) == 0 && len(pairs) > 1024 {
 		// A start's pairs, up to a million: the maps are made at their
 		// size rather than grown a doubling at a time.
 		n := distinctUIDs(pairs)
