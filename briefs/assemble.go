@@ -1,6 +1,9 @@
 package briefs
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
 
 // headRef is a story's representative while a snapshot is assembled, with
 // its group (-1 for an article alone in its story).
@@ -167,7 +170,7 @@ func (a *assembly) order(groups [][]docRef, groupOf map[uint64]int32, born []seg
 	}
 	cmpHead := func(x, y headRef) int { return cmpArticles(a.art(x.ref), a.art(y.ref)) }
 	if !slices.IsSortedFunc(ins, cmpHead) { // a batch's articles come in order
-		slices.SortFunc(ins, cmpHead)
+		sortHeads(ins, a.art)
 	}
 	heads := make([]headRef, 0, len(kept)+len(ins))
 	i := 0
@@ -184,6 +187,30 @@ func (a *assembly) order(groups [][]docRef, groupOf map[uint64]int32, born []seg
 		heads = append(heads, headRef{r, -1})
 	}
 	return heads
+}
+
+// sortHeads sorts heads by their articles (cmpArticles). A start's are a
+// million, in as many sorted runs as segments: they sort by their
+// dates' seconds, kept beside them, and only ties read the articles,
+// scattered over the segments, again.
+func sortHeads(heads []headRef, art func(docRef) *Article) {
+	type keyed struct {
+		sec int64
+		h   headRef
+	}
+	ks := make([]keyed, len(heads))
+	for i, h := range heads {
+		ks[i] = keyed{art(h.ref).Date.Unix(), h}
+	}
+	slices.SortFunc(ks, func(x, y keyed) int {
+		if x.sec != y.sec {
+			return cmp.Compare(y.sec, x.sec) // newest first
+		}
+		return cmpArticles(art(x.h.ref), art(y.h.ref))
+	})
+	for i := range ks {
+		heads[i] = ks[i].h
+	}
 }
 
 // layOut numbers the articles in story order: each story's representative

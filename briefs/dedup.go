@@ -519,12 +519,8 @@ func (l *Library) findEdges(born []segDoc) {
 	default:
 		pairs = l.joinBorn(born)
 	}
-	if len(l.edges) == 0 && len(l.where) == 0 && len(pairs) > 1024 {
-		// A start's pairs, up to a million: the maps are made at their
-		// size rather than grown a doubling at a time.
-		n := distinctUIDs(pairs)
-		l.edges = make(map[uint64][]uint64, n)
-		l.where = make(map[uint64]segDoc, n)
+	if len(l.edges) == 0 && len(l.where) == 0 && len(pairs) > 1024 && l.edgesAtOnce(pairs) {
+		return
 	}
 	for _, p := range pairs {
 		l.edges[p.ux] = append(l.edges[p.ux], p.uy)
@@ -533,24 +529,50 @@ func (l *Library) findEdges(born []segDoc) {
 	}
 }
 
-// distinctUIDs counts the articles of pairs, in a bitmap of their uids
-// (numbered from 0 as articles came: at a start, about as many as came).
-func distinctUIDs(pairs []dupPair) int {
+// edgesAtOnce puts a start's pairs, up to a million, in the empty edge
+// maps as the loop of findEdges would: the maps made at their size, and
+// each article's list cut from one array, where appending pair by pair
+// allocated a list per article and grew each story's first's a doubling
+// at a time. It counts the articles by uid, numbered from 0 as articles
+// came, and declines (false) when the uids run far past the pairs.
+func (l *Library) edgesAtOnce(pairs []dupPair) bool {
 	top := uint64(0)
 	for _, p := range pairs {
 		top = max(top, p.ux, p.uy)
 	}
-	seen := make([]uint64, top/64+1)
-	n := 0
+	if top/4 > uint64(len(pairs))+1<<20 {
+		return false
+	}
+	// start[u+1] counts u's pairs, then start[u] is where its list
+	// begins; fill is the next free place of each list.
+	start := make([]int32, top+2)
 	for _, p := range pairs {
-		for _, u := range [2]uint64{p.ux, p.uy} {
-			if w, bit := &seen[u/64], uint64(1)<<(u%64); *w&bit == 0 {
-				*w |= bit
-				n++
-			}
+		start[p.ux+1]++
+		start[p.uy+1]++
+	}
+	n := 0
+	for u := uint64(1); u < uint64(len(start)); u++ {
+		if start[u] > 0 {
+			n++
+		}
+		start[u] += start[u-1]
+	}
+	fill := slices.Clone(start[:top+1])
+	all := make([]uint64, 2*len(pairs))
+	l.edges = make(map[uint64][]uint64, n)
+	l.where = make(map[uint64]segDoc, n)
+	for _, p := range pairs {
+		all[fill[p.ux]], all[fill[p.uy]] = p.uy, p.ux
+		fill[p.ux]++
+		fill[p.uy]++
+		l.where[p.ux], l.where[p.uy] = p.x, p.y
+	}
+	for u := range top + 1 {
+		if lo, hi := start[u], start[u+1]; hi > lo {
+			l.edges[u] = all[lo:hi:hi]
 		}
 	}
-	return n
+	return true
 }
 
 // cachedPairs returns the stories of born as the index cache they came

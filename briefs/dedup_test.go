@@ -398,20 +398,39 @@ func TestDuplicatesAcrossCenturiesOfDates(t *testing.T) {
 	}
 }
 
-// TestDistinctUIDs: the articles of pairs are counted once each, however
-// many pairs they are in.
-func TestDistinctUIDs(t *testing.T) {
-	p := func(x, y uint64) dupPair { return dupPair{ux: x, uy: y} }
-	for _, c := range []struct {
-		pairs []dupPair
-		want  int
-	}{
-		{[]dupPair{p(0, 1)}, 2},
-		{[]dupPair{p(5, 1), p(7, 1), p(9, 1)}, 4}, // a story's first, joined thrice
-		{[]dupPair{p(63, 64), p(64, 200), p(200, 63)}, 3},
-	} {
-		if got := distinctUIDs(c.pairs); got != c.want {
-			t.Errorf("distinctUIDs(%v) = %d, want %d", c.pairs, got, c.want)
+// TestEdgesAtOnce: a start's pairs put in the edge maps at once make the
+// maps pair by pair appending makes: each article's list in the same
+// order, and where each article is.
+func TestEdgesAtOnce(t *testing.T) {
+	segs := []*segment{{}, {}}
+	var pairs []dupPair
+	for i := range 3000 {
+		x, y := uint64(5*i+3), uint64(5*(i/7)) // stories of seven, joined to their first
+		if i%11 == 0 {
+			y = uint64(5*i + 1) // and some pairs of two
 		}
+		pairs = append(pairs, dupPair{segDoc{segs[0], int32(i)}, segDoc{segs[1], int32(i / 7)}, x, y})
+	}
+	want := New()
+	for _, p := range pairs {
+		want.edges[p.ux] = append(want.edges[p.ux], p.uy)
+		want.edges[p.uy] = append(want.edges[p.uy], p.ux)
+		want.where[p.ux], want.where[p.uy] = p.x, p.y
+	}
+	got := New()
+	if !got.edgesAtOnce(pairs) {
+		t.Fatal("declined")
+	}
+	if len(got.edges) != len(want.edges) || len(got.where) != len(want.where) {
+		t.Fatalf("%d edges and %d places, want %d and %d", len(got.edges), len(got.where), len(want.edges), len(want.where))
+	}
+	for u, list := range want.edges {
+		if !slices.Equal(got.edges[u], list) || got.where[u] != want.where[u] {
+			t.Fatalf("uid %d: %v at %v, want %v at %v", u, got.edges[u], got.where[u], list, want.where[u])
+		}
+	}
+	far := []dupPair{{ux: 1, uy: 1 << 40}}
+	if New().edgesAtOnce(far) {
+		t.Error("uids far past the pairs are counted in an array")
 	}
 }

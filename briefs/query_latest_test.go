@@ -2,6 +2,7 @@ package briefs
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -96,5 +97,28 @@ func BenchmarkLatestOfRareSource(b *testing.B) {
 		if got := lib.LatestOf(Query{Count: 5, Source: "rare"}); len(got) != 1 {
 			b.Fatalf("%d articles", len(got))
 		}
+	}
+}
+
+// TestSortHeads: heads sorted by their dates' seconds, ties by the
+// articles, come out as cmpArticles orders them, also where articles
+// share a second or a whole date.
+func TestSortHeads(t *testing.T) {
+	base := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	seg := &segment{}
+	for i := range 2000 {
+		d := base.Add(time.Duration(i%37) * time.Second).Add(time.Duration(i%3) * time.Millisecond)
+		seg.arts = append(seg.arts, Article{ID: fmt.Sprintf("a-%04d", (i*7919)%2000), Title: fmt.Sprintf("title %d", i%5), Date: d})
+	}
+	art := func(r docRef) *Article { return &seg.arts[r.doc] }
+	var heads []headRef
+	for _, d := range rand.New(rand.NewPCG(1, 2)).Perm(len(seg.arts)) {
+		heads = append(heads, headRef{ref: docRef{0, int32(d)}, group: -1})
+	}
+	want := slices.Clone(heads)
+	slices.SortFunc(want, func(x, y headRef) int { return cmpArticles(art(x.ref), art(y.ref)) })
+	sortHeads(heads, art)
+	if !slices.Equal(heads, want) {
+		t.Fatal("sortHeads orders the heads otherwise than cmpArticles")
 	}
 }
