@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"newsbrief/internal/prefault"
 )
 
 // Near-duplicate detection: the same story from two sources (two feeds, a
@@ -292,7 +294,7 @@ func signBatch(segs, also []*segment) {
 				}
 				ix := &segs[i].dup
 				m := len(ix.off) - 1
-				ix.sig, ix.day = make([]dupSig, m), make([]int32, m)
+				ix.sig, ix.day = prefault.Slice[dupSig](m), make([]int32, m)
 				ix.boiler = make([]uint64, (len(ix.set)+63)/64)
 				for d := range m {
 					kept, rare = kept[:0], rare[:0]

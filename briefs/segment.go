@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"newsbrief/internal/prefault"
 )
 
 // segment is an immutable, indexed run of articles: what one Replace
@@ -287,7 +289,7 @@ func (ix *segIndex) encodePostings(flat []uint32, off []uint32) {
 		norm[d] = bm25K1 * (1 - bm25B + bm25B*float64(l)/ix.impactAvg)
 	}
 	// Two bytes an entry is the common case; the rest grows once or twice.
-	post := make([]byte, 0, 2*len(flat)+len(flat)/4)
+	post := prefault.Slice[byte](2*len(flat) + len(flat)/4)[:0]
 	var blocks []postBlock
 	for t := range terms {
 		list := flat[off[t]:off[t+1]]
@@ -310,8 +312,8 @@ func (ix *segIndex) encodePostings(flat []uint32, off []uint32) {
 		ix.n[t] = uint32(len(list))
 		ix.blkOff[t+1] = uint32(len(blocks))
 	}
-	ix.post = slices.Clone(post) // exactly sized: it stays
-	ix.blocks = slices.Clone(blocks)
+	ix.post = prefault.Clone(post) // exactly sized: it stays
+	ix.blocks = prefault.Clone(blocks)
 }
 
 // quantImpact stores an impact (in [0, 1)) in 16 bits, rounded up: a
@@ -399,7 +401,7 @@ func (t *wordTable) insert(w []byte, h uint64, info wordInfo) {
 func buildSegIndex(arts []Article) (segIndex, dupIndex) {
 	ix := segIndex{terms: map[string]int32{}, docLen: make([]int32, len(arts))}
 	dup := dupIndex{off: make([]uint32, len(arts)+1)}
-	dup.set = make([]uint32, 0, len(arts)*48)
+	dup.set = prefault.Slice[uint32](len(arts) * 48)[:0]
 	// words holds each lowercased word seen, so that normalizeTerm runs
 	// once per distinct word.
 	words := wordTable{slots: make([]wordSlot, 1024)}
@@ -463,7 +465,7 @@ func buildSegIndex(arts []Article) (segIndex, dupIndex) {
 		}
 		for _, id := range touched {
 			if len(blocks) == 0 || len(blocks[len(blocks)-1]) == block {
-				blocks = append(blocks, make([]uint32, 0, block))
+				blocks = append(blocks, prefault.Slice[uint32](block)[:0])
 			}
 			last := &blocks[len(blocks)-1]
 			*last = append(*last, uint32(id), uint32(d)<<8|uint32(min(tf[id], 255)))
@@ -476,12 +478,12 @@ func buildSegIndex(arts []Article) (segIndex, dupIndex) {
 		dup.set = append(dup.set, slices.Compact(set)...)
 		dup.off[d+1] = uint32(len(dup.set))
 	}
-	dup.set = slices.Clone(dup.set) // exactly sized: it stays as long as the segment
+	dup.set = prefault.Clone(dup.set) // exactly sized: it stays as long as the segment
 	off := make([]uint32, len(counts)+1)
 	for t, c := range counts {
 		off[t+1] = off[t] + c
 	}
-	flat := make([]uint32, off[len(counts)])
+	flat := prefault.Slice[uint32](int(off[len(counts)]))
 	fill := counts // reused as each term's next slot
 	copy(fill, off[:len(counts)])
 	for i, b := range blocks {
@@ -667,7 +669,7 @@ func (c *segCompleter) fromWord(e uint32) string {
 func buildSegCompleter(arts []Article) segCompleter {
 	n := len(arts)
 	words := (n + 63) / 64
-	c := segCompleter{off: make([]uint32, n+1), words: words, sigBits: make([]uint64, 256*words), byTitle: make([]int32, n)}
+	c := segCompleter{off: make([]uint32, n+1), words: words, sigBits: prefault.Slice[uint64](256 * words), byTitle: make([]int32, n)}
 	// Lowercased once into a slice, then copied into an exactly sized
 	// string (a Builder would keep its spare capacity).
 	var buf []byte
@@ -699,7 +701,7 @@ func buildSegCompleter(arts []Article) segCompleter {
 			inWord = alnum
 		}
 	}
-	c.byWord = slices.Clone(c.byWord) // exactly sized: it stays
+	c.byWord = prefault.Clone(c.byWord) // exactly sized: it stays
 	sortByText(c.byTitle, func(d int32) string { return c.title(d) })
 	sortByText(c.byWord, c.fromWord)
 	c.titleKeys = keySample(len(c.byTitle), titleStep, func(i int) string { return c.title(c.byTitle[i]) })

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+
+	"newsbrief/internal/prefault"
 )
 
 // streamChunk is how many articles ReplaceSeq gathers before it indexes
@@ -72,7 +74,7 @@ func (l *Library) ReplaceSeq(origins []string, arts iter.Seq[Article]) (dropped 
 		// the segments it kept (see claims).
 		taken claims
 	)
-	chunk := make([]Article, 0, streamChunk)
+	chunk := prefault.Slice[Article](streamChunk)[:0]
 	for a := range arts {
 		oi, ok := index[a.Origin]
 		if !ok {
@@ -94,7 +96,7 @@ func (l *Library) ReplaceSeq(origins []string, arts iter.Seq[Article]) (dropped 
 			chunk = append(chunk, a)
 			if len(chunk) == streamChunk {
 				work <- chunk
-				chunk = make([]Article, 0, streamChunk)
+				chunk = prefault.Slice[Article](streamChunk)[:0]
 			}
 			continue
 		}

@@ -13,6 +13,13 @@ import "unsafe"
 // fault in cheaper than a system call.
 const minBytes = 256 << 10
 
+// Clone returns a copy of s made by Slice.
+func Clone[T any](s []T) []T {
+	c := Slice[T](len(s))
+	copy(c, s)
+	return c
+}
+
 // Slice returns make([]T, n), its pages mapped at once when it is large
 // (on Linux; elsewhere it is make).
 func Slice[T any](n int) []T {
