@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"newsbrief/bot/command"
@@ -623,21 +624,15 @@ func openData(ctx context.Context, cfg config.Config, log *slog.Logger, polling 
 	// 100,000 articles peaked at 330-390 MB instead of 270-300 MB), so
 	// the folder loads first. The cache is let go after the folder is
 	// loaded (this defer runs before the one above).
-	folderErr := make(chan error, 1)
+	waitFolder := func() error { return nil }
 	if cache.Len() > 0 {
+		folderErr := make(chan error, 1)
 		go func() { folderErr <- src.Reload() }()
-	} else {
-		folderErr <- src.Reload()
+		waitFolder = sync.OnceValue(func() error { return <-folderErr })
+		defer waitFolder()
+	} else if err := src.Reload(); err != nil {
+		return nil, err
 	}
-	waited := false
-	waitFolder := func() error {
-		if waited {
-			return nil
-		}
-		waited = true
-		return <-folderErr
-	}
-	defer waitFolder()
 	st, lease, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return nil, err

@@ -48,8 +48,9 @@ func openCacheFile(f *os.File, size int64) io.ReaderAt {
 var errCacheFileFault = errors.New("index cache file changed while read")
 
 // cacheFileCopyMax is the largest read copied from the mapping: a
-// larger one (a segment's block, megabytes) is read with a system call,
-// which copies from the page cache without faulting each page in.
+// larger one (the stream that checks the whole file at open, a megabyte
+// at a time) is read with a system call, which copies from the page cache
+// without faulting each page in.
 const cacheFileCopyMax = 64 << 10
 
 func (c *cacheFile) ReadAt(p []byte, off int64) (n int, err error) {

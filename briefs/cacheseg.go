@@ -3,7 +3,6 @@ package briefs
 import (
 	"encoding/binary"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -128,33 +127,10 @@ func (cs *cachedSeg) load(c *IndexCache) {
 	cs.once.Do(func() {
 		c.mu.RLock()
 		defer c.mu.RUnlock() // Release waits: the source stays open
-		if c.src == nil {
-			return
-		}
-		if l, ok := c.src.(Lender); ok {
-			if b, done, ok := l.Lend(cs.off, cs.size); ok {
-				defer done()
-				cs.ok = decodeLent(cs, b, c.dict)
-				return
-			}
-		}
-		buf := make([]byte, cs.size)
-		if _, err := c.src.ReadAt(buf, cs.off); err == nil {
-			cs.ok = cs.decode(buf, c.dict)
+		if c.src != nil {
+			cs.ok = c.withBytes(cs.off, cs.size, func(b []byte) bool { return cs.decode(b, c.dict) })
 		}
 	})
-}
-
-// decodeLent is cs.decode of lent bytes: a fault reading them refuses
-// the segment.
-func decodeLent(cs *cachedSeg, b []byte, dict *cacheDict) (ok bool) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if recover() != nil {
-			ok = false
-		}
-	}()
-	return cs.decode(b, dict)
 }
 
 // decode reads a segment block's body and checks everything a query or

@@ -477,12 +477,10 @@ func (c *IndexCache) Article(origin, file, ref, stamp string) (Article, bool) {
 	}
 	cs := segs[seg]
 	cs.load(c)
-	if seg+1 < uint64(len(segs)) && !segs[seg+1].started.Load() {
-		// The sources ask for the articles about in the order they
-		// were written: the next segment is read meanwhile.
-		next := segs[seg+1]
-		next.started.Store(true)
-		go next.load(c)
+	// The sources ask for the articles about in the order they were
+	// written: the next segment is read meanwhile.
+	if seg+1 < uint64(len(segs)) && segs[seg+1].started.CompareAndSwap(false, true) {
+		go segs[seg+1].load(c)
 	}
 	if !cs.ok || int(a.tok.doc) >= cs.n || !cs.give(a.tok.doc, int64(off>>spanBits)) {
 		return Article{}, false
@@ -492,29 +490,40 @@ func (c *IndexCache) Article(origin, file, ref, stamp string) (Article, bool) {
 	return a, true
 }
 
-// decodeAt decodes the entry at span (see decodeEntry): from the bytes of
-// the cache's source when it lends them (a mapped file: no copy, and no
-// garbage, a million times at a start), else from a copy. The caller
-// holds c.mu.
+// decodeAt decodes the entry at span (see decodeEntry). The caller holds
+// c.mu.
 func (c *IndexCache) decodeAt(span uint64, origin, file, ref, stamp string) (a Article, seg uint64, ok bool) {
+	c.withBytes(int64(span>>spanBits), int64(span&(1<<spanBits-1)), func(b []byte) bool {
+		a, seg, ok = decodeEntry(b, 0, c.dict, origin, file, ref, stamp)
+		return ok
+	})
+	return a, seg, ok
+}
+
+// withBytes calls fn with the n bytes at off of the cache's source and
+// returns what fn returns, false when they cannot be read. A source that
+// lends its bytes (a mapped file, see Lender) lends them: no copy and no
+// garbage, a million entries and megabytes of segments at a start; a
+// fault reading them (the file cut short under the mapping) is false.
+// The caller holds c.mu, and c.src is open.
+func (c *IndexCache) withBytes(off, n int64, fn func(b []byte) bool) (ok bool) {
 	if l, lends := c.src.(Lender); lends {
-		off, n := int64(span>>spanBits), int64(span&(1<<spanBits-1))
 		if b, done, lent := l.Lend(off, n); lent {
 			defer done()
 			defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 			defer func() {
-				if recover() != nil { // the file was cut short under it
-					a, seg, ok = Article{}, 0, false
+				if recover() != nil {
+					ok = false
 				}
 			}()
-			return decodeEntry(b, 0, c.dict, origin, file, ref, stamp)
+			return fn(b)
 		}
 	}
-	e := c.entry(span)
-	if e == nil {
-		return Article{}, 0, false
+	buf := make([]byte, n)
+	if _, err := c.src.ReadAt(buf, off); err != nil {
+		return false
 	}
-	return decodeEntry(e, 0, c.dict, origin, file, ref, stamp)
+	return fn(buf)
 }
 
 // decodeEntry decodes the entry at off, if it is the entry of origin, file
@@ -622,8 +631,6 @@ func (r *cacheReader) bytes() []byte {
 	r.off += int(n)
 	return b
 }
-
-func (r *cacheReader) string() string { return string(r.bytes()) }
 
 // WriteIndexCache writes every article of the library that has a Stamp
 // and a place in its source (File or Ref), with the segments that index

@@ -253,7 +253,7 @@ func FuzzReadIndexCache(f *testing.F) {
 		for _, span := range append(slices.Collect(maps.Values(c.entries)), slices.Collect(maps.Values(c.spill))...) {
 			r := cacheReader{p: c.entry(span)}
 			r.uvarint()
-			origin, file, ref, stamp := r.string(), r.string(), r.string(), r.string()
+			origin, file, ref, stamp := string(r.bytes()), string(r.bytes()), string(r.bytes()), string(r.bytes())
 			if a, ok := c.Article(origin, file, ref, stamp); ok {
 				arts = append(arts, a)
 			}
