@@ -247,8 +247,9 @@ func signBatch(segs, also []*segment) {
 	if len(segs) == 0 {
 		return
 	}
+	batch := slices.Concat(segs, also)
 	n, total := 0, 0
-	for _, s := range slices.Concat(segs, also) {
+	for _, s := range batch {
 		n += len(s.arts)
 		total += len(s.dup.set)
 	}
@@ -261,7 +262,7 @@ func signBatch(segs, also []*segment) {
 		sketch[r] = make([]uint16, size)
 	}
 	slot := func(r int, h uint32) int { return int(uint32(mix64(uint64(h)+uint64(r)<<32)) & uint32(size-1)) }
-	for _, s := range slices.Concat(segs, also) {
+	for _, s := range batch {
 		for _, h := range s.dup.set {
 			for r := range sketch {
 				if c := &sketch[r][slot(r, h)]; *c < 65535 {
