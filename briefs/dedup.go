@@ -651,8 +651,10 @@ func (l *Library) dropLinks() {
 // pass) or they were found unlike in another band, so that a story of k
 // copies costs about k checks, not k², and any article at most two a band.
 // Only the pairs that join two stories are kept: a story's edges are a
-// tree, at most one fewer than its articles. Bands are sorted on all cores
-// and checked in order, which makes the pairs the same from run to run.
+// tree, at most one fewer than its articles. Bands are sorted ahead on the
+// other cores and checked in order, each band's buckets on every core (see
+// check), which makes the pairs the same from run to run and from one
+// machine to another.
 func (l *Library) joinAll(born []segDoc) []dupPair {
 	segs := l.segs
 	base := make([]int32, len(segs)+1)
@@ -692,13 +694,31 @@ func (l *Library) joinAll(born []segDoc) []dupPair {
 	type member struct{ day, g int32 }
 	pack := func(day, g int32) uint64 { return uint64(uint32(day)^1<<31)<<32 | uint64(uint32(g)) }
 	unpack := func(k uint64) member { return member{int32(uint32(k>>32) ^ 1<<31), int32(uint32(k))} }
+	// root is find without shortening the paths: the band's checkers
+	// read the union-find at once, and only apply writes it.
+	root := func(x int32) int32 {
+		for parent[x] != x {
+			x = parent[x]
+		}
+		return x
+	}
 	var pairs []dupPair
-	var run []member
-	var packed []uint64
 	// apart remembers the pairs found unlike: two articles that agree on
 	// one band often agree on others.
 	apart := newPairMemo(n)
-	check := func(keys []uint64) {
+	// A checker goes through part of a band's buckets (see check) and
+	// gives the pairs it checked, in order, each with its verdict.
+	type verdict struct {
+		x, y int32
+		same bool
+	}
+	type checker struct {
+		run    []member
+		packed []uint64
+		out    []verdict
+	}
+	scan := func(c *checker, keys []uint64) {
+		c.out = c.out[:0]
 		for i := 0; i < len(keys); {
 			j := i + 1
 			for j < len(keys) && keys[j]>>32 == keys[i]>>32 {
@@ -713,22 +733,23 @@ func (l *Library) joinAll(born []segDoc) []dupPair {
 			// band too, as articles of one story mostly do (two at
 			// similarity 0.25 agree on 4 of 16 bands on average).
 			busy := j-i > dupBusyRun
-			packed = packed[:0]
+			c.packed = c.packed[:0]
 			anyBorn := false
 			for _, k := range keys[i:j] {
 				g := int32(uint32(k))
-				packed = append(packed, pack(days[g], g))
+				c.packed = append(c.packed, pack(days[g], g))
 				anyBorn = anyBorn || isBorn[g]
 			}
 			i = j
 			if !anyBorn {
 				continue
 			}
-			slices.Sort(packed)
-			run = run[:0]
-			for _, k := range packed {
+			slices.Sort(c.packed)
+			run := c.run[:0]
+			for _, k := range c.packed {
 				run = append(run, unpack(k))
 			}
+			c.run = run
 			for p, x := range run {
 				if !isBorn[x.g] {
 					continue
@@ -747,24 +768,59 @@ func (l *Library) joinAll(born []segDoc) []dupPair {
 						continue
 					}
 					y := run[k].g
-					rx, ry := find(x.g), find(y)
-					if rx == ry {
+					if root(x.g) == root(y) {
 						continue
 					}
-					key := uint64(min(x.g, y))<<32 | uint64(max(x.g, y))
-					if apart.has(key) {
+					if apart.has(uint64(min(x.g, y))<<32 | uint64(max(x.g, y))) {
 						continue
 					}
 					sx, sy := at(x.g), at(y)
 					if busy && agree(&sx.seg.dup.sig[sx.doc], &sy.seg.dup.sig[sy.doc]) < 2 {
 						continue
 					}
-					if sameStory(sx.seg, sx.doc, sy.seg, sy.doc) {
-						parent[rx] = ry
-						pairs = append(pairs, dupPair{sx, sy, sx.seg.uid[sx.doc], sy.seg.uid[sy.doc]})
-					} else {
-						apart.add(key)
-					}
+					c.out = append(c.out, verdict{x.g, y, sameStory(sx.seg, sx.doc, sy.seg, sy.doc)})
+				}
+			}
+		}
+	}
+	// check goes through a band's buckets on every core, each checker a
+	// run of whole buckets, against the union-find and the memo as the
+	// bands before left them; then applies the verdicts in the order one
+	// checker would have found them. A pair two earlier verdicts of the
+	// band already joined is checked in vain, but the pairs kept are
+	// those of a check on one core: each pair comes once a band, a pair
+	// is kept when its verdict is same and its stories are apart at its
+	// turn, and a pair the memo holds is unlike.
+	checkers := make([]checker, max(1, min(runtime.GOMAXPROCS(0), dupBands)))
+	check := func(keys []uint64) {
+		parts := make([][]uint64, len(checkers))
+		lo := 0
+		for w := range checkers {
+			hi := len(keys) * (w + 1) / len(checkers)
+			if hi < lo {
+				hi = lo
+			}
+			for hi > 0 && hi < len(keys) && keys[hi]>>32 == keys[hi-1]>>32 {
+				hi++
+			}
+			parts[w], lo = keys[lo:hi], hi
+		}
+		var wg sync.WaitGroup
+		for w := 1; w < len(checkers); w++ {
+			wg.Go(func() { scan(&checkers[w], parts[w]) })
+		}
+		scan(&checkers[0], parts[0])
+		wg.Wait()
+		for w := range checkers {
+			for _, v := range checkers[w].out {
+				if !v.same {
+					apart.add(uint64(min(v.x, v.y))<<32 | uint64(max(v.x, v.y)))
+					continue
+				}
+				if rx, ry := find(v.x), find(v.y); rx != ry {
+					parent[rx] = ry
+					sx, sy := at(v.x), at(v.y)
+					pairs = append(pairs, dupPair{sx, sy, sx.seg.uid[sx.doc], sy.seg.uid[sy.doc]})
 				}
 			}
 		}

@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"newsbrief/internal/fakenews"
 )
 
 // evalDir holds the evaluation sets, relative to this package.
@@ -432,5 +435,59 @@ func TestEdgesAtOnce(t *testing.T) {
 	far := []dupPair{{ux: 1, uy: 1 << 40}}
 	if New().edgesAtOnce(far) {
 		t.Error("uids far past the pairs are counted in an array")
+	}
+}
+
+// TestJoinAllOnEveryCore: a start's pairs, checked on several cores, are
+// those one core finds, in its order: a long tail of stories with one
+// carried thousands of times, over several segments, so that buckets are
+// busy and bands split between checkers.
+func TestJoinAllOnEveryCore(t *testing.T) {
+	arts := generateCarried(12000, fakenews.CarriedLongTail, 5)
+	arts = append(arts, generateCarried(6000, fakenews.CarriedOnce(3000), 9)...)
+	l := New()
+	l.ReplaceAll(byOrigin(arts))
+	var born []segDoc
+	for _, s := range l.segs {
+		for d := range s.arts {
+			if s.live(int32(d)) {
+				born = append(born, segDoc{s, int32(d)})
+			}
+		}
+	}
+	if len(l.segs) < 2 {
+		t.Fatalf("%d segments, want several", len(l.segs))
+	}
+	pairsOn := func(procs int) []dupPair {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		return l.joinAll(born)
+	}
+	one := pairsOn(1)
+	if len(one) < 3000 {
+		t.Fatalf("%d pairs on one core, want the carried stories' (over 3,000)", len(one))
+	}
+	// Each pair joins two stories: the pairs are a forest.
+	parent := map[uint64]uint64{}
+	find := func(u uint64) uint64 {
+		for {
+			p, ok := parent[u]
+			if !ok {
+				return u
+			}
+			u = p
+		}
+	}
+	for _, p := range one {
+		rx, ry := find(p.ux), find(p.uy)
+		if rx == ry {
+			t.Fatalf("pair %d-%d joins articles already one story", p.ux, p.uy)
+		}
+		parent[rx] = ry
+	}
+	for _, procs := range []int{2, 3, 8} {
+		got := pairsOn(procs)
+		if !slices.EqualFunc(got, one, func(a, b dupPair) bool { return a.ux == b.ux && a.uy == b.uy }) {
+			t.Fatalf("on %d cores: %d pairs differing from the %d of one core", procs, len(got), len(one))
+		}
 	}
 }
