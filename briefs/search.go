@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"newsbrief/briefs/summarize"
 )
@@ -119,6 +120,88 @@ func scanWords(s string, buf []byte, fn func(word []byte, start, end int)) []byt
 	}
 	return buf
 }
+
+// scanHashed is scanWords for indexing: each word with its fnv1a hash,
+// computed as the word is scanned instead of in a pass of its own. A word
+// of lowercase ASCII letters and digits alone, most of a text's, is given
+// as the text's own bytes, not copied; fn must neither keep nor change
+// word.
+func scanHashed(s string, buf []byte, fn func(word []byte, h uint64)) []byte {
+	const offset, prime = 14695981039346656037, 1099511628211
+	buf = buf[:0]
+	h, in := uint64(offset), false
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if wordByte[c] == 0 {
+				if in {
+					fn(buf, h|1)
+					buf, h, in = buf[:0], offset, false
+				}
+				i++
+				continue
+			}
+			j, upper := i, false
+			for j < len(s) {
+				lc := lowerWordByte[s[j]]
+				if lc == 0 {
+					break
+				}
+				upper = upper || lc != s[j]
+				h = (h ^ uint64(lc)) * prime
+				j++
+			}
+			if !in && !upper && (j == len(s) || s[j] < utf8.RuneSelf) {
+				// The whole word, as it stands in s.
+				fn(unsafe.Slice(unsafe.StringData(s[i:]), j-i), h|1)
+				h = offset
+				i = j
+				continue
+			}
+			in = true
+			n := len(buf)
+			buf = append(buf, s[i:j]...)
+			if upper {
+				for k := n; k < len(buf); k++ {
+					buf[k] = lowerWordByte[buf[k]]
+				}
+			}
+			i = j
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			in = true
+			n := len(buf)
+			buf = utf8.AppendRune(buf, unicode.ToLower(r))
+			for _, b := range buf[n:] {
+				h = (h ^ uint64(b)) * prime
+			}
+		} else if in {
+			fn(buf, h|1)
+			buf, h, in = buf[:0], offset, false
+		}
+		i += size
+	}
+	if in {
+		fn(buf, h|1)
+	}
+	return buf
+}
+
+// lowerWordByte is each ASCII letter and digit lowercased, and 0 for the
+// other bytes.
+var lowerWordByte = func() (t [256]byte) {
+	for c := range 256 {
+		switch k := wordByte[c]; k {
+		case wordLower:
+			t[c] = byte(c)
+		case wordUpper:
+			t[c] = byte(c) + ('a' - 'A')
+		}
+	}
+	return t
+}()
 
 // wordByte classes the ASCII bytes for scanWords: wordLower for lowercase
 // letters and digits, wordUpper for capitals, 0 for the rest (separators,

@@ -310,3 +310,33 @@ func FuzzScanWords(f *testing.F) {
 		}
 	})
 }
+
+// fnv1a is FNV-1a of w with its low bit set, the hash scanHashed gives.
+func fnv1a(w []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range w {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h | 1
+}
+
+// FuzzScanHashed: scanHashed gives the words of scanWords, each with its
+// fnv1a hash.
+func FuzzScanHashed(f *testing.F) {
+	for _, s := range []string{"", "Hello, World!", "café ÉCOLE naïve", "U.S. 3.5% x2", "Straße İstanbul ΣΟΦΙΑ", "a\xffb", "日本語のテキスト", "  MiXeD123case  ", "abcé", "éabc def", "abc\xe2\x80\x94def", "word"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		type hashed struct {
+			w string
+			h uint64
+		}
+		var got, want []hashed
+		scanHashed(s, nil, func(w []byte, h uint64) { got = append(got, hashed{string(w), h}) })
+		scanWords(s, nil, func(w []byte, _, _ int) { want = append(want, hashed{string(w), fnv1a(w)}) })
+		if !slices.Equal(got, want) {
+			t.Fatalf("scanHashed(%q) = %v, want %v", s, got, want)
+		}
+	})
+}

@@ -330,10 +330,10 @@ type wordInfo struct {
 }
 
 // wordTable maps lowercased words to their wordInfo while a segment is
-// tokenized: open addressing on the word's FNV hash (which bigrams need
-// anyway), the words' bytes in one arena. A Go map would hash each word a
-// second time and allocate a string per word; tokenizing is most of
-// building a library.
+// tokenized: open addressing on the word's FNV-1a hash (which bigrams need
+// anyway; never 0, which marks empty slots: see scanHashed), the words'
+// bytes in one arena. A Go map would hash each word a second time and
+// allocate a string per word; tokenizing is most of building a library.
 type wordTable struct {
 	slots []wordSlot
 	arena []byte
@@ -345,16 +345,6 @@ type wordSlot struct {
 	off  uint32
 	size uint32
 	info wordInfo
-}
-
-// fnv1a hashes w; never 0, which marks empty slots.
-func fnv1a(w []byte) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range w {
-		h ^= uint64(c)
-		h *= 1099511628211
-	}
-	return h | 1
 }
 
 // find returns the slot of w (with hash h), and whether it holds w.
@@ -416,8 +406,7 @@ func buildSegIndex(arts []Article) (segIndex, dupIndex) {
 	var prev uint64
 	var havePrev bool
 	var set []uint32
-	add := func(w []byte, _, _ int) {
-		h := fnv1a(w)
+	add := func(w []byte, h uint64) {
 		var info wordInfo
 		if slot, ok := words.find(w, h); ok {
 			info = slot.info
@@ -458,10 +447,10 @@ func buildSegIndex(arts []Article) (segIndex, dupIndex) {
 		length, touched = 0, touched[:0]
 		lead, havePrev, set = 0, false, set[:0]
 		weight = titleWeight
-		buf = scanWords(a.Title, buf, add)
+		buf = scanHashed(a.Title, buf, add)
 		weight = 1
 		for _, p := range a.Paragraphs {
-			buf = scanWords(p, buf, add)
+			buf = scanHashed(p, buf, add)
 		}
 		for _, id := range touched {
 			if len(blocks) == 0 || len(blocks[len(blocks)-1]) == block {

@@ -1,0 +1,25 @@
+package briefs
+
+import (
+	"testing"
+
+	"newsbrief/internal/fakenews"
+)
+
+// BenchmarkBuildSegIndex tokenizes and indexes one segment of streamChunk
+// generated articles, on one core: the work of a cold start per article.
+func BenchmarkBuildSegIndex(b *testing.B) {
+	arts := generateCarried(streamChunk, fakenews.CarriedLongTail, 3)
+	words := 0
+	for _, a := range arts {
+		scanWords(a.Title, nil, func([]byte, int, int) { words++ })
+		for _, p := range a.Paragraphs {
+			scanWords(p, nil, func([]byte, int, int) { words++ })
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		buildSegIndex(arts)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*words), "ns/word")
+}
