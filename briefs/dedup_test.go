@@ -2,6 +2,7 @@ package briefs
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -488,6 +489,28 @@ func TestJoinAllOnEveryCore(t *testing.T) {
 		got := pairsOn(procs)
 		if !slices.EqualFunc(got, one, func(a, b dupPair) bool { return a.ux == b.ux && a.uy == b.uy }) {
 			t.Fatalf("on %d cores: %d pairs differing from the %d of one core", procs, len(got), len(one))
+		}
+	}
+}
+
+// TestRadixSort: radixSort sorts as slices.Sort, small and large, with
+// bytes all keys share and with scratch of any size.
+func TestRadixSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 5, 1023, 1024, 5000, 100000} {
+		for _, mask := range []uint64{^uint64(0), 0xffff_ffff_0000_ffff, 0x0000_00ff_000f_ffff, 0} {
+			keys := make([]uint64, n)
+			for i := range keys {
+				keys[i] = rng.Uint64() & mask
+			}
+			want := slices.Sorted(slices.Values(keys))
+			got, other := radixSort(keys, make([]uint64, n/2))
+			if !slices.Equal(got, want) {
+				t.Fatalf("%d keys under %x: not sorted", n, mask)
+			}
+			if n >= 1024 && len(other) != n {
+				t.Fatalf("%d keys: the other half holds %d", n, len(other))
+			}
 		}
 	}
 }
