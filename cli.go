@@ -622,16 +622,27 @@ func openData(ctx context.Context, cfg config.Config, log *slog.Logger, polling 
 	// source reads and indexes text on every core, and loading both at
 	// once only holds both sources' text in memory at once (a start of
 	// 100,000 articles peaked at 330-390 MB instead of 270-300 MB), so
-	// the folder loads first. The cache is let go after the folder is
+	// the feeds begin once the folder's files are read, while its last
+	// segments are indexed (on one core, the other idle, for a few tenths
+	// of a second). A folder that cannot be walked fails the start before
+	// the database is opened. The cache is let go after the folder is
 	// loaded (this defer runs before the one above).
-	waitFolder := func() error { return nil }
+	folderErr := make(chan error, 1)
+	waitFolder := sync.OnceValue(func() error { return <-folderErr })
+	defer waitFolder()
 	if cache.Len() > 0 {
-		folderErr := make(chan error, 1)
 		go func() { folderErr <- src.Reload() }()
-		waitFolder = sync.OnceValue(func() error { return <-folderErr })
-		defer waitFolder()
-	} else if err := src.Reload(); err != nil {
-		return nil, err
+	} else {
+		read := make(chan struct{})
+		go func() { folderErr <- src.ReloadNotify(func() { close(read) }) }()
+		select {
+		case <-read:
+		case err := <-folderErr:
+			folderErr <- err // for waitFolder
+			if err != nil {
+				return nil, err
+			}
+		}
 	}
 	st, lease, err := openStore(ctx, cfg, log)
 	if err != nil {

@@ -371,3 +371,41 @@ func TestCollectForStart(t *testing.T) {
 		}
 	}
 }
+
+// TestColdStartFolderFirst: a start without the index cache whose
+// articles folder cannot be walked fails with the folder's error before
+// it opens (and creates) the database; one whose folder loads opens the
+// database, with the folder's articles and the feeds' in the library.
+func TestColdStartFolderFirst(t *testing.T) {
+	dir := t.TempDir()
+	cfg := config.Defaults()
+	cfg.BriefsDir = filepath.Join(dir, "no-such-folder")
+	cfg.DatabasePath = filepath.Join(dir, "newsbrief.db")
+	cfg.IndexCache = ""
+	cfg.FeedsFile = ""
+	log := slog.New(slog.DiscardHandler)
+	if d, err := openData(context.Background(), cfg, log, false); err == nil {
+		d.Close()
+		t.Fatal("a start with no articles folder succeeded")
+	} else if !strings.Contains(err.Error(), "no-such-folder") {
+		t.Errorf("error %q does not name the folder", err)
+	}
+	if _, err := os.Stat(cfg.DatabasePath); !os.IsNotExist(err) {
+		t.Errorf("the database was opened before the folder failed (stat: %v)", err)
+	}
+	cfg.BriefsDir = filepath.Join(dir, "articles")
+	if err := folder.Write(cfg.BriefsDir, briefstest.Articles(300, 1)); err != nil {
+		t.Fatal(err)
+	}
+	d, err := openData(context.Background(), cfg, log, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if got := d.lib.Len(); got != 300 {
+		t.Errorf("%d articles in the library, want the folder's 300", got)
+	}
+	if _, err := os.Stat(cfg.DatabasePath); err != nil {
+		t.Errorf("the database was not opened: %v", err)
+	}
+}

@@ -149,7 +149,13 @@ func (s *Source) Skipped() []Skip { return slices.Clone(s.last.Load().skipped) }
 // parsed (briefs.Library.ReplaceSeq), so that a library that keeps no
 // bodies (briefs.WithBodies, with the Source's Body) never holds the
 // whole folder's text.
-func (s *Source) Reload() error {
+func (s *Source) Reload() error { return s.ReloadNotify(nil) }
+
+// ReloadNotify is Reload that calls read (when not nil) once every file
+// is read, while the last of them are still being indexed, or not at all
+// when the folder cannot be walked: a cold start begins loading the feeds
+// then, so that both cores stay busy through the folder's last segments.
+func (s *Source) ReloadNotify(read func()) error {
 	s.reload.Lock()
 	defer s.reload.Unlock()
 	walked := time.Now()
@@ -167,6 +173,9 @@ func (s *Source) Reload() error {
 			if !yield(a) {
 				return
 			}
+		}
+		if read != nil {
+			read()
 		}
 	})
 	skipped = append(skipped, bad...)
