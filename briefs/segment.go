@@ -8,6 +8,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -389,16 +390,21 @@ func (t *wordTable) insert(w []byte, h uint64, info wordInfo) {
 // blocks (so that it never grows by copying), which a counting sort by
 // term turns into the postings.
 func buildSegIndex(arts []Article) (segIndex, dupIndex) {
+	sc := segScratches.Get().(*segScratch)
+	defer segScratches.Put(sc)
 	ix := segIndex{terms: map[string]int32{}, docLen: make([]int32, len(arts))}
 	dup := dupIndex{off: make([]uint32, len(arts)+1)}
-	dup.set = prefault.Slice[uint32](len(arts) * 48)[:0]
+	if cap(sc.set) < len(arts)*48 {
+		sc.set = prefault.Slice[uint32](len(arts) * 48)
+	}
+	dup.set = sc.set[:0]
 	// words holds each lowercased word seen, so that normalizeTerm runs
 	// once per distinct word.
 	words := wordTable{slots: make([]wordSlot, 1024)}
 	var counts []uint32 // postings per term
 	var tf []int32      // the current document's count per term
 	var touched []int32
-	const block = 1 << 16
+	const block = postBufBlock
 	var blocks [][]uint32 // term, doc<<8|tf, term, …
 	var buf []byte
 	var length, weight int32
@@ -454,7 +460,7 @@ func buildSegIndex(arts []Article) (segIndex, dupIndex) {
 		}
 		for _, id := range touched {
 			if len(blocks) == 0 || len(blocks[len(blocks)-1]) == block {
-				blocks = append(blocks, prefault.Slice[uint32](block)[:0])
+				blocks = append(blocks, sc.block())
 			}
 			last := &blocks[len(blocks)-1]
 			*last = append(*last, uint32(id), uint32(d)<<8|uint32(min(tf[id], 255)))
@@ -467,12 +473,16 @@ func buildSegIndex(arts []Article) (segIndex, dupIndex) {
 		dup.set = append(dup.set, slices.Compact(set)...)
 		dup.off[d+1] = uint32(len(dup.set))
 	}
+	sc.set = dup.set[:0]
 	dup.set = prefault.Clone(dup.set) // exactly sized: it stays as long as the segment
 	off := make([]uint32, len(counts)+1)
 	for t, c := range counts {
 		off[t+1] = off[t] + c
 	}
-	flat := prefault.Slice[uint32](int(off[len(counts)]))
+	if n := int(off[len(counts)]); cap(sc.flat) < n {
+		sc.flat = prefault.Slice[uint32](n)
+	}
+	flat := sc.flat[:off[len(counts)]]
 	fill := counts // reused as each term's next slot
 	copy(fill, off[:len(counts)])
 	for i, b := range blocks {
@@ -481,10 +491,39 @@ func buildSegIndex(arts []Article) (segIndex, dupIndex) {
 			flat[fill[t]] = b[k+1]
 			fill[t]++
 		}
+		sc.spare = append(sc.spare, b[:0])
 		blocks[i] = nil
 	}
 	ix.encodePostings(flat, off)
 	return ix, dup
+}
+
+// segScratch is the memory buildSegIndex uses only while it runs: the
+// blocks of (term, posting) pairs, their postings sorted by term and the
+// bigram sets before they are copied at their size. A start builds a
+// hundred segments, on every core, each with some 20 MB of it (at 8,192
+// articles), which the collector would otherwise have to take back, at
+// GOGC=35 a collection every few segments; kept in a pool, the next
+// segment built on that core fills the same, already mapped, pages.
+type segScratch struct {
+	spare [][]uint32 // blocks of postBufBlock entries
+	flat  []uint32
+	set   []uint32
+}
+
+var segScratches = sync.Pool{New: func() any { return new(segScratch) }}
+
+// postBufBlock is the size of a block of (term, posting) pairs.
+const postBufBlock = 1 << 16
+
+// block returns an empty block of postBufBlock entries.
+func (sc *segScratch) block() []uint32 {
+	if n := len(sc.spare); n > 0 {
+		b := sc.spare[n-1]
+		sc.spare = sc.spare[:n-1]
+		return b
+	}
+	return prefault.Slice[uint32](postBufBlock)[:0]
 }
 
 // mergeSegIndex is buildSegIndex of a merged segment, from its parts'
