@@ -276,7 +276,8 @@ func (it *postingIter) slow() (doc, tf uint32, ok bool) {
 // encodePostings turns sorted doc<<8|tf entries, grouped by term (term t's
 // at flat[off[t]:off[t+1]]), into the index's postings and their blocks.
 // ix.docLen must be set: the blocks' impacts need each document's length.
-func (ix *segIndex) encodePostings(flat []uint32, off []uint32) {
+// buf, when not nil, is scratch to encode in, kept for the next call.
+func (ix *segIndex) encodePostings(flat []uint32, off []uint32, buf *[]byte) {
 	terms := len(off) - 1
 	ix.off = make([]uint32, terms+1)
 	ix.n = make([]uint32, terms)
@@ -290,7 +291,12 @@ func (ix *segIndex) encodePostings(flat []uint32, off []uint32) {
 		norm[d] = bm25K1 * (1 - bm25B + bm25B*float64(l)/ix.impactAvg)
 	}
 	// Two bytes an entry is the common case; the rest grows once or twice.
-	post := prefault.Slice[byte](2*len(flat) + len(flat)/4)[:0]
+	var post []byte
+	if buf != nil && cap(*buf) >= 2*len(flat)+len(flat)/4 {
+		post = (*buf)[:0]
+	} else {
+		post = prefault.Slice[byte](2*len(flat) + len(flat)/4)[:0]
+	}
 	var blocks []postBlock
 	for t := range terms {
 		list := flat[off[t]:off[t+1]]
@@ -314,6 +320,9 @@ func (ix *segIndex) encodePostings(flat []uint32, off []uint32) {
 		ix.blkOff[t+1] = uint32(len(blocks))
 	}
 	ix.post = prefault.Clone(post) // exactly sized: it stays
+	if buf != nil {
+		*buf = post[:0]
+	}
 	ix.blocks = prefault.Clone(blocks)
 }
 
@@ -494,13 +503,13 @@ func buildSegIndex(arts []Article) (segIndex, dupIndex) {
 		sc.spare = append(sc.spare, b[:0])
 		blocks[i] = nil
 	}
-	ix.encodePostings(flat, off)
+	ix.encodePostings(flat, off, &sc.post)
 	return ix, dup
 }
 
 // segScratch is the memory buildSegIndex uses only while it runs: the
-// blocks of (term, posting) pairs, their postings sorted by term and the
-// bigram sets before they are copied at their size. A start builds a
+// blocks of (term, posting) pairs, their postings sorted by term, then
+// encoded, and the bigram sets, before they are copied at their size. A start builds a
 // hundred segments, on every core, each with some 20 MB of it (at 8,192
 // articles), which the collector would otherwise have to take back, at
 // GOGC=35 a collection every few segments; kept in a pool, the next
@@ -508,6 +517,7 @@ func buildSegIndex(arts []Article) (segIndex, dupIndex) {
 type segScratch struct {
 	spare [][]uint32 // blocks of postBufBlock entries
 	flat  []uint32
+	post  []byte // encodePostings'
 	set   []uint32
 }
 
@@ -590,7 +600,7 @@ func mergeSegIndex(parts []*segment, src []segDoc, moved map[*segment]merged) se
 			slices.Sort(flat[off[t]:off[t+1]])
 		}
 	}
-	ix.encodePostings(flat, off)
+	ix.encodePostings(flat, off, nil)
 	return ix
 }
 
