@@ -677,10 +677,11 @@ func TestSortByText(t *testing.T) {
 		for i := range items {
 			items[i] = uint32(i)
 		}
+		rng.Shuffle(n, func(i, j int) { items[i], items[j] = items[j], items[i] })
 		sortByText(items, func(i uint32) string { return texts[i] })
 		for i := 1; i < n; i++ {
-			if texts[items[i-1]] > texts[items[i]] {
-				t.Fatalf("n=%d: %q before %q", n, texts[items[i-1]], texts[items[i]])
+			if a, b := texts[items[i-1]], texts[items[i]]; a > b || a == b && items[i-1] > items[i] {
+				t.Fatalf("n=%d: %q (%d) before %q (%d)", n, a, items[i-1], b, items[i])
 			}
 		}
 		seen := make([]bool, n)

@@ -23,3 +23,12 @@ func BenchmarkBuildSegIndex(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*words), "ns/word")
 }
+
+// BenchmarkBuildSegCompleter builds the title completion of one segment
+// of streamChunk generated articles, on one core.
+func BenchmarkBuildSegCompleter(b *testing.B) {
+	arts := generateCarried(streamChunk, fakenews.CarriedLongTail, 3)
+	for b.Loop() {
+		buildSegCompleter(arts)
+	}
+}

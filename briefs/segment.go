@@ -747,9 +747,11 @@ func buildSegCompleter(arts []Article) segCompleter {
 	return c
 }
 
-// sortByText sorts items by their texts, comparing first the texts' first
-// eight bytes as one number: most pairs differ there, and a segment's
-// titles and title words are a few hundred thousand texts to sort.
+// sortByText sorts items by their texts, items with one text by number.
+// A segment's titles and title words are tens of thousands of texts to
+// sort, most of which differ in their first eight bytes: those are sorted
+// as numbers, a byte at a time (no comparisons), and only the texts that
+// share them are compared.
 func sortByText[T int32 | uint32](items []T, text func(T) string) {
 	type keyed struct {
 		prefix uint64
@@ -759,12 +761,50 @@ func sortByText[T int32 | uint32](items []T, text func(T) string) {
 	for i, it := range items {
 		ks[i] = keyed{textPrefix(text(it)), it}
 	}
-	slices.SortFunc(ks, func(a, b keyed) int {
-		if a.prefix != b.prefix {
-			return cmp.Compare(a.prefix, b.prefix)
+	if byItem := func(a, b keyed) int { return cmp.Compare(a.item, b.item) }; !slices.IsSortedFunc(ks, byItem) {
+		slices.SortFunc(ks, byItem)
+	}
+	if len(ks) < 256 {
+		slices.SortStableFunc(ks, func(a, b keyed) int { return cmp.Compare(a.prefix, b.prefix) })
+	} else {
+		var counts [8][256]int
+		for _, k := range ks {
+			for d := range counts {
+				counts[d][byte(k.prefix>>(8*d))]++
+			}
 		}
-		return strings.Compare(text(a.item), text(b.item))
-	})
+		src, dst := ks, make([]keyed, len(ks))
+		for d := range counts {
+			c := &counts[d]
+			if c[byte(src[0].prefix>>(8*d))] == len(src) {
+				continue
+			}
+			at := 0
+			for i, n := range c {
+				c[i] = at
+				at += n
+			}
+			for _, k := range src {
+				b := byte(k.prefix >> (8 * d))
+				dst[c[b]] = k
+				c[b]++
+			}
+			src, dst = dst, src
+		}
+		ks = src
+	}
+	for i := 0; i < len(ks); {
+		j := i + 1
+		for j < len(ks) && ks[j].prefix == ks[i].prefix {
+			j++
+		}
+		if j-i > 1 {
+			slices.SortFunc(ks[i:j], func(a, b keyed) int {
+				return cmp.Or(strings.Compare(text(a.item), text(b.item)), cmp.Compare(a.item, b.item))
+			})
+		}
+		i = j
+	}
 	for i, k := range ks {
 		items[i] = k.item
 	}
