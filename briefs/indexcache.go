@@ -38,9 +38,11 @@ import (
 
 // indexRules versions what a cache entry is derived by: tokenizing,
 // normalizing terms, title weight, the near-duplicate bigrams and their
-// boilerplate filter. Change it with any of them, so that caches written
-// under the old rules are refused rather than mixed with new ones.
-const indexRules = 2
+// boilerplate filter, the order of the title completion's texts. Change
+// it with any of them, so that caches written under the old rules are
+// refused rather than mixed with new ones. 3: titles and title words that
+// read alike go by number in the completion's sorted lists.
+const indexRules = 3
 
 // cacheFormat versions the file layout itself. 2: an entry ends with its
 // number and its story's (see storyLink). 3: the segments are kept, and
