@@ -3,6 +3,7 @@ package briefs
 import (
 	"context"
 	"testing"
+	"time"
 
 	"newsbrief/internal/fakenews"
 )
@@ -114,5 +115,30 @@ func TestIndexCacheKeepsStories(t *testing.T) {
 	}
 	if partial.Len() != fresh.Len()-1 {
 		t.Errorf("%d articles, want %d", partial.Len(), fresh.Len()-1)
+	}
+}
+
+// TestHoldRevivedOnce: an article that leaves while the library is held
+// (another origin's copy holds its ID) and comes back is in the library
+// once after the release, as it is unheld.
+func TestHoldRevivedOnce(t *testing.T) {
+	x := Article{ID: "x-1", Title: "Harbour cranes stand idle", Date: time.Date(2026, 3, 4, 5, 0, 0, 0, time.UTC),
+		Paragraphs: []string{"The cranes of the harbour stood idle on Monday as the strike went on."}}
+	steps := func(l *Library) {
+		l.Replace("b", []Article{x})
+		l.Replace("a", []Article{x})
+		l.Replace("a", nil)
+	}
+	unheld := New()
+	steps(unheld)
+	held := New()
+	release := held.Hold()
+	steps(held)
+	release()
+	if held.Len() != 1 || unheld.Len() != 1 {
+		t.Fatalf("%d articles held and released, %d unheld, want 1", held.Len(), unheld.Len())
+	}
+	if got := held.Latest(-1, ""); len(got) != 1 || got[0].Origin != "b" {
+		t.Errorf("latest %v, want x once, from b", got)
 	}
 }

@@ -69,6 +69,9 @@ type Library struct {
 type heldWork struct {
 	installs      int
 	born, orphans []segDoc
+	// revived says an article came back while the library was held: it
+	// may be in born twice, once from when it first came.
+	revived bool
 }
 
 // segDoc is an article of a segment, for the library's bookkeeping.
@@ -253,6 +256,7 @@ func (l *Library) install(origins []string, added []*segment, shared []string) (
 	}
 	if l.held != nil {
 		l.held.installs++
+		l.held.revived = l.held.revived || len(revived) > 0
 		l.held.born = append(l.held.born, born...)
 		l.held.orphans = append(l.held.orphans, orphans...)
 		return dropped
@@ -307,18 +311,28 @@ func (l *Library) Hold() (release func()) {
 			// An article that came may have left again before the
 			// release, and one may have lost two of its story.
 			gone := func(x segDoc) bool { return !x.seg.live(x.doc) }
-			orphans := slices.DeleteFunc(h.orphans, gone)
-			if len(orphans) > 1 {
-				seen := make(map[segDoc]bool, len(orphans))
-				orphans = slices.DeleteFunc(orphans, func(x segDoc) bool {
-					dup := seen[x]
-					seen[x] = true
-					return dup
-				})
+			orphans := uniqueDocs(slices.DeleteFunc(h.orphans, gone))
+			born := slices.DeleteFunc(h.born, gone)
+			if h.revived {
+				born = uniqueDocs(born)
 			}
-			l.settle(prev, slices.DeleteFunc(h.born, gone), orphans)
+			l.settle(prev, born, orphans)
 		})
 	}
+}
+
+// uniqueDocs drops from xs every article already in it, keeping the
+// first of each in place.
+func uniqueDocs(xs []segDoc) []segDoc {
+	if len(xs) < 2 {
+		return xs
+	}
+	seen := make(map[segDoc]bool, len(xs))
+	return slices.DeleteFunc(xs, func(x segDoc) bool {
+		dup := seen[x]
+		seen[x] = true
+		return dup
+	})
 }
 
 // removeOrigins marks every article of origins (sorted) removed. It
