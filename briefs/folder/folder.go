@@ -155,12 +155,13 @@ func (s *Source) Reload() error {
 	walked := time.Now()
 	// With a cache, the walk stats each file for readCached: on every
 	// core, relative to its folder.
-	files, skipped, dirs, err := walkFolder(s.dir, s.opts.cache.Len() > 0)
+	files, skipped, dirs, held, err := walkHolding(s.dir, s.opts.cache.Len() > 0)
 	if err != nil {
 		return err
 	}
+	defer held.close()
 	var bad []Skip
-	arts := readAll(files, s.opts.maxFileSize, &bad, s.opts.cache, s.opts.origin)
+	arts := readAll(files, &held, s.opts.maxFileSize, &bad, s.opts.cache, s.opts.origin)
 	dropped := s.lib.ReplaceSeq([]string{s.opts.origin}, func(yield func(briefs.Article) bool) {
 		for a := range arts {
 			a.Origin = s.opts.origin
@@ -192,8 +193,9 @@ const readBatch = 256
 // lexical order wins, and the other is added to skipped with the files
 // that could not be read. The next batch is read while one is yielded. A
 // file cache holds under its size and modification time (one stat instead
-// of an open, a read and a parse) is taken from there.
-func readAll(files []File, max int64, skipped *[]Skip, cache *briefs.IndexCache, origin string) iter.Seq[briefs.Article] {
+// of an open, a read and a parse) is taken from there. The files in held
+// folders are opened relative to them.
+func readAll(files []File, held *heldDirs, max int64, skipped *[]Skip, cache *briefs.IndexCache, origin string) iter.Seq[briefs.Article] {
 	return func(yield func(briefs.Article) bool) {
 		type result struct {
 			a   briefs.Article
@@ -204,9 +206,11 @@ func readAll(files []File, max int64, skipped *[]Skip, cache *briefs.IndexCache,
 		defer close(done)
 		go func() {
 			defer close(batches)
+			dirBuf := make([]int32, readBatch)
 			for lo := 0; lo < len(files); lo += readBatch {
 				hi := min(lo+readBatch, len(files))
 				out := make([]result, hi-lo)
+				dirs := held.fill(lo, dirBuf[:hi-lo])
 				var next atomic.Int64
 				var wg sync.WaitGroup
 				for range min(runtime.GOMAXPROCS(0), hi-lo) {
@@ -216,7 +220,11 @@ func readAll(files []File, max int64, skipped *[]Skip, cache *briefs.IndexCache,
 							if i >= len(out) {
 								return
 							}
-							out[i].a, out[i].err = readCached(files[lo+i], max, cache, origin)
+							dir := int32(-1)
+							if dirs != nil {
+								dir = dirs[i]
+							}
+							out[i].a, out[i].err = readCached(files[lo+i], dir, max, cache, origin)
 						}
 					})
 				}
@@ -271,17 +279,17 @@ func (s *Source) Body(_ context.Context, a briefs.Article) ([]string, error) {
 }
 
 // readCached takes f from the cache when it holds f as it is now, and
-// reads it otherwise.
-func readCached(f File, max int64, cache *briefs.IndexCache, origin string) (briefs.Article, error) {
+// reads it otherwise, opening it in its folder dirFD unless that is -1.
+func readCached(f File, dirFD int32, max int64, cache *briefs.IndexCache, origin string) (briefs.Article, error) {
 	if cache.Len() == 0 {
-		return f.Read(max)
+		return f.readIn(dirFD, max)
 	}
 	if f.ModTime.IsZero() {
 		// The walk stats every file when there is a cache: this one it
 		// could not.
 		size, modTime, err := statFile(f.Path())
 		if err != nil {
-			return f.Read(max) // which says what is wrong with the file
+			return f.readIn(dirFD, max) // which says what is wrong with the file
 		}
 		f.Size, f.ModTime = size, modTime
 	}
@@ -290,5 +298,5 @@ func readCached(f File, max int64, cache *briefs.IndexCache, origin string) (bri
 			return a, nil
 		}
 	}
-	return f.Read(max)
+	return f.readIn(dirFD, max)
 }

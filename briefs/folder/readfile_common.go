@@ -13,12 +13,13 @@ import (
 // it keeps, so a buffer serves one file after another.
 var readBufs = sync.Pool{New: func() any { return new([]byte) }}
 
-// readArticleFile reads the article file f, refusing more than max bytes,
-// and parses it. It takes the file's size and modification time from f
-// when the walk found them (ModTime is set), from the open file otherwise.
-func readArticleFile(f File, max int64) (briefs.Article, error) {
-	path := f.Path()
-	fh, err := openFile(path)
+// readArticleFileIn reads the article file f, refusing more than max
+// bytes, and parses it; it opens f relative to its folder, open as dirFD
+// (see heldDirs), unless that is -1. It takes the file's size and
+// modification time from f when the walk found them (ModTime is set),
+// from the open file otherwise.
+func readArticleFileIn(f File, dirFD int32, max int64) (briefs.Article, error) {
+	fh, err := openFileIn(dirFD, f)
 	if err != nil {
 		return briefs.Article{}, err
 	}

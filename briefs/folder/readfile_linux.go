@@ -4,8 +4,11 @@ package folder
 
 import (
 	"os"
+	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // rawFile is an article file opened for reading with plain system calls.
@@ -27,6 +30,27 @@ func openFile(path string) (rawFile, error) {
 			return rawFile{}, &os.PathError{Op: "open", Path: path, Err: err}
 		}
 	}
+}
+
+// openFileIn opens f relative to its folder, open as dirFD (see heldDirs),
+// unless that is -1. Should that fail it opens f by its path, which says
+// what is wrong with the file (or finds it after all: the folder may
+// have been replaced since the walk).
+func openFileIn(dirFD int32, f File) (rawFile, error) {
+	path := f.Path()
+	if dirFD >= 0 {
+		name := f.Rel[strings.LastIndexByte(f.Rel, '/')+1:]
+		for {
+			fd, err := unix.Openat(int(dirFD), name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+			if err == nil {
+				return rawFile{fd, path}, nil
+			}
+			if err != syscall.EINTR {
+				break
+			}
+		}
+	}
+	return openFile(path)
 }
 
 // read reads into p, returning 0 and no error at the end of the file.
