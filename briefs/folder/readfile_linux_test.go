@@ -1,6 +1,7 @@
 package folder
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,20 +21,78 @@ func openFDs(t *testing.T) int {
 	return len(des)
 }
 
-// TestReloadClosesEverything: a reload leaves no descriptor open: not the
-// files', nor the folders' it held.
-func TestReloadClosesEverything(t *testing.T) {
-	dir := readerFolder(t)
-	before := openFDs(t)
-	l, src := loadDir(t, dir)
-	if l.Len() < 300 || len(src.Skipped()) != 2 {
-		t.Errorf("%d articles, skipped %v", l.Len(), src.Skipped())
+// TestRingReaderFaults: a ring that fails before it opens a chunk's files,
+// or before it stats and reads them, leaves them to be read plainly, with
+// the same results, and no descriptor open.
+func TestRingReaderFaults(t *testing.T) {
+	if !uringWorks() {
+		t.Skip("no io_uring here")
 	}
-	if err := src.Reload(); err != nil {
+	dir := readerFolder(t)
+	files, _, _, err := walkFolder(dir, false)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if after := openFDs(t); after != before {
-		t.Errorf("%d descriptors open, %d before", after, before)
+	want := referenceRead(files, MaxFileSize)
+	defer func() { ringFault = nil }()
+	for phase := 1; phase <= 2; phase++ {
+		for _, at := range []int{0, 3} {
+			before := openFDs(t)
+			runs := 0
+			ringFault = func(r *ring, p int) {
+				if p != phase {
+					return
+				}
+				if runs++; runs == at+1 {
+					syscall.Close(r.fd)
+					r.fd = -1
+				}
+			}
+			fr := newFileReader(8)
+			rr, ok := fr.(*ringReader)
+			if !ok {
+				t.Fatalf("reader %T, want a ring", fr)
+			}
+			out := make([]readResult, len(files))
+			fr.read(files, nil, MaxFileSize, out)
+			fr.close()
+			if rr.r != nil {
+				t.Errorf("phase %d, chunk %d: the ring was not given up", phase, at)
+			}
+			var got readSummary
+			for i, r := range out {
+				if r.err != nil {
+					got.skipped = append(got.skipped, files[i].Path()+": "+r.err.Error())
+					continue
+				}
+				got.arts = append(got.arts, r.a)
+			}
+			checkSummary(t, fmt.Sprintf("phase %d, chunk %d", phase, at), got, want)
+			if after := openFDs(t); after != before {
+				t.Errorf("phase %d, chunk %d: %d descriptors open, %d before", phase, at, after, before)
+			}
+		}
+	}
+}
+
+// TestReloadClosesEverything: a reload leaves no descriptor open: not the
+// rings', nor the files', nor the folders' it held.
+func TestReloadClosesEverything(t *testing.T) {
+	dir := readerFolder(t)
+	defer func(old bool) { useRing = old }(useRing)
+	for _, ring := range []bool{true, false} {
+		useRing = ring
+		before := openFDs(t)
+		l, src := loadDir(t, dir)
+		if l.Len() < 300 || len(src.Skipped()) != 2 {
+			t.Errorf("ring %v: %d articles, skipped %v", ring, l.Len(), src.Skipped())
+		}
+		if err := src.Reload(); err != nil {
+			t.Fatal(err)
+		}
+		if after := openFDs(t); after != before {
+			t.Errorf("ring %v: %d descriptors open, %d before", ring, after, before)
+		}
 	}
 }
 
@@ -111,47 +170,54 @@ func TestWalkHolding(t *testing.T) {
 // that fail (the descriptor is not of its folder, or not of a folder),
 // the file is opened by its path, as Read opens it.
 func TestReadInHeldFolder(t *testing.T) {
-	dir := t.TempDir()
-	writeFile(t, dir, "sub/deeper/a.txt", articleText("2023-11-03", "Nested story", "Body."))
-	writeFile(t, dir, "b.txt", articleText("2023-11-03", "Top story", "Body."))
-	files, _, _, held, err := walkHolding(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer held.close()
-	fds := held.fill(0, make([]int32, len(files)))
-	if len(files) != 2 || fds[0] < 0 || fds[1] < 0 || fds[0] == fds[1] {
-		t.Fatalf("files %s, folders %v", rels(files), fds)
-	}
-	want := referenceRead(files, MaxFileSize)
+	defer func(old bool) { useRing = old }(useRing)
+	for _, ring := range []bool{true, false} {
+		useRing = ring
+		dir := t.TempDir()
+		writeFile(t, dir, "sub/deeper/a.txt", articleText("2023-11-03", "Nested story", "Body."))
+		writeFile(t, dir, "b.txt", articleText("2023-11-03", "Top story", "Body."))
+		files, _, _, held, err := walkHolding(dir, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fds := held.fill(0, make([]int32, len(files)))
+		if len(files) != 2 || fds[0] < 0 || fds[1] < 0 || fds[0] == fds[1] {
+			t.Fatalf("files %s, folders %v", rels(files), fds)
+		}
+		want := referenceRead(files, MaxFileSize)
 
-	// The wrong folder, a file, or nothing: the path is opened.
-	other, err := os.Open(filepath.Join(dir, "b.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	for _, bad := range [][]int32{{fds[1], fds[0]}, {int32(other.Fd()), int32(other.Fd())}, {-1, -1}} {
-		for i, f := range files {
-			a, err := f.readIn(bad[i], MaxFileSize)
-			if err != nil || !sameArticle(a, want.arts[i]) {
-				t.Errorf("folders %v: %s: %+v, %v", bad, f.Rel, a, err)
+		// The wrong folder, a file, or nothing: the path is opened.
+		fr := newFileReader(4)
+		other, err := os.Open(filepath.Join(dir, "b.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range [][]int32{{fds[1], fds[0]}, {int32(other.Fd()), int32(other.Fd())}, {-1, -1}} {
+			out := make([]readResult, len(files))
+			fr.read(files, bad, MaxFileSize, out)
+			for i, r := range out {
+				if r.err != nil || !sameArticle(r.a, want.arts[i]) {
+					t.Errorf("ring %v, folders %v: %s: %+v, %v", ring, bad, files[i].Rel, r.a, r.err)
+				}
 			}
 		}
-	}
+		other.Close()
+		fr.close()
 
-	// The folder moved: its files are read through the descriptor,
-	// where their paths no longer lead.
-	if err := os.Rename(filepath.Join(dir, "sub"), filepath.Join(dir, "moved")); err != nil {
-		t.Fatal(err)
-	}
-	got := readAllSummary(files, &held, MaxFileSize)
-	if len(got.arts) != 2 || len(got.skipped) != 0 || got.arts[1].Title != "Nested story" {
-		t.Errorf("moved folder: %d articles, skipped %q", len(got.arts), got.skipped)
-	}
-	byPath := readAllSummary(files, &heldDirs{}, MaxFileSize)
-	if len(byPath.arts) != 1 || len(byPath.skipped) != 1 || !strings.Contains(byPath.skipped[0], "no such file") {
-		t.Errorf("moved folder, by path: %d articles, skipped %q", len(byPath.arts), byPath.skipped)
+		// The folder moved: its files are read through the descriptor,
+		// where their paths no longer lead.
+		if err := os.Rename(filepath.Join(dir, "sub"), filepath.Join(dir, "moved")); err != nil {
+			t.Fatal(err)
+		}
+		got := readAllSummary(files, &held, MaxFileSize)
+		if len(got.arts) != 2 || len(got.skipped) != 0 || got.arts[1].Title != "Nested story" {
+			t.Errorf("ring %v: moved folder: %d articles, skipped %q", ring, len(got.arts), got.skipped)
+		}
+		byPath := readAllSummary(files, &heldDirs{}, MaxFileSize)
+		if len(byPath.arts) != 1 || len(byPath.skipped) != 1 || !strings.Contains(byPath.skipped[0], "no such file") {
+			t.Errorf("ring %v: moved folder, by path: %d articles, skipped %q", ring, len(byPath.arts), byPath.skipped)
+		}
+		held.close()
 	}
 }
 
