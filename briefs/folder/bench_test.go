@@ -183,3 +183,35 @@ func walkStat(dir string) ([]File, error) {
 	files, _, _, err := walkFolder(dir, true)
 	return files, err
 }
+
+// BenchmarkRead100000 is the part of a cold start (no index cache) that
+// reads the files: walking the folder of BenchmarkCachedReload100000,
+// then reading and parsing every file, with no library to build.
+func BenchmarkRead100000(b *testing.B) { benchRead(b, 100000, false) }
+
+// BenchmarkRead100000Nested reads the nested folder.
+func BenchmarkRead100000Nested(b *testing.B) { benchRead(b, 100000, true) }
+
+// benchRead walks the folder of benchCachedReload and reads every file.
+func benchRead(b *testing.B, n int, nested bool) {
+	dir := benchFolder(b, n, nested)
+	memstat.Settle()
+	cpu0 := memstat.CPUTime()
+	b.ReportAllocs()
+	for b.Loop() {
+		files, _, _, held, err := walkHolding(dir, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var skipped []Skip
+		read := 0
+		for range readAll(files, &held, MaxFileSize, &skipped, nil, "") {
+			read++
+		}
+		held.close()
+		if read != n || len(skipped) != 0 {
+			b.Fatalf("read %d, skipped %d", read, len(skipped))
+		}
+	}
+	b.ReportMetric((memstat.CPUTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+}

@@ -101,6 +101,7 @@ type walkNode struct {
 	err    error  // why the folder could not be read
 	files  []File
 	marks  []walkMark
+	held   folderDir // the folder kept open for reading its files, if it is
 }
 
 // walkMark is a subfolder or a skip of a walkNode, before files[at].
@@ -118,6 +119,9 @@ type folderDir interface {
 	// stat returns the size and modification time of the file name in
 	// the folder, following links, and whether it is a regular file.
 	stat(name string) (size int64, modTime time.Time, regular bool, err error)
+	// descriptor returns the folder's descriptor, for its files to be
+	// opened relative to it (see heldDirs), if it has one.
+	descriptor() (fd int, ok bool)
 	close()
 }
 
@@ -177,6 +181,12 @@ type walker struct {
 	queue  []*walkNode // folders to read
 	active int         // folders being read
 	nfiles atomic.Int64
+
+	// With hold, up to holdLeft folders with files are kept open for
+	// reading them (see heldDirs); the walked folder only if holdRoot.
+	hold     bool
+	holdRoot bool
+	holdLeft atomic.Int64
 }
 
 // walkFolder is Files, also returning the folders walked (for Watch).
@@ -190,19 +200,34 @@ type walker struct {
 // openDir). Folders are read on every core, and the stats of a large
 // folder are spread over them.
 func walkFolder(dir string, stat bool) (files []File, skipped []Skip, dirs []string, err error) {
-	return walkWith(dir, stat, openDir)
+	files, skipped, dirs, _, err = walkWith(dir, stat, openDir, 0)
+	return files, skipped, dirs, err
 }
 
-// walkWith is walkFolder opening folders with open.
-func walkWith(dir string, stat bool, open func(path string) (folderDir, error)) (files []File, skipped []Skip, dirs []string, err error) {
+// walkHolding is walkFolder keeping open the folders of the files, as
+// many as the system allows to spare, for reading the files relative to
+// them: the caller closes them.
+func walkHolding(dir string, stat bool) (files []File, skipped []Skip, dirs []string, held heldDirs, err error) {
+	return walkWith(dir, stat, openDir, heldDirLimit())
+}
+
+// walkWith is walkFolder opening folders with open, and keeping up to
+// hold of them open.
+func walkWith(dir string, stat bool, open func(path string) (folderDir, error), hold int) (files []File, skipped []Skip, dirs []string, held heldDirs, err error) {
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("read articles folder %s: %w", dir, err)
+		return nil, nil, nil, held, fmt.Errorf("read articles folder %s: %w", dir, err)
 	}
 	if !fi.IsDir() {
-		return nil, nil, nil, fmt.Errorf("read articles folder %s: not a directory", dir)
+		return nil, nil, nil, held, fmt.Errorf("read articles folder %s: not a directory", dir)
 	}
-	w := &walker{root: dir, stat: stat, open: open}
+	w := &walker{root: dir, stat: stat, open: open, hold: hold > 0}
+	// A file's path is the walked folder's joined with its Rel, and
+	// joining takes out "..": the folder the walk opened is the file's
+	// unless a "x/.." in the walked folder's path goes elsewhere than the
+	// kernel goes (x a link).
+	w.holdRoot = !slices.Contains(strings.Split(filepath.ToSlash(dir), "/"), "..")
+	w.holdLeft.Store(int64(hold))
 	w.cond.L = &w.mu
 	root := &walkNode{path: dir}
 	w.queue = append(w.queue, root)
@@ -212,15 +237,63 @@ func walkWith(dir string, stat bool, open func(path string) (folderDir, error)) 
 	}
 	wg.Wait()
 	if root.err != nil {
-		return nil, nil, nil, fmt.Errorf("read articles folder %s: %w", dir, root.err)
+		return nil, nil, nil, held, fmt.Errorf("read articles folder %s: %w", dir, root.err)
+	}
+	var runs *[]dirRun
+	if w.hold {
+		runs = &held.runs
 	}
 	if len(root.marks) == 0 {
 		// A flat folder: its files are the list.
-		return root.files, nil, []string{dir}, nil
+		root.flatten(nil, nil, nil, runs, &held.dirs)
+		return root.files, nil, []string{dir}, held, nil
 	}
 	files = make([]File, 0, w.nfiles.Load())
-	root.flatten(&files, &skipped, &dirs)
-	return files, skipped, dirs, nil
+	root.flatten(&files, &skipped, &dirs, runs, &held.dirs)
+	return files, skipped, dirs, held, nil
+}
+
+// heldDirs are folders a walk kept open, for their files to be opened
+// relative to them: the kernel then looks up one name instead of a path.
+// They are runs of the walk's files, by folder.
+type heldDirs struct {
+	runs []dirRun
+	dirs []folderDir
+}
+
+// dirRun says that the files from the index from on, up to the next
+// run's, are in the folder open as fd, or -1 for one that is not.
+type dirRun struct {
+	from int
+	fd   int32
+}
+
+// fill sets fds[i] to the descriptor of the folder of file lo+i, or -1;
+// it returns nil when no folder is held.
+func (h *heldDirs) fill(lo int, fds []int32) []int32 {
+	if len(h.runs) == 0 {
+		return nil
+	}
+	r, _ := slices.BinarySearchFunc(h.runs, lo+1, func(d dirRun, i int) int { return d.from - i })
+	r-- // the last run from lo or before
+	for i := range fds {
+		for r+1 < len(h.runs) && h.runs[r+1].from <= lo+i {
+			r++
+		}
+		fds[i] = -1
+		if r >= 0 {
+			fds[i] = h.runs[r].fd
+		}
+	}
+	return fds
+}
+
+// close closes the folders.
+func (h *heldDirs) close() {
+	for _, d := range h.dirs {
+		d.close()
+	}
+	*h = heldDirs{}
 }
 
 // work reads folders from the queue until every folder is read.
@@ -262,7 +335,11 @@ func (w *walker) read(n *walkNode, r *dirReader) {
 		n.err = err
 		return
 	}
-	defer d.close()
+	defer func() {
+		if n.held == nil {
+			d.close()
+		}
+	}()
 	r.reset()
 	if err := d.entries(r); err != nil {
 		n.err = err
@@ -330,6 +407,11 @@ func (w *walker) read(n *walkNode, r *dirReader) {
 		})
 	}
 	w.nfiles.Add(int64(len(n.files)))
+	if w.hold && len(n.files) > 0 && (n.prefix != "" || w.holdRoot) {
+		if _, ok := d.descriptor(); ok && w.holdLeft.Add(-1) >= 0 {
+			n.held = d
+		}
+	}
 }
 
 // linkResult is a link that is not a file: err says why it could not be
@@ -369,8 +451,31 @@ func (n *walkNode) drop(bad []linkResult) {
 }
 
 // flatten appends n's files, skips and folders, and those below it, in the
-// walk's order.
-func (n *walkNode) flatten(files *[]File, skipped *[]Skip, dirs *[]string) {
+// walk's order, with the runs of files by folder when runs is not nil and
+// the folders held. With files nil, n has no subfolders and its files are
+// the walk's.
+func (n *walkNode) flatten(files *[]File, skipped *[]Skip, dirs *[]string, runs *[]dirRun, held *[]folderDir) {
+	fd := int32(-1)
+	if n.held != nil {
+		*held = append(*held, n.held)
+		d, _ := n.held.descriptor()
+		fd = int32(d)
+	}
+	if files == nil {
+		if runs != nil && fd >= 0 {
+			*runs = append(*runs, dirRun{0, fd})
+		}
+		return
+	}
+	add := func(part []File) {
+		if len(part) == 0 {
+			return
+		}
+		if runs != nil && (len(*runs) == 0 || (*runs)[len(*runs)-1].fd != fd) {
+			*runs = append(*runs, dirRun{len(*files), fd})
+		}
+		*files = append(*files, part...)
+	}
 	*dirs = append(*dirs, n.path)
 	if n.err != nil {
 		*skipped = append(*skipped, Skip{Path: n.path, Err: n.err})
@@ -378,15 +483,15 @@ func (n *walkNode) flatten(files *[]File, skipped *[]Skip, dirs *[]string) {
 	}
 	j := 0
 	for _, m := range n.marks {
-		*files = append(*files, n.files[j:m.at]...)
+		add(n.files[j:m.at])
 		j = m.at
 		if m.sub != nil {
-			m.sub.flatten(files, skipped, dirs)
+			m.sub.flatten(files, skipped, dirs, runs, held)
 		} else {
 			*skipped = append(*skipped, m.skip)
 		}
 	}
-	*files = append(*files, n.files[j:]...)
+	add(n.files[j:])
 }
 
 // spread calls f on the ranges of [0, n), on every core when n is large.
@@ -419,9 +524,13 @@ func spread(n int, f func(lo, hi int)) {
 // seeded by Rel, so it is the same wherever the folder lives; an undated
 // article gets the file's modification time. Size and ModTime, when the
 // walk left them unset (ModTime zero), come from the open file.
-func (f File) Read(max int64) (briefs.Article, error) {
+func (f File) Read(max int64) (briefs.Article, error) { return f.readIn(-1, max) }
+
+// readIn is Read opening the file relative to its folder, open as dirFD
+// (see heldDirs), unless that is -1.
+func (f File) readIn(dirFD int32, max int64) (briefs.Article, error) {
 	if f.Size > max {
 		return briefs.Article{}, fmt.Errorf("%s: %d bytes, over the %d-byte limit: %w", f.Rel, f.Size, max, ErrTooLarge)
 	}
-	return readArticleFile(f, max)
+	return readArticleFileIn(f, dirFD, max)
 }

@@ -161,12 +161,13 @@ func (s *Source) ReloadNotify(read func()) error {
 	walked := time.Now()
 	// With a cache, the walk stats each file for readCached: on every
 	// core, relative to its folder.
-	files, skipped, dirs, err := walkFolder(s.dir, s.opts.cache.Len() > 0)
+	files, skipped, dirs, held, err := walkHolding(s.dir, s.opts.cache.Len() > 0)
 	if err != nil {
 		return err
 	}
+	defer held.close()
 	var bad []Skip
-	arts := readAll(files, s.opts.maxFileSize, &bad, s.opts.cache, s.opts.origin)
+	arts := readAll(files, &held, s.opts.maxFileSize, &bad, s.opts.cache, s.opts.origin)
 	dropped := s.lib.ReplaceSeq([]string{s.opts.origin}, func(yield func(briefs.Article) bool) {
 		for a := range arts {
 			a.Origin = s.opts.origin
@@ -196,36 +197,55 @@ func (s *Source) ReloadNotify(read func()) error {
 // core busy, few enough that their text is nothing to hold.
 const readBatch = 256
 
+// readChunk is how many files a core takes from a batch at a time, for
+// its fileReader to read together; fewer when the batch has not that many
+// for each core.
+const readChunk = 32
+
 // readAll reads and parses the files on every core and yields the articles
 // in the files' order, each ID once: of two files with one ID the first in
 // lexical order wins, and the other is added to skipped with the files
 // that could not be read. The next batch is read while one is yielded. A
 // file cache holds under its size and modification time (one stat instead
-// of an open, a read and a parse) is taken from there.
-func readAll(files []File, max int64, skipped *[]Skip, cache *briefs.IndexCache, origin string) iter.Seq[briefs.Article] {
+// of an open, a read and a parse) is taken from there. The files in held
+// folders are opened relative to them.
+func readAll(files []File, held *heldDirs, max int64, skipped *[]Skip, cache *briefs.IndexCache, origin string) iter.Seq[briefs.Article] {
 	return func(yield func(briefs.Article) bool) {
-		type result struct {
-			a   briefs.Article
-			err error
-		}
-		batches := make(chan []result, 1)
+		batches := make(chan []readResult, 1)
 		done := make(chan struct{})
 		defer close(done)
 		go func() {
 			defer close(batches)
+			var readers readerPool
+			defer readers.close()
+			workers := runtime.GOMAXPROCS(0)
+			dirBuf := make([]int32, readBatch)
 			for lo := 0; lo < len(files); lo += readBatch {
 				hi := min(lo+readBatch, len(files))
-				out := make([]result, hi-lo)
+				out := make([]readResult, hi-lo)
+				dirs := held.fill(lo, dirBuf[:hi-lo])
+				chunk := min(readChunk, len(out)/(2*workers))
+				if chunk < 1 {
+					chunk = 1
+				}
 				var next atomic.Int64
 				var wg sync.WaitGroup
-				for range min(runtime.GOMAXPROCS(0), hi-lo) {
+				for range min(workers, (len(out)+chunk-1)/chunk) {
 					wg.Go(func() {
+						fr := readers.get()
+						defer readers.put(fr)
+						var c cachedReader
 						for {
-							i := int(next.Add(1) - 1)
+							i := int(next.Add(int64(chunk)) - int64(chunk))
 							if i >= len(out) {
 								return
 							}
-							out[i].a, out[i].err = readCached(files[lo+i], max, cache, origin)
+							j := min(i+chunk, len(out))
+							var d []int32
+							if dirs != nil {
+								d = dirs[i:j]
+							}
+							c.read(fr, files[lo+i:lo+j], d, out[i:j], max, cache, origin)
 						}
 					})
 				}
@@ -260,6 +280,39 @@ func readAll(files []File, max int64, skipped *[]Skip, cache *briefs.IndexCache,
 	}
 }
 
+// readerPool is the fileReaders of one readAll, one for each core that
+// reads at once, closed together at the end.
+type readerPool struct {
+	mu   sync.Mutex
+	free []fileReader
+	all  []fileReader
+}
+
+func (p *readerPool) get() fileReader {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.free); n > 0 {
+		fr := p.free[n-1]
+		p.free = p.free[:n-1]
+		return fr
+	}
+	fr := newFileReader(readChunk)
+	p.all = append(p.all, fr)
+	return fr
+}
+
+func (p *readerPool) put(fr fileReader) {
+	p.mu.Lock()
+	p.free = append(p.free, fr)
+	p.mu.Unlock()
+}
+
+func (p *readerPool) close() {
+	for _, fr := range p.all {
+		fr.close()
+	}
+}
+
 // Body reads the body of a, an article of this folder, from its file again:
 // the source's half of a library that keeps no bodies (briefs.WithBodies).
 // A file changed since its article was loaded into another article (its
@@ -279,25 +332,55 @@ func (s *Source) Body(_ context.Context, a briefs.Article) ([]string, error) {
 	return got.Paragraphs, nil
 }
 
-// readCached takes f from the cache when it holds f as it is now, and
-// reads it otherwise.
-func readCached(f File, max int64, cache *briefs.IndexCache, origin string) (briefs.Article, error) {
+// cachedReader reads chunks of files, taking each from the cache when it
+// holds the file as it is now: the files it does not, it gathers for the
+// fileReader.
+type cachedReader struct {
+	files []File
+	dirs  []int32
+	at    []int
+	out   []readResult
+}
+
+// read reads files into out, as Read does those the cache does not hold;
+// dirs are their folders, as for fileReader.read.
+func (c *cachedReader) read(fr fileReader, files []File, dirs []int32, out []readResult, max int64, cache *briefs.IndexCache, origin string) {
 	if cache.Len() == 0 {
-		return f.Read(max)
+		fr.read(files, dirs, max, out)
+		return
 	}
-	if f.ModTime.IsZero() {
-		// The walk stats every file when there is a cache: this one it
-		// could not.
-		size, modTime, err := statFile(f.Path())
-		if err != nil {
-			return f.Read(max) // which says what is wrong with the file
+	c.files, c.dirs, c.at = c.files[:0], c.dirs[:0], c.at[:0]
+	for i, f := range files {
+		if f.ModTime.IsZero() {
+			// The walk stats every file when there is a cache: this one it
+			// could not. Read says what is wrong with it if this cannot.
+			if size, modTime, err := statFile(f.Path()); err == nil {
+				f.Size, f.ModTime = size, modTime
+			}
 		}
-		f.Size, f.ModTime = size, modTime
-	}
-	if f.Size <= max {
-		if a, ok := cache.Article(origin, f.Rel, "", fileStamp(f.Size, f.ModTime)); ok {
-			return a, nil
+		if !f.ModTime.IsZero() && f.Size <= max {
+			if a, ok := cache.Article(origin, f.Rel, "", fileStamp(f.Size, f.ModTime)); ok {
+				out[i] = readResult{a: a}
+				continue
+			}
 		}
+		c.files = append(c.files, f)
+		if dirs != nil {
+			c.dirs = append(c.dirs, dirs[i])
+		}
+		c.at = append(c.at, i)
 	}
-	return f.Read(max)
+	if len(c.files) == 0 {
+		return
+	}
+	var d []int32
+	if dirs != nil {
+		d = c.dirs
+	}
+	c.out = slices.Grow(c.out[:0], len(c.files))[:len(c.files)]
+	fr.read(c.files, d, max, c.out)
+	for k, i := range c.at {
+		out[i] = c.out[k]
+	}
+	clear(c.out)
 }

@@ -16,6 +16,9 @@ func openFile(path string) (rawFile, error) {
 	return rawFile{f}, err
 }
 
+// openFileIn opens f by its path: no folder is held open here.
+func openFileIn(dirFD int32, f File) (rawFile, error) { return openFile(f.Path()) }
+
 // read reads into p, returning 0 and no error at the end of the file.
 func (f rawFile) read(p []byte) (int, error) {
 	n, err := f.f.Read(p)
@@ -45,3 +48,6 @@ func statFile(path string) (int64, time.Time, error) {
 	}
 	return info.Size(), info.ModTime(), nil
 }
+
+// newFileReader returns a reader of up to chunk files at a time.
+func newFileReader(chunk int) fileReader { return plainReader{} }

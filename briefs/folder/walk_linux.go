@@ -41,6 +41,22 @@ func openDir(path string) (folderDir, error) {
 
 func (d *fdDir) close() { syscall.Close(d.fd) }
 
+func (d *fdDir) descriptor() (int, bool) { return d.fd, true }
+
+// maxHeldDirs bounds how many folders a walk keeps open for reading their
+// files (see heldDirs): the files of the others are opened by their path.
+const maxHeldDirs = 1024
+
+// heldDirLimit is how many folders a walk may keep open: maxHeldDirs, or
+// an eighth of the descriptors the process may have.
+func heldDirLimit() int {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		return 0
+	}
+	return int(min(maxHeldDirs, rl.Cur/8))
+}
+
 // entries reads the entries with getdents into a large buffer, and
 // copies out the names of those kept.
 func (d *fdDir) entries(r *dirReader) error {

@@ -4,3 +4,6 @@ package folder
 
 // openDir opens the folder at path for a walk.
 func openDir(path string) (folderDir, error) { return openPortableDir(path) }
+
+// heldDirLimit is 0: files are opened by their path.
+func heldDirLimit() int { return 0 }

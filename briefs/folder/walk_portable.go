@@ -26,6 +26,8 @@ func openPortableDir(path string) (folderDir, error) {
 
 func (d *portableDir) close() { d.f.Close() }
 
+func (d *portableDir) descriptor() (int, bool) { return 0, false }
+
 func (d *portableDir) entries(r *dirReader) error {
 	des, err := d.f.ReadDir(-1)
 	if err != nil {

@@ -92,7 +92,7 @@ func checkWalk(t *testing.T, dir string) []File {
 		if err != nil {
 			t.Fatal(err)
 		}
-		gotFiles, gotSkipped, gotDirs, err := walkWith(dir, stat, openPortableDir)
+		gotFiles, gotSkipped, gotDirs, _, err := walkWith(dir, stat, openPortableDir, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
