@@ -487,13 +487,14 @@ func (l *Library) newSegments(arts []Article) []*segment {
 	var wg sync.WaitGroup
 	for range min(workers, n) {
 		wg.Go(func() {
+			var sc segScratch
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= n {
 					return
 				}
 				lo, hi := i*len(arts)/n, (i+1)*len(arts)/n
-				segs[i] = newSegment(arts[lo:hi:hi], uids[lo:hi:hi])
+				segs[i] = newSegment(arts[lo:hi:hi], uids[lo:hi:hi], &sc)
 				l.dropBodies(segs[i].arts)
 			}
 		})

@@ -18,8 +18,9 @@ func BenchmarkBuildSegIndex(b *testing.B) {
 		}
 	}
 	b.ResetTimer()
+	var sc segScratch
 	for b.Loop() {
-		buildSegIndex(arts)
+		buildSegIndex(arts, &sc)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*words), "ns/word")
 }

@@ -8,7 +8,6 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -56,9 +55,9 @@ const segmentMax = 16384
 // newSegment indexes arts, which must be sorted by cmpArticles. Its
 // near-duplicate index holds only the articles' bigram sets, boilerplate
 // included, for signBatch to finish.
-func newSegment(arts []Article, uid []uint64) *segment {
+func newSegment(arts []Article, uid []uint64, sc *segScratch) *segment {
 	s := bareSegment(arts, uid)
-	s.index, s.dup = buildSegIndex(arts)
+	s.index, s.dup = buildSegIndex(arts, sc)
 	s.complete = buildSegCompleter(arts)
 	s.liveLen = s.index.sumLen
 	return s
@@ -398,9 +397,10 @@ func (t *wordTable) insert(w []byte, h uint64, info wordInfo) {
 // the first dupLeadWords words of the body). Each document's (term, tf) pairs go to a buffer of fixed-size
 // blocks (so that it never grows by copying), which a counting sort by
 // term turns into the postings.
-func buildSegIndex(arts []Article) (segIndex, dupIndex) {
-	sc := segScratches.Get().(*segScratch)
-	defer segScratches.Put(sc)
+func buildSegIndex(arts []Article, sc *segScratch) (segIndex, dupIndex) {
+	if sc == nil {
+		sc = new(segScratch)
+	}
 	ix := segIndex{terms: map[string]int32{}, docLen: make([]int32, len(arts))}
 	dup := dupIndex{off: make([]uint32, len(arts)+1)}
 	if cap(sc.set) < len(arts)*48 {
@@ -509,19 +509,18 @@ func buildSegIndex(arts []Article) (segIndex, dupIndex) {
 
 // segScratch is the memory buildSegIndex uses only while it runs: the
 // blocks of (term, posting) pairs, their postings sorted by term, then
-// encoded, and the bigram sets, before they are copied at their size. A start builds a
-// hundred segments, on every core, each with some 20 MB of it (at 8,192
+// encoded, and the bigram sets, before they are copied at their size. A
+// start builds a hundred segments, each with some 20 MB of it (at 8,192
 // articles), which the collector would otherwise have to take back, at
-// GOGC=35 a collection every few segments; kept in a pool, the next
-// segment built on that core fills the same, already mapped, pages.
+// GOGC=35 a collection every few segments: each core that builds
+// segments one after another keeps one segScratch for all of them, and
+// lets it go with the last.
 type segScratch struct {
 	spare [][]uint32 // blocks of postBufBlock entries
 	flat  []uint32
 	post  []byte // encodePostings'
 	set   []uint32
 }
-
-var segScratches = sync.Pool{New: func() any { return new(segScratch) }}
 
 // postBufBlock is the size of a block of (term, posting) pairs.
 const postBufBlock = 1 << 16

@@ -45,6 +45,7 @@ func (l *Library) ReplaceSeq(origins []string, arts iter.Seq[Article]) (dropped 
 	)
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
+			var sc segScratch // this core's, for all its segments
 			for chunk := range work {
 				sortArticles(chunk)
 				first := l.nextUID.Add(uint64(len(chunk))) - uint64(len(chunk))
@@ -52,7 +53,7 @@ func (l *Library) ReplaceSeq(origins []string, arts iter.Seq[Article]) (dropped 
 				for i := range uids {
 					uids[i] = first + uint64(i)
 				}
-				seg := newSegment(chunk, uids)
+				seg := newSegment(chunk, uids, &sc)
 				l.dropBodies(seg.arts)
 				mu.Lock()
 				segs = append(segs, seg)
