@@ -664,8 +664,8 @@ func prefixRange(n int, key func(i int) string, p string) (lo, hi int) {
 // or empty.
 func TestSortByText(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	words := []string{"", "a", "gov", "government", "governments", "governor", "ab", "abc\x00", "zzzzzzzzzz", "élan", "\xff"}
-	for _, n := range []int{10, 1000, 20000} {
+	words := []string{"", "a", "gov", "government", "governments", "governor", "ab", "abc\x00", "abc", "abcdefgh", "abcdefgh\x00", "abcdefghijklmnopq", "abcdefghijklmnopr", "zzzzzzzzzz", "élan", "\xff"}
+	for _, n := range []int{10, 100, 1000, 20000} {
 		texts := make([]string, n)
 		for i := range texts {
 			texts[i] = words[rng.IntN(len(words))]

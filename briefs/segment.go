@@ -715,6 +715,9 @@ func buildSegCompleter(arts []Article) segCompleter {
 		c.off[d+1] = uint32(len(buf))
 	}
 	c.lower = string(buf)
+	// About a word for every six bytes of the titles: grown a doubling at
+	// a time, the list was an eighth of building the completion.
+	c.byWord = make([]uint32, 0, len(buf)/6+16)
 	for d := range n {
 		t := c.title(int32(d))
 		sig := signature(t)
@@ -748,49 +751,74 @@ func buildSegCompleter(arts []Article) segCompleter {
 
 // sortByText sorts items by their texts, items with one text by number.
 // A segment's titles and title words are tens of thousands of texts to
-// sort, most of which differ in their first eight bytes: those are sorted
-// as numbers, a byte at a time (no comparisons), and only the texts that
-// share them are compared.
+// sort: they are sorted eight bytes at a time, as numbers, a byte at a
+// time (no comparisons), and the texts that share those eight bytes by
+// the next eight, and so on (see sortTexts).
 func sortByText[T int32 | uint32](items []T, text func(T) string) {
-	type keyed struct {
-		prefix uint64
-		item   T
-	}
-	ks := make([]keyed, len(items))
+	ks := make([]textKey[T], len(items))
 	for i, it := range items {
-		ks[i] = keyed{textPrefix(text(it)), it}
+		ks[i] = textKey[T]{textPrefix(text(it)), it}
 	}
-	if byItem := func(a, b keyed) int { return cmp.Compare(a.item, b.item) }; !slices.IsSortedFunc(ks, byItem) {
+	if byItem := func(a, b textKey[T]) int { return cmp.Compare(a.item, b.item) }; !slices.IsSortedFunc(ks, byItem) {
 		slices.SortFunc(ks, byItem)
 	}
-	if len(ks) < 256 {
-		slices.SortStableFunc(ks, func(a, b keyed) int { return cmp.Compare(a.prefix, b.prefix) })
-	} else {
-		var counts [8][256]int
-		for _, k := range ks {
-			for d := range counts {
-				counts[d][byte(k.prefix>>(8*d))]++
-			}
+	sortTexts(ks, make([]textKey[T], len(ks)), text, 0)
+	for i, k := range ks {
+		items[i] = k.item
+	}
+}
+
+// textKey is an item with eight bytes of its text.
+type textKey[T int32 | uint32] struct {
+	prefix uint64
+	item   T
+}
+
+// sortTexts sorts ks, in the order of their items and whose texts agree on
+// their first at bytes, by the eight bytes after those (their prefix), and
+// then each run that agrees on them by the eight after, with tmp (as long
+// as ks) for scratch. A small run is compared whole.
+func sortTexts[T int32 | uint32](ks, tmp []textKey[T], text func(T) string, at int) {
+	rest := func(k textKey[T]) string {
+		if t := text(k.item); len(t) > at {
+			return t[at:]
 		}
-		src, dst := ks, make([]keyed, len(ks))
+		return ""
+	}
+	if len(ks) < 32 {
+		slices.SortFunc(ks, func(a, b textKey[T]) int {
+			return cmp.Or(strings.Compare(rest(a), rest(b)), cmp.Compare(a.item, b.item))
+		})
+		return
+	}
+	// A stable sort by prefix, a byte at a time: items of one prefix
+	// stay in their order.
+	var counts [8][256]int
+	for _, k := range ks {
 		for d := range counts {
-			c := &counts[d]
-			if c[byte(src[0].prefix>>(8*d))] == len(src) {
-				continue
-			}
-			at := 0
-			for i, n := range c {
-				c[i] = at
-				at += n
-			}
-			for _, k := range src {
-				b := byte(k.prefix >> (8 * d))
-				dst[c[b]] = k
-				c[b]++
-			}
-			src, dst = dst, src
+			counts[d][byte(k.prefix>>(8*d))]++
 		}
-		ks = src
+	}
+	src, dst := ks, tmp[:len(ks)]
+	for d := range counts {
+		c := &counts[d]
+		if c[byte(src[0].prefix>>(8*d))] == len(src) {
+			continue
+		}
+		next := 0
+		for i, n := range c {
+			c[i] = next
+			next += n
+		}
+		for _, k := range src {
+			b := byte(k.prefix >> (8 * d))
+			dst[c[b]] = k
+			c[b]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &ks[0] {
+		copy(ks, src)
 	}
 	for i := 0; i < len(ks); {
 		j := i + 1
@@ -798,14 +826,27 @@ func sortByText[T int32 | uint32](items []T, text func(T) string) {
 			j++
 		}
 		if j-i > 1 {
-			slices.SortFunc(ks[i:j], func(a, b keyed) int {
-				return cmp.Or(strings.Compare(text(a.item), text(b.item)), cmp.Compare(a.item, b.item))
-			})
+			run := ks[i:j]
+			longer := false
+			for r := range run {
+				t := rest(run[r])
+				longer = longer || len(t) > 8
+				if len(t) > 8 {
+					run[r].prefix = textPrefix(t[8:])
+				} else {
+					run[r].prefix = 0
+				}
+			}
+			if longer {
+				sortTexts(run, tmp, text, at+8)
+			} else {
+				// Every text of the run ends within these eight bytes,
+				// which they share but for the zeros that pad the
+				// shorter: shorter first, one text in item order.
+				slices.SortStableFunc(run, func(a, b textKey[T]) int { return cmp.Compare(len(rest(a)), len(rest(b))) })
+			}
 		}
 		i = j
-	}
-	for i, k := range ks {
-		items[i] = k.item
 	}
 }
 
