@@ -246,7 +246,11 @@ func (l *Library) install(origins []string, added []*segment, shared []string) (
 	// Near-duplicates: the edges of the articles that left go, those of
 	// the articles that came are found.
 	orphans := l.dropEdges(died)
-	born := revived
+	n := len(revived)
+	for _, s := range added {
+		n += len(s.arts)
+	}
+	born := append(make([]segDoc, 0, n), revived...)
 	for _, s := range added {
 		for d := range s.arts {
 			if s.live(int32(d)) {
