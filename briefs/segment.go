@@ -52,9 +52,10 @@ type segment struct {
 // one holds little memory besides its result.
 const segmentMax = 16384
 
-// newSegment indexes arts, which must be sorted by cmpArticles. Its
-// near-duplicate index holds only the articles' bigram sets, boilerplate
-// included, for signBatch to finish.
+// newSegment indexes arts, which must be sorted by cmpArticles, with sc
+// (nil for none) as buildSegIndex's scratch. Its near-duplicate index
+// holds only the articles' bigram sets, boilerplate included, for
+// signBatch to finish.
 func newSegment(arts []Article, uid []uint64, sc *segScratch) *segment {
 	s := bareSegment(arts, uid)
 	s.index, s.dup = buildSegIndex(arts, sc)
@@ -394,9 +395,11 @@ func (t *wordTable) insert(w []byte, h uint64, info wordInfo) {
 
 // buildSegIndex tokenizes arts once, for the search index and for the
 // bigram sets of near-duplicate detection (content words of the title and
-// the first dupLeadWords words of the body). Each document's (term, tf) pairs go to a buffer of fixed-size
-// blocks (so that it never grows by copying), which a counting sort by
-// term turns into the postings.
+// the first dupLeadWords words of the body). Each document's (term, tf)
+// pairs go to a buffer of fixed-size blocks (so that it never grows by
+// copying), which a counting sort by term turns into the postings. The
+// blocks and the rest of what it needs only while it runs are sc's, when
+// not nil (see segScratch).
 func buildSegIndex(arts []Article, sc *segScratch) (segIndex, dupIndex) {
 	if sc == nil {
 		sc = new(segScratch)
