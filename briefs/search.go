@@ -53,94 +53,38 @@ var keepFinalS = map[string]struct{}{"news": {}, "always": {}, "perhaps": {}, "s
 // The slice passed to fn is only valid during the call; buf is scratch space,
 // returned for reuse.
 func scanTerms(s string, buf []byte, fn func(term []byte, start, end int)) []byte {
-	return scanWords(s, buf, func(w []byte, start, end int) {
+	return scanWords(s, buf, func(w []byte, _ uint64, start, end int) {
 		if t := normalizeTerm(w); t != nil {
 			fn(t, start, end)
 		}
 	})
 }
 
-// scanWords is scanTerms before normalizeTerm: every maximal run of letters
-// and digits, lowercased.
-func scanWords(s string, buf []byte, fn func(word []byte, start, end int)) []byte {
+// scanWords is scanTerms before normalizeTerm: every maximal run of
+// letters and digits, lowercased, with its span in s and its FNV-1a hash
+// (its low bit set, never 0), computed as the word is scanned: indexing
+// keys its words by it. A word of lowercase ASCII letters and digits
+// alone, most of a text's, is given as s's own bytes, not copied; fn must
+// neither keep nor change word.
+func scanWords(s string, buf []byte, fn func(word []byte, h uint64, start, end int)) []byte {
+	const offset, prime = 14695981039346656037, 1099511628211
 	buf = buf[:0]
-	start := -1
+	h, start := uint64(offset), -1
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if wordByte[c] == 0 {
 				if start >= 0 {
-					fn(buf, start, i)
-					buf, start = buf[:0], -1
+					fn(buf, h|1, start, i)
+					buf, h, start = buf[:0], offset, -1
 				}
 				i++
 				continue
 			}
-			// A run of ASCII letters and digits, copied at once and
-			// lowercased only when it has capitals: tokenizing is most
-			// of building a library, and this is most of tokenizing.
-			j, upper := i, false
-			for j < len(s) {
-				k := wordByte[s[j]]
-				if k == 0 {
-					break
-				}
-				upper = upper || k == wordUpper
-				j++
-			}
-			if start < 0 {
-				start = i
-			}
-			n := len(buf)
-			buf = append(buf, s[i:j]...)
-			if upper {
-				for k := n; k < len(buf); k++ {
-					if c := buf[k]; 'A' <= c && c <= 'Z' {
-						buf[k] = c + ('a' - 'A')
-					}
-				}
-			}
-			i = j
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			if start < 0 {
-				start = i
-			}
-			buf = utf8.AppendRune(buf, unicode.ToLower(r))
-		} else if start >= 0 {
-			fn(buf, start, i)
-			buf, start = buf[:0], -1
-		}
-		i += size
-	}
-	if start >= 0 {
-		fn(buf, start, len(s))
-	}
-	return buf
-}
-
-// scanHashed is scanWords for indexing: each word with its fnv1a hash,
-// computed as the word is scanned instead of in a pass of its own. A word
-// of lowercase ASCII letters and digits alone, most of a text's, is given
-// as the text's own bytes, not copied; fn must neither keep nor change
-// word.
-func scanHashed(s string, buf []byte, fn func(word []byte, h uint64)) []byte {
-	const offset, prime = 14695981039346656037, 1099511628211
-	buf = buf[:0]
-	h, in := uint64(offset), false
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if wordByte[c] == 0 {
-				if in {
-					fn(buf, h|1)
-					buf, h, in = buf[:0], offset, false
-				}
-				i++
-				continue
-			}
+			// A run of ASCII letters and digits, hashed as it is read,
+			// copied (and lowercased) only when it is not a word of its
+			// own as it stands: tokenizing is most of building a library,
+			// and this is most of tokenizing.
 			j, upper := i, false
 			for j < len(s) {
 				lc := lowerWordByte[s[j]]
@@ -151,14 +95,15 @@ func scanHashed(s string, buf []byte, fn func(word []byte, h uint64)) []byte {
 				h = (h ^ uint64(lc)) * prime
 				j++
 			}
-			if !in && !upper && (j == len(s) || s[j] < utf8.RuneSelf) {
-				// The whole word, as it stands in s.
-				fn(unsafe.Slice(unsafe.StringData(s[i:]), j-i), h|1)
+			if start < 0 && !upper && (j == len(s) || s[j] < utf8.RuneSelf) {
+				fn(unsafe.Slice(unsafe.StringData(s[i:]), j-i), h|1, i, j)
 				h = offset
 				i = j
 				continue
 			}
-			in = true
+			if start < 0 {
+				start = i
+			}
 			n := len(buf)
 			buf = append(buf, s[i:j]...)
 			if upper {
@@ -171,20 +116,22 @@ func scanHashed(s string, buf []byte, fn func(word []byte, h uint64)) []byte {
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			in = true
+			if start < 0 {
+				start = i
+			}
 			n := len(buf)
 			buf = utf8.AppendRune(buf, unicode.ToLower(r))
 			for _, b := range buf[n:] {
 				h = (h ^ uint64(b)) * prime
 			}
-		} else if in {
-			fn(buf, h|1)
-			buf, h, in = buf[:0], offset, false
+		} else if start >= 0 {
+			fn(buf, h|1, start, i)
+			buf, h, start = buf[:0], offset, -1
 		}
 		i += size
 	}
-	if in {
-		fn(buf, h|1)
+	if start >= 0 {
+		fn(buf, h|1, start, len(s))
 	}
 	return buf
 }
@@ -348,7 +295,7 @@ search:
 			en := sentenceEnd(p, st)
 			var mask uint64
 			tf, first := 0, -1
-			buf = scanWords(p[st:en], buf, func(w []byte, ws, _ int) {
+			buf = scanWords(p[st:en], buf, func(w []byte, _ uint64, ws, _ int) {
 				if k := matchTerm(w, terms); k >= 0 {
 					mask |= 1 << k
 					tf++

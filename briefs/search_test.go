@@ -298,20 +298,7 @@ func scanAll(s string, scan func(string, func([]byte, int, int))) []scannedWord 
 	return out
 }
 
-func FuzzScanWords(f *testing.F) {
-	for _, s := range []string{"", "Hello, World!", "café ÉCOLE naïve", "U.S. 3.5% x2", "Straße İstanbul ΣΟΦΙΑ", "a\xffb", "日本語のテキスト", "  MiXeD123case  "} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		got := scanAll(s, func(s string, fn func([]byte, int, int)) { scanWords(s, nil, fn) })
-		want := scanAll(s, scanWordsByRune)
-		if !slices.Equal(got, want) {
-			t.Fatalf("scanWords(%q) = %v, want %v", s, got, want)
-		}
-	})
-}
-
-// fnv1a is FNV-1a of w with its low bit set, the hash scanHashed gives.
+// fnv1a is FNV-1a of w with its low bit set, the hash scanWords gives.
 func fnv1a(w []byte) uint64 {
 	h := uint64(14695981039346656037)
 	for _, c := range w {
@@ -321,22 +308,26 @@ func fnv1a(w []byte) uint64 {
 	return h | 1
 }
 
-// FuzzScanHashed: scanHashed gives the words of scanWords, each with its
-// fnv1a hash.
-func FuzzScanHashed(f *testing.F) {
+// FuzzScanWords: scanWords gives the words and spans of the rune-by-rune
+// reference, each with its fnv1a hash.
+func FuzzScanWords(f *testing.F) {
 	for _, s := range []string{"", "Hello, World!", "café ÉCOLE naïve", "U.S. 3.5% x2", "Straße İstanbul ΣΟΦΙΑ", "a\xffb", "日本語のテキスト", "  MiXeD123case  ", "abcé", "éabc def", "abc\xe2\x80\x94def", "word"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		type hashed struct {
-			w string
-			h uint64
-		}
-		var got, want []hashed
-		scanHashed(s, nil, func(w []byte, h uint64) { got = append(got, hashed{string(w), h}) })
-		scanWords(s, nil, func(w []byte, _, _ int) { want = append(want, hashed{string(w), fnv1a(w)}) })
+		var hashOK = true
+		got := scanAll(s, func(s string, fn func([]byte, int, int)) {
+			scanWords(s, nil, func(w []byte, h uint64, start, end int) {
+				hashOK = hashOK && h == fnv1a(w)
+				fn(w, start, end)
+			})
+		})
+		want := scanAll(s, scanWordsByRune)
 		if !slices.Equal(got, want) {
-			t.Fatalf("scanHashed(%q) = %v, want %v", s, got, want)
+			t.Fatalf("scanWords(%q) = %v, want %v", s, got, want)
+		}
+		if !hashOK {
+			t.Fatalf("scanWords(%q): a word's hash is not its FNV-1a", s)
 		}
 	})
 }

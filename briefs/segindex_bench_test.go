@@ -12,9 +12,9 @@ func BenchmarkBuildSegIndex(b *testing.B) {
 	arts := generateCarried(streamChunk, fakenews.CarriedLongTail, 3)
 	words := 0
 	for _, a := range arts {
-		scanWords(a.Title, nil, func([]byte, int, int) { words++ })
+		scanWords(a.Title, nil, func([]byte, uint64, int, int) { words++ })
 		for _, p := range a.Paragraphs {
-			scanWords(p, nil, func([]byte, int, int) { words++ })
+			scanWords(p, nil, func([]byte, uint64, int, int) { words++ })
 		}
 	}
 	b.ResetTimer()

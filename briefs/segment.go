@@ -341,7 +341,7 @@ type wordInfo struct {
 
 // wordTable maps lowercased words to their wordInfo while a segment is
 // tokenized: open addressing on the word's FNV-1a hash (which bigrams need
-// anyway; never 0, which marks empty slots: see scanHashed), the words'
+// anyway; never 0, which marks empty slots: see scanWords), the words'
 // bytes in one arena. A Go map would hash each word a second time and
 // allocate a string per word; tokenizing is most of building a library.
 type wordTable struct {
@@ -416,7 +416,6 @@ func buildSegIndex(arts []Article, sc *segScratch) (segIndex, dupIndex) {
 	var counts []uint32 // postings per term
 	var tf []int32      // the current document's count per term
 	var touched []int32
-	const block = postBufBlock
 	var blocks [][]uint32 // term, doc<<8|tf, term, …
 	var buf []byte
 	var length, weight int32
@@ -424,7 +423,7 @@ func buildSegIndex(arts []Article, sc *segScratch) (segIndex, dupIndex) {
 	var prev uint64
 	var havePrev bool
 	var set []uint32
-	add := func(w []byte, h uint64) {
+	add := func(w []byte, h uint64, _, _ int) {
 		var info wordInfo
 		if slot, ok := words.find(w, h); ok {
 			info = slot.info
@@ -465,13 +464,13 @@ func buildSegIndex(arts []Article, sc *segScratch) (segIndex, dupIndex) {
 		length, touched = 0, touched[:0]
 		lead, havePrev, set = 0, false, set[:0]
 		weight = titleWeight
-		buf = scanHashed(a.Title, buf, add)
+		buf = scanWords(a.Title, buf, add)
 		weight = 1
 		for _, p := range a.Paragraphs {
-			buf = scanHashed(p, buf, add)
+			buf = scanWords(p, buf, add)
 		}
 		for _, id := range touched {
-			if len(blocks) == 0 || len(blocks[len(blocks)-1]) == block {
+			if len(blocks) == 0 || len(blocks[len(blocks)-1]) == postBufBlock {
 				blocks = append(blocks, sc.block())
 			}
 			last := &blocks[len(blocks)-1]
