@@ -795,7 +795,7 @@ func (l *Library) joinAll(born []segDoc) []dupPair {
 	// those of a check on one core: each pair comes once a band, a pair
 	// is kept when its verdict is same and its stories are apart at its
 	// turn, and a pair the memo holds is unlike.
-	checkers := make([]checker, max(1, min(runtime.GOMAXPROCS(0), dupBands)))
+	checkers := make([]checker, runtime.GOMAXPROCS(0))
 	check := func(keys []uint64) {
 		parts := make([][]uint64, len(checkers))
 		lo := 0
