@@ -159,6 +159,55 @@ func TestIndexCacheSeesChanges(t *testing.T) {
 	}
 }
 
+// TestIndexCacheItemStoredAgain: a feed item pruned and stored again (here
+// under another title) is another storing of it, with another fetch time,
+// so a start with the index cache reads it from the store instead of
+// taking the article cached for the first storing: the cache knows items
+// by their keys and dates alone (feedstore.ItemKeys).
+func TestIndexCacheItemStoredAgain(t *testing.T) {
+	cfg := cacheSetup(t)
+	first, _ := start(t, cfg)
+	if err := writeIndexCache(first.lib, cfg.IndexCache); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, cfg.DatabasePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	courier, err := st.Items(ctx, "courier")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.PruneItems(ctx, time.Now().Add(time.Hour), 0); err != nil || n != 25 {
+		t.Fatalf("pruned %d items, %v; want all 25", n, err)
+	}
+	renamed := courier[0].Title + " (updated)"
+	courier[0].Title = renamed
+	for i := range courier {
+		courier[i].Fetched = time.Time{} // stored now
+	}
+	if _, err := st.SaveItems(ctx, courier, 0); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	again, logs := start(t, cfg)
+	if n := reused(t, logs); n != 30 || !again.cacheStale {
+		t.Errorf("%d articles from the cache (stale %v), want the folder's 30 alone", n, again.cacheStale)
+	}
+	found := false
+	for _, a := range again.lib.All() {
+		found = found || a.Title == renamed
+	}
+	if !found {
+		t.Errorf("no article titled %q: the item stored again came from the cache", renamed)
+	}
+	cfg.IndexCache = ""
+	fresh, _ := start(t, cfg)
+	sameArticles(t, again.lib, fresh.lib)
+}
+
 // TestIndexCacheDamaged: a damaged cache is refused with a warning, and the
 // start builds the library from the sources as if there were none.
 func TestIndexCacheDamaged(t *testing.T) {

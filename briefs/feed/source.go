@@ -281,16 +281,17 @@ func (s *Source) loadFeed(ctx context.Context, fr *feedRun) feedLoad {
 // loadItems reads the stored items of the feed name for Load, and makes
 // their articles: from the index cache where it holds them (under the
 // item's stamp), else from the item. When the cache holds anything and
-// the store can, the items are read without their texts, and read again
-// with them only when the cache lacks one.
+// the store can, the items are read by their keys alone
+// (feedstore.ItemKeys), and read again whole only when the cache lacks
+// one.
 func (s *Source) loadItems(ctx context.Context, name string) ([]feedstore.Item, []briefs.Article, error) {
 	cache := s.opts.cache
-	bare, textless := s.st.(feedstore.TextlessItems)
-	textless = textless && cache.Len() > 0
+	keyed, byKeys := s.st.(feedstore.ItemKeys)
+	byKeys = byKeys && cache.Len() > 0
 	var items []feedstore.Item
 	var err error
-	if textless {
-		items, err = bare.ItemsWithoutText(ctx, name)
+	if byKeys {
+		items, err = keyed.ItemKeys(ctx, name)
 	} else {
 		items, err = s.st.Items(ctx, name)
 	}
@@ -301,12 +302,12 @@ func (s *Source) loadItems(ctx context.Context, name string) ([]feedstore.Item, 
 	var missed []int
 	for i := range items {
 		it := &items[i]
-		stamp := itemStamp(*it)
+		stamp := itemStamp(it)
 		a, ok := cache.Article(it.Origin, "", it.Identity, stamp)
 		switch {
 		case ok:
 			arts[i] = a
-		case textless:
+		case byKeys:
 			missed = append(missed, i)
 		default:
 			arts[i] = stampedArticle(*it, stamp)
@@ -394,7 +395,7 @@ func (s *Source) publish(ctx context.Context, fr *feedRun, name string) ([]feeds
 // IDs) and unique even when two feeds carry one story under one GUID, so
 // the library keeps both (grouping them is the library's business). An
 // item without a date is dated when it was fetched, and marked undated.
-func Article(it feedstore.Item) briefs.Article { return stampedArticle(it, itemStamp(it)) }
+func Article(it feedstore.Item) briefs.Article { return stampedArticle(it, itemStamp(&it)) }
 
 // stampedArticle is Article with the item's stamp (itemStamp) already
 // made.
@@ -428,19 +429,20 @@ func stampedArticle(it feedstore.Item, stamp string) briefs.Article {
 
 // itemRules versions Article for index caches: change it when Article
 // makes an item's article differently, or itemStamp stamps it so, so that
-// items cached under the old rules are read again.
-const itemRules = "i2"
+// items cached under the old rules are read again. i3: an item is stamped
+// by its keys alone.
+const itemRules = "i3"
 
-// itemStamp is a stored item's Stamp: a hash of its origin, identity and
-// the fields its article is made from but for its text. A stored item is
-// never updated (see feedstore.Store.SaveItems), so its text is the one
-// it was stored with; an item deleted (pruned, cut by a feed's cap) and
-// stored again has the Fetched of its new storing, and another stamp. So
-// a start whose index cache holds the items reads none of their texts
-// (feedstore.TextlessItems).
-func itemStamp(it feedstore.Item) string {
+// itemStamp is a stored item's Stamp: a hash of its origin, identity,
+// publication date and fetch date, which feedstore.ItemKeys lists. A
+// stored item is never updated (see feedstore.Store.SaveItems), so the
+// article made of it is the one made when it was stored; an item deleted
+// (pruned, cut by a feed's cap) and stored again has the Fetched of its
+// new storing, and another stamp. So a start whose index cache holds the
+// items reads neither their texts nor their titles.
+func itemStamp(it *feedstore.Item) string {
 	h := xxhash.New()
-	for _, s := range [...]string{it.Origin, it.Identity, it.Title, it.URL, it.Image} {
+	for _, s := range [...]string{it.Origin, it.Identity} {
 		h.WriteString(s)
 		h.Write([]byte{0})
 	}

@@ -52,13 +52,13 @@ func queryPlan(t *testing.T, s *Store, query string, args ...any) string {
 	return strings.Join(steps, "\n")
 }
 
-// TestItemsWithoutTextReadsOnlyIndexes: the textless read of a feed's
+// TestItemKeysReadOnlyIndexes: the textless read of a feed's
 // items (its select, and for every feed's items a count first: the
 // store's own query texts, recorded as it runs them) is answered from
 // indexes alone, never reaching the rows, which hold full texts. The
 // select reads the covering feed_items_age; the count, any index the
 // planner finds smallest.
-func TestItemsWithoutTextReadsOnlyIndexes(t *testing.T) {
+func TestItemKeysReadOnlyIndexes(t *testing.T) {
 	ctx := context.Background()
 	s := openTemp(t)
 	if _, err := s.SaveItems(ctx, benchItems("plan", 200, 4), 0); err != nil {
@@ -68,7 +68,7 @@ func TestItemsWithoutTextReadsOnlyIndexes(t *testing.T) {
 		t.Run(fmt.Sprintf("origin=%q", origin), func(t *testing.T) {
 			rec := &recorder{Conn: sqlstore.FromSQL(s.r)}
 			st := sqlstore.New(sqlstore.Config{Dialect: dialect{}, Write: sqlstore.FromSQL(s.w), Read: rec})
-			items, err := st.ItemsWithoutText(ctx, origin)
+			items, err := st.ItemKeys(ctx, origin)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -128,7 +128,7 @@ func TestUpgradeBuildsListingIndex(t *testing.T) {
 	if _, err := s.SaveItems(ctx, items, 0); err != nil {
 		t.Fatal(err)
 	}
-	before, err := s.ItemsWithoutText(ctx, "feed-001")
+	before, err := s.ItemKeys(ctx, "feed-001")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestUpgradeBuildsListingIndex(t *testing.T) {
 	if n := count(t, s, `SELECT count(*) FROM feed_items INDEXED BY feed_items_age WHERE origin IS NOT NULL`); n != len(items) {
 		t.Errorf("feed_items_age holds %d rows, want %d", n, len(items))
 	}
-	after, err := s.ItemsWithoutText(ctx, "feed-001")
+	after, err := s.ItemKeys(ctx, "feed-001")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,14 +68,14 @@ func reportSize(b *testing.B, s *Store) {
 	}
 }
 
-// BenchmarkItemsWithoutText is the start's read with an index cache: every
+// BenchmarkItemKeys is the start's read with an index cache: every
 // feed's stored items, one feed at a time, without their texts.
-func BenchmarkItemsWithoutText(b *testing.B) {
+func BenchmarkItemKeys(b *testing.B) {
 	ctx := context.Background()
 	s := fillListing(b)
 	for b.Loop() {
 		for f := range listingFeeds {
-			items, err := s.ItemsWithoutText(ctx, fmt.Sprintf("feed-%03d", f))
+			items, err := s.ItemKeys(ctx, fmt.Sprintf("feed-%03d", f))
 			if err != nil || len(items) != listingItems {
 				b.Fatalf("%d items, %v", len(items), err)
 			}

@@ -144,6 +144,29 @@ func (s *Store) ItemText(ctx context.Context, origin, identity string) (string, 
 // total order, so two calls over the same rows agree. The order is made in
 // Go: the rows hold full texts, and sorting every feed's items in the
 // database would spill to disk.
+func (s *Store) Items(ctx context.Context, origin string) ([]feedstore.Item, error) {
+	return s.listItems(ctx, "items", origin, `origin, identity, guid, link, title_key, title, text, url, image, published, fetched`,
+		func(it *feedstore.Item, link, titleKey *sql.NullString) []any {
+			return []any{&it.Origin, &it.Identity, &it.GUID, link, titleKey, &it.Title, &it.Text,
+				&it.URL, &it.Image, s.scanTime(&it.Published), s.scanTime(&it.Fetched)}
+		})
+}
+
+// ItemKeys selects six columns of the eleven: at a start with an index
+// cache, reading each item's title, address, image and GUID back, for a
+// cache that has them already, was half of reading the rows. SQLite
+// answers it from indexes alone (feed_items_age covers every column but
+// the text), never reading the rows, where the texts sit.
+func (s *Store) ItemKeys(ctx context.Context, origin string) ([]feedstore.Item, error) {
+	return s.listItems(ctx, "item keys", origin, `origin, identity, link, title_key, published, fetched`,
+		func(it *feedstore.Item, link, titleKey *sql.NullString) []any {
+			return []any{&it.Origin, &it.Identity, link, titleKey, s.scanTime(&it.Published), s.scanTime(&it.Fetched)}
+		})
+}
+
+// listItems reads origin's items (every origin's for "") selecting cols,
+// each row scanned through the destinations dest gives, and returns them
+// in the order of Items; what names the listing in errors.
 //
 // Counting first lets the slice be made once: at start the library loads
 // every item, and growing a slice of 100,000 items by appending copies it
@@ -152,21 +175,10 @@ func (s *Store) ItemText(ctx context.Context, origin, identity string) (string, 
 // condition also lets every origin through when the argument is empty,
 // which the (origin, ...) indexes do not serve: one feed's items would
 // cost a scan of every feed's.
-func (s *Store) Items(ctx context.Context, origin string) ([]feedstore.Item, error) {
-	return s.items(ctx, origin, "text")
-}
-
-// ItemsWithoutText is Items selecting an empty text, so no text is copied
-// out. SQLite answers it from indexes alone (feed_items_age covers every
-// column but the text), never reading the rows, where the texts sit.
-func (s *Store) ItemsWithoutText(ctx context.Context, origin string) ([]feedstore.Item, error) {
-	return s.items(ctx, origin, "''")
-}
-
-// items is Items with text the expression selected for the text.
-func (s *Store) items(ctx context.Context, origin, text string) ([]feedstore.Item, error) {
+func (s *Store) listItems(ctx context.Context, what, origin, cols string,
+	dest func(it *feedstore.Item, link, titleKey *sql.NullString) []any) ([]feedstore.Item, error) {
 	fail := func(err error) ([]feedstore.Item, error) {
-		return nil, fmt.Errorf("store: feed items origin=%q: %w", origin, err)
+		return nil, fmt.Errorf("store: feed %s origin=%q: %w", what, origin, err)
 	}
 	where, args := "", []any(nil)
 	// Every item is counted first, so that hundreds of thousands are
@@ -178,8 +190,7 @@ func (s *Store) items(ctx context.Context, origin, text string) ([]feedstore.Ite
 	} else if err := s.r.QueryRow(ctx, `SELECT count(*) FROM feed_items`).Scan(&n); err != nil {
 		return fail(err)
 	}
-	rows, err := s.r.Query(ctx, `SELECT origin, identity, guid, link, title_key, title, `+text+`, url, image, published, fetched
-		FROM feed_items`+where, args...)
+	rows, err := s.r.Query(ctx, `SELECT `+cols+` FROM feed_items`+where, args...)
 	if err != nil {
 		return fail(err)
 	}
@@ -190,10 +201,9 @@ func (s *Store) items(ctx context.Context, origin, text string) ([]feedstore.Ite
 	out := make([]feedstore.Item, 0, max(n, 64))
 	var it feedstore.Item
 	var link, titleKey sql.NullString
-	dest := []any{&it.Origin, &it.Identity, &it.GUID, &link, &titleKey, &it.Title, &it.Text,
-		&it.URL, &it.Image, s.scanTime(&it.Published), s.scanTime(&it.Fetched)}
+	to := dest(&it, &link, &titleKey)
 	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
+		if err := rows.Scan(to...); err != nil {
 			return fail(err)
 		}
 		it.Link, it.TitleKey = link.String, titleKey.String

@@ -30,6 +30,7 @@ func RunFeed(t *testing.T, newStore func(t *testing.T) feedstore.Store) {
 		{"DuplicatesInOneCall", testDuplicatesInOneCall},
 		{"OriginsIndependent", testOriginsIndependent},
 		{"ItemsOrder", testItemsOrder},
+		{"ItemKeys", testItemKeys},
 		{"ItemTimesRoundTrip", testItemTimesRoundTrip},
 		{"ManyItems", testManyItems},
 		{"PruneItems", testPruneItems},
@@ -297,6 +298,39 @@ func testItemsOrder(t *testing.T, s feedstore.Store) {
 		}
 	}
 	checkItems(t, "Items(a)", mustItems(t, s, "a"), wantA)
+}
+
+// testItemKeys: a store that lists items by their keys (feedstore.ItemKeys)
+// lists what Items lists, in its order, each item with only its origin,
+// identity, link, title key and dates, for one origin and for all.
+func testItemKeys(t *testing.T, s feedstore.Store) {
+	keyed, ok := s.(feedstore.ItemKeys)
+	if !ok {
+		t.Skip("the store lists no item keys")
+	}
+	bare := Item("b", "bare", 2)
+	bare.Link, bare.TitleKey, bare.GUID = "", "", ""
+	bare.Published = time.Time{}
+	mustSave(t, s, Item("a", "one", 1), Item("a", "two", 0), bare, Item("b", "three", 3))
+	for _, origin := range []string{"a", "b", ""} {
+		full := mustItems(t, s, origin)
+		want := make([]feedstore.Item, len(full))
+		for i, it := range full {
+			want[i] = feedstore.Item{Origin: it.Origin, Identity: it.Identity, Link: it.Link, TitleKey: it.TitleKey,
+				Published: it.Published, Fetched: it.Fetched}
+		}
+		got, err := keyed.ItemKeys(context.Background(), origin)
+		if err != nil {
+			t.Fatalf("ItemKeys(%q): %v", origin, err)
+		}
+		checkItems(t, fmt.Sprintf("ItemKeys(%q)", origin), got, want)
+		for i := range got {
+			if !got[i].Published.Equal(want[i].Published) || !got[i].Fetched.Equal(want[i].Fetched) {
+				t.Errorf("ItemKeys(%q)[%d] dated %v, fetched %v; Items says %v, %v", origin, i,
+					got[i].Published, got[i].Fetched, want[i].Published, want[i].Fetched)
+			}
+		}
+	}
 }
 
 // testItemTimesRoundTrip: times come back as the same instant in UTC, to

@@ -91,14 +91,18 @@ func Origins(items []Item) string {
 	return fmt.Sprintf("origins=%q", origins)
 }
 
-// TextlessItems is a Store that lists an origin's items without their
-// texts. A start whose index cache holds a feed's articles needs none of
-// the texts (see the Source's stamps, which a stored item's text does not
-// change, since a stored item is never updated), and at a thousand feeds
-// the texts are most of what the store holds.
-type TextlessItems interface {
-	// ItemsWithoutText is Items with every item's Text left empty.
-	ItemsWithoutText(ctx context.Context, origin string) ([]Item, error)
+// ItemKeys is a Store that lists an origin's items by their keys alone. A
+// start whose index cache holds a feed's articles needs of each item only
+// what finds its article there (its identity and dates, see the feed
+// Source's stamps: a stored item is never updated, so those say which
+// storing of it this is), what a poll tells new items by (identity, link
+// and title key) and what the cap ages them by (the dates). At a thousand
+// feeds the texts are most of what the store holds, and the titles,
+// addresses and images half of the rest.
+type ItemKeys interface {
+	// ItemKeys is Items with only Origin, Identity, Link, TitleKey,
+	// Published and Fetched set.
+	ItemKeys(ctx context.Context, origin string) ([]Item, error)
 }
 
 // Store keeps feed items and feed states; store/sqlite and store/postgres
