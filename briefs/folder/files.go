@@ -376,17 +376,15 @@ func (w *walker) read(n *walkNode, r *dirReader) {
 		var bad []linkResult
 		var mu sync.Mutex
 		spread(len(links), func(lo, hi int) {
-			for _, i := range links[lo:hi] {
-				f := &n.files[i]
-				size, modTime, regular, err := d.stat(f.Rel[plen:])
-				if err == nil && regular {
-					f.Size, f.ModTime = size, modTime
-					continue
+			w.statEach(d, n.files, links[lo:hi], plen, func(i int, s fileStat) {
+				if s.err == nil && s.regular {
+					n.files[i].Size, n.files[i].ModTime = s.size, s.modTime
+					return
 				}
 				mu.Lock()
-				bad = append(bad, linkResult{i, err})
+				bad = append(bad, linkResult{i, s.err})
 				mu.Unlock()
-			}
+			})
 		})
 		if len(bad) > 0 {
 			n.drop(bad)
@@ -394,16 +392,19 @@ func (w *walker) read(n *walkNode, r *dirReader) {
 	}
 	if w.stat {
 		spread(len(n.files), func(lo, hi int) {
+			var buf [statChunk]int
+			idx := buf[:0]
 			for i := lo; i < hi; i++ {
-				f := &n.files[i]
-				if !f.ModTime.IsZero() {
-					continue // a link, stat'ed above
-				}
-				// A file that cannot be stat'ed is left for Read to report.
-				if size, modTime, regular, err := d.stat(f.Rel[plen:]); err == nil && regular {
-					f.Size, f.ModTime = size, modTime
+				if n.files[i].ModTime.IsZero() { // else a link, stat'ed above
+					idx = append(idx, i)
 				}
 			}
+			// A file that cannot be stat'ed is left for Read to report.
+			w.statEach(d, n.files, idx, plen, func(i int, s fileStat) {
+				if s.err == nil && s.regular {
+					n.files[i].Size, n.files[i].ModTime = s.size, s.modTime
+				}
+			})
 		})
 	}
 	w.nfiles.Add(int64(len(n.files)))
@@ -411,6 +412,30 @@ func (w *walker) read(n *walkNode, r *dirReader) {
 		if _, ok := d.descriptor(); ok && w.holdLeft.Add(-1) >= 0 {
 			n.held = d
 		}
+	}
+}
+
+// fileStat is what folderDir.stat returns for a file.
+type fileStat struct {
+	size    int64
+	modTime time.Time
+	regular bool
+	err     error
+}
+
+// statEach stats in d, as d.stat does, the files files[i] for i in idx,
+// by their Rels past plen (their names in d), and gives done each i with
+// its result.
+func (w *walker) statEach(d folderDir, files []File, idx []int, plen int, done func(i int, s fileStat)) {
+	statPlainly(d, files, idx, plen, done)
+}
+
+// statPlainly is statEach one file after the other.
+func statPlainly(d folderDir, files []File, idx []int, plen int, done func(i int, s fileStat)) {
+	for _, i := range idx {
+		var s fileStat
+		s.size, s.modTime, s.regular, s.err = d.stat(files[i].Rel[plen:])
+		done(i, s)
 	}
 }
 
