@@ -187,6 +187,8 @@ type walker struct {
 	hold     bool
 	holdRoot bool
 	holdLeft atomic.Int64
+
+	rings statRings // for stating many files at a time, where the system can
 }
 
 // walkFolder is Files, also returning the folders walked (for Watch).
@@ -197,8 +199,8 @@ type walker struct {
 //
 // Each folder is read once and its entries sorted once; where the system
 // allows, its files are stat'ed relative to its open descriptor (see
-// openDir). Folders are read on every core, and the stats of a large
-// folder are spread over them.
+// openDir), many with one system call (see statRings). Folders are read
+// on every core, and the stats of a large folder are spread over them.
 func walkFolder(dir string, stat bool) (files []File, skipped []Skip, dirs []string, err error) {
 	files, skipped, dirs, _, err = walkWith(dir, stat, openDir, 0)
 	return files, skipped, dirs, err
@@ -236,6 +238,7 @@ func walkWith(dir string, stat bool, open func(path string) (folderDir, error), 
 		wg.Go(w.work)
 	}
 	wg.Wait()
+	w.rings.close()
 	if root.err != nil {
 		return nil, nil, nil, held, fmt.Errorf("read articles folder %s: %w", dir, root.err)
 	}
@@ -425,9 +428,12 @@ type fileStat struct {
 
 // statEach stats in d, as d.stat does, the files files[i] for i in idx,
 // by their Rels past plen (their names in d), and gives done each i with
-// its result.
+// its result: many at a time where the system can (see statRings), one
+// after the other otherwise.
 func (w *walker) statEach(d folderDir, files []File, idx []int, plen int, done func(i int, s fileStat)) {
-	statPlainly(d, files, idx, plen, done)
+	if !w.rings.statEach(d, files, idx, plen, done) {
+		statPlainly(d, files, idx, plen, done)
+	}
 }
 
 // statPlainly is statEach one file after the other.
