@@ -81,6 +81,23 @@ func BenchmarkWalkStat100000(b *testing.B) { benchWalkStat(b, 100000, false) }
 // BenchmarkWalkStat100000Nested walks the nested folder.
 func BenchmarkWalkStat100000Nested(b *testing.B) { benchWalkStat(b, 100000, true) }
 
+// BenchmarkWalkStatRing100000 is BenchmarkWalkStat100000 with the files
+// stat'ed one after the other (ring=false) and through io_urings where
+// the system has them (ring=true), in turn, four times: on a noisy
+// machine the pairs show how far apart the two are. Run it with a short
+// -benchtime (3x).
+func BenchmarkWalkStatRing100000(b *testing.B) {
+	defer func(old bool) { useRing = old }(useRing)
+	for pair := range 4 {
+		for _, ring := range []bool{false, true} {
+			b.Run(fmt.Sprintf("pair=%d/ring=%v", pair+1, ring), func(b *testing.B) {
+				useRing = ring
+				benchWalkStat(b, 100000, false)
+			})
+		}
+	}
+}
+
 // benchFolder returns a folder of n generated articles, flat or in
 // year/month subfolders: below $FOLDER_BENCH_DIR when it is set, written
 // the first time and kept (to compare builds on the same files), in a

@@ -187,6 +187,8 @@ type walker struct {
 	hold     bool
 	holdRoot bool
 	holdLeft atomic.Int64
+
+	rings statRings // for stating many files at a time, where the system can
 }
 
 // walkFolder is Files, also returning the folders walked (for Watch).
@@ -197,8 +199,8 @@ type walker struct {
 //
 // Each folder is read once and its entries sorted once; where the system
 // allows, its files are stat'ed relative to its open descriptor (see
-// openDir). Folders are read on every core, and the stats of a large
-// folder are spread over them.
+// openDir), many with one system call (see statRings). Folders are read
+// on every core, and the stats of a large folder are spread over them.
 func walkFolder(dir string, stat bool) (files []File, skipped []Skip, dirs []string, err error) {
 	files, skipped, dirs, _, err = walkWith(dir, stat, openDir, 0)
 	return files, skipped, dirs, err
@@ -236,6 +238,7 @@ func walkWith(dir string, stat bool, open func(path string) (folderDir, error), 
 		wg.Go(w.work)
 	}
 	wg.Wait()
+	w.rings.close()
 	if root.err != nil {
 		return nil, nil, nil, held, fmt.Errorf("read articles folder %s: %w", dir, root.err)
 	}
@@ -376,17 +379,15 @@ func (w *walker) read(n *walkNode, r *dirReader) {
 		var bad []linkResult
 		var mu sync.Mutex
 		spread(len(links), func(lo, hi int) {
-			for _, i := range links[lo:hi] {
-				f := &n.files[i]
-				size, modTime, regular, err := d.stat(f.Rel[plen:])
-				if err == nil && regular {
-					f.Size, f.ModTime = size, modTime
-					continue
+			w.statEach(d, n.files, links[lo:hi], plen, func(i int, s fileStat) {
+				if s.err == nil && s.regular {
+					n.files[i].Size, n.files[i].ModTime = s.size, s.modTime
+					return
 				}
 				mu.Lock()
-				bad = append(bad, linkResult{i, err})
+				bad = append(bad, linkResult{i, s.err})
 				mu.Unlock()
-			}
+			})
 		})
 		if len(bad) > 0 {
 			n.drop(bad)
@@ -394,16 +395,19 @@ func (w *walker) read(n *walkNode, r *dirReader) {
 	}
 	if w.stat {
 		spread(len(n.files), func(lo, hi int) {
+			var buf [statChunk]int
+			idx := buf[:0]
 			for i := lo; i < hi; i++ {
-				f := &n.files[i]
-				if !f.ModTime.IsZero() {
-					continue // a link, stat'ed above
-				}
-				// A file that cannot be stat'ed is left for Read to report.
-				if size, modTime, regular, err := d.stat(f.Rel[plen:]); err == nil && regular {
-					f.Size, f.ModTime = size, modTime
+				if n.files[i].ModTime.IsZero() { // else a link, stat'ed above
+					idx = append(idx, i)
 				}
 			}
+			// A file that cannot be stat'ed is left for Read to report.
+			w.statEach(d, n.files, idx, plen, func(i int, s fileStat) {
+				if s.err == nil && s.regular {
+					n.files[i].Size, n.files[i].ModTime = s.size, s.modTime
+				}
+			})
 		})
 	}
 	w.nfiles.Add(int64(len(n.files)))
@@ -411,6 +415,33 @@ func (w *walker) read(n *walkNode, r *dirReader) {
 		if _, ok := d.descriptor(); ok && w.holdLeft.Add(-1) >= 0 {
 			n.held = d
 		}
+	}
+}
+
+// fileStat is what folderDir.stat returns for a file.
+type fileStat struct {
+	size    int64
+	modTime time.Time
+	regular bool
+	err     error
+}
+
+// statEach stats in d, as d.stat does, the files files[i] for i in idx,
+// by their Rels past plen (their names in d), and gives done each i with
+// its result: many at a time where the system can (see statRings), one
+// after the other otherwise.
+func (w *walker) statEach(d folderDir, files []File, idx []int, plen int, done func(i int, s fileStat)) {
+	if !w.rings.statEach(d, files, idx, plen, done) {
+		statPlainly(d, files, idx, plen, done)
+	}
+}
+
+// statPlainly is statEach one file after the other.
+func statPlainly(d folderDir, files []File, idx []int, plen int, done func(i int, s fileStat)) {
+	for _, i := range idx {
+		var s fileStat
+		s.size, s.modTime, s.regular, s.err = d.stat(files[i].Rel[plen:])
+		done(i, s)
 	}
 }
 

@@ -150,7 +150,8 @@ type fileReader interface {
 const ringReadSize = 16 << 10
 
 // useRing is false, in tests, for newFileReader to read one file after
-// the other even where it could read several at a time.
+// the other even where it could read several at a time, and for the walk
+// to stat them one after the other (see statRings).
 var useRing = true
 
 // plainReader reads one file after the other.

@@ -300,6 +300,7 @@ func (rr *ringReader) readChunk(files []File, dirs []int32, max int64, out []rea
 var lostRings struct {
 	sync.Mutex
 	readers []ringReader
+	stats   []*statRing
 }
 
 // abandon gives up the ring after it failed: what it still had in flight
@@ -317,7 +318,8 @@ func (rr *ringReader) abandon() {
 }
 
 // ringFault, in tests, may break the ring before it runs the opens
-// (phase 1) or the stats and reads (phase 2).
+// (phase 1) or the stats and reads (phase 2) of a ringReader, or the
+// stats of a statRing (phase 3).
 var ringFault func(r *ring, phase int)
 
 // queueCloses queues the closes of the descriptors of the chunk before.

@@ -14,7 +14,7 @@ import (
 // An io_uring lets one system call (io_uring_enter) hand the kernel a
 // queue of them: the opens, stats, reads and closes of many files. Where
 // system calls are dear that is most of what reading a folder costs. What
-// follows is the little of its interface ringReader needs (see
+// follows is the little of its interface ringReader and statRing need (see
 // io_uring_setup(2) and io_uring_enter(2)), with plain system calls.
 
 // The io_uring operations used.
@@ -119,9 +119,10 @@ type ring struct {
 }
 
 // uringWorks reports, once for the process, whether this system has an
-// io_uring with what ringReader needs: it may be too old, switched off
-// (kernel.io_uring_disabled) or forbidden (a container's seccomp filter),
-// and then files are read with plain system calls.
+// io_uring with what ringReader and statRing need: it may be too old,
+// switched off (kernel.io_uring_disabled) or forbidden (a container's
+// seccomp filter), and then files are read and stat'ed with plain system
+// calls.
 var uringWorks = sync.OnceValue(func() bool {
 	r, err := newRing(2)
 	if err != nil {
