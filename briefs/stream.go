@@ -154,9 +154,14 @@ func (l *Library) ReplaceSeq(origins []string, arts iter.Seq[Article]) (dropped 
 type idFirsts struct {
 	hash   func(string) uint64
 	byHash map[uint64]uint64 // origin<<32 | place of the ID in ids
-	ids    []string
-	exact  map[string]int32
+	// ids holds the IDs in blocks of idBlock, so that a million are
+	// never copied as one slice grows.
+	ids   [][]string
+	n     int
+	exact map[string]int32
 }
+
+const idBlock = 1 << 14
 
 func newIDFirsts() idFirsts {
 	seed := maphash.MakeSeed()
@@ -170,10 +175,14 @@ func (f *idFirsts) add(id string, origin int32) (first int32, had bool) {
 	v, ok := f.byHash[h]
 	switch {
 	case !ok:
-		f.byHash[h] = uint64(origin)<<32 | uint64(len(f.ids))
-		f.ids = append(f.ids, id)
+		if f.n%idBlock == 0 {
+			f.ids = append(f.ids, make([]string, 0, idBlock))
+		}
+		f.ids[f.n/idBlock] = append(f.ids[f.n/idBlock], id)
+		f.byHash[h] = uint64(origin)<<32 | uint64(f.n)
+		f.n++
 		return origin, false
-	case f.ids[uint32(v)] == id:
+	case f.ids[uint32(v)/idBlock][uint32(v)%idBlock] == id:
 		return int32(v >> 32), true
 	}
 	if o, ok := f.exact[id]; ok {

@@ -197,8 +197,8 @@ func (s *Store) listItems(ctx context.Context, what, origin, cols string,
 	defer rows.Close()
 	// One feed's items are a few dozen to a few hundred: grown from
 	// nothing a doubling at a time, a start of 5,000 feeds copied each
-	// item twice over.
-	out := make([]feedstore.Item, 0, max(n, 64))
+	// item twice over, and from 64 a feed of 100 items once.
+	out := make([]feedstore.Item, 0, max(n, 128))
 	var it feedstore.Item
 	var link, titleKey sql.NullString
 	to := dest(&it, &link, &titleKey)
