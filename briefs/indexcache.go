@@ -392,7 +392,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // checksum that follows them.
 func checksumOK(src io.ReaderAt, body int64) bool {
 	crc := crc32.New(castagnoli)
-	if _, err := io.CopyBuffer(crc, io.NewSectionReader(src, 0, body), make([]byte, min(body, 1<<20)+1)); err != nil {
+	if _, err := io.CopyBuffer(crc, io.NewSectionReader(src, 0, body), make([]byte, min(body, 1<<20))); err != nil {
 		return false
 	}
 	var sum [4]byte

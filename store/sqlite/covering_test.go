@@ -52,8 +52,8 @@ func queryPlan(t *testing.T, s *Store, query string, args ...any) string {
 	return strings.Join(steps, "\n")
 }
 
-// TestItemKeysReadOnlyIndexes: the textless read of a feed's
-// items (its select, and for every feed's items a count first: the
+// TestItemKeysReadOnlyIndexes: the listing of a feed's item keys (its
+// select, and for every feed's items a count first: the
 // store's own query texts, recorded as it runs them) is answered from
 // indexes alone, never reaching the rows, which hold full texts. The
 // select reads the covering feed_items_age; the count, any index the

@@ -10,7 +10,7 @@ import (
 	"newsbrief/store/storetest"
 )
 
-// listingFeeds and listingItems are the store of the textless-read
+// listingFeeds and listingItems are the store of the key-listing
 // benchmarks: 200 feeds of 100 items, each with a text of about 3 KB.
 const listingFeeds, listingItems = 200, 100
 
@@ -69,7 +69,7 @@ func reportSize(b *testing.B, s *Store) {
 }
 
 // BenchmarkItemKeys is the start's read with an index cache: every
-// feed's stored items, one feed at a time, without their texts.
+// feed's stored items, one feed at a time, by their keys alone.
 func BenchmarkItemKeys(b *testing.B) {
 	ctx := context.Background()
 	s := fillListing(b)
