@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -654,6 +655,14 @@ func openData(ctx context.Context, cfg config.Config, log *slog.Logger, polling 
 			st.Close()
 			out, err = nil, ferr
 		}
+		// The sources' texts, read and indexed, are garbage now, and
+		// grouping the stories is what comes: collected first, their
+		// memory holds the grouping's. Left to the collector's pace, the
+		// grouping of a cold start of a million grew the heap past them
+		// and peaked at 1,970-1,982 MB; collected here, 1,674-1,736 MB,
+		// for the same time (the collection took 0.15 s, one the
+		// grouping then did not need).
+		runtime.GC()
 		release()
 		if err != nil {
 			return
