@@ -128,12 +128,13 @@ func Select(ctx context.Context, lib *briefs.Library, c Criteria, posted func(id
 					continue next
 				}
 			}
-			if term, ok := c.Exclude.Match(lib, ctx, a); ok {
+			term, full, ok := c.Exclude.Match(lib, ctx, a)
+			if ok {
 				sel.Left = append(sel.Left, Left{Article: a, Reason: fmt.Sprintf("excluded by %q", term)})
 				sel.Excluded++
 				continue
 			}
-			sel.Articles = append(sel.Articles, a)
+			sel.Articles = append(sel.Articles, full)
 			if len(sel.Articles) == c.Count {
 				return sel, nil
 			}
@@ -220,19 +221,22 @@ func (e Exclusion) String() string {
 	return strings.Join(out, " ")
 }
 
-// Match reports the first exclusion found in a's title or brief.
-func (e Exclusion) Match(lib *briefs.Library, ctx context.Context, a briefs.Article) (string, bool) {
+// Match reports the first exclusion found in a's title or brief, and
+// returns a with its body when it read it for the brief (or as it was
+// given), so that a digest posts it without reading it again.
+func (e Exclusion) Match(lib *briefs.Library, ctx context.Context, a briefs.Article) (term string, full briefs.Article, excluded bool) {
 	if e.Empty() {
-		return "", false
+		return "", a, false
 	}
 	if t, ok := e.matchText(a.Title); ok {
-		return t, true
+		return t, a, true
 	}
 	full, err := lib.Full(ctx, a)
 	if err != nil {
-		return "", false // its card shows the title alone, which passed
+		return "", a, false // its card shows the title alone, which passed
 	}
-	return e.matchText(strings.Join(summarize.Summarize(full.Text(), summarize.Short).Sentences, " "))
+	t, ok := e.matchText(strings.Join(summarize.Summarize(full.Text(), summarize.Short).Sentences, " "))
+	return t, full, ok
 }
 
 func (e Exclusion) matchText(s string) (string, bool) {

@@ -12,6 +12,7 @@ import (
 
 	"newsbrief/bot/digest"
 	"newsbrief/bot/digest/digesttest"
+	"newsbrief/briefs"
 )
 
 // deliverer is a digest.Poster that answers with a link and notes, or
@@ -150,6 +151,47 @@ func TestChannelDigestsByName(t *testing.T) {
 	}
 	if left, _ := s.InChannel(ctx, "g", "c"); len(left) != 1 || left[0].Name != "digest" {
 		t.Errorf("after unsubscribing bbc-news: %+v", left)
+	}
+}
+
+// TestExcludeReadsABodyOnce: a digest with exclusions reads a
+// candidate's body to match its brief, and posts the articles it chose
+// with those bodies: each posted article's body is read once, not again
+// to post it.
+func TestExcludeReadsABodyOnce(t *testing.T) {
+	ctx := context.Background()
+	held := twoSources() // holds the bodies the library below reads
+	var mu sync.Mutex
+	reads := map[string]int{}
+	lib := twoSources(briefs.WithBodies(briefs.BodiesFunc(func(_ context.Context, a briefs.Article) ([]string, error) {
+		mu.Lock()
+		reads[a.ID]++
+		mu.Unlock()
+		full, _ := held.Get(a.ID)
+		return full.Paragraphs, nil
+	})))
+	st := openStore(t, filepath.Join(t.TempDir(), "nb.db"))
+	clock := digesttest.NewClock(epoch())
+	var p deliverer
+	s := startService(t, lib, st, &p, digest.WithClock(clock))
+	sub, err := s.Subscribe(ctx, digest.Subscription{GuildID: "g", ChannelID: "c", Schedule: "@every 1h", Count: 3,
+		Exclude: `Leeds "nothing of the kind"`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t1 := epoch().Add(time.Hour)
+	clock.Set(t1)
+	waitRun(t, st, sub.ID, t1)
+	posts := p.Posts()
+	if len(posts) != 1 || len(posts[0].Articles) != 3 {
+		t.Fatalf("posts %+v, want one of 3 articles", posts)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, a := range posts[0].Articles {
+		if len(a.Paragraphs) == 0 || reads[a.ID] != 1 {
+			t.Errorf("%s posted with %d paragraphs, its body read %d times; want it with its body, read once", a.ID, len(a.Paragraphs), reads[a.ID])
+		}
 	}
 }
 

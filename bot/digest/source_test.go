@@ -26,7 +26,7 @@ var (
 // twoSources is a library of a folder and a feed, interleaved in time, with
 // one story of the folder also carried, a day later, by the wire, so the
 // library names the wire in its Also.
-func twoSources() *briefs.Library {
+func twoSources(opts ...briefs.Option) *briefs.Library {
 	var arts []briefs.Article
 	for i := range 12 {
 		origin, title := "articles", "Council budget vote in "
@@ -47,7 +47,7 @@ func twoSources() *briefs.Library {
 			arts = append(arts, w)
 		}
 	}
-	return briefstest.Library(arts)
+	return briefstest.Library(arts, opts...)
 }
 
 func ids(arts []briefs.Article) []string {
