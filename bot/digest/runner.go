@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"time"
 	"unicode"
@@ -71,6 +72,10 @@ func (s *Service) loop() {
 // is due again pokes the runner when it ends.
 func (s *Service) runDue(now time.Time) time.Time {
 	wakeAt := now.Add(s.poll)
+	s.mu.Lock()
+	s.reads++
+	read := s.reads
+	s.mu.Unlock()
 	due, err := s.store.DueSubscriptions(s.ctx, now)
 	if err != nil {
 		if s.ctx.Err() == nil {
@@ -79,7 +84,8 @@ func (s *Service) runDue(now time.Time) time.Time {
 		return wakeAt
 	}
 	s.mu.Lock()
-	s.queue, s.queuedAt = due, now
+	s.queue, s.queuedAt, s.queueRead = due, now, read
+	maps.DeleteFunc(s.ended, func(_ int64, at uint64) bool { return at < read }) // older than every queue from now on
 	s.mu.Unlock()
 	s.launchQueued()
 	next, ok, err := s.store.EarliestRun(s.ctx)
@@ -97,6 +103,10 @@ func (s *Service) runDue(now time.Time) time.Time {
 // launchQueued starts the queued runs while fewer than maxRuns run. A
 // subscription already running in this process is skipped: a slow post
 // never overlaps the next run, which starts (poked) when the first ends.
+// So is one whose run ended after the queue's read began: the read may
+// hold it as it was before that run recorded itself (an instant digest
+// would then take its last run's time for its next, which is claimed
+// already), and the runner is poked to read it again.
 func (s *Service) launchQueued() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -108,6 +118,10 @@ func (s *Service) launchQueued() {
 		sub := s.queue[0]
 		s.queue = s.queue[1:]
 		if s.running[sub.ID] {
+			continue
+		}
+		if at, ok := s.ended[sub.ID]; ok && at >= s.queueRead {
+			s.poke()
 			continue
 		}
 		s.running[sub.ID] = true
@@ -126,6 +140,7 @@ func (s *Service) launched(sub Subscription, now time.Time) {
 		}
 		s.mu.Lock()
 		delete(s.running, sub.ID)
+		s.ended[sub.ID] = s.reads
 		s.mu.Unlock()
 		s.launchQueued()
 		s.wg.Done()

@@ -80,13 +80,21 @@ type Service struct {
 	// at once (a process that dies then leaves few claimed and unposted).
 	queue    []Subscription
 	queuedAt time.Time
-	maxRuns  int
-	wg       sync.WaitGroup
-	ctx      context.Context
-	cancel   context.CancelFunc
-	wake     chan struct{} // buffered 1: look at the store again now
-	started  chan struct{} // closed when Start has finished
-	loopDone chan struct{} // closed when the runner has returned
+	// reads numbers the runner's reads of the due subscriptions, and
+	// queueRead is the read the queue came from. ended holds, for a
+	// subscription whose run ended since an earlier read began, the
+	// number of the last read begun when it ended: a queued entry read
+	// before then is the subscription as it was before that run
+	// recorded itself (see launchQueued).
+	reads, queueRead uint64
+	ended            map[int64]uint64
+	maxRuns          int
+	wg               sync.WaitGroup
+	ctx              context.Context
+	cancel           context.CancelFunc
+	wake             chan struct{} // buffered 1: look at the store again now
+	started          chan struct{} // closed when Start has finished
+	loopDone         chan struct{} // closed when the runner has returned
 }
 
 // Option configures a Service.
@@ -198,6 +206,7 @@ func New(lib *briefs.Library, st Store, opts ...Option) *Service {
 		poll: DefaultPollInterval, pruneEvery: DefaultPruneInterval,
 		keep:    Retention{Gone: DefaultRetention, Sent: DefaultRetention, Runs: DefaultRetention},
 		running: map[int64]bool{},
+		ended:   map[int64]uint64{},
 		maxRuns: defaultMaxRuns,
 	}
 	for _, o := range opts {
